@@ -1,0 +1,152 @@
+// conv2d over NHWC activations with HWIO kernels [kh, kw, cin, cout] (Keras layouts).
+// Each pass is lowered, a chunk of output pixels at a time, onto sgemm over an im2col
+// matrix COL[P, K] (P output pixels, K = kh kw cin, columns ordered (ky, kx, ci)):
+//   forward          Y[P, cout]  = COL · W[K, cout]
+//   backward filter  dW[K, cout] = Σ_chunks COLᵀ · dY
+//   backward input   dCOL = dY · Wᵀ, scattered back (col2im) into dX
+// Conv2DTranspose reuses these: its forward is conv2dBackwardInput and its backward
+// passes are conv2dForward and conv2dBackwardFilter with the roles of x and y swapped.
+
+import { COL_FLOATS, colPtr } from './scratch';
+import { sgemm } from './gemm';
+import { fill } from './elementwise';
+
+/** Copies `cin` floats, or zeros them when `src` is 0 (a padding cell). */
+@inline function copyChannels(dst: usize, src: usize, cin: i32): void {
+  if (cin == 1) {
+    store<f32>(dst, src == 0 ? 0 : load<f32>(src));
+  } else if ((cin & 3) == 0) {
+    const bytes = <usize>cin << 2;
+    if (src == 0) for (let o: usize = 0; o < bytes; o += 16) v128.store(dst + o, f32x4.splat(0));
+    else for (let o: usize = 0; o < bytes; o += 16) v128.store(dst + o, v128.load(src + o));
+  } else {
+    if (src == 0) memory.fill(dst, 0, <usize>cin << 2);
+    else memory.copy(dst, src, <usize>cin << 2);
+  }
+}
+
+/** Adds `cin` floats from src into dst. */
+@inline function addChannels(dst: usize, src: usize, cin: i32): void {
+  const c4 = cin & ~3;
+  for (let c = 0; c < c4; c += 4) {
+    const o = <usize>c << 2;
+    v128.store(dst + o, f32x4.add(v128.load(dst + o), v128.load(src + o)));
+  }
+  for (let c = c4; c < cin; c++) {
+    const o = <usize>c << 2;
+    store<f32>(dst + o, load<f32>(dst + o) + load<f32>(src + o));
+  }
+}
+
+/** Writes rows p0 .. p0+pc of the im2col matrix of x to colPtr. */
+function im2col(
+  x: usize, p0: i32, pc: i32,
+  ih: i32, iw: i32, cin: i32, oh: i32, ow: i32,
+  kh: i32, kw: i32, sh: i32, sw: i32, pt: i32, pl: i32,
+): void {
+  const kdim = kh * kw * cin;
+  const cinBytes = <usize>cin << 2;
+  let d = colPtr;
+  for (let p = p0; p < p0 + pc; p++) {
+    const ox = p % ow;
+    const t = p / ow;
+    const oy = t % oh;
+    const nn = t / oh;
+    for (let ky = 0; ky < kh; ky++) {
+      const iy = oy * sh - pt + ky;
+      const rowOk = iy >= 0 && iy < ih;
+      for (let kx = 0; kx < kw; kx++) {
+        const ix = ox * sw - pl + kx;
+        const src: usize = rowOk && ix >= 0 && ix < iw ? x + ((<usize>((nn * ih + iy) * iw + ix) * cin) << 2) : 0;
+        copyChannels(d, src, cin);
+        d += cinBytes;
+      }
+    }
+  }
+  assert(d == colPtr + (<usize>(pc * kdim) << 2));
+}
+
+/** Adds rows p0 .. p0+pc of the column matrix at colPtr back into dx (col2im). */
+function col2imAdd(
+  dx: usize, p0: i32, pc: i32,
+  ih: i32, iw: i32, cin: i32, oh: i32, ow: i32,
+  kh: i32, kw: i32, sh: i32, sw: i32, pt: i32, pl: i32,
+): void {
+  const cinBytes = <usize>cin << 2;
+  let s = colPtr;
+  for (let p = p0; p < p0 + pc; p++) {
+    const ox = p % ow;
+    const t = p / ow;
+    const oy = t % oh;
+    const nn = t / oh;
+    for (let ky = 0; ky < kh; ky++) {
+      const iy = oy * sh - pt + ky;
+      const rowOk = iy >= 0 && iy < ih;
+      for (let kx = 0; kx < kw; kx++) {
+        const ix = ox * sw - pl + kx;
+        if (rowOk && ix >= 0 && ix < iw) addChannels(dx + ((<usize>((nn * ih + iy) * iw + ix) * cin) << 2), s, cin);
+        s += cinBytes;
+      }
+    }
+  }
+}
+
+@inline function chunkRows(kdim: i32): i32 {
+  return max(1, COL_FLOATS / kdim);
+}
+
+/** Overwrites y[n, oh, ow, cout] = conv(x, w). */
+export function conv2dForward(
+  x: i32, w: i32, y: i32,
+  n: i32, ih: i32, iw: i32, cin: i32, oh: i32, ow: i32, cout: i32,
+  kh: i32, kw: i32, sh: i32, sw: i32, pt: i32, pl: i32,
+): void {
+  const kdim = kh * kw * cin;
+  const rows = n * oh * ow;
+  const step = chunkRows(kdim);
+  const col = <i32>(colPtr >> 2);
+  for (let p0 = 0; p0 < rows; p0 += step) {
+    const pc = min(step, rows - p0);
+    im2col(<usize>x << 2, p0, pc, ih, iw, cin, oh, ow, kh, kw, sh, sw, pt, pl);
+    sgemm(0, 0, pc, cout, kdim, 1.0, col, kdim, w, cout, 0.0, y + p0 * cout, cout);
+  }
+}
+
+/** Overwrites dx[n, ih, iw, cin] from dy and w (also Conv2DTranspose's forward). */
+export function conv2dBackwardInput(
+  dy: i32, w: i32, dx: i32,
+  n: i32, ih: i32, iw: i32, cin: i32, oh: i32, ow: i32, cout: i32,
+  kh: i32, kw: i32, sh: i32, sw: i32, pt: i32, pl: i32,
+): void {
+  const kdim = kh * kw * cin;
+  const rows = n * oh * ow;
+  const step = chunkRows(kdim);
+  const col = <i32>(colPtr >> 2);
+  fill(dx, n * ih * iw * cin, 0);
+  for (let p0 = 0; p0 < rows; p0 += step) {
+    const pc = min(step, rows - p0);
+    sgemm(0, 1, pc, kdim, cout, 1.0, dy + p0 * cout, cout, w, cout, 0.0, col, kdim);
+    col2imAdd(<usize>dx << 2, p0, pc, ih, iw, cin, oh, ow, kh, kw, sh, sw, pt, pl);
+  }
+}
+
+/** Overwrites dw[kh, kw, cin, cout] from x and dy. */
+export function conv2dBackwardFilter(
+  x: i32, dy: i32, dw: i32,
+  n: i32, ih: i32, iw: i32, cin: i32, oh: i32, ow: i32, cout: i32,
+  kh: i32, kw: i32, sh: i32, sw: i32, pt: i32, pl: i32,
+): void {
+  const kdim = kh * kw * cin;
+  const rows = n * oh * ow;
+  const step = chunkRows(kdim);
+  const col = <i32>(colPtr >> 2);
+  if (rows == 0) {
+    fill(dw, kdim * cout, 0);
+    return;
+  }
+  for (let p0 = 0; p0 < rows; p0 += step) {
+    const pc = min(step, rows - p0);
+    im2col(<usize>x << 2, p0, pc, ih, iw, cin, oh, ow, kh, kw, sh, sw, pt, pl);
+    sgemm(1, 0, kdim, cout, pc, 1.0, col, kdim, dy + p0 * cout, cout, p0 == 0 ? 0.0 : 1.0, dw, cout);
+  }
+}

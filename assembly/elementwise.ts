@@ -1,0 +1,407 @@
+// Elementwise kernels: bias + activation forward / backward, bias gradient, and the
+// arithmetic ops the models need with their gradients. Tensors are element offsets
+// (f32 index); outputs may alias inputs. Every loop runs f32x4 over the body and the
+// same arithmetic in scalar over the tail, so no access passes the end of a tensor.
+
+import { expv, exps, sigmoidv, sigmoids, tanhv, tanhs } from './vmath';
+
+export const ACT_LINEAR = 0;
+export const ACT_RELU = 1;
+export const ACT_LEAKY = 2;
+export const ACT_SIGMOID = 3;
+export const ACT_TANH = 4;
+export const ACT_EXP = 5;
+
+@inline function actv(v: v128, act: i32, alpha: v128): v128 {
+  if (act == ACT_RELU) return f32x4.pmax(v, f32x4.splat(0));
+  if (act == ACT_LEAKY) return v128.bitselect(f32x4.mul(v, alpha), v, f32x4.lt(v, f32x4.splat(0)));
+  if (act == ACT_SIGMOID) return sigmoidv(v);
+  if (act == ACT_TANH) return tanhv(v);
+  if (act == ACT_EXP) return expv(v);
+  return v;
+}
+
+@inline function acts(x: f32, act: i32, alpha: f32): f32 {
+  if (act == ACT_RELU) return x < 0 ? 0 : x;
+  if (act == ACT_LEAKY) return x < 0 ? x * alpha : x;
+  if (act == ACT_SIGMOID) return sigmoids(x);
+  if (act == ACT_TANH) return tanhs(x);
+  if (act == ACT_EXP) return exps(x);
+  return x;
+}
+
+/** y = act(x) over n elements (no bias). */
+@inline function actRange(x: usize, y: usize, n: i32, act: i32, alpha: f32): void {
+  const av = f32x4.splat(alpha);
+  const n4 = n & ~3;
+  for (let i = 0; i < n4; i += 4) {
+    const o = <usize>i << 2;
+    v128.store(y + o, actv(v128.load(x + o), act, av));
+  }
+  for (let i = n4; i < n; i++) {
+    const o = <usize>i << 2;
+    store<f32>(y + o, acts(load<f32>(x + o), act, alpha));
+  }
+}
+
+/** y[r, c] = act(x[r, c] + bias[c]) with bias (cols a multiple of 4). */
+@inline function biasActRows4(x: usize, b: usize, y: usize, rows: i32, cols: i32, act: i32, alpha: f32): void {
+  const av = f32x4.splat(alpha);
+  const rowBytes = <usize>cols << 2;
+  for (let r = 0; r < rows; r++) {
+    for (let o: usize = 0; o < rowBytes; o += 16) {
+      v128.store(y + o, actv(f32x4.add(v128.load(x + o), v128.load(b + o)), act, av));
+    }
+    x += rowBytes;
+    y += rowBytes;
+  }
+}
+
+/** cols 1 or 2: the bias repeats every 4 elements, so run flat over rows * cols. */
+@inline function biasActFlat(x: usize, b: usize, y: usize, rows: i32, cols: i32, act: i32, alpha: f32): void {
+  const av = f32x4.splat(alpha);
+  const b0 = load<f32>(b);
+  const b1 = cols == 2 ? load<f32>(b, 4) : b0;
+  const bv = f32x4.replace_lane(f32x4.replace_lane(f32x4.splat(b0), 1, b1), 3, b1);
+  const n = rows * cols;
+  const n4 = n & ~3;
+  for (let i = 0; i < n4; i += 4) {
+    const o = <usize>i << 2;
+    v128.store(y + o, actv(f32x4.add(v128.load(x + o), bv), act, av));
+  }
+  for (let i = n4; i < n; i++) {
+    const o = <usize>i << 2;
+    store<f32>(y + o, acts(load<f32>(x + o) + (i % cols == 0 ? b0 : b1), act, alpha));
+  }
+}
+
+/** Any cols: vector body per row, scalar tail per row. */
+@inline function biasActRowsAny(x: usize, b: usize, y: usize, rows: i32, cols: i32, act: i32, alpha: f32): void {
+  const av = f32x4.splat(alpha);
+  const c4 = cols & ~3;
+  const rowBytes = <usize>cols << 2;
+  for (let r = 0; r < rows; r++) {
+    for (let c = 0; c < c4; c += 4) {
+      const o = <usize>c << 2;
+      v128.store(y + o, actv(f32x4.add(v128.load(x + o), v128.load(b + o)), act, av));
+    }
+    for (let c = c4; c < cols; c++) {
+      const o = <usize>c << 2;
+      store<f32>(y + o, acts(load<f32>(x + o) + load<f32>(b + o), act, alpha));
+    }
+    x += rowBytes;
+    y += rowBytes;
+  }
+}
+
+@inline function biasActAll(x: usize, b: i32, y: usize, rows: i32, cols: i32, act: i32, alpha: f32): void {
+  if (b < 0) actRange(x, y, rows * cols, act, alpha);
+  else {
+    const bp = <usize>b << 2;
+    if ((cols & 3) == 0) biasActRows4(x, bp, y, rows, cols, act, alpha);
+    else if (cols <= 2) biasActFlat(x, bp, y, rows, cols, act, alpha);
+    else biasActRowsAny(x, bp, y, rows, cols, act, alpha);
+  }
+}
+
+/** y[r, c] = act(x[r, c] + bias[c]); bias < 0 means no bias. */
+export function biasActForward(x: i32, bias: i32, y: i32, rows: i32, cols: i32, act: i32, alpha: f32): void {
+  const xp = <usize>x << 2;
+  const yp = <usize>y << 2;
+  // One specialised loop per activation: the constant folds the activation's branches.
+  switch (act) {
+    case ACT_LINEAR: biasActAll(xp, bias, yp, rows, cols, ACT_LINEAR, alpha); break;
+    case ACT_RELU: biasActAll(xp, bias, yp, rows, cols, ACT_RELU, alpha); break;
+    case ACT_LEAKY: biasActAll(xp, bias, yp, rows, cols, ACT_LEAKY, alpha); break;
+    case ACT_SIGMOID: biasActAll(xp, bias, yp, rows, cols, ACT_SIGMOID, alpha); break;
+    case ACT_TANH: biasActAll(xp, bias, yp, rows, cols, ACT_TANH, alpha); break;
+    case ACT_EXP: biasActAll(xp, bias, yp, rows, cols, ACT_EXP, alpha); break;
+    default: unreachable();
+  }
+}
+
+@inline function dactv(y: v128, dy: v128, act: i32, alpha: v128): v128 {
+  const zero = f32x4.splat(0);
+  const one = f32x4.splat(1.0);
+  if (act == ACT_RELU) return v128.and(dy, f32x4.gt(y, zero));
+  if (act == ACT_LEAKY) return v128.bitselect(dy, f32x4.mul(dy, alpha), f32x4.gt(y, zero));
+  if (act == ACT_SIGMOID) return f32x4.mul(dy, f32x4.mul(y, f32x4.sub(one, y)));
+  if (act == ACT_TANH) return f32x4.mul(dy, f32x4.sub(one, f32x4.mul(y, y)));
+  if (act == ACT_EXP) return f32x4.mul(dy, y);
+  return dy;
+}
+
+@inline function dacts(y: f32, dy: f32, act: i32, alpha: f32): f32 {
+  if (act == ACT_RELU) return y > 0 ? dy : 0;
+  if (act == ACT_LEAKY) return y > 0 ? dy : dy * alpha;
+  if (act == ACT_SIGMOID) return dy * (y * (1.0 - y));
+  if (act == ACT_TANH) return dy * (1.0 - y * y);
+  if (act == ACT_EXP) return dy * y;
+  return dy;
+}
+
+@inline function actBackwardLoop(y: usize, dy: usize, dx: usize, n: i32, act: i32, alpha: f32): void {
+  const av = f32x4.splat(alpha);
+  const n4 = n & ~3;
+  for (let i = 0; i < n4; i += 4) {
+    const o = <usize>i << 2;
+    v128.store(dx + o, dactv(v128.load(y + o), v128.load(dy + o), act, av));
+  }
+  for (let i = n4; i < n; i++) {
+    const o = <usize>i << 2;
+    store<f32>(dx + o, dacts(load<f32>(y + o), load<f32>(dy + o), act, alpha));
+  }
+}
+
+/** Overwrites dx = dy * act'(.), computed from the activation's output y. */
+export function actBackward(y: i32, dy: i32, dx: i32, n: i32, act: i32, alpha: f32): void {
+  const yp = <usize>y << 2;
+  const dyp = <usize>dy << 2;
+  const dxp = <usize>dx << 2;
+  switch (act) {
+    case ACT_LINEAR: actBackwardLoop(yp, dyp, dxp, n, ACT_LINEAR, alpha); break;
+    case ACT_RELU: actBackwardLoop(yp, dyp, dxp, n, ACT_RELU, alpha); break;
+    case ACT_LEAKY: actBackwardLoop(yp, dyp, dxp, n, ACT_LEAKY, alpha); break;
+    case ACT_SIGMOID: actBackwardLoop(yp, dyp, dxp, n, ACT_SIGMOID, alpha); break;
+    case ACT_TANH: actBackwardLoop(yp, dyp, dxp, n, ACT_TANH, alpha); break;
+    case ACT_EXP: actBackwardLoop(yp, dyp, dxp, n, ACT_EXP, alpha); break;
+    default: unreachable();
+  }
+}
+
+/**
+ * Overwrites db[c] = sum over rows of dy[r, c]. Each column is summed in row order, four
+ * columns per vector, so the result does not depend on how the columns are grouped.
+ */
+export function biasBackward(dy: i32, db: i32, rows: i32, cols: i32): void {
+  const dyp = <usize>dy << 2;
+  const dbp = <usize>db << 2;
+  const rowBytes = <usize>cols << 2;
+  const c4 = cols & ~3;
+  let c = 0;
+  for (; c < c4; c += 4) {
+    let acc = f32x4.splat(0);
+    let p = dyp + (<usize>c << 2);
+    for (let r = 0; r < rows; r++) {
+      acc = f32x4.add(acc, v128.load(p));
+      p += rowBytes;
+    }
+    v128.store(dbp + (<usize>c << 2), acc);
+  }
+  for (; c < cols; c++) {
+    let acc: f32 = 0;
+    let p = dyp + (<usize>c << 2);
+    for (let r = 0; r < rows; r++) {
+      acc += load<f32>(p);
+      p += rowBytes;
+    }
+    store<f32>(dbp + (<usize>c << 2), acc);
+  }
+}
+
+export function fill(out: i32, n: i32, value: f32): void {
+  const p = <usize>out << 2;
+  const v = f32x4.splat(value);
+  const n4 = n & ~3;
+  for (let i = 0; i < n4; i += 4) v128.store(p + (<usize>i << 2), v);
+  for (let i = n4; i < n; i++) store<f32>(p + (<usize>i << 2), value);
+}
+
+export function copy(src: i32, dst: i32, n: i32): void {
+  memory.copy(<usize>dst << 2, <usize>src << 2, <usize>n << 2);
+}
+
+export function add(a: i32, b: i32, out: i32, n: i32): void {
+  const pa = <usize>a << 2, pb = <usize>b << 2, po = <usize>out << 2;
+  const n4 = n & ~3;
+  for (let i = 0; i < n4; i += 4) {
+    const o = <usize>i << 2;
+    v128.store(po + o, f32x4.add(v128.load(pa + o), v128.load(pb + o)));
+  }
+  for (let i = n4; i < n; i++) {
+    const o = <usize>i << 2;
+    store<f32>(po + o, load<f32>(pa + o) + load<f32>(pb + o));
+  }
+}
+
+export function mul(a: i32, b: i32, out: i32, n: i32): void {
+  const pa = <usize>a << 2, pb = <usize>b << 2, po = <usize>out << 2;
+  const n4 = n & ~3;
+  for (let i = 0; i < n4; i += 4) {
+    const o = <usize>i << 2;
+    v128.store(po + o, f32x4.mul(v128.load(pa + o), v128.load(pb + o)));
+  }
+  for (let i = n4; i < n; i++) {
+    const o = <usize>i << 2;
+    store<f32>(po + o, load<f32>(pa + o) * load<f32>(pb + o));
+  }
+}
+
+export function scale(a: i32, s: f32, out: i32, n: i32): void {
+  const pa = <usize>a << 2, po = <usize>out << 2;
+  const sv = f32x4.splat(s);
+  const n4 = n & ~3;
+  for (let i = 0; i < n4; i += 4) {
+    const o = <usize>i << 2;
+    v128.store(po + o, f32x4.mul(v128.load(pa + o), sv));
+  }
+  for (let i = n4; i < n; i++) {
+    const o = <usize>i << 2;
+    store<f32>(po + o, load<f32>(pa + o) * s);
+  }
+}
+
+/** y += alpha * x */
+export function axpy(alpha: f32, x: i32, y: i32, n: i32): void {
+  const px = <usize>x << 2, py = <usize>y << 2;
+  const av = f32x4.splat(alpha);
+  const n4 = n & ~3;
+  for (let i = 0; i < n4; i += 4) {
+    const o = <usize>i << 2;
+    v128.store(py + o, f32x4.add(v128.load(py + o), f32x4.mul(av, v128.load(px + o))));
+  }
+  for (let i = n4; i < n; i++) {
+    const o = <usize>i << 2;
+    store<f32>(py + o, load<f32>(py + o) + alpha * load<f32>(px + o));
+  }
+}
+
+export function exp(a: i32, out: i32, n: i32): void {
+  actRange(<usize>a << 2, <usize>out << 2, n, ACT_EXP, 0);
+}
+
+export function square(a: i32, out: i32, n: i32): void {
+  mul(a, a, out, n);
+}
+
+/** Overwrites dx = 2 a dy. */
+export function squareBackward(a: i32, dy: i32, dx: i32, n: i32): void {
+  const pa = <usize>a << 2, pd = <usize>dy << 2, po = <usize>dx << 2;
+  const two = f32x4.splat(2.0);
+  const n4 = n & ~3;
+  for (let i = 0; i < n4; i += 4) {
+    const o = <usize>i << 2;
+    v128.store(po + o, f32x4.mul(f32x4.mul(two, v128.load(pa + o)), v128.load(pd + o)));
+  }
+  for (let i = n4; i < n; i++) {
+    const o = <usize>i << 2;
+    store<f32>(po + o, 2.0 * load<f32>(pa + o) * load<f32>(pd + o));
+  }
+}
+
+export function abs(a: i32, out: i32, n: i32): void {
+  const pa = <usize>a << 2, po = <usize>out << 2;
+  const n4 = n & ~3;
+  for (let i = 0; i < n4; i += 4) {
+    const o = <usize>i << 2;
+    v128.store(po + o, f32x4.abs(v128.load(pa + o)));
+  }
+  for (let i = n4; i < n; i++) {
+    const o = <usize>i << 2;
+    store<f32>(po + o, Mathf.abs(load<f32>(pa + o)));
+  }
+}
+
+/** sign(v) as a vector: -1, 0 or 1 (NaN gives 0). */
+@inline function signv(v: v128): v128 {
+  const zero = f32x4.splat(0);
+  const pos = v128.and(f32x4.gt(v, zero), f32x4.splat(1.0));
+  const neg = v128.and(f32x4.lt(v, zero), f32x4.splat(-1.0));
+  return v128.or(pos, neg);
+}
+
+@inline function signs(x: f32): f32 {
+  return x > 0 ? 1.0 : x < 0 ? -1.0 : 0.0;
+}
+
+export function sign(a: i32, out: i32, n: i32): void {
+  const pa = <usize>a << 2, po = <usize>out << 2;
+  const n4 = n & ~3;
+  for (let i = 0; i < n4; i += 4) {
+    const o = <usize>i << 2;
+    v128.store(po + o, signv(v128.load(pa + o)));
+  }
+  for (let i = n4; i < n; i++) {
+    const o = <usize>i << 2;
+    store<f32>(po + o, signs(load<f32>(pa + o)));
+  }
+}
+
+/** Overwrites dx = sign(a) dy. */
+export function absBackward(a: i32, dy: i32, dx: i32, n: i32): void {
+  const pa = <usize>a << 2, pd = <usize>dy << 2, po = <usize>dx << 2;
+  const n4 = n & ~3;
+  for (let i = 0; i < n4; i += 4) {
+    const o = <usize>i << 2;
+    v128.store(po + o, f32x4.mul(signv(v128.load(pa + o)), v128.load(pd + o)));
+  }
+  for (let i = n4; i < n; i++) {
+    const o = <usize>i << 2;
+    store<f32>(po + o, signs(load<f32>(pa + o)) * load<f32>(pd + o));
+  }
+}
+
+export function clip(a: i32, lo: f32, hi: f32, out: i32, n: i32): void {
+  const pa = <usize>a << 2, po = <usize>out << 2;
+  const lv = f32x4.splat(lo), hv = f32x4.splat(hi);
+  const n4 = n & ~3;
+  for (let i = 0; i < n4; i += 4) {
+    const o = <usize>i << 2;
+    v128.store(po + o, f32x4.pmin(f32x4.pmax(v128.load(pa + o), lv), hv));
+  }
+  for (let i = n4; i < n; i++) {
+    const o = <usize>i << 2;
+    let x = load<f32>(pa + o);
+    x = x < lo ? lo : x;
+    store<f32>(po + o, hi < x ? hi : x);
+  }
+}
+
+/** Overwrites dx = dy where lo <= a <= hi, else 0. */
+export function clipBackward(a: i32, dy: i32, dx: i32, lo: f32, hi: f32, n: i32): void {
+  const pa = <usize>a << 2, pd = <usize>dy << 2, po = <usize>dx << 2;
+  const lv = f32x4.splat(lo), hv = f32x4.splat(hi);
+  const n4 = n & ~3;
+  for (let i = 0; i < n4; i += 4) {
+    const o = <usize>i << 2;
+    const x = v128.load(pa + o);
+    const inside = v128.and(f32x4.ge(x, lv), f32x4.le(x, hv));
+    v128.store(po + o, v128.and(v128.load(pd + o), inside));
+  }
+  for (let i = n4; i < n; i++) {
+    const o = <usize>i << 2;
+    const x = load<f32>(pa + o);
+    store<f32>(po + o, x >= lo && x <= hi ? load<f32>(pd + o) : 0);
+  }
+}
+
+/** Sum of a row: four lane sums over the body, then lanes in order, then the tail. */
+@inline export function rowSumAt(p: usize, cols: i32): f32 {
+  let acc = f32x4.splat(0);
+  const c4 = cols & ~3;
+  for (let c = 0; c < c4; c += 4) acc = f32x4.add(acc, v128.load(p + (<usize>c << 2)));
+  let s = f32x4.extract_lane(acc, 0) + f32x4.extract_lane(acc, 1) + f32x4.extract_lane(acc, 2) + f32x4.extract_lane(acc, 3);
+  for (let c = c4; c < cols; c++) s += load<f32>(p + (<usize>c << 2));
+  return s;
+}
+
+/** Overwrites out[r] = sum over c of x[r, c]. */
+export function rowSum(x: i32, out: i32, rows: i32, cols: i32): void {
+  const px = <usize>x << 2, po = <usize>out << 2;
+  const rowBytes = <usize>cols << 2;
+  for (let r = 0; r < rows; r++) store<f32>(po + (<usize>r << 2), rowSumAt(px + <usize>r * rowBytes, cols));
+}
+
+/** Overwrites dx[r, c] = dy[r]. */
+export function rowSumBackward(dy: i32, dx: i32, rows: i32, cols: i32): void {
+  const pd = <usize>dy << 2;
+  for (let r = 0; r < rows; r++) fill(dx + r * cols, cols, load<f32>(pd + (<usize>r << 2)));
+}
+
+/** Sum of n elements, accumulated left to right in float64. */
+export function sum(x: i32, n: i32): f64 {
+  const p = <usize>x << 2;
+  let s: f64 = 0;
+  for (let i = 0; i < n; i++) s += <f64>load<f32>(p + (<usize>i << 2));
+  return s;
+}

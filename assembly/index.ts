@@ -1,0 +1,23 @@
+// The exported ABI: the only surface TypeScript sees. Every tensor argument is an
+// element offset (f32 index) into this module's memory; see src/kernels/kernels.ts.
+
+export { setScratch, scratchFloats } from './scratch';
+export { sgemm } from './gemm';
+export {
+  biasActForward, actBackward, biasBackward,
+  fill, copy, add, mul, scale, axpy, exp, square, squareBackward,
+  abs, sign, absBackward, clip, clipBackward, rowSum, rowSumBackward, sum,
+} from './elementwise';
+export { conv2dForward, conv2dBackwardInput, conv2dBackwardFilter } from './conv';
+export { maxpool2dForward, maxpool2dBackward, upsample2dForward, upsample2dBackward } from './pool';
+export {
+  mseForward, mseBackward, bceForward, bceBackward, bceLogitsForward, bceLogitsBackward,
+  klForward, klBackward, reparamForward, reparamBackward,
+} from './loss';
+export { adamStep, sgdStep } from './optim';
+export { randUniform, randNormal } from './random';
+
+/** First byte above the module's static data: JS lays out its heap from here. */
+export function heapBase(): usize {
+  return __heap_base;
+}

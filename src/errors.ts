@@ -1,0 +1,33 @@
+// Typed errors: each says what was expected, what was found, and where.
+
+/** Base class so callers can catch everything ae-wasm throws on bad input. */
+export class AeError extends Error {
+  constructor(message: string, options?: { cause?: unknown }) {
+    super(message, options);
+    this.name = new.target.name;
+  }
+}
+
+/** A tensor or layer has the wrong shape. */
+export class ShapeError extends AeError {}
+
+/** A file (model, IDX, PNG) is malformed, truncated or of the wrong kind. */
+export class FormatError extends AeError {}
+
+/** Data is unusable: NaN or infinite values, values out of range, wrong sizes. */
+export class DataError extends AeError {}
+
+/** An argument or option is outside its documented range. */
+export class ArgumentError extends AeError {}
+
+/** Memory could not be reserved: names the request, what is in use, and the limit. */
+export class HeapError extends AeError {
+  constructor(
+    message: string,
+    readonly requestedBytes: number,
+    readonly capacityBytes: number,
+    readonly maximumBytes: number,
+  ) {
+    super(message);
+  }
+}

@@ -1,0 +1,472 @@
+// The JS baseline: plain TypeScript loops that define what every kernel computes. It is
+// the specification the WASM kernels are tested against, written for clarity. It runs
+// over a Float32 heap (the baseline backend) or a Float64 heap (gradient checks).
+
+import { Act, type Kernels } from './kernels.js';
+import { ArrayStorage, Heap, type HeapArray, type HeapDtype } from './heap.js';
+import { normalAt, uniformAt } from './random.js';
+
+const BCE_EPS = 1e-7;
+
+function activate(x: number, act: number, alpha: number): number {
+  switch (act) {
+    case Act.linear:
+      return x;
+    case Act.relu:
+      return x < 0 ? 0 : x;
+    case Act.leakyRelu:
+      return x < 0 ? alpha * x : x;
+    case Act.sigmoid:
+      return 1 / (1 + Math.exp(-x));
+    case Act.tanh:
+      return Math.tanh(x);
+    case Act.exp:
+      return Math.exp(x);
+    default:
+      throw new RangeError(`unknown activation code ${act}`);
+  }
+}
+
+/** d act / d x expressed through the output y. */
+function activationSlope(y: number, act: number, alpha: number): number {
+  switch (act) {
+    case Act.linear:
+      return 1;
+    case Act.relu:
+      return y > 0 ? 1 : 0;
+    case Act.leakyRelu:
+      return y > 0 ? 1 : alpha;
+    case Act.sigmoid:
+      return y * (1 - y);
+    case Act.tanh:
+      return 1 - y * y;
+    case Act.exp:
+      return y;
+    default:
+      throw new RangeError(`unknown activation code ${act}`);
+  }
+}
+
+const sigmoid = (x: number): number => 1 / (1 + Math.exp(-x));
+
+export class JsKernels implements Kernels {
+  readonly backend = 'js' as const;
+  readonly build: string;
+  readonly heap: Heap;
+
+  constructor(dtype: HeapDtype = 'f32') {
+    this.heap = new Heap(new ArrayStorage(dtype));
+    this.build = dtype === 'f32' ? 'js' : 'js-f64';
+  }
+
+  private get d(): HeapArray {
+    return this.heap.data;
+  }
+
+  sgemm(
+    transA: number, transB: number, m: number, n: number, k: number, alpha: number,
+    a: number, lda: number, b: number, ldb: number, beta: number, c: number, ldc: number,
+  ): void {
+    const d = this.d;
+    const A = (i: number, p: number) => (transA ? d[a + p * lda + i]! : d[a + i * lda + p]!);
+    const B = (p: number, j: number) => (transB ? d[b + j * ldb + p]! : d[b + p * ldb + j]!);
+    for (let i = 0; i < m; i++) {
+      for (let j = 0; j < n; j++) {
+        const at = c + i * ldc + j;
+        d[at] = beta === 0 ? 0 : beta * d[at]!;
+      }
+      for (let p = 0; p < k; p++) {
+        const aip = alpha * A(i, p);
+        for (let j = 0; j < n; j++) d[c + i * ldc + j]! += aip * B(p, j);
+      }
+    }
+  }
+
+  biasActForward(x: number, bias: number, y: number, rows: number, cols: number, act: number, alpha: number): void {
+    const d = this.d;
+    for (let r = 0; r < rows; r++) {
+      for (let j = 0; j < cols; j++) {
+        const v = d[x + r * cols + j]! + (bias < 0 ? 0 : d[bias + j]!);
+        d[y + r * cols + j] = activate(v, act, alpha);
+      }
+    }
+  }
+
+  actBackward(y: number, dy: number, dx: number, n: number, act: number, alpha: number): void {
+    const d = this.d;
+    for (let i = 0; i < n; i++) d[dx + i] = d[dy + i]! * activationSlope(d[y + i]!, act, alpha);
+  }
+
+  biasBackward(dy: number, db: number, rows: number, cols: number): void {
+    const d = this.d;
+    for (let j = 0; j < cols; j++) {
+      let s = 0;
+      for (let r = 0; r < rows; r++) s += d[dy + r * cols + j]!;
+      d[db + j] = s;
+    }
+  }
+
+  fill(out: number, n: number, value: number): void {
+    this.d.fill(value, out, out + n);
+  }
+
+  copy(src: number, dst: number, n: number): void {
+    this.d.copyWithin(dst, src, src + n);
+  }
+
+  add(a: number, b: number, out: number, n: number): void {
+    const d = this.d;
+    for (let i = 0; i < n; i++) d[out + i] = d[a + i]! + d[b + i]!;
+  }
+
+  mul(a: number, b: number, out: number, n: number): void {
+    const d = this.d;
+    for (let i = 0; i < n; i++) d[out + i] = d[a + i]! * d[b + i]!;
+  }
+
+  scale(a: number, s: number, out: number, n: number): void {
+    const d = this.d;
+    for (let i = 0; i < n; i++) d[out + i] = s * d[a + i]!;
+  }
+
+  axpy(alpha: number, x: number, y: number, n: number): void {
+    const d = this.d;
+    for (let i = 0; i < n; i++) d[y + i]! += alpha * d[x + i]!;
+  }
+
+  exp(a: number, out: number, n: number): void {
+    const d = this.d;
+    for (let i = 0; i < n; i++) d[out + i] = Math.exp(d[a + i]!);
+  }
+
+  square(a: number, out: number, n: number): void {
+    const d = this.d;
+    for (let i = 0; i < n; i++) d[out + i] = d[a + i]! * d[a + i]!;
+  }
+
+  squareBackward(a: number, dy: number, dx: number, n: number): void {
+    const d = this.d;
+    for (let i = 0; i < n; i++) d[dx + i] = 2 * d[a + i]! * d[dy + i]!;
+  }
+
+  abs(a: number, out: number, n: number): void {
+    const d = this.d;
+    for (let i = 0; i < n; i++) d[out + i] = Math.abs(d[a + i]!);
+  }
+
+  sign(a: number, out: number, n: number): void {
+    const d = this.d;
+    for (let i = 0; i < n; i++) d[out + i] = signOf(d[a + i]!);
+  }
+
+  absBackward(a: number, dy: number, dx: number, n: number): void {
+    const d = this.d;
+    for (let i = 0; i < n; i++) d[dx + i] = signOf(d[a + i]!) * d[dy + i]!;
+  }
+
+  clip(a: number, lo: number, hi: number, out: number, n: number): void {
+    const d = this.d;
+    for (let i = 0; i < n; i++) d[out + i] = Math.min(Math.max(d[a + i]!, lo), hi);
+  }
+
+  clipBackward(a: number, dy: number, dx: number, lo: number, hi: number, n: number): void {
+    const d = this.d;
+    for (let i = 0; i < n; i++) {
+      const v = d[a + i]!;
+      d[dx + i] = v >= lo && v <= hi ? d[dy + i]! : 0;
+    }
+  }
+
+  rowSum(x: number, out: number, rows: number, cols: number): void {
+    const d = this.d;
+    for (let r = 0; r < rows; r++) {
+      let s = 0;
+      for (let j = 0; j < cols; j++) s += d[x + r * cols + j]!;
+      d[out + r] = s;
+    }
+  }
+
+  rowSumBackward(dy: number, dx: number, rows: number, cols: number): void {
+    const d = this.d;
+    for (let r = 0; r < rows; r++) for (let j = 0; j < cols; j++) d[dx + r * cols + j] = d[dy + r]!;
+  }
+
+  sum(x: number, n: number): number {
+    const d = this.d;
+    let s = 0;
+    for (let i = 0; i < n; i++) s += d[x + i]!;
+    return s;
+  }
+
+  conv2dForward(
+    x: number, w: number, y: number,
+    n: number, ih: number, iw: number, cin: number, oh: number, ow: number, cout: number,
+    kh: number, kw: number, sh: number, sw: number, pt: number, pl: number,
+  ): void {
+    const d = this.d;
+    for (let b = 0; b < n; b++)
+      for (let oy = 0; oy < oh; oy++)
+        for (let ox = 0; ox < ow; ox++)
+          for (let co = 0; co < cout; co++) {
+            let s = 0;
+            for (let ky = 0; ky < kh; ky++) {
+              const iy = oy * sh - pt + ky;
+              if (iy < 0 || iy >= ih) continue;
+              for (let kx = 0; kx < kw; kx++) {
+                const ix = ox * sw - pl + kx;
+                if (ix < 0 || ix >= iw) continue;
+                for (let ci = 0; ci < cin; ci++) {
+                  s += d[x + ((b * ih + iy) * iw + ix) * cin + ci]! * d[w + ((ky * kw + kx) * cin + ci) * cout + co]!;
+                }
+              }
+            }
+            d[y + ((b * oh + oy) * ow + ox) * cout + co] = s;
+          }
+  }
+
+  conv2dBackwardInput(
+    dy: number, w: number, dx: number,
+    n: number, ih: number, iw: number, cin: number, oh: number, ow: number, cout: number,
+    kh: number, kw: number, sh: number, sw: number, pt: number, pl: number,
+  ): void {
+    const d = this.d;
+    d.fill(0, dx, dx + n * ih * iw * cin);
+    for (let b = 0; b < n; b++)
+      for (let oy = 0; oy < oh; oy++)
+        for (let ox = 0; ox < ow; ox++)
+          for (let ky = 0; ky < kh; ky++) {
+            const iy = oy * sh - pt + ky;
+            if (iy < 0 || iy >= ih) continue;
+            for (let kx = 0; kx < kw; kx++) {
+              const ix = ox * sw - pl + kx;
+              if (ix < 0 || ix >= iw) continue;
+              for (let ci = 0; ci < cin; ci++) {
+                let s = 0;
+                for (let co = 0; co < cout; co++) {
+                  s += d[dy + ((b * oh + oy) * ow + ox) * cout + co]! * d[w + ((ky * kw + kx) * cin + ci) * cout + co]!;
+                }
+                d[dx + ((b * ih + iy) * iw + ix) * cin + ci]! += s;
+              }
+            }
+          }
+  }
+
+  conv2dBackwardFilter(
+    x: number, dy: number, dw: number,
+    n: number, ih: number, iw: number, cin: number, oh: number, ow: number, cout: number,
+    kh: number, kw: number, sh: number, sw: number, pt: number, pl: number,
+  ): void {
+    const d = this.d;
+    d.fill(0, dw, dw + kh * kw * cin * cout);
+    for (let b = 0; b < n; b++)
+      for (let oy = 0; oy < oh; oy++)
+        for (let ox = 0; ox < ow; ox++)
+          for (let ky = 0; ky < kh; ky++) {
+            const iy = oy * sh - pt + ky;
+            if (iy < 0 || iy >= ih) continue;
+            for (let kx = 0; kx < kw; kx++) {
+              const ix = ox * sw - pl + kx;
+              if (ix < 0 || ix >= iw) continue;
+              for (let ci = 0; ci < cin; ci++) {
+                const xv = d[x + ((b * ih + iy) * iw + ix) * cin + ci]!;
+                for (let co = 0; co < cout; co++) {
+                  d[dw + ((ky * kw + kx) * cin + ci) * cout + co]! += xv * d[dy + ((b * oh + oy) * ow + ox) * cout + co]!;
+                }
+              }
+            }
+          }
+  }
+
+  /** The flat index of the first maximum in a window, or -1 for an empty window. */
+  private windowArgmax(
+    x: number, b: number, oy: number, ox: number, ch: number,
+    ih: number, iw: number, c: number, ph: number, pw: number, sh: number, sw: number, pt: number, pl: number,
+  ): number {
+    const d = this.d;
+    let best = -1;
+    let m = -Infinity;
+    for (let iy = Math.max(oy * sh - pt, 0); iy < Math.min(oy * sh - pt + ph, ih); iy++)
+      for (let ix = Math.max(ox * sw - pl, 0); ix < Math.min(ox * sw - pl + pw, iw); ix++) {
+        const at = ((b * ih + iy) * iw + ix) * c + ch;
+        if (best < 0 || d[x + at]! > m) {
+          m = d[x + at]!;
+          best = at;
+        }
+      }
+    return best;
+  }
+
+  maxpool2dForward(
+    x: number, y: number,
+    n: number, ih: number, iw: number, c: number, oh: number, ow: number,
+    ph: number, pw: number, sh: number, sw: number, pt: number, pl: number,
+  ): void {
+    const d = this.d;
+    for (let b = 0; b < n; b++)
+      for (let oy = 0; oy < oh; oy++)
+        for (let ox = 0; ox < ow; ox++)
+          for (let ch = 0; ch < c; ch++) {
+            const at = this.windowArgmax(x, b, oy, ox, ch, ih, iw, c, ph, pw, sh, sw, pt, pl);
+            d[y + ((b * oh + oy) * ow + ox) * c + ch] = at < 0 ? -Infinity : d[x + at]!;
+          }
+  }
+
+  maxpool2dBackward(
+    x: number, dy: number, dx: number,
+    n: number, ih: number, iw: number, c: number, oh: number, ow: number,
+    ph: number, pw: number, sh: number, sw: number, pt: number, pl: number,
+  ): void {
+    const d = this.d;
+    d.fill(0, dx, dx + n * ih * iw * c);
+    for (let b = 0; b < n; b++)
+      for (let oy = 0; oy < oh; oy++)
+        for (let ox = 0; ox < ow; ox++)
+          for (let ch = 0; ch < c; ch++) {
+            const at = this.windowArgmax(x, b, oy, ox, ch, ih, iw, c, ph, pw, sh, sw, pt, pl);
+            if (at >= 0) d[dx + at]! += d[dy + ((b * oh + oy) * ow + ox) * c + ch]!;
+          }
+  }
+
+  upsample2dForward(x: number, y: number, n: number, h: number, w: number, c: number, sh: number, sw: number): void {
+    const d = this.d;
+    const oh = h * sh;
+    const ow = w * sw;
+    for (let b = 0; b < n; b++)
+      for (let oy = 0; oy < oh; oy++)
+        for (let ox = 0; ox < ow; ox++)
+          for (let ch = 0; ch < c; ch++) {
+            const src = ((b * h + Math.floor(oy / sh)) * w + Math.floor(ox / sw)) * c + ch;
+            d[y + ((b * oh + oy) * ow + ox) * c + ch] = d[x + src]!;
+          }
+  }
+
+  upsample2dBackward(dy: number, dx: number, n: number, h: number, w: number, c: number, sh: number, sw: number): void {
+    const d = this.d;
+    const oh = h * sh;
+    const ow = w * sw;
+    d.fill(0, dx, dx + n * h * w * c);
+    for (let b = 0; b < n; b++)
+      for (let oy = 0; oy < oh; oy++)
+        for (let ox = 0; ox < ow; ox++)
+          for (let ch = 0; ch < c; ch++) {
+            const dst = ((b * h + Math.floor(oy / sh)) * w + Math.floor(ox / sw)) * c + ch;
+            d[dx + dst]! += d[dy + ((b * oh + oy) * ow + ox) * c + ch]!;
+          }
+  }
+
+  mseForward(p: number, t: number, out: number, rows: number, cols: number): void {
+    this.rowSums(out, rows, cols, (i) => (this.d[p + i]! - this.d[t + i]!) ** 2);
+  }
+
+  mseBackward(p: number, t: number, dp: number, n: number, scale: number): void {
+    const d = this.d;
+    for (let i = 0; i < n; i++) d[dp + i] = scale * 2 * (d[p + i]! - d[t + i]!);
+  }
+
+  bceForward(p: number, t: number, out: number, rows: number, cols: number): void {
+    this.rowSums(out, rows, cols, (i) => {
+      const pc = Math.min(Math.max(this.d[p + i]!, BCE_EPS), 1 - BCE_EPS);
+      const tv = this.d[t + i]!;
+      return -(tv * Math.log(pc + BCE_EPS) + (1 - tv) * Math.log(1 - pc + BCE_EPS));
+    });
+  }
+
+  bceBackward(p: number, t: number, dp: number, n: number, scale: number): void {
+    const d = this.d;
+    for (let i = 0; i < n; i++) {
+      const pv = d[p + i]!;
+      const tv = d[t + i]!;
+      const inside = pv >= BCE_EPS && pv <= 1 - BCE_EPS;
+      d[dp + i] = inside ? scale * ((1 - tv) / (1 - pv + BCE_EPS) - tv / (pv + BCE_EPS)) : 0;
+    }
+  }
+
+  bceLogitsForward(x: number, t: number, out: number, rows: number, cols: number): void {
+    this.rowSums(out, rows, cols, (i) => {
+      const xv = this.d[x + i]!;
+      return Math.max(xv, 0) - xv * this.d[t + i]! + Math.log1p(Math.exp(-Math.abs(xv)));
+    });
+  }
+
+  bceLogitsBackward(x: number, t: number, dx: number, n: number, scale: number): void {
+    const d = this.d;
+    for (let i = 0; i < n; i++) d[dx + i] = scale * (sigmoid(d[x + i]!) - d[t + i]!);
+  }
+
+  klForward(mu: number, lv: number, out: number, rows: number, cols: number): void {
+    this.rowSums(out, rows, cols, (i) => {
+      const m = this.d[mu + i]!;
+      const l = this.d[lv + i]!;
+      return -0.5 * (1 + l - m * m - Math.exp(l));
+    });
+  }
+
+  klBackward(mu: number, lv: number, dmu: number, dlv: number, n: number, scale: number): void {
+    const d = this.d;
+    for (let i = 0; i < n; i++) {
+      d[dmu + i]! += scale * d[mu + i]!;
+      d[dlv + i]! += scale * 0.5 * (Math.exp(d[lv + i]!) - 1);
+    }
+  }
+
+  reparamForward(mu: number, lv: number, eps: number, z: number, n: number): void {
+    const d = this.d;
+    for (let i = 0; i < n; i++) d[z + i] = d[mu + i]! + Math.exp(0.5 * d[lv + i]!) * d[eps + i]!;
+  }
+
+  reparamBackward(dz: number, lv: number, eps: number, dmu: number, dlv: number, n: number): void {
+    const d = this.d;
+    for (let i = 0; i < n; i++) {
+      const g = d[dz + i]!;
+      d[dmu + i] = g;
+      d[dlv + i] = g * 0.5 * Math.exp(0.5 * d[lv + i]!) * d[eps + i]!;
+    }
+  }
+
+  adamStep(w: number, g: number, m: number, v: number, n: number, lrT: number, beta1: number, beta2: number, eps: number): void {
+    const d = this.d;
+    for (let i = 0; i < n; i++) {
+      const gi = d[g + i]!;
+      const mi = d[m + i]! + (gi - d[m + i]!) * (1 - beta1);
+      const vi = d[v + i]! + (gi * gi - d[v + i]!) * (1 - beta2);
+      d[m + i] = mi;
+      d[v + i] = vi;
+      d[w + i]! -= (mi * lrT) / (Math.sqrt(vi) + eps);
+    }
+  }
+
+  sgdStep(w: number, g: number, vel: number, n: number, lr: number, momentum: number): void {
+    const d = this.d;
+    for (let i = 0; i < n; i++) {
+      if (momentum === 0) {
+        d[w + i]! -= lr * d[g + i]!;
+      } else {
+        d[vel + i] = momentum * d[vel + i]! - lr * d[g + i]!;
+        d[w + i]! += d[vel + i]!;
+      }
+    }
+  }
+
+  randUniform(out: number, n: number, key: number, counter: number, lo: number, hi: number): void {
+    const d = this.d;
+    for (let i = 0; i < n; i++) d[out + i] = lo + (hi - lo) * uniformAt(key >>> 0, counter + i);
+  }
+
+  randNormal(out: number, n: number, key: number, counter: number, mean: number, std: number): void {
+    const d = this.d;
+    for (let i = 0; i < n; i++) d[out + i] = mean + std * normalAt(key >>> 0, counter + i);
+  }
+
+  /** out[r] = sum over the row's flat indices i of f(i). */
+  private rowSums(out: number, rows: number, cols: number, f: (i: number) => number): void {
+    for (let r = 0; r < rows; r++) {
+      let s = 0;
+      for (let j = 0; j < cols; j++) s += f(r * cols + j);
+      this.d[out + r] = s;
+    }
+  }
+}
+
+function signOf(v: number): number {
+  return v > 0 ? 1 : v < 0 ? -1 : 0;
+}
