@@ -17,6 +17,13 @@ export class FormatError extends AeError {}
 /** Data is unusable: NaN or infinite values, values out of range, wrong sizes. */
 export class DataError extends AeError {}
 
+/** A file could not be read or written (missing, not permitted, disk full): names the path and the reason. */
+export class FileError extends AeError {
+  constructor(message: string, readonly path: string, options?: { cause?: unknown }) {
+    super(message, options);
+  }
+}
+
 /** An argument or option is outside its documented range. */
 export class ArgumentError extends AeError {}
 

@@ -1,0 +1,145 @@
+// Node-only file access for model files and checkpoints: reads whose errors name the
+// path, and atomic writes. A writer killed midway (crash, power loss, Ctrl-C) must
+// leave either the old file or the new one, never half of either, so we write a temp
+// file in the same directory (rename is atomic only within one file system), fsync
+// it, rename it over the target, then fsync the directory so the rename itself is
+// durable.
+
+import { randomBytes } from 'node:crypto';
+import * as fs from 'node:fs';
+import * as fsp from 'node:fs/promises';
+import { basename, dirname, join } from 'node:path';
+import { FileError } from '../errors.js';
+
+/** Directory fsync is refused on some platforms and file systems; that is not a failure. */
+const DIRECTORY_SYNC_UNSUPPORTED = new Set(['EINVAL', 'EISDIR', 'EPERM', 'EACCES', 'ENOTSUP', 'EBADF']);
+
+/** Reads a whole file; a missing or unreadable file is a FileError naming `path`. */
+export async function readFileBytes(path: string): Promise<Uint8Array<ArrayBuffer>> {
+  let buf: Buffer;
+  try {
+    buf = await fsp.readFile(path);
+  } catch (err) {
+    throw new FileError(`cannot read ${path}: ${reason(err)}`, path, { cause: err });
+  }
+  // A plain Uint8Array (not a Buffer) so callers see standard slice semantics.
+  return new Uint8Array(buf.buffer as ArrayBuffer, buf.byteOffset, buf.byteLength);
+}
+
+/**
+ * Replaces `path` with `bytes` (a string is written as UTF-8) atomically, creating
+ * parent directories. On failure the temp file is removed, an existing file at `path`
+ * is untouched, and a FileError names `path`.
+ */
+export async function writeFileAtomic(path: string, bytes: Uint8Array | string): Promise<void> {
+  const dir = dirname(path);
+  const temp = tempPathFor(path);
+  let tempExists = false;
+  try {
+    await fsp.mkdir(dir, { recursive: true });
+    // 'wx' fails rather than reuse a name another writer holds.
+    const handle = await fsp.open(temp, 'wx');
+    tempExists = true;
+    try {
+      await handle.writeFile(bytes);
+      await handle.sync();
+    } finally {
+      await handle.close();
+    }
+    await fsp.rename(temp, path);
+    tempExists = false;
+  } catch (err) {
+    if (tempExists) await fsp.rm(temp, { force: true }).catch(() => undefined);
+    throw writeError(path, err);
+  }
+  let dirHandle: fsp.FileHandle | undefined;
+  try {
+    dirHandle = await fsp.open(dir, 'r');
+    await dirHandle.sync();
+  } catch (err) {
+    if (!DIRECTORY_SYNC_UNSUPPORTED.has(errorCode(err))) throw directorySyncError(path, err);
+  } finally {
+    await dirHandle?.close();
+  }
+}
+
+/**
+ * Synchronous writeFileAtomic, for code that cannot await: a SIGINT handler writing a
+ * last checkpoint before the process exits.
+ */
+export function writeFileAtomicSync(path: string, bytes: Uint8Array | string): void {
+  const dir = dirname(path);
+  const temp = tempPathFor(path);
+  let tempExists = false;
+  try {
+    fs.mkdirSync(dir, { recursive: true });
+    const fd = fs.openSync(temp, 'wx');
+    tempExists = true;
+    try {
+      fs.writeFileSync(fd, bytes);
+      fs.fsyncSync(fd);
+    } finally {
+      fs.closeSync(fd);
+    }
+    fs.renameSync(temp, path);
+    tempExists = false;
+  } catch (err) {
+    if (tempExists) {
+      try {
+        fs.rmSync(temp, { force: true });
+      } catch {
+        // The original error is the one worth reporting.
+      }
+    }
+    throw writeError(path, err);
+  }
+  let dirFd: number | undefined;
+  try {
+    dirFd = fs.openSync(dir, 'r');
+    fs.fsyncSync(dirFd);
+  } catch (err) {
+    if (!DIRECTORY_SYNC_UNSUPPORTED.has(errorCode(err))) throw directorySyncError(path, err);
+  } finally {
+    if (dirFd !== undefined) fs.closeSync(dirFd);
+  }
+}
+
+/** A hidden sibling of `path`, unique across processes and concurrent writes. */
+function tempPathFor(path: string): string {
+  // Truncated so the temp name stays under the usual 255-byte name limit.
+  const base = basename(path).slice(0, 100);
+  return join(dirname(path), `.${base}.${process.pid}.${randomBytes(6).toString('hex')}.tmp`);
+}
+
+function writeError(path: string, err: unknown): FileError {
+  return new FileError(`cannot write ${path}: ${reason(err)}; any previous file there is unchanged`, path, { cause: err });
+}
+
+function directorySyncError(path: string, err: unknown): FileError {
+  return new FileError(`wrote ${path} but could not sync its directory: ${reason(err)}`, path, { cause: err });
+}
+
+function errorCode(err: unknown): string {
+  const code = (err as { code?: unknown } | null)?.code;
+  return typeof code === 'string' ? code : '';
+}
+
+const REASONS: Record<string, string> = {
+  ENOENT: 'no such file or directory',
+  EACCES: 'permission denied',
+  EPERM: 'operation not permitted',
+  EISDIR: 'it is a directory',
+  ENOTDIR: 'a parent path is not a directory',
+  EEXIST: 'a parent path exists and is not a directory',
+  ENOSPC: 'no space left on the device',
+  EROFS: 'read-only file system',
+  ENAMETOOLONG: 'the name is too long',
+};
+
+/** The OS reason in words, with its code; the temp file's name never appears. */
+function reason(err: unknown): string {
+  const code = errorCode(err);
+  const words = REASONS[code];
+  if (words) return `${words} (${code})`;
+  return err instanceof Error ? err.message : String(err);
+}

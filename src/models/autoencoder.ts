@@ -1,0 +1,182 @@
+// Autoencoder: the encoder and decoder parts (and a VAE's heads) built on one backend,
+// their parameters, and the inference API: encode, decode, reconstruct, sample.
+
+import { DataError, ShapeError } from '../errors.js';
+import type { Kernels } from '../kernels/kernels.js';
+import { RandomStream, streamKey } from '../kernels/random.js';
+import { Chain } from '../nn/chain.js';
+import type { RunContext } from '../nn/layer.js';
+import { ParamStore } from '../nn/params.js';
+import { formatShape, sizeOf, type Shape } from '../nn/tensor.js';
+import { checkVaeHeads, validateArchitecture, type Architecture } from './architecture.js';
+import { ModelGraph, type GraphOptions, type GraphParts } from './graph.js';
+
+/** Purposes of the random streams derived from a seed (keys differ per purpose). */
+export const RandomPurpose = { init: 1, shuffle: 2, noise: 3, sample: 4 } as const;
+
+/** Largest batch the inference helpers run at once. */
+const INFERENCE_BATCH = 256;
+
+export class Autoencoder {
+  readonly kind: Architecture['kind'];
+  readonly params: ParamStore;
+  readonly encoder: Chain;
+  readonly decoder: Chain;
+  readonly zMean: Chain | null;
+  readonly zLogVar: Chain | null;
+  readonly inputShape: Shape;
+  readonly codeShape: Shape;
+  readonly outputShape: Shape;
+  private readonly inference = new Map<number, ModelGraph>();
+  private disposed = false;
+
+  constructor(
+    readonly k: Kernels,
+    readonly architecture: Architecture,
+  ) {
+    validateArchitecture(architecture, 'model');
+    checkVaeHeads(architecture);
+    this.kind = architecture.kind;
+    this.params = new ParamStore(k);
+    const { parts } = architecture;
+    this.inputShape = [...architecture.input_shape];
+    this.encoder = new Chain('encoder', parts.encoder);
+    this.zMean = parts.z_mean ? new Chain('z_mean', parts.z_mean) : null;
+    this.zLogVar = parts.z_log_var ? new Chain('z_log_var', parts.z_log_var) : null;
+    this.decoder = new Chain('decoder', parts.decoder);
+    let code = this.encoder.build(this.inputShape, this.params);
+    if (this.zMean && this.zLogVar) {
+      const h = code;
+      code = this.zMean.build(h, this.params);
+      const lv = this.zLogVar.build(h, this.params);
+      if (sizeOf(lv) !== sizeOf(code)) throw new ShapeError(`z_log_var ${formatShape(lv)} must match z_mean ${formatShape(code)}`);
+    }
+    this.codeShape = code;
+    this.outputShape = this.decoder.build(code, this.params);
+    if (sizeOf(this.outputShape) !== sizeOf(this.inputShape)) {
+      throw new ShapeError(`the decoder outputs ${formatShape(this.outputShape)} but the input is ${formatShape(this.inputShape)}`);
+    }
+  }
+
+  /** Keras default initialisation (glorot uniform kernels, zero biases) from a seed. */
+  initialize(seed: number): this {
+    this.params.initialize(new RandomStream(streamKey(seed, RandomPurpose.init)));
+    return this;
+  }
+
+  get parts(): GraphParts {
+    return { encoder: this.encoder, decoder: this.decoder, ...(this.zMean ? { zMean: this.zMean, zLogVar: this.zLogVar! } : {}) };
+  }
+
+  /** Plans one graph for a batch size; several graphs may coexist. Release it when done. */
+  compile(options: GraphOptions): ModelGraph {
+    this.checkAlive();
+    return new ModelGraph(this.k, this.parts, this.inputShape, options);
+  }
+
+  /** Per-sample sizes. */
+  get inputSize(): number {
+    return sizeOf(this.inputShape);
+  }
+  get codeSize(): number {
+    return sizeOf(this.codeShape);
+  }
+
+  /** Codes of images [n, ...inputShape] (a VAE's z_mean). */
+  encode(images: Float32Array): Float32Array {
+    return this.encodeWithLogVar(images).codes;
+  }
+
+  /** Codes and, for a VAE, z_log_var. */
+  encodeWithLogVar(images: Float32Array): { codes: Float32Array; logVar: Float32Array | null } {
+    const n = this.countOf(images, this.inputSize, 'images', this.inputShape, true);
+    const codes = new Float32Array(n * this.codeSize);
+    const logVar = this.kind === 'vae' ? new Float32Array(n * this.codeSize) : null;
+    this.inChunks(n, (g, ctx, start, m) => {
+      this.k.heap.write(g.input.offset, images.subarray(start * this.inputSize, (start + m) * this.inputSize));
+      g.forwardEncoder(ctx, m);
+      codes.set(this.k.heap.read(g.code.offset, m * this.codeSize), start * this.codeSize);
+      if (logVar) logVar.set(this.k.heap.read(g.logVar!.offset, m * this.codeSize), start * this.codeSize);
+    });
+    return { codes, logVar };
+  }
+
+  /** Images decoded from codes [n, ...codeShape]. */
+  decode(codes: Float32Array): Float32Array {
+    const n = this.countOf(codes, this.codeSize, 'codes', this.codeShape, false);
+    const out = new Float32Array(n * this.inputSize);
+    this.inChunks(n, (g, ctx, start, m) => {
+      this.k.heap.write(g.decoderInput.offset, codes.subarray(start * this.codeSize, (start + m) * this.codeSize));
+      g.forwardDecoder(ctx, m);
+      out.set(this.k.heap.read(g.output.offset, m * this.inputSize), start * this.inputSize);
+    });
+    return out;
+  }
+
+  /** Reconstructions of images (a VAE decodes z = z_mean). */
+  reconstruct(images: Float32Array): Float32Array {
+    const n = this.countOf(images, this.inputSize, 'images', this.inputShape, true);
+    const out = new Float32Array(n * this.inputSize);
+    this.inChunks(n, (g, ctx, start, m) => {
+      this.k.heap.write(g.input.offset, images.subarray(start * this.inputSize, (start + m) * this.inputSize));
+      g.forward(ctx, m, false);
+      out.set(this.k.heap.read(g.output.offset, m * this.inputSize), start * this.inputSize);
+    });
+    return out;
+  }
+
+  /** VAE: n images decoded from z ~ N(0, I), reproducible from `seed`. */
+  sample(n: number, seed: number): Float32Array {
+    if (this.kind !== 'vae') throw new ShapeError('sample() needs a variational autoencoder (kind "vae")');
+    const stream = new RandomStream(streamKey(seed, RandomPurpose.sample));
+    const z = new Float32Array(n * this.codeSize);
+    const tmp = this.k.heap.alloc(Math.max(1, z.length));
+    try {
+      this.k.randNormal(tmp, z.length, stream.key, stream.take(z.length), 0, 1);
+      z.set(this.k.heap.read(tmp, z.length));
+    } finally {
+      this.k.heap.free(tmp);
+    }
+    return this.decode(z);
+  }
+
+  /** Frees every buffer on the heap (parameters and cached inference plans). */
+  dispose(): void {
+    if (this.disposed) return;
+    for (const g of this.inference.values()) g.release();
+    this.inference.clear();
+    this.params.dispose();
+    this.disposed = true;
+  }
+
+  /** Runs fn over [0, n) in chunks of at most INFERENCE_BATCH samples on a cached graph. */
+  private inChunks(n: number, fn: (g: ModelGraph, ctx: RunContext, start: number, m: number) => void): void {
+    this.checkAlive();
+    const batch = Math.min(n, INFERENCE_BATCH);
+    let g = this.inference.get(batch);
+    if (!g) {
+      g = this.compile({ batch, training: false, loss: 'mse' });
+      this.inference.set(batch, g);
+    }
+    const ctx: RunContext = { k: this.k, training: false, noise: new RandomStream(0) };
+    for (let start = 0; start < n; start += batch) fn(g, ctx, start, Math.min(batch, n - start));
+  }
+
+  private countOf(values: Float32Array, per: number, what: string, shape: Shape, checkRange: boolean): number {
+    if (!(values instanceof Float32Array)) throw new ShapeError(`${what} must be a Float32Array`);
+    if (values.length === 0 || values.length % per !== 0) {
+      throw new ShapeError(`${what}: ${values.length} values is not a whole number of samples of shape ${formatShape(shape)} (${per} values each)`);
+    }
+    for (let i = 0; i < values.length; i++) {
+      const v = values[i]!;
+      if (!Number.isFinite(v) || (checkRange && (v < 0 || v > 1))) {
+        throw new DataError(`${what}: value ${v} at sample ${Math.floor(i / per)}, element ${i % per} is ${Number.isFinite(v) ? 'outside [0, 1]' : 'not finite'}`);
+      }
+    }
+    return values.length / per;
+  }
+
+  private checkAlive(): void {
+    if (this.disposed) throw new ShapeError('this model was disposed');
+  }
+}

@@ -1,0 +1,129 @@
+// The layer contract. A layer is built once (shapes, parameters); each compiled graph
+// plans its own buffers for it (so a training plan, an evaluation plan and a batch-1
+// inference plan coexist), then runs forward and backward with kernel calls only.
+//
+// Buffers: x / dx are the previous layer's y / dy (dx is null when nothing upstream needs
+// a gradient); a layer owns y and dy. Backward reads dy (and may overwrite it) and
+// writes dx — overwriting it, or adding to it when `accumulate` is set (used where a
+// tensor feeds two layers, as the VAE's encoder output does).
+
+import { ShapeError } from '../errors.js';
+import type { Kernels } from '../kernels/kernels.js';
+import type { RandomStream } from '../kernels/random.js';
+import type { Planner } from './planner.js';
+import { formatShape, type Shape, type Tensor } from './tensor.js';
+
+/** Keras-style serialized layer: `{"class_name": "Dense", "config": {...}}`. */
+export interface LayerSpec {
+  class_name: string;
+  config: Record<string, unknown>;
+}
+
+export type Initializer = { kind: 'glorot_uniform'; fanIn: number; fanOut: number } | { kind: 'zeros' };
+
+export interface ParamSpec {
+  /** Keras' weight name: kernel or bias. */
+  param: string;
+  shape: number[];
+  init: Initializer;
+}
+
+/** A parameter tensor in the heap, with its gradient and optimizer slots once compiled. */
+export interface Param {
+  /** `{part}.{index}.{param}`, e.g. encoder.1.kernel */
+  name: string;
+  shape: number[];
+  size: number;
+  value: number;
+  /** Gradient offset, or -1 before the model is compiled for training. */
+  grad: number;
+  /** Optimizer state by slot name (m, v, velocity). */
+  slots: Map<string, number>;
+  init: Initializer;
+}
+
+/** One plan's buffers for one layer. */
+export interface LayerBuffers {
+  x: Tensor;
+  y: Tensor;
+  dx: Tensor | null;
+  dy: Tensor | null;
+  /** Pre-activation logits, kept only when a BCE loss fuses with a sigmoid output. */
+  z: Tensor | null;
+}
+
+export interface RunContext {
+  k: Kernels;
+  training: boolean;
+  /** Stream for training-time noise (GaussianNoise). */
+  noise: RandomStream;
+}
+
+export abstract class Layer {
+  abstract readonly className: string;
+  /** Per-sample shapes, set by build. */
+  inShape: Shape = [];
+  outShape: Shape = [];
+  params: Param[] = [];
+
+  /** Sets the shapes from the per-sample input shape and returns the output shape. */
+  abstract build(input: Shape): Shape;
+  /** Keras config keys, for the model file and summary. */
+  abstract config(): Record<string, unknown>;
+  paramSpecs(): ParamSpec[] {
+    return [];
+  }
+  /** Whether backward can add into dx instead of overwriting it. */
+  get canAccumulate(): boolean {
+    return false;
+  }
+
+  /** Default plan: own y and (when training) dy. `logits` keeps z (ActivatedLayer only). */
+  plan(pl: Planner, x: Tensor, dx: Tensor | null, batch: number, training: boolean, logits = false): LayerBuffers {
+    const shape = [batch, ...this.outShape];
+    return { x, dx, y: pl.tensor(shape), dy: training ? pl.tensor(shape) : null, z: logits ? pl.tensor(shape) : null };
+  }
+
+  abstract forward(ctx: RunContext, b: LayerBuffers, n: number): void;
+  abstract backward(ctx: RunContext, b: LayerBuffers, n: number, accumulate: boolean): void;
+
+  spec(): LayerSpec {
+    return { class_name: this.className, config: this.config() };
+  }
+
+  protected expectRank(input: Shape, rank: number, what: string): void {
+    if (input.length !== rank) {
+      throw new ShapeError(`${this.className} expects a ${what} input of rank ${rank} (per sample), got ${formatShape(input)}`);
+    }
+  }
+}
+
+/**
+ * A layer whose last step is an activation. A plan with `z` (logits) keeps the
+ * pre-activation values there so a BCE loss can work from logits (as Keras does for a
+ * sigmoid output); the loss then writes d(loss)/d(logits) into dy directly.
+ */
+export abstract class ActivatedLayer extends Layer {
+  abstract readonly activation: number;
+
+  /** Where the linear part writes: z in logits plans, else y (activated in place). */
+  protected pre(b: LayerBuffers): number {
+    return (b.z ?? b.y).offset;
+  }
+
+  /** Applies bias and activation to pre(b) (rows x cols) producing y. */
+  protected finish(ctx: RunContext, b: LayerBuffers, bias: number, rows: number, cols: number, alpha: number): void {
+    const k = ctx.k;
+    if (b.z) {
+      k.biasActForward(b.z.offset, bias, b.z.offset, rows, cols, 0, 0);
+      k.biasActForward(b.z.offset, -1, b.y.offset, rows, cols, this.activation, alpha);
+    } else {
+      k.biasActForward(b.y.offset, bias, b.y.offset, rows, cols, this.activation, alpha);
+    }
+  }
+
+  /** Turns dy into the pre-activation gradient in place (a logits plan's loss already did). */
+  protected activationBackward(ctx: RunContext, b: LayerBuffers, count: number, alpha: number): void {
+    if (!b.z) ctx.k.actBackward(b.y.offset, b.dy!.offset, b.dy!.offset, count, this.activation, alpha);
+  }
+}

@@ -1,0 +1,64 @@
+// Activation and LeakyReLU as layers of their own.
+
+import { ArgumentError } from '../../errors.js';
+import { Act } from '../../kernels/kernels.js';
+import { activationCode, LEAKY_RELU_ACTIVATION_SLOPE, LEAKY_RELU_LAYER_DEFAULT_ALPHA } from '../activations.js';
+import { ConfigReader } from '../config.js';
+import { ActivatedLayer, type LayerBuffers, type RunContext } from '../layer.js';
+import { sizeOf, type Shape } from '../tensor.js';
+
+export class Activation extends ActivatedLayer {
+  readonly className: string = 'Activation';
+  readonly activation: number;
+  readonly activationName: string;
+  protected alpha = LEAKY_RELU_ACTIVATION_SLOPE;
+
+  constructor(config: Record<string, unknown>, where = 'Activation') {
+    super();
+    if (new.target === Activation) new ConfigReader(config, where).only(['activation']);
+    this.activationName = (config['activation'] as string | undefined) ?? 'linear';
+    this.activation = activationCode(config['activation'] ?? 'linear', where);
+  }
+
+  build(input: Shape): Shape {
+    this.inShape = input;
+    this.outShape = input;
+    return input;
+  }
+
+  config(): Record<string, unknown> {
+    return { activation: this.activationName };
+  }
+
+  forward(ctx: RunContext, b: LayerBuffers, n: number): void {
+    const count = n * sizeOf(this.inShape);
+    if (b.z) ctx.k.copy(b.x.offset, b.z.offset, count);
+    ctx.k.biasActForward(b.x.offset, -1, b.y.offset, n, sizeOf(this.inShape), this.activation, this.alpha);
+  }
+
+  backward(ctx: RunContext, b: LayerBuffers, n: number): void {
+    if (!b.dx) return;
+    const count = n * sizeOf(this.inShape);
+    // In a logits plan the loss wrote d/d(logits) = d/dx into dy already.
+    if (b.z) ctx.k.copy(b.dy!.offset, b.dx.offset, count);
+    else ctx.k.actBackward(b.y.offset, b.dy!.offset, b.dx.offset, count, this.activation, this.alpha);
+  }
+}
+
+export class LeakyReLU extends Activation {
+  override readonly className = 'LeakyReLU';
+
+  constructor(config: Record<string, unknown>, where = 'LeakyReLU') {
+    super({ activation: 'leaky_relu' }, where);
+    const r = new ConfigReader(config, where);
+    r.only(['alpha', 'negative_slope']);
+    // Keras 2 calls the slope `alpha`, Keras 3 `negative_slope`.
+    const key = r.has('negative_slope') ? 'negative_slope' : 'alpha';
+    this.alpha = r.number(key, LEAKY_RELU_LAYER_DEFAULT_ALPHA, 0);
+    if (this.activation !== Act.leakyRelu) throw new ArgumentError(`${where}: internal activation mismatch`);
+  }
+
+  override config(): Record<string, unknown> {
+    return { alpha: this.alpha };
+  }
+}

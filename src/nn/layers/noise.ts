@@ -1,0 +1,47 @@
+// GaussianNoise (Keras semantics): adds stddev * N(0, 1) during training only, no
+// clipping; identity at inference. Its gradient passes through unchanged.
+
+import { ConfigReader } from '../config.js';
+import { Layer, type LayerBuffers, type RunContext } from '../layer.js';
+import type { Planner } from '../planner.js';
+import { sizeOf, type Shape, type Tensor } from '../tensor.js';
+
+export class GaussianNoise extends Layer {
+  readonly className = 'GaussianNoise';
+  readonly stddev: number;
+
+  constructor(config: Record<string, unknown>, where = 'GaussianNoise') {
+    super();
+    const r = new ConfigReader(config, where);
+    r.only(['stddev']);
+    this.stddev = r.number('stddev', 0, 0);
+  }
+
+  build(input: Shape): Shape {
+    this.inShape = input;
+    this.outShape = input;
+    return input;
+  }
+
+  config(): Record<string, unknown> {
+    return { stddev: this.stddev };
+  }
+
+  override plan(pl: Planner, x: Tensor, dx: Tensor | null, batch: number): LayerBuffers {
+    const shape = [batch, ...this.outShape];
+    return { x, dx, y: pl.tensor(shape), dy: dx ? pl.alias(dx, shape) : null, z: null };
+  }
+
+  forward(ctx: RunContext, b: LayerBuffers, n: number): void {
+    const count = n * sizeOf(this.inShape);
+    const k = ctx.k;
+    if (ctx.training && this.stddev > 0) {
+      k.randNormal(b.y.offset, count, ctx.noise.key, ctx.noise.take(count), 0, this.stddev);
+      k.add(b.y.offset, b.x.offset, b.y.offset, count);
+    } else {
+      k.copy(b.x.offset, b.y.offset, count);
+    }
+  }
+
+  backward(): void {}
+}

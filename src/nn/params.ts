@@ -1,0 +1,85 @@
+// Parameters: values live in the heap for the model's lifetime; gradients and optimizer
+// slots are added once, the first time the model is compiled for training.
+
+import { ShapeError } from '../errors.js';
+import type { Kernels } from '../kernels/kernels.js';
+import type { RandomStream } from '../kernels/random.js';
+import type { Param, ParamSpec } from './layer.js';
+import { formatShape, sameShape, sizeOf } from './tensor.js';
+
+export class ParamStore {
+  readonly list: Param[] = [];
+  private readonly byName = new Map<string, Param>();
+  private slotNames: string[] | null = null;
+
+  constructor(readonly k: Kernels) {}
+
+  add(name: string, spec: ParamSpec): Param {
+    if (this.byName.has(name)) throw new ShapeError(`duplicate parameter name ${name}`);
+    const size = sizeOf(spec.shape);
+    const p: Param = { name, shape: spec.shape, size, value: this.k.heap.allocZeroed(size), grad: -1, slots: new Map(), init: spec.init };
+    this.list.push(p);
+    this.byName.set(name, p);
+    return p;
+  }
+
+  get(name: string): Param | undefined {
+    return this.byName.get(name);
+  }
+
+  /** Total number of parameter values. */
+  get count(): number {
+    return this.list.reduce((s, p) => s + p.size, 0);
+  }
+
+  /** Keras defaults: glorot uniform kernels (limit sqrt(6 / (fan_in + fan_out))), zero biases. */
+  initialize(stream: RandomStream): void {
+    for (const p of this.list) {
+      if (p.init.kind === 'zeros') {
+        this.k.fill(p.value, p.size, 0);
+      } else {
+        const limit = Math.sqrt(6 / (p.init.fanIn + p.init.fanOut));
+        this.k.randUniform(p.value, p.size, stream.key, stream.take(p.size), -limit, limit);
+      }
+    }
+  }
+
+  /** Allocates gradients and the named optimizer slots (zeroed); idempotent for the same slots. */
+  ensureTraining(slots: readonly string[]): void {
+    if (this.slotNames && this.slotNames.join() === slots.join()) return;
+    for (const p of this.list) {
+      if (p.grad < 0) p.grad = this.k.heap.allocZeroed(p.size);
+      for (const off of p.slots.values()) this.k.heap.free(off);
+      p.slots.clear();
+      for (const s of slots) p.slots.set(s, this.k.heap.allocZeroed(p.size));
+    }
+    this.slotNames = [...slots];
+  }
+
+  /** Zeroes every optimizer slot (a fresh optimizer state). */
+  resetSlots(): void {
+    for (const p of this.list) for (const off of p.slots.values()) this.k.fill(off, p.size, 0);
+  }
+
+  read(p: Param): Float32Array {
+    return this.k.heap.read(p.value, p.size);
+  }
+
+  write(p: Param, values: ArrayLike<number>, shape: readonly number[] = p.shape): void {
+    if (!sameShape(shape, p.shape) || values.length !== p.size) {
+      throw new ShapeError(`parameter ${p.name}: expected shape ${formatShape(p.shape)}, got ${formatShape(shape)} with ${values.length} values`);
+    }
+    this.k.heap.write(p.value, values);
+  }
+
+  /** Frees every buffer (the store is unusable afterwards). */
+  dispose(): void {
+    for (const p of this.list) {
+      this.k.heap.free(p.value);
+      if (p.grad >= 0) this.k.heap.free(p.grad);
+      for (const off of p.slots.values()) this.k.heap.free(off);
+    }
+    this.list.length = 0;
+    this.byName.clear();
+  }
+}
