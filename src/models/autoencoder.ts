@@ -10,6 +10,7 @@ import { ParamStore } from '../nn/params.js';
 import { formatShape, sizeOf, type Shape } from '../nn/tensor.js';
 import { checkVaeHeads, validateArchitecture, type Architecture } from './architecture.js';
 import { ModelGraph, type GraphOptions, type GraphParts } from './graph.js';
+import type { TrainingRecord } from './model-file.js';
 
 /** Purposes of the random streams derived from a seed (keys differ per purpose). */
 export const RandomPurpose = { init: 1, shuffle: 2, noise: 3, sample: 4 } as const;
@@ -27,6 +28,8 @@ export class Autoencoder {
   readonly inputShape: Shape;
   readonly codeShape: Shape;
   readonly outputShape: Shape;
+  /** How this model was trained (set by training and by loading a model file). */
+  training: TrainingRecord | null = null;
   private readonly inference = new Map<number, ModelGraph>();
   private disposed = false;
 

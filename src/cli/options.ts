@@ -1,0 +1,26 @@
+// Flag value parsers: each checks its documented range and says what was wrong.
+
+import { InvalidArgumentError } from 'commander';
+
+export function intArg(min: number, max = Number.MAX_SAFE_INTEGER): (value: string) => number {
+  return (value) => {
+    const v = Number(value);
+    if (value.trim() === '' || !Number.isInteger(v)) throw new InvalidArgumentError(`expected an integer, got "${value}"`);
+    if (v < min || v > max) throw new InvalidArgumentError(`must be between ${min} and ${max}, got ${v}`);
+    return v;
+  };
+}
+
+/** A finite number in [min, max] (or [min, max) with maxExclusive). */
+export function floatArg(min: number, max: number, maxExclusive = false, minExclusive = false): (value: string) => number {
+  return (value) => {
+    const v = Number(value);
+    if (value.trim() === '' || !Number.isFinite(v)) throw new InvalidArgumentError(`expected a number, got "${value}"`);
+    const lowOk = minExclusive ? v > min : v >= min;
+    const highOk = maxExclusive ? v < max : v <= max;
+    if (!lowOk || !highOk) {
+      throw new InvalidArgumentError(`must be in ${minExclusive ? '(' : '['}${min}, ${max}${maxExclusive ? ')' : ']'}, got ${v}`);
+    }
+    return v;
+  };
+}

@@ -1,0 +1,42 @@
+// The ae-wasm program. Usage errors (unknown flag, value out of range) exit with 2,
+// other failures with 1, each with one clear line on stderr.
+
+import { Command, CommanderError } from 'commander';
+import { readFileSync } from 'node:fs';
+import { AeError } from '../errors.js';
+import { evalCommand } from './eval.js';
+import { summaryCommand } from './summary.js';
+import { trainCommand } from './train.js';
+
+const pkg = JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as { version: string };
+
+export function buildProgram(): Command {
+  const program = new Command('ae-wasm')
+    .description('Autoencoders on MNIST with WebAssembly SIMD kernels: train, evaluate and inspect models')
+    .version(pkg.version)
+    .showHelpAfterError('(add --help for usage)')
+    .exitOverride();
+  for (const cmd of [trainCommand(), evalCommand(), summaryCommand()]) {
+    program.addCommand(cmd.exitOverride().showHelpAfterError('(add --help for usage)'));
+  }
+  return program;
+}
+
+export async function main(argv: string[]): Promise<number> {
+  const program = buildProgram();
+  try {
+    await program.parseAsync(argv, { from: 'user' });
+    return 0;
+  } catch (err) {
+    if (err instanceof CommanderError) {
+      // Commander already printed its message (or the help / version text).
+      return err.exitCode === 0 ? 0 : 2;
+    }
+    if (err instanceof AeError) {
+      process.stderr.write(`ae-wasm: ${err.message}\n`);
+      return err.name === 'ArgumentError' ? 2 : 1;
+    }
+    process.stderr.write(`ae-wasm: unexpected error: ${(err as Error)?.stack ?? err}\n`);
+    return 1;
+  }
+}

@@ -1,0 +1,17 @@
+// ae-wasm summary: a model's layers, output shapes and parameter counts.
+
+import { Command } from 'commander';
+import { summaryText } from '../models/summary.js';
+import { JsKernels } from '../kernels/js.js';
+import { addModelOption, modelFrom } from './model-option.js';
+
+export function summaryCommand(): Command {
+  const cmd = new Command('summary').description("print a model's architecture like Keras' model.summary()");
+  addModelOption(cmd);
+  return cmd.action(async (flags: { model: string }) => {
+    // Reading the architecture needs no fast kernels: the JS backend avoids compiling WASM.
+    const model = await modelFrom(flags, new JsKernels());
+    const title = model.training?.preset ?? flags.model;
+    process.stdout.write(summaryText(model, title) + '\n');
+  });
+}

@@ -1,0 +1,157 @@
+// Model files (DESIGN.md "Model files"): one safetensors file with F32 tensors named
+// `{part}.{i}.{param}` in Keras layout, checkpoints adding `optimizer.{tensor}.{slot}`,
+// and `__metadata__` keys `format`, `architecture` and `training` (JSON strings).
+// Pure: no Node imports, so the browser entry loads models with it too.
+
+import { FormatError } from '../errors.js';
+import type { Kernels } from '../kernels/kernels.js';
+import { decodeSafetensors, encodeSafetensors, type TensorEntry } from '../io/safetensors.js';
+import { formatShape, sameShape } from '../nn/tensor.js';
+import { validateArchitecture } from './architecture.js';
+import { Autoencoder } from './autoencoder.js';
+
+export const MODEL_FORMAT = 'ae-wasm/1';
+
+/** How a model was trained (every file has one), plus the resume state in checkpoints. */
+export interface TrainingRecord {
+  preset?: string;
+  loss: 'mse' | 'bce';
+  optimizer: Record<string, number | string>;
+  noise: number;
+  l1: number;
+  beta: number;
+  seed: number;
+  batch_size?: number;
+  epochs?: number;
+  data?: string;
+  /** Checkpoints: epochs completed, optimizer steps, random stream positions. */
+  checkpoint?: {
+    epoch: number;
+    step: number;
+    rng: { shuffle: { key: number; counter: number }; noise: { key: number; counter: number } };
+    best_val_loss?: number;
+    best_epoch?: number;
+    epochs_without_improvement?: number;
+  };
+  [key: string]: unknown;
+}
+
+export interface SaveOptions {
+  /** Include optimizer slots (a checkpoint). */
+  optimizerState?: boolean;
+}
+
+/** Encodes a model (and optionally its optimizer slots) to safetensors bytes. */
+export function encodeModel(model: Autoencoder, training: TrainingRecord | null = model.training, options: SaveOptions = {}): Uint8Array {
+  if (!training) throw new FormatError('a model file needs a training record: train the model first or pass one');
+  const tensors: TensorEntry[] = model.params.list.map((p) => ({ name: p.name, dtype: 'F32', shape: p.shape, data: model.params.read(p) }));
+  if (options.optimizerState) {
+    for (const p of model.params.list) {
+      for (const [slot, off] of p.slots) {
+        tensors.push({ name: `optimizer.${p.name}.${slot}`, dtype: 'F32', shape: p.shape, data: model.k.heap.read(off, p.size) });
+      }
+    }
+  }
+  return encodeSafetensors(tensors, {
+    format: MODEL_FORMAT,
+    architecture: JSON.stringify(model.architecture),
+    training: JSON.stringify(training),
+  });
+}
+
+export interface DecodedModel {
+  model: Autoencoder;
+  training: TrainingRecord;
+  /** Optimizer slots found in the file, by slot name (empty for a plain model file). */
+  optimizerSlots: string[];
+}
+
+function parseJson(text: string | undefined, key: string, source: string): unknown {
+  if (text === undefined) throw new FormatError(`${source}: missing __metadata__ key "${key}" (not an ae-wasm model file?)`);
+  try {
+    return JSON.parse(text);
+  } catch (err) {
+    throw new FormatError(`${source}: __metadata__ "${key}" is not valid JSON: ${(err as Error).message}`);
+  }
+}
+
+function validateTraining(value: unknown, source: string): TrainingRecord {
+  const fail = (msg: string): never => {
+    throw new FormatError(`${source}: training record ${msg}`);
+  };
+  if (typeof value !== 'object' || value === null || Array.isArray(value)) return fail('must be a JSON object');
+  const t = value as Record<string, unknown>;
+  if (t['loss'] !== 'mse' && t['loss'] !== 'bce') fail(`loss must be "mse" or "bce", got ${JSON.stringify(t['loss'])}`);
+  for (const key of ['noise', 'l1', 'beta', 'seed']) {
+    if (typeof t[key] !== 'number' || !Number.isFinite(t[key] as number) || (t[key] as number) < 0) {
+      fail(`${key} must be a non-negative number, got ${JSON.stringify(t[key])}`);
+    }
+  }
+  if (typeof t['optimizer'] !== 'object' || t['optimizer'] === null) fail('optimizer must be an object');
+  const c = t['checkpoint'] as Record<string, unknown> | undefined;
+  if (c !== undefined) {
+    const isInt = (v: unknown) => Number.isInteger(v) && (v as number) >= 0;
+    const rng = c['rng'] as Record<string, { key?: unknown; counter?: unknown }> | undefined;
+    const streamOk = (s: { key?: unknown; counter?: unknown } | undefined) => !!s && isInt(s.key) && isInt(s.counter);
+    if (!isInt(c['epoch']) || !isInt(c['step']) || !rng || !streamOk(rng['shuffle']) || !streamOk(rng['noise'])) {
+      fail('checkpoint must have integer epoch, step and rng {shuffle, noise} {key, counter}');
+    }
+  }
+  return value as TrainingRecord;
+}
+
+/** Decodes and validates a model file onto a backend. */
+export function decodeModel(bytes: Uint8Array, k: Kernels, source = '<bytes>'): DecodedModel {
+  const { tensors, metadata } = decodeSafetensors(bytes, source);
+  if (metadata['format'] !== MODEL_FORMAT) {
+    throw new FormatError(`${source}: __metadata__ format is ${JSON.stringify(metadata['format'])}, expected "${MODEL_FORMAT}"`);
+  }
+  const arch = validateArchitecture(parseJson(metadata['architecture'], 'architecture', source), source);
+  const training = validateTraining(parseJson(metadata['training'], 'training', source), source);
+  let model: Autoencoder;
+  try {
+    model = new Autoencoder(k, arch);
+  } catch (err) {
+    throw new FormatError(`${source}: invalid architecture: ${(err as Error).message}`, { cause: err });
+  }
+  try {
+    const expected = new Set(model.params.list.map((p) => p.name));
+    const slots = new Set<string>();
+    for (const [name, t] of tensors) {
+      if (expected.has(name)) continue;
+      const m = /^optimizer\.(.+)\.([A-Za-z_]+)$/.exec(name);
+      if (!m || !expected.has(m[1]!)) throw new FormatError(`${source}: tensor "${name}" belongs to no parameter of the architecture`);
+      if (t.dtype !== 'F32') throw new FormatError(`${source}: tensor "${name}" has dtype ${t.dtype}, expected F32`);
+      slots.add(m[2]!);
+    }
+    for (const p of model.params.list) {
+      const t = tensors.get(p.name);
+      if (!t) throw new FormatError(`${source}: missing tensor "${p.name}" ${formatShape(p.shape)}`);
+      if (t.dtype !== 'F32') throw new FormatError(`${source}: tensor "${p.name}" has dtype ${t.dtype}, expected F32`);
+      if (!sameShape(t.shape, p.shape)) {
+        throw new FormatError(`${source}: tensor "${p.name}" has shape ${formatShape(t.shape)}, the architecture needs ${formatShape(p.shape)}`);
+      }
+      for (let i = 0; i < t.data.length; i++) {
+        if (!Number.isFinite(t.data[i] as number)) throw new FormatError(`${source}: tensor "${p.name}" holds a non-finite value at index ${i}`);
+      }
+      model.params.write(p, t.data as Float32Array);
+    }
+    const slotNames = [...slots].sort();
+    if (slotNames.length > 0) {
+      model.params.ensureTraining(slotNames);
+      for (const p of model.params.list) {
+        for (const slot of slotNames) {
+          const t = tensors.get(`optimizer.${p.name}.${slot}`);
+          if (!t) throw new FormatError(`${source}: checkpoint lacks optimizer slot "optimizer.${p.name}.${slot}"`);
+          if (!sameShape(t.shape, p.shape)) throw new FormatError(`${source}: tensor "optimizer.${p.name}.${slot}" has shape ${formatShape(t.shape)}, expected ${formatShape(p.shape)}`);
+          k.heap.write(p.slots.get(slot)!, t.data as Float32Array);
+        }
+      }
+    }
+    model.training = training;
+    return { model, training, optimizerSlots: slotNames };
+  } catch (err) {
+    model.dispose();
+    throw err;
+  }
+}

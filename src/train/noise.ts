@@ -1,0 +1,10 @@
+// Denoising input: input = clip(target + stddev * N(0, 1), 0, 1), fresh noise per call.
+
+import type { Kernels } from '../kernels/kernels.js';
+import type { RandomStream } from '../kernels/random.js';
+
+export function addInputNoise(k: Kernels, target: number, input: number, count: number, stddev: number, stream: RandomStream): void {
+  k.randNormal(input, count, stream.key, stream.take(count), 0, stddev);
+  k.add(input, target, input, count);
+  k.clip(input, 0, 1, input, count);
+}

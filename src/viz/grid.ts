@@ -1,0 +1,113 @@
+// Image grids: rows of decoded digits with labels on the left ("original" over
+// "reconstructed", noisy / denoised pairs, interpolation strips, VAE samples) and the
+// n x n VAE manifold. Images are row-major grayscale in [0, 1], 1 = white (MNIST).
+import { ArgumentError, DataError, ShapeError } from '../errors.js';
+import { BORDER, INK, WHITE } from './colors.js';
+import { CAP_HEIGHT, drawText, textWidth } from './font.js';
+import { Raster } from './raster.js';
+
+export interface GridRow {
+  /** Shown left of the row, e.g. "original", "reconstructed". */
+  label?: string;
+  /** `count` images back to back (NHWC with C = 1, i.e. row-major per image); extra values are ignored. */
+  images: ArrayLike<number>;
+  count: number;
+}
+
+export interface GridOptions {
+  /** Size of each image in pixels. Default 28 x 28. */
+  width?: number;
+  height?: number;
+  /** Integer upscaling per image pixel (nearest neighbour). Default 2. */
+  scale?: number;
+  /** Gap between cells in output pixels. Default 2. */
+  pad?: number;
+  /** Cells per line; longer rows wrap onto further lines. Default: the longest row's count. */
+  cols?: number;
+  /** Black digits on white instead of MNIST's white on black. */
+  invert?: boolean;
+  /** Centred above the grid. */
+  title?: string;
+}
+
+const MARGIN = 16;
+const LABEL_GAP = 12;
+const TITLE_GAP = 14;
+
+function positiveInt(v: number, min: number, name: string): number {
+  if (!Number.isInteger(v) || v < min) throw new ArgumentError(`imageGrid: expected ${name} to be an integer >= ${min}, found ${v}`);
+  return v;
+}
+
+function rowName(row: GridRow, i: number): string {
+  return row.label ? `row ${i} ('${row.label}')` : `row ${i}`;
+}
+
+/** Lays rows of images out on a white figure with row labels; returns the raster. */
+export function imageGrid(rows: readonly GridRow[], options: GridOptions = {}): Raster {
+  const w = positiveInt(options.width ?? 28, 1, 'width');
+  const h = positiveInt(options.height ?? 28, 1, 'height');
+  const s = positiveInt(options.scale ?? 2, 1, 'scale');
+  const pad = positiveInt(options.pad ?? 2, 0, 'pad');
+  if (rows.length === 0) throw new ArgumentError('imageGrid: expected at least one row, found none');
+  rows.forEach((row, i) => {
+    positiveInt(row.count, 0, `${rowName(row, i)} count`);
+    const need = row.count * w * h;
+    if (row.images.length < need) {
+      throw new ShapeError(
+        `imageGrid: ${rowName(row, i)} expected ${row.count} images of ${w} x ${h} = ${need} values, found ${row.images.length}`,
+      );
+    }
+    for (let k = 0; k < need; k++) {
+      if (!Number.isFinite(row.images[k])) {
+        throw new DataError(`imageGrid: ${rowName(row, i)} image ${Math.floor(k / (w * h))} has a non-finite value (${row.images[k]}) at pixel ${k % (w * h)}`);
+      }
+    }
+  });
+  const cols = positiveInt(options.cols ?? Math.max(1, ...rows.map((r) => r.count)), 1, 'cols');
+
+  const cellW = w * s;
+  const cellH = h * s;
+  // Labels should read at the size of the digits but never dwarf small cells.
+  const ts = cellH >= 24 ? 2 : 1;
+  const labelW = Math.max(0, ...rows.map((r) => (r.label ? textWidth(r.label, ts) : 0)));
+  const labelCol = labelW > 0 ? labelW + LABEL_GAP : 0;
+  const linesOf = rows.map((r) => Math.max(1, Math.ceil(r.count / cols)));
+  // When rows wrap, a wider gap between rows keeps each row's lines visibly together.
+  const groupGap = linesOf.some((n) => n > 1) ? Math.max(4 * pad, 10) : pad;
+  const gridW = cols * cellW + (cols - 1) * pad;
+  const gridH = linesOf.reduce((a, n) => a + n * cellH + (n - 1) * pad, 0) + (rows.length - 1) * groupGap;
+  const titleH = options.title ? CAP_HEIGHT * 2 + TITLE_GAP : 0;
+  const titleW = options.title ? textWidth(options.title, 2) + 1 : 0;
+  const contentW = Math.max(labelCol + gridW, titleW);
+  const r = new Raster(MARGIN * 2 + contentW, MARGIN * 2 + titleH + gridH, WHITE);
+
+  const x0 = MARGIN + Math.floor((contentW - labelCol - gridW) / 2) + labelCol;
+  if (options.title) {
+    // Centred over the images (not the labels), shifted only as far as needed to fit.
+    const cx = Math.min(Math.max(x0 + gridW / 2, MARGIN + titleW / 2), MARGIN + contentW - titleW / 2);
+    drawText(r, options.title, cx, MARGIN, INK, { scale: 2, align: 'center', bold: true });
+  }
+  let y = MARGIN + titleH;
+  rows.forEach((row, i) => {
+    if (row.label) drawText(r, row.label, x0 - LABEL_GAP, y + cellH / 2, INK, { scale: ts, align: 'right', valign: 'middle' });
+    for (let k = 0; k < row.count; k++) {
+      const cx = x0 + (k % cols) * (cellW + pad);
+      const cy = y + Math.floor(k / cols) * (cellH + pad);
+      // White cells on a white figure need an outline to read as separate images.
+      if (options.invert && pad > 0) r.strokeRect(cx - 1, cy - 1, cellW + 2, cellH + 2, BORDER);
+      r.blitGray(row.images, w, h, cx, cy, s, options.invert ?? false, k * w * h);
+    }
+    y += linesOf[i]! * cellH + (linesOf[i]! - 1) * pad + groupGap;
+  });
+  return r;
+}
+
+/**
+ * The VAE manifold: gridSize x gridSize decoded images in row-major order (row 0 at
+ * the top), drawn edge to edge by default as in the Keras VAE example.
+ */
+export function manifoldGrid(images: ArrayLike<number>, gridSize: number, options: Omit<GridOptions, 'cols'> = {}): Raster {
+  positiveInt(gridSize, 1, 'gridSize');
+  return imageGrid([{ images, count: gridSize * gridSize }], { pad: 0, scale: 1, ...options, cols: gridSize });
+}
