@@ -3,7 +3,9 @@
 import type { Dataset } from '../data/dataset.js';
 import type { Autoencoder } from '../models/autoencoder.js';
 import type { EpochRecord } from '../train/trainer.js';
-import { imageGrid, linePlot, toPng } from '../viz/index.js';
+import { CAP_HEIGHT } from '../viz/font.js';
+import { drawText, imageGrid, linePlot, Raster, textWidth, toPng, type GridRow, type Rgb } from '../viz/index.js';
+import { INK, MUTED, WHITE } from '../viz/colors.js';
 
 /** First `count` test digits over their reconstructions. */
 export function reconstructionsPng(model: Autoencoder, test: Dataset, count = 12, title?: string): Uint8Array {
@@ -25,4 +27,78 @@ export function lossPng(epochs: readonly EpochRecord[], title = 'training'): Uin
   ];
   if (epochs.some((e) => e.val_loss !== undefined)) series.push({ name: 'val loss', values: epochs.map((e) => e.val_loss ?? NaN) });
   return toPng(linePlot({ title, xLabel: 'epoch', yLabel: 'loss', series }));
+}
+
+/** Size of one image for the grids: [height, width] of the model's input (channels = 1). */
+export interface ImageSize {
+  height: number;
+  width: number;
+}
+
+/** Digits per line before a grid wraps: wider figures stop fitting on a screen. */
+const PER_LINE = 16;
+
+/**
+ * Aligned rows of n images each ("original" over "reconstructed", or noisy / denoised /
+ * clean): every block of PER_LINE columns repeats all the rows with their labels, so
+ * image i of every row stays in one column however large n is.
+ */
+export function comparisonGrid(rows: readonly { label: string; images: Float32Array }[], n: number, size: ImageSize, title?: string): Raster {
+  const per = size.height * size.width;
+  const cols = Math.min(n, PER_LINE);
+  const grid: GridRow[] = [];
+  for (let start = 0; start < n; start += cols) {
+    const count = Math.min(cols, n - start);
+    for (const r of rows) grid.push({ label: r.label, images: r.images.subarray(start * per, (start + count) * per), count });
+  }
+  return imageGrid(grid, { ...size, cols, title, scale: 2 });
+}
+
+/** n images in a near-square block (VAE samples, decoded codes). */
+export function tiledGrid(images: Float32Array, n: number, size: ImageSize, title?: string): Raster {
+  const cols = Math.min(n, PER_LINE, Math.max(1, Math.ceil(Math.sqrt(n))));
+  return imageGrid([{ images, count: n }], { ...size, cols, title, scale: 2 });
+}
+
+const STRIP_SCALE = 2;
+const STRIP_MARGIN = 16;
+const STRIP_PAD = 2;
+/** Extra space that sets the two originals apart from the decoded steps between them. */
+const STRIP_GAP = 14;
+const CAPTION_GAP = 6;
+
+/**
+ * An interpolation strip: `from` original, the decoded steps, `to` original, captioned
+ * underneath ("#3 (7)" under an original: test index and label; "t=0.25" under a step).
+ */
+export function interpolationStrip(
+  ends: { images: Float32Array; captions: [string, string] },
+  steps: { images: Float32Array; t: readonly number[] },
+  size: ImageSize,
+  title: string,
+): Raster {
+  const per = size.height * size.width;
+  const k = steps.t.length;
+  const cw = size.width * STRIP_SCALE;
+  const ch = size.height * STRIP_SCALE;
+  const stripW = (k + 2) * cw + (k + 1) * STRIP_PAD + 2 * STRIP_GAP;
+  const titleW = textWidth(title, 2);
+  const contentW = Math.max(stripW, titleW);
+  const titleH = CAP_HEIGHT * 2 + 14;
+  const captionH = CAP_HEIGHT + CAPTION_GAP;
+  const r = new Raster(2 * STRIP_MARGIN + contentW, 2 * STRIP_MARGIN + titleH + ch + captionH, WHITE);
+  drawText(r, title, STRIP_MARGIN + contentW / 2, STRIP_MARGIN, INK, { scale: 2, align: 'center', bold: true });
+  const y = STRIP_MARGIN + titleH;
+  let x = STRIP_MARGIN + Math.floor((contentW - stripW) / 2);
+  const cell = (src: Float32Array, index: number, caption: string, color: Rgb): void => {
+    r.blitGray(src, size.width, size.height, x, y, STRIP_SCALE, false, index * per);
+    drawText(r, caption, x + cw / 2, y + ch + CAPTION_GAP, color, { align: 'center' });
+    x += cw + STRIP_PAD;
+  };
+  cell(ends.images, 0, ends.captions[0], INK);
+  x += STRIP_GAP;
+  for (let i = 0; i < k; i++) cell(steps.images, i, `t=${steps.t[i]!.toFixed(2)}`, MUTED);
+  x += STRIP_GAP;
+  cell(ends.images, 1, ends.captions[1], INK);
+  return r;
 }

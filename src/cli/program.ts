@@ -4,7 +4,15 @@
 import { Command, CommanderError } from 'commander';
 import { readFileSync } from 'node:fs';
 import { AeError } from '../errors.js';
+import { decodeCommand } from './decode.js';
+import { denoiseCommand } from './denoise.js';
+import { encodeCommand } from './encode.js';
 import { evalCommand } from './eval.js';
+import { interpolateCommand } from './interpolate.js';
+import { latentCommand } from './latent.js';
+import { manifoldCommand } from './manifold.js';
+import { reconstructCommand } from './reconstruct.js';
+import { sampleCommand } from './sample.js';
 import { summaryCommand } from './summary.js';
 import { trainCommand } from './train.js';
 
@@ -16,7 +24,20 @@ export function buildProgram(): Command {
     .version(pkg.version)
     .showHelpAfterError('(add --help for usage)')
     .exitOverride();
-  for (const cmd of [trainCommand(), evalCommand(), summaryCommand()]) {
+  const commands = [
+    trainCommand(),
+    evalCommand(),
+    summaryCommand(),
+    reconstructCommand(),
+    encodeCommand(),
+    decodeCommand(),
+    sampleCommand(),
+    manifoldCommand(),
+    interpolateCommand(),
+    latentCommand(),
+    denoiseCommand(),
+  ];
+  for (const cmd of commands) {
     program.addCommand(cmd.exitOverride().showHelpAfterError('(add --help for usage)'));
   }
   return program;

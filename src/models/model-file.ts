@@ -25,15 +25,21 @@ export interface TrainingRecord {
   epochs?: number;
   data?: string;
   /** Checkpoints: epochs completed, optimizer steps, random stream positions. */
-  checkpoint?: {
-    epoch: number;
-    step: number;
-    rng: { shuffle: { key: number; counter: number }; noise: { key: number; counter: number } };
-    best_val_loss?: number;
-    best_epoch?: number;
-    epochs_without_improvement?: number;
-  };
+  checkpoint?: CheckpointRecord;
   [key: string]: unknown;
+}
+
+export interface CheckpointRecord {
+  epoch: number;
+  step: number;
+  rng: { shuffle: { key: number; counter: number }; noise: { key: number; counter: number } };
+  best_val_loss?: number;
+  best_epoch?: number;
+  epochs_without_improvement?: number;
+  /** Present when the run stopped inside an epoch. */
+  partial?: { step_in_epoch: number; epoch_shuffle_counter: number; loss_sum: number; seen: number; seconds: number };
+  /** The per-epoch history so far (history.json's entries). */
+  history?: Record<string, number>[];
 }
 
 export interface SaveOptions {

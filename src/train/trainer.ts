@@ -31,9 +31,14 @@ export interface EpochRecord {
 
 export interface History {
   epochs: EpochRecord[];
-  /** Why training ended: all epochs done, early stopping, or a callback asked to stop. */
-  stopped: 'completed' | 'early_stopping' | 'callback';
+  /**
+   * Why training ended: all epochs done, early stopping, a callback asked to stop, or
+   * the abort signal fired (the returned state then resumes exactly where it stopped).
+   */
+  stopped: 'completed' | 'early_stopping' | 'callback' | 'interrupted';
   bestEpoch?: number;
+  /** The state at the end: pass it back as `resume` (with the same weights) to continue. */
+  state: TrainState;
 }
 
 export interface BatchInfo {
@@ -65,6 +70,16 @@ export interface TrainState {
   bestValLoss?: number;
   bestEpoch?: number;
   epochsWithoutImprovement?: number;
+  /** Set when training stopped inside an epoch: where to pick it up. */
+  partial?: {
+    /** Steps of the epoch already taken. */
+    stepInEpoch: number;
+    /** Shuffle stream position before this epoch's permutation (to draw it again). */
+    epochShuffleCounter: number;
+    lossSum: number;
+    seen: number;
+    seconds: number;
+  };
 }
 
 export interface TrainOptions {
@@ -89,6 +104,8 @@ export interface TrainOptions {
   progressIntervalMs?: number;
   /** Continue from a checkpoint's state (weights and optimizer slots already loaded). */
   resume?: TrainState;
+  /** Stops training after the current step; the history's state resumes from there. */
+  signal?: AbortSignal;
 }
 
 function checkInt(name: string, v: number, min: number): number {
@@ -148,18 +165,24 @@ export async function train(model: Autoencoder, splits: Splits, options: TrainOp
   const ctx: RunContext = { k, training: true, noise: noiseStream };
   const params = model.params.list;
   const steps = Math.ceil(trainSet.n / batch);
-  const history: History = { epochs: [], stopped: 'completed' };
+  const history: History = { epochs: [], stopped: 'completed', state };
+  const signal = options.signal;
   options.callbacks?.onTrainBegin?.({ epochs, stepsPerEpoch: steps, trainSamples: trainSet.n, startEpoch: state.epoch });
 
   try {
     while (state.epoch < epochs) {
       const epoch = state.epoch + 1;
-      const t0 = performance.now();
+      const partial = state.partial;
+      delete state.partial;
+      // A resumed epoch draws its permutation again from the same stream position.
+      if (partial) shuffleStream.counter = partial.epochShuffleCounter;
+      const epochShuffleCounter = shuffleStream.counter;
       const order = shuffledIndices(trainSet.n, shuffleStream);
-      let lossSum = 0;
-      let seen = 0;
-      let lastReport = t0;
-      for (let s = 0; s < steps; s++) {
+      let lossSum = partial?.lossSum ?? 0;
+      let seen = partial?.seen ?? 0;
+      const t0 = performance.now() - (partial?.seconds ?? 0) * 1000;
+      let lastReport = performance.now();
+      for (let s = partial?.stepInEpoch ?? 0; s < steps; s++) {
         const start = s * batch;
         const n = Math.min(batch, trainSet.n - start);
         lossSum += step(graph, ctx, data, order, start, n, noise, noiseStream) * n;
@@ -167,11 +190,18 @@ export async function train(model: Autoencoder, splits: Splits, options: TrainOp
         state.step++;
         seen += n;
         const now = performance.now();
-        if (options.callbacks?.onBatchEnd && (now - lastReport >= interval || s === steps - 1)) {
+        if (now - lastReport >= interval || s === steps - 1) {
           lastReport = now;
-          options.callbacks.onBatchEnd({ epoch, epochs, step: s + 1, steps, loss: lossSum / seen, samplesPerSec: seen / ((now - t0) / 1000) });
+          options.callbacks?.onBatchEnd?.({ epoch, epochs, step: s + 1, steps, loss: lossSum / seen, samplesPerSec: seen / ((now - t0) / 1000) });
           // Let timers, signals and I/O run between reports.
           await new Promise((r) => setImmediate(r));
+        }
+        if (signal?.aborted && s < steps - 1) {
+          state.partial = { stepInEpoch: s + 1, epochShuffleCounter, lossSum, seen, seconds: (performance.now() - t0) / 1000 };
+          state.shuffle.counter = shuffleStream.counter;
+          state.noise.counter = noiseStream.counter;
+          history.stopped = 'interrupted';
+          return history;
         }
       }
       const trainSeconds = (performance.now() - t0) / 1000;
@@ -206,6 +236,10 @@ export async function train(model: Autoencoder, splits: Splits, options: TrainOp
       }
       if (stopEarly) {
         history.stopped = 'early_stopping';
+        break;
+      }
+      if (signal?.aborted && state.epoch < epochs) {
+        history.stopped = 'interrupted';
         break;
       }
     }

@@ -1,0 +1,132 @@
+// Turns the kernel benchmark's measurements into the records of
+// bench/results/kernels.json and the kernels section of bench/README.md.
+
+import type { Agreement } from './lib/check.js';
+import { machineLine, type MachineInfo } from './lib/machine.js';
+import { markdownTable } from './lib/markdown.js';
+import type { Measurement } from './lib/timing.js';
+import { DENOISER_BATCH, type ConvShape, type KernelCase, type SgemmShape } from './kernel-cases.js';
+
+/** f32x4 mul + add with 10 accumulators, one thread (PERF-NOTES.md): the non-relaxed SIMD peak. */
+export const SIMD_PEAK_GFLOPS = 48;
+
+export interface CaseResult {
+  c: KernelCase;
+  check: Agreement;
+  /** Absent when the check failed: a wrong kernel is never timed. */
+  wasm?: Measurement;
+  /** Absent when the check failed or the JS baseline was skipped as too slow (--quick). */
+  js?: Measurement;
+}
+
+export interface KernelRecord {
+  kernel: KernelCase['kernel'];
+  variant: KernelCase['variant'];
+  layer?: string;
+  call: KernelCase['call'];
+  build: string;
+  threads: number;
+  backend: 'wasm' | 'js';
+  shape: SgemmShape | ConvShape;
+  gflops: number;
+  /** Median milliseconds per call (wall clock). */
+  ms: number;
+  /** Median CPU milliseconds per call: less sensitive to other tenants than `ms`. */
+  cpu_ms: number;
+  samples: number;
+  /** Interquartile range over the median. */
+  spread: number;
+}
+
+export const gflops = (flops: number, ms: number): number => flops / ms / 1e6;
+
+const round = (x: number, digits: number): number => Number(x.toPrecision(digits));
+
+export function toRecord(r: CaseResult, backend: 'wasm' | 'js', build: string): KernelRecord | null {
+  const m = r[backend];
+  if (!m) return null;
+  const { kernel, variant, layer, call, shape } = r.c;
+  return {
+    kernel, variant, ...(layer ? { layer } : {}), call, build, threads: 1, backend, shape,
+    gflops: round(gflops(r.c.flops, m.medianMs), 4),
+    ms: round(m.medianMs, 4),
+    cpu_ms: round(m.cpuMs, 4),
+    samples: m.samples,
+    spread: round(m.spread, 2),
+  };
+}
+
+/** The passes one training step of the denoiser runs, summed; null if any is missing. */
+export function denoiserStep(results: CaseResult[], backend: 'wasm' | 'js'): { ms: number; cpuMs: number; flops: number } | null {
+  const passes = results.filter((r) => r.c.kernel === 'conv2d' && r.c.inTrainingStep);
+  if (passes.length === 0 || passes.some((r) => !r[backend])) return null;
+  const sum = (f: (r: CaseResult) => number) => passes.reduce((s, r) => s + f(r), 0);
+  return { ms: sum((r) => r[backend]!.medianMs), cpuMs: sum((r) => r[backend]!.cpuMs), flops: sum((r) => r.c.flops) };
+}
+
+const fmt = (x: number, d = 1): string => x.toFixed(d);
+
+function row(name: string, shape: string, flops: number, w: Measurement | undefined, j: Measurement | undefined, note = ''): string[] {
+  const wg = w ? gflops(flops, w.medianMs) : NaN;
+  const jg = j ? gflops(flops, j.medianMs) : NaN;
+  return [
+    name + note,
+    shape,
+    fmt(flops / 1e6, 0),
+    w ? w.medianMs.toPrecision(3) + (w.samples > 0 ? ` ±${Math.round(w.spread * 100)}%` : '') : '—',
+    w ? fmt(wg) : '—',
+    j ? fmt(jg, 2) : '—',
+    w && j ? `${fmt(wg / jg, 0)}×` : '—',
+    w ? `${Math.round((100 * wg) / SIMD_PEAK_GFLOPS)}%` : '—',
+    w ? fmt(gflops(flops, w.cpuMs)) : '—',
+  ];
+}
+
+export interface RunInfo {
+  machine: MachineInfo;
+  command: string;
+  wasmBuild: string;
+  totalSeconds: number;
+  /** The records' file in bench/results/, without .json. */
+  resultsName: string;
+}
+
+/** The body of the `kernels` section of bench/README.md. */
+export function readmeSection(results: CaseResult[], info: RunInfo): string {
+  const header = ['case', 'shape', 'MFLOP', 'WASM ms (IQR)', 'WASM GFLOP/s', 'JS GFLOP/s', 'WASM/JS', `WASM % of ${SIMD_PEAK_GFLOPS}`, 'WASM GFLOP/s by CPU time'];
+  const align = ['left', 'left', 'right', 'right', 'right', 'right', 'right', 'right', 'right'] as const;
+  const rows = results.map((r) => {
+    const note = !r.check.ok ? ' **FAILED CHECK**' : r.c.inTrainingStep === false ? ' (not in step)' : '';
+    return row(r.c.name, r.c.dims, r.c.flops, r.wasm, r.js, note);
+  });
+  const ws = denoiserStep(results, 'wasm');
+  const js = denoiserStep(results, 'js');
+  const asMeasurement = (s: { ms: number; cpuMs: number } | null): Measurement | undefined =>
+    s ? { medianMs: s.ms, cpuMs: s.cpuMs, minMs: s.ms, maxMs: s.ms, spread: 0, samples: 0, callsPerSample: 1, warmup: null } : undefined;
+  if (ws) rows.push(row('**denoiser step** (14 passes)', `n=${DENOISER_BATCH}`, ws.flops, asMeasurement(ws), asMeasurement(js)));
+  const perSecond = (ms: number | undefined) => (ms ? Math.round((DENOISER_BATCH * 1000) / ms).toLocaleString('en-US') : '—');
+  const stepLine = ws
+    ? `Denoiser training step, convolutions only (forward of all 5 layers, filter gradients of all 5, ` +
+      `input gradients of layers 2-5), batch ${DENOISER_BATCH}: WASM ${fmt(ws.ms)} ms = ${perSecond(ws.ms)} samples/s ` +
+      `(by CPU time ${perSecond(ws.cpuMs)}); JS ${js ? fmt(js.ms, 0) : '—'} ms = ${perSecond(js?.ms)} samples/s.`
+    : '';
+  return [
+    '## Kernels (one thread)',
+    '',
+    `GFLOP/s of sgemm and of every conv2d pass of the TF-tutorial denoiser, on the WASM ` +
+      `build \`${info.wasmBuild}\` and on the plain-TypeScript baseline (\`js\`): medians after warm-up, ` +
+      `each case checked WASM against JS before it is timed. FLOPs are 2·M·N·K and ` +
+      `2·n·oh·ow·cout·kh·kw·cin of the underlying conv (T = Conv2DTranspose, described by its own input). ` +
+      `Peak: ${SIMD_PEAK_GFLOPS} GFLOP/s, f32x4 mul + add (PERF-NOTES.md). The JS baseline runs few calls ` +
+      `per case (a time budget); the machine is shared, so compare ratios within one run. The last ` +
+      `column divides by CPU time instead of wall time: a call descheduled by other tenants inflates only the latter.`,
+    '',
+    `Command: \`${info.command}\` (${fmt(info.totalSeconds, 0)} s). Records: \`bench/results/${info.resultsName}.json\`.`,
+    '',
+    `Machine: ${machineLine(info.machine)}.`,
+    '',
+    markdownTable(header, rows, align),
+    '',
+    stepLine,
+  ].join('\n');
+}

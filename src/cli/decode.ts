@@ -1,0 +1,75 @@
+// ae-wasm decode: images from a "codes" tensor (what `encode` writes, or codes edited
+// or made by other tools), as a picture or as float32 tensors.
+
+import { Command } from 'commander';
+import { DataError, FormatError, ShapeError } from '../errors.js';
+import { readFileBytes } from '../io/file-node.js';
+import { decodeSafetensors } from '../io/safetensors.js';
+import type { Autoencoder } from '../models/autoencoder.js';
+import { formatShape } from '../nn/tensor.js';
+import { addBackendOption, backendFrom } from './context.js';
+import { addModelOption, modelFrom } from './model-option.js';
+import { addOutOption, f32Tensor, outFormat, writePng, writeTensors } from './output-file.js';
+import { tiledGrid } from './pictures.js';
+
+interface DecodeFlags {
+  model: string;
+  codes: string;
+  out: string;
+  backend: 'wasm' | 'js';
+}
+
+export function decodeCommand(): Command {
+  const cmd = new Command('decode').description('decode the "codes" tensor of a .safetensors file (as written by encode) to images');
+  addModelOption(cmd);
+  cmd.requiredOption('--codes <file>', '.safetensors file with an F32 tensor "codes" of shape [n, ...the model\'s code shape] (a VAE: z)');
+  addOutOption(cmd, { png: 'the decoded images', safetensors: 'float32 tensor "images" [n, 28, 28, 1]' });
+  addBackendOption(cmd);
+  return cmd.action(async (flags: DecodeFlags) => runDecode(flags));
+}
+
+async function runDecode(flags: DecodeFlags): Promise<void> {
+  const format = outFormat(flags.out, ['png', 'safetensors']);
+  const k = await backendFrom(flags);
+  const model = await modelFrom(flags, k);
+  const { codes, n } = readCodes(await readFileBytes(flags.codes), flags.codes, model);
+  const images = model.decode(codes);
+  const message =
+    format === 'png'
+      ? await writePng(
+          flags.out,
+          tiledGrid(images, n, { height: model.inputShape[0]!, width: model.inputShape[1]! }, `${model.training?.preset ?? 'model'}: ${n} decoded`),
+        )
+      : await writeTensors(flags.out, [f32Tensor('images', images, n, model.outputShape)], {
+          producer: 'ae-wasm decode',
+          model: flags.model,
+          codes: flags.codes,
+        });
+  process.stdout.write(message + '\n');
+}
+
+/** The "codes" tensor as float32, checked against the model's code shape. */
+function readCodes(bytes: Uint8Array, file: string, model: Autoencoder): { codes: Float32Array; n: number } {
+  const { tensors } = decodeSafetensors(bytes, file);
+  const t = tensors.get('codes');
+  if (!t) {
+    const names = [...tensors.keys()];
+    throw new FormatError(`${file}: no tensor "codes" (found ${names.length ? names.map((s) => `"${s}"`).join(', ') : 'no tensors'}); write one with ae-wasm encode`);
+  }
+  let codes: Float32Array;
+  // F16 and BF16 arrive widened to float32; F64 narrows as the model computes in float32 anyway.
+  if (t.dtype === 'F32' || t.dtype === 'F16' || t.dtype === 'BF16') codes = t.data;
+  else if (t.dtype === 'F64') codes = Float32Array.from(t.data);
+  else throw new FormatError(`${file}: tensor "codes" has dtype ${t.dtype}; expected floating point (F32)`);
+  const want = model.codeShape;
+  const shapeOk = t.shape.length === want.length + 1 && t.shape[0]! >= 1 && want.every((d, i) => t.shape[i + 1] === d);
+  if (!shapeOk) {
+    throw new ShapeError(
+      `${file}: tensor "codes" has shape ${formatShape(t.shape)}, but this model (${model.training?.preset ?? model.kind}) ` +
+        `decodes codes of shape [n, ${want.join(', ')}] with n >= 1`,
+    );
+  }
+  const bad = codes.findIndex((v) => !Number.isFinite(v));
+  if (bad >= 0) throw new DataError(`${file}: tensor "codes" element ${bad} (sample ${Math.floor(bad / model.codeSize)}) is ${codes[bad]}; codes must be finite`);
+  return { codes, n: t.shape[0]! };
+}

@@ -1,0 +1,78 @@
+// ae-wasm interpolate: decode evenly spaced codes on the straight line between two test
+// digits' codes (a VAE's z_means), to show how smoothly the code space morphs one into
+// the other.
+
+import { Command } from 'commander';
+import { addBackendOption, addDataOption, backendFrom, dataFrom } from './context.js';
+import { addModelOption, modelFrom } from './model-option.js';
+import { intArg } from './options.js';
+import { addOutOption, f32Tensor, outFormat, writePng, writeTensors } from './output-file.js';
+import { interpolationStrip } from './pictures.js';
+import { testIndex } from './test-digits.js';
+
+interface InterpolateFlags {
+  model: string;
+  from: number;
+  to: number;
+  steps: number;
+  data?: string;
+  out: string;
+  backend: 'wasm' | 'js';
+}
+
+export function interpolateCommand(): Command {
+  const cmd = new Command('interpolate').description(
+    'decode codes evenly spaced on the line from test digit I\'s code to test digit J\'s (a VAE: between their z_means); ' +
+      'the picture shows the two originals at the ends',
+  );
+  addModelOption(cmd);
+  cmd.requiredOption('--from <i>', 'index of the first test digit', intArg(0));
+  cmd.requiredOption('--to <j>', 'index of the second test digit', intArg(0));
+  cmd.option('--steps <k>', 'codes to decode, both ends included (t = 0, 1/(k-1), ..., 1)', intArg(2, 200), 10);
+  addDataOption(cmd);
+  addOutOption(cmd, { png: 'the strip', safetensors: 'float32 tensors "images" [k, 28, 28, 1], "codes" [k, ...code shape], "originals" [2, 28, 28, 1]' });
+  addBackendOption(cmd);
+  return cmd.action(async (flags: InterpolateFlags) => runInterpolate(flags));
+}
+
+async function runInterpolate(flags: InterpolateFlags): Promise<void> {
+  const format = outFormat(flags.out, ['png', 'safetensors']);
+  const k = await backendFrom(flags);
+  const model = await modelFrom(flags, k);
+  const splits = await dataFrom(flags);
+  const test = splits.test;
+  const ends = [testIndex(splits, flags.from, '--from'), testIndex(splits, flags.to, '--to')] as const;
+  const size = model.inputSize;
+  const originals = new Float32Array(2 * size);
+  ends.forEach((idx, i) => originals.set(test.images.subarray(idx * size, (idx + 1) * size), i * size));
+  const [a, b] = [model.encode(originals.subarray(0, size)), model.encode(originals.subarray(size))];
+  const cs = model.codeSize;
+  const t = Array.from({ length: flags.steps }, (_, i) => i / (flags.steps - 1));
+  const codes = new Float32Array(flags.steps * cs);
+  t.forEach((ti, i) => {
+    for (let j = 0; j < cs; j++) codes[i * cs + j] = (1 - ti) * a[j]! + ti * b[j]!;
+  });
+  const images = model.decode(codes);
+  const [la, lb] = [test.labels[ends[0]]!, test.labels[ends[1]]!];
+  const message =
+    format === 'png'
+      ? await writePng(
+          flags.out,
+          interpolationStrip(
+            { images: originals, captions: [`#${ends[0]} (${la})`, `#${ends[1]} (${lb})`] },
+            { images, t },
+            { height: model.inputShape[0]!, width: model.inputShape[1]! },
+            `${model.training?.preset ?? 'model'}: test #${ends[0]} (a ${la}) to #${ends[1]} (a ${lb})`,
+          ),
+        )
+      : await writeTensors(
+          flags.out,
+          [
+            f32Tensor('images', images, flags.steps, model.outputShape),
+            f32Tensor('codes', codes, flags.steps, model.codeShape),
+            f32Tensor('originals', originals, 2, model.inputShape),
+          ],
+          { producer: 'ae-wasm interpolate', model: flags.model, from: String(ends[0]), to: String(ends[1]), source: splits.source },
+        );
+  process.stdout.write(message + '\n');
+}

@@ -1,0 +1,110 @@
+// ae-wasm reconstruct: test digits, or the user's own PNG pictures of digits, through a
+// model: a picture of originals over reconstructions, or the reconstructions as tensors.
+
+import { Command, Option } from 'commander';
+import { AeError, DataError, ShapeError } from '../errors.js';
+import { readFileBytes } from '../io/file-node.js';
+import type { Autoencoder } from '../models/autoencoder.js';
+import { formatShape } from '../nn/tensor.js';
+import { decodePng, toMnistInput } from '../viz/index.js';
+import { addBackendOption, addDataOption, backendFrom, dataFrom } from './context.js';
+import { addModelOption, modelFrom } from './model-option.js';
+import { intArg } from './options.js';
+import { addOutOption, f32Tensor, outFormat, writePng, writeTensors } from './output-file.js';
+import { comparisonGrid } from './pictures.js';
+import { firstTestDigits } from './test-digits.js';
+
+const DEFAULT_N = 16;
+
+interface ReconstructFlags {
+  model: string;
+  data?: string;
+  input?: string[];
+  n?: number;
+  out: string;
+  backend: 'wasm' | 'js';
+}
+
+export function reconstructCommand(): Command {
+  const cmd = new Command('reconstruct').description(
+    'reconstruct test digits (or PNG pictures of digits) with a model: originals over reconstructions as a .png, or the reconstructions as .safetensors',
+  );
+  addModelOption(cmd);
+  addDataOption(cmd);
+  cmd.addOption(
+    new Option(
+      '--input <png...>',
+      'reconstruct these PNG pictures instead of test digits; each is made MNIST-like first: ' +
+        'inverted if dark-on-light, cropped to the ink, scaled into 20 x 20, centred by its centre of mass in 28 x 28',
+    ).conflicts(['data', 'n']),
+  );
+  cmd.option('--n <n>', `how many test digits, from the start of the test split (default ${DEFAULT_N})`, intArg(1));
+  addOutOption(cmd, { png: 'originals over reconstructions', safetensors: 'the reconstructions as float32 tensor "images" [n, 28, 28, 1]' });
+  addBackendOption(cmd);
+  return cmd.action(async (flags: ReconstructFlags) => runReconstruct(flags));
+}
+
+async function runReconstruct(flags: ReconstructFlags): Promise<void> {
+  const format = outFormat(flags.out, ['png', 'safetensors']);
+  const k = await backendFrom(flags);
+  const model = await modelFrom(flags, k);
+  let originals: Float32Array;
+  let n: number;
+  let origin: string;
+  if (flags.input) {
+    originals = await readPngDigits(flags.input, model);
+    n = flags.input.length;
+    origin = `${n} PNG input${n === 1 ? '' : 's'}`;
+  } else {
+    const splits = await dataFrom(flags);
+    const test = firstTestDigits(splits, flags.n, DEFAULT_N);
+    originals = test.images;
+    n = test.n;
+    origin = `the first ${n} test digits of ${splits.source}`;
+  }
+  const recon = model.reconstruct(originals);
+  let sq = 0;
+  for (let i = 0; i < recon.length; i++) sq += (recon[i]! - originals[i]!) ** 2;
+  const mse = `MSE per pixel ${(sq / recon.length).toFixed(6)} over ${origin}`;
+  const name = model.training?.preset ?? 'model';
+  const message =
+    format === 'png'
+      ? await writePng(
+          flags.out,
+          comparisonGrid(
+            [
+              { label: flags.input ? 'input' : 'original', images: originals },
+              { label: 'reconstructed', images: recon },
+            ],
+            n,
+            { height: model.inputShape[0]!, width: model.inputShape[1]! },
+            `${name}: ${flags.input ? 'PNG inputs' : 'test digits'}`,
+          ),
+        )
+      : await writeTensors(flags.out, [f32Tensor('images', recon, n, model.outputShape)], {
+          producer: 'ae-wasm reconstruct',
+          model: flags.model,
+          source: flags.input ? flags.input.join(', ') : origin,
+        });
+  process.stdout.write(`${mse}\n${message}\n`);
+}
+
+/** Decodes and preprocesses each PNG; every error names the file it came from. */
+async function readPngDigits(files: readonly string[], model: Autoencoder): Promise<Float32Array> {
+  const size = model.inputSize;
+  if (formatShape(model.inputShape) !== '[28, 28, 1]') {
+    throw new ShapeError(`--input makes 28 x 28 x 1 MNIST-style digits, but this model takes ${formatShape(model.inputShape)}`);
+  }
+  const out = new Float32Array(files.length * size);
+  for (const [i, file] of files.entries()) {
+    const image = decodePng(await readFileBytes(file), file);
+    try {
+      out.set(toMnistInput(image), i * size);
+    } catch (err) {
+      if (!(err instanceof AeError)) throw err;
+      // The preprocessor does not know the file name; its own prefix is noise to a CLI user.
+      throw new DataError(`${file}: cannot read a digit from this picture: ${err.message.replace(/^toMnistInput: /, '')}`, { cause: err });
+    }
+  }
+  return out;
+}

@@ -1,0 +1,54 @@
+// The Node library API of ae-wasm.
+//
+//   import { presets, createModel, train, loadModel, saveModel, loadSplits } from 'ae-wasm';
+
+import type { Kernels } from './kernels/kernels.js';
+import { createKernels, type BackendOptions } from './kernels/node.js';
+import { Autoencoder } from './models/autoencoder.js';
+import type { Architecture } from './models/architecture.js';
+import { PRESET_NAMES, PRESETS, presetArchitecture } from './models/presets.js';
+
+export { Autoencoder, RandomPurpose } from './models/autoencoder.js';
+export type { Architecture, ModelKind } from './models/architecture.js';
+export type { GraphOptions } from './models/graph.js';
+export { ModelGraph } from './models/graph.js';
+export { decodeModel, encodeModel, MODEL_FORMAT, type TrainingRecord } from './models/model-file.js';
+export { loadModel, saveModel, type LoadOptions, type ModelSource } from './models/node.js';
+export { summaryRows, summaryText } from './models/summary.js';
+export type { LayerSpec } from './nn/layer.js';
+export { LAYER_CLASSES } from './nn/registry.js';
+export { train, TRAIN_DEFAULTS, type Callbacks, type EpochRecord, type History, type TrainOptions, type TrainState } from './train/trainer.js';
+export { Adam, SGD, createOptimizer, type Optimizer } from './train/optimizers.js';
+export { evaluate, type Metrics } from './train/evaluate.js';
+export { checkpointFromState, stateFromCheckpoint, optimizerFromRecord } from './train/checkpoint.js';
+export { fitPca, pcaTransform, pcaReconstructionMse } from './train/pca.js';
+export { loadSplits } from './data/load.js';
+export { loadBundledSplits, BUNDLED_SPLIT_SEED } from './data/bundled.js';
+export { loadIdxDir } from './data/idx-node.js';
+export { subset, gather, validateDataset, type Dataset, type Splits } from './data/dataset.js';
+export { createKernels, type BackendOptions } from './kernels/node.js';
+export type { Kernels } from './kernels/kernels.js';
+export { AeError, ArgumentError, DataError, FileError, FormatError, HeapError, ShapeError } from './errors.js';
+
+/** Preset names and their architectures (DESIGN.md's table). */
+export const presets = {
+  names: PRESET_NAMES,
+  info: PRESETS,
+  architecture: presetArchitecture,
+};
+
+export interface CreateModelOptions extends BackendOptions {
+  /** Code size, for presets that have the choice (dense, linear, deep, vae). */
+  latent?: number;
+  /** Seed of the Keras-default initialisation. */
+  seed?: number;
+  /** Reuse a backend instead of creating one. */
+  kernels?: Kernels;
+}
+
+/** A new, initialised model from a preset name or an architecture of your own. */
+export async function createModel(spec: string | Architecture, options: CreateModelOptions = {}): Promise<Autoencoder> {
+  const arch = typeof spec === 'string' ? presetArchitecture(spec, options.latent) : spec;
+  const k = options.kernels ?? (await createKernels(options));
+  return new Autoencoder(k, arch).initialize(options.seed ?? 0);
+}
