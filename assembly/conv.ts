@@ -95,6 +95,44 @@ function col2imAdd(
   return max(1, COL_FLOATS / kdim);
 }
 
+const PASS_FORWARD = 0;
+const PASS_INPUT = 1;
+const PASS_FILTER = 2;
+
+/**
+ * A patch longer than the column buffer (kh kw cin > COL_FLOATS) cannot become one im2col
+ * row. No autoencoder comes near that, so such shapes run one sgemm per (output pixel,
+ * kernel tap) pair, accumulating into an output the caller has zeroed: slow, but exact
+ * and inside the outputs. x, w, y are the input, kernel and output or their gradients.
+ */
+function convByTaps(
+  pass: i32, x: i32, w: i32, y: i32,
+  n: i32, ih: i32, iw: i32, cin: i32, oh: i32, ow: i32, cout: i32,
+  kh: i32, kw: i32, sh: i32, sw: i32, pt: i32, pl: i32,
+): void {
+  const rows = n * oh * ow;
+  for (let p = 0; p < rows; p++) {
+    const ox = p % ow;
+    const t = p / ow;
+    const oy = t % oh;
+    const nn = t / oh;
+    const yp = y + p * cout;
+    for (let ky = 0; ky < kh; ky++) {
+      const iy = oy * sh - pt + ky;
+      if (iy < 0 || iy >= ih) continue;
+      for (let kx = 0; kx < kw; kx++) {
+        const ix = ox * sw - pl + kx;
+        if (ix < 0 || ix >= iw) continue;
+        const xp = x + ((nn * ih + iy) * iw + ix) * cin;
+        const wp = w + (ky * kw + kx) * cin * cout;
+        if (pass == PASS_FORWARD) sgemm(0, 0, 1, cout, cin, 1.0, xp, cin, wp, cout, 1.0, yp, cout);
+        else if (pass == PASS_INPUT) sgemm(0, 1, 1, cin, cout, 1.0, yp, cout, wp, cout, 1.0, xp, cin);
+        else sgemm(1, 0, cin, cout, 1, 1.0, xp, cin, yp, cout, 1.0, wp, cout);
+      }
+    }
+  }
+}
+
 /** Overwrites y[n, oh, ow, cout] = conv(x, w). */
 export function conv2dForward(
   x: i32, w: i32, y: i32,
@@ -103,6 +141,11 @@ export function conv2dForward(
 ): void {
   const kdim = kh * kw * cin;
   const rows = n * oh * ow;
+  if (kdim > COL_FLOATS) {
+    fill(y, rows * cout, 0);
+    convByTaps(PASS_FORWARD, x, w, y, n, ih, iw, cin, oh, ow, cout, kh, kw, sh, sw, pt, pl);
+    return;
+  }
   const step = chunkRows(kdim);
   const col = <i32>(colPtr >> 2);
   for (let p0 = 0; p0 < rows; p0 += step) {
@@ -120,9 +163,13 @@ export function conv2dBackwardInput(
 ): void {
   const kdim = kh * kw * cin;
   const rows = n * oh * ow;
+  fill(dx, n * ih * iw * cin, 0);
+  if (kdim > COL_FLOATS) {
+    convByTaps(PASS_INPUT, dx, w, dy, n, ih, iw, cin, oh, ow, cout, kh, kw, sh, sw, pt, pl);
+    return;
+  }
   const step = chunkRows(kdim);
   const col = <i32>(colPtr >> 2);
-  fill(dx, n * ih * iw * cin, 0);
   for (let p0 = 0; p0 < rows; p0 += step) {
     const pc = min(step, rows - p0);
     sgemm(0, 1, pc, kdim, cout, 1.0, dy + p0 * cout, cout, w, cout, 0.0, col, kdim);
@@ -138,12 +185,13 @@ export function conv2dBackwardFilter(
 ): void {
   const kdim = kh * kw * cin;
   const rows = n * oh * ow;
-  const step = chunkRows(kdim);
-  const col = <i32>(colPtr >> 2);
-  if (rows == 0) {
+  if (rows == 0 || kdim > COL_FLOATS) {
     fill(dw, kdim * cout, 0);
+    convByTaps(PASS_FILTER, x, dw, dy, n, ih, iw, cin, oh, ow, cout, kh, kw, sh, sw, pt, pl);
     return;
   }
+  const step = chunkRows(kdim);
+  const col = <i32>(colPtr >> 2);
   for (let p0 = 0; p0 < rows; p0 += step) {
     const pc = min(step, rows - p0);
     im2col(<usize>x << 2, p0, pc, ih, iw, cin, oh, ow, kh, kw, sh, sw, pt, pl);

@@ -3,8 +3,11 @@
 // an element gets the same bits whether it falls in a SIMD body or a scalar tail (and
 // so whichever thread computes it).
 
-const EXP_HI: f32 = 88.3762626647949;
-const EXP_LO: f32 = -88.3762626647949;
+// The clamp only keeps the exponent n in [-150, 128]; 2^n is applied as 2^(n>>1) 2^(n-(n>>1)),
+// two normal factors, so results overflow to +Inf above ln(FLT_MAX) ~ 88.72 and underflow
+// gradually (denormals, then 0) below ln(FLT_MIN) ~ -87.34, as exp does in float32.
+const EXP_HI: f32 = 89.0;
+const EXP_LO: f32 = -104.0;
 const LOG2E: f32 = 1.44269504088896341;
 const EXP_C1: f32 = 0.693359375;
 const EXP_C2: f32 = -2.12194440e-4;
@@ -28,8 +31,10 @@ const P5: f32 = 5.0000001201e-1;
   y = f32x4.add(f32x4.mul(y, x), f32x4.splat(P5));
   y = f32x4.add(f32x4.add(f32x4.mul(y, z), x), f32x4.splat(1.0));
   const n = i32x4.trunc_sat_f32x4_s(fx);
-  const pow = i32x4.shl(i32x4.add(n, i32x4.splat(127)), 23);
-  return f32x4.mul(y, pow);
+  const n1 = i32x4.shr_s(n, 1);
+  const pow1 = i32x4.shl(i32x4.add(n1, i32x4.splat(127)), 23);
+  const pow2 = i32x4.shl(i32x4.add(i32x4.sub(n, n1), i32x4.splat(127)), 23);
+  return f32x4.mul(f32x4.mul(y, pow1), pow2);
 }
 
 @inline export function exps(x: f32): f32 {
@@ -46,8 +51,11 @@ const P5: f32 = 5.0000001201e-1;
   y = y * x + P4;
   y = y * x + P5;
   y = y * z + x + 1.0;
-  const pow = reinterpret<f32>((<i32>fx + 127) << 23);
-  return y * pow;
+  const n = <i32>fx;
+  const n1 = n >> 1;
+  const pow1 = reinterpret<f32>((n1 + 127) << 23);
+  const pow2 = reinterpret<f32>((n - n1 + 127) << 23);
+  return y * pow1 * pow2;
 }
 
 const SQRTHF: f32 = 0.707106781186547524;

@@ -227,9 +227,11 @@ export class Heap {
 
   private growTo(endElements: number, requested: number): void {
     // Grow geometrically so a sequence of allocations costs amortised O(1) copies.
-    const want = Math.min(Math.max(endElements, Math.ceil(this.capacity * 1.5)), this.storage.maxElements);
-    if (this.storage.grow(want)) return;
-    if (want > endElements && this.storage.grow(endElements)) return;
+    if (endElements <= this.storage.maxElements) {
+      const want = Math.min(Math.max(endElements, Math.ceil(this.capacity * 1.5)), this.storage.maxElements);
+      if (this.storage.grow(want)) return;
+      if (want > endElements && this.storage.grow(endElements)) return;
+    }
     const b = this.bytesPerElement;
     throw new HeapError(
       `cannot allocate ${requested} ${this.dtype} elements (${requested * b} bytes): ` +

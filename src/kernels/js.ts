@@ -6,7 +6,10 @@ import { Act, type Kernels } from './kernels.js';
 import { ArrayStorage, Heap, type HeapArray, type HeapDtype } from './heap.js';
 import { normalAt, uniformAt } from './random.js';
 
-const BCE_EPS = 1e-7;
+// Keras clips BCE's p in float32: to [float32(1e-7), float32(1 - 1e-7)] = [1e-7, 1 - 2^-23]
+// (0.99999988, not 0.9999999), and adds float32(1e-7) inside the logs.
+const BCE_EPS = Math.fround(1e-7);
+const BCE_HI = Math.fround(1 - BCE_EPS);
 
 function activate(x: number, act: number, alpha: number): number {
   switch (act) {
@@ -365,7 +368,7 @@ export class JsKernels implements Kernels {
 
   bceForward(p: number, t: number, out: number, rows: number, cols: number): void {
     this.rowSums(out, rows, cols, (i) => {
-      const pc = Math.min(Math.max(this.d[p + i]!, BCE_EPS), 1 - BCE_EPS);
+      const pc = Math.min(Math.max(this.d[p + i]!, BCE_EPS), BCE_HI);
       const tv = this.d[t + i]!;
       return -(tv * Math.log(pc + BCE_EPS) + (1 - tv) * Math.log(1 - pc + BCE_EPS));
     });
@@ -376,7 +379,7 @@ export class JsKernels implements Kernels {
     for (let i = 0; i < n; i++) {
       const pv = d[p + i]!;
       const tv = d[t + i]!;
-      const inside = pv >= BCE_EPS && pv <= 1 - BCE_EPS;
+      const inside = pv >= BCE_EPS && pv <= BCE_HI;
       d[dp + i] = inside ? scale * ((1 - tv) / (1 - pv + BCE_EPS) - tv / (pv + BCE_EPS)) : 0;
     }
   }

@@ -7,6 +7,11 @@
 //
 // Backward conventions (each kernel's doc says which): "overwrites" writes every element
 // of its gradient output; "accumulates" adds into it.
+//
+// Scalar float arguments (alpha, scale, learning rates, ...) reach the WASM kernels as
+// float32; the JS spec computes with them in float64 and rounds on store, so parity
+// tests round such scalars to float32 first. The random kernels take float64 scalars
+// and are bit-identical on both backends.
 
 import type { Heap } from './heap.js';
 
@@ -166,7 +171,7 @@ export interface Kernels {
   mseForward(p: number, t: number, out: number, rows: number, cols: number): void;
   /** Overwrites dp = scale * 2 (p - t). */
   mseBackward(p: number, t: number, dp: number, n: number, scale: number): void;
-  /** out[r] = sum over c of -(t log p + (1-t) log(1-p)), p clipped to [1e-7, 1 - 1e-7] as Keras. */
+  /** out[r] = sum over c of -(t log(p + eps) + (1-t) log(1 - p + eps)), p clipped to float32 [1e-7, 1 - 2^-23] as Keras (eps 1e-7). */
   bceForward(p: number, t: number, out: number, rows: number, cols: number): void;
   /** Overwrites dp = scale * d/dp of the clipped BCE (0 where p is clipped). */
   bceBackward(p: number, t: number, dp: number, n: number, scale: number): void;

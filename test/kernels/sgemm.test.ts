@@ -3,7 +3,7 @@
 // dimensions; alpha and beta including beta = 0 over garbage (NaN) C.
 import { beforeAll, describe, it } from 'vitest';
 import type { Kernels } from '../../src/kernels/kernels.js';
-import { expectClose, get, jsKernels, put, uniform, wasmKernels } from '../helpers.js';
+import { centralDiff, dot, expectClose, get, jsKernels, put, runGuarded, uniform, wasmKernels } from '../helpers.js';
 
 let wasm: Kernels;
 let js: Kernels;
@@ -57,5 +57,33 @@ describe('sgemm', () => {
     const want = run(js, c, 11);
     // f32 sums of k products of values in [-1, 1]: error grows like sqrt(k) ulps.
     expectClose(got, want, 2e-6 * Math.sqrt(c.k + 1) * 4, 1e-5, 'C');
+  });
+});
+
+// The gradient identities a Dense layer relies on, checked on the JS spec in float64 with
+// central differences: for C = alpha A B and L = Σ R ∘ C, dL/dA = alpha R Bᵀ (sgemm with
+// transB) and dL/dB = alpha Aᵀ R (sgemm with transA). L is bilinear, so the differences are
+// exact up to float64 cancellation (~1e-9): atol 1e-7, rtol 1e-6.
+describe('sgemm gradient identities vs central differences (JS spec, float64)', () => {
+  const js64 = jsKernels('f64');
+  const gemm = (ta: number, tb: number, m: number, n: number, k: number, alpha: number, a: Float64Array, lda: number, b: Float64Array, ldb: number) =>
+    runGuarded(js64, [a, b, new Float64Array(m * n)], [2], (o) => js64.sgemm(ta, tb, m, n, k, alpha, o[0]!, lda, o[1]!, ldb, 0, o[2]!, n)).outs[0]!;
+
+  it.each([
+    { m: 3, n: 4, k: 5, alpha: 1 },
+    { m: 1, n: 3, k: 2, alpha: -0.5 },
+    { m: 4, n: 1, k: 3, alpha: 2 },
+    { m: 5, n: 7, k: 1, alpha: 0.75 },
+  ])('m=$m n=$n k=$k alpha=$alpha', ({ m, n, k, alpha }) => {
+    const a = uniform(m * k, 1);
+    const b = uniform(k * n, 2);
+    const r = uniform(m * n, 3);
+    const loss = (ins: Float64Array[]) => dot(r, gemm(0, 0, m, n, k, alpha, ins[0]!, k, ins[1]!, n));
+    // dA [m, k] = alpha R[m, n] · (B[k, n])ᵀ
+    const dA = gemm(0, 1, m, k, n, alpha, r, n, b, n);
+    // dB [k, n] = alpha (A[m, k])ᵀ · R[m, n]
+    const dB = gemm(1, 0, k, n, m, alpha, a, k, r, n);
+    expectClose(dA, centralDiff([a, b], 0, loss), 1e-7, 1e-6, 'dA');
+    expectClose(dB, centralDiff([a, b], 1, loss), 1e-7, 1e-6, 'dB');
   });
 });

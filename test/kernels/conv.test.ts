@@ -1,0 +1,236 @@
+// conv2d (assembly/conv.ts): forward, backward-input (also Conv2DTranspose's forward) and
+// backward-filter.
+// 1. WASM vs the JS spec on a table of shapes: cin / cout 1, 3, 4, 5, 8, 16; kernels 1x1,
+//    2x2, 3x3, 5x5 and non-square; strides 1, 2, 3; 'same' and 'valid' from
+//    conv2dGeometry; batch 1 and 3; odd spatial sizes; transposed convs from
+//    conv2dTransposeGeometry; the five convolutions of the TF-tutorial denoiser; shapes
+//    that need several im2col chunks (COL_FLOATS = 262144) and one whose patch alone is
+//    longer than the column buffer. Every tensor is guarded (runGuarded).
+// 2. conv2dBackwardInput / conv2dBackwardFilter against central differences of
+//    conv2dForward on the JS spec in float64, and the transposed conv's gradients.
+import { beforeAll, describe, expect, it } from 'vitest';
+import { conv2dGeometry, conv2dTransposeGeometry, type Padding } from '../../src/kernels/geometry.js';
+import type { ConvGeom, Kernels } from '../../src/kernels/kernels.js';
+import {
+  U32, centralDiff, dot, expectClose, expectWithin, jsKernels, runGuarded, uniform, wasmKernels,
+} from '../helpers.js';
+
+let wasm: Kernels;
+let js: Kernels;
+let js64: Kernels;
+beforeAll(async () => {
+  wasm = await wasmKernels();
+  js = jsKernels('f32');
+  js64 = jsKernels('f64');
+});
+
+const COL_FLOATS = 262144;
+
+interface ConvCase {
+  name: string;
+  n: number;
+  ih: number;
+  iw: number;
+  cin: number;
+  cout: number;
+  kh: number;
+  kw: number;
+  sh: number;
+  sw: number;
+  padding: Padding;
+  /** A Conv2DTranspose: ih / iw / cin describe its input, cout its filters. */
+  transposed?: boolean;
+}
+
+function conv(
+  name: string, n: number, [ih, iw, cin]: [number, number, number], cout: number,
+  [kh, kw]: [number, number], [sh, sw]: [number, number], padding: Padding, transposed = false,
+): ConvCase {
+  return { name, n, ih, iw, cin, cout, kh, kw, sh, sw, padding, transposed };
+}
+
+const CASES: ConvCase[] = [
+  conv('1x1 s1 valid', 1, [5, 9, 3], 4, [1, 1], [1, 1], 'valid'),
+  conv('1x1 s2 same', 3, [7, 7, 1], 5, [1, 1], [2, 2], 'same'),
+  conv('1x1 s3 same (k < s)', 1, [7, 7, 4], 3, [1, 1], [3, 3], 'same'),
+  conv('2x2 s2 valid', 1, [7, 7, 4], 8, [2, 2], [2, 2], 'valid'),
+  conv('2x2 s1 same (padding only after)', 3, [5, 9, 5], 3, [2, 2], [1, 1], 'same'),
+  conv('2x2 s3 same (k < s)', 1, [7, 7, 3], 4, [2, 2], [3, 3], 'same'),
+  conv('3x3 s1 same', 1, [7, 7, 8], 16, [3, 3], [1, 1], 'same'),
+  conv('3x3 s2 same', 3, [5, 9, 3], 1, [3, 3], [2, 2], 'same'),
+  conv('3x3 s2 valid', 1, [7, 7, 5], 4, [3, 3], [2, 2], 'valid'),
+  conv('3x3 s3 valid', 1, [7, 7, 16], 4, [3, 3], [3, 3], 'valid'),
+  conv('3x3 s3 same', 3, [7, 7, 1], 1, [3, 3], [3, 3], 'same'),
+  conv('3x3 s1 valid', 3, [5, 9, 4], 5, [3, 3], [1, 1], 'valid'),
+  conv('5x5 s1 same', 1, [7, 7, 4], 5, [5, 5], [1, 1], 'same'),
+  conv('5x5 s2 valid', 3, [9, 7, 5], 8, [5, 5], [2, 2], 'valid'),
+  conv('5x5 s1 valid', 1, [5, 9, 1], 16, [5, 5], [1, 1], 'valid'),
+  conv('5x5 s2 same, kernel larger than the input', 1, [3, 4, 3], 5, [5, 5], [2, 2], 'same'),
+  conv('5x5 valid on 5x5 (one output pixel)', 3, [5, 5, 3], 4, [5, 5], [1, 1], 'valid'),
+  conv('3x1 strides 2x1 same', 3, [7, 5, 3], 4, [3, 1], [2, 1], 'same'),
+  conv('1x5 strides 1x3 valid', 1, [5, 9, 4], 3, [1, 5], [1, 3], 'valid'),
+  conv('1x1 on 1x1', 1, [1, 1, 5], 3, [1, 1], [1, 1], 'valid'),
+  conv('transposed 3x3 s2 same', 1, [4, 4, 5], 3, [3, 3], [2, 2], 'same', true),
+  conv('transposed 2x2 s2 valid', 3, [3, 5, 4], 1, [2, 2], [2, 2], 'valid', true),
+  conv('transposed 3x3 s1 valid', 1, [5, 5, 1], 4, [3, 3], [1, 1], 'valid', true),
+  conv('transposed 5x5 s3 same', 3, [3, 3, 3], 8, [5, 5], [3, 3], 'same', true),
+  conv('transposed 1x1 s2 valid (k < s)', 1, [3, 3, 4], 5, [1, 1], [2, 2], 'valid', true),
+  // The TF-tutorial denoiser (28x28x1 -> 14x14x16 -> 7x7x8 -> 14x14x8 -> 28x28x16 -> 28x28x1).
+  conv('denoiser conv 1: 28x28x1 -> 14x14x16', 2, [28, 28, 1], 16, [3, 3], [2, 2], 'same'),
+  conv('denoiser conv 2: 14x14x16 -> 7x7x8', 2, [14, 14, 16], 8, [3, 3], [2, 2], 'same'),
+  conv('denoiser transposed 1: 7x7x8 -> 14x14x8', 2, [7, 7, 8], 8, [3, 3], [2, 2], 'same', true),
+  conv('denoiser transposed 2: 14x14x8 -> 28x28x16', 2, [14, 14, 8], 16, [3, 3], [2, 2], 'same', true),
+  conv('denoiser conv 3: 28x28x16 -> 28x28x1', 2, [28, 28, 16], 1, [3, 3], [1, 1], 'same'),
+  // 3 * 784 pixels * 144 = 338688 > COL_FLOATS: two im2col chunks of 1820 pixels (the
+  // boundary is row 9 of the third image).
+  conv('several im2col chunks: denoiser conv 3 at batch 3', 3, [28, 28, 16], 1, [3, 3], [1, 1], 'same'),
+  // 2 * 29 * 27 pixels * 288 = 451008: chunks of 910 pixels, boundaries mid-row and
+  // mid-image; stride 1, 'valid' on an odd size.
+  conv('several im2col chunks: 31x29x32 -> 3x3 valid', 2, [31, 29, 32], 5, [3, 3], [1, 1], 'valid'),
+  // Transposed: its forward (backward-input) has 10 * 196 pixels * 144 = 282240 > COL_FLOATS.
+  conv('several im2col chunks: denoiser transposed 2 at batch 10', 10, [14, 14, 8], 16, [3, 3], [2, 2], 'same', true),
+];
+
+function geometry(c: ConvCase): ConvGeom {
+  const f = c.transposed ? conv2dTransposeGeometry : conv2dGeometry;
+  return f(c.n, c.ih, c.iw, c.cin, c.cout, c.kh, c.kw, c.sh, c.sw, c.padding);
+}
+
+type Pass = 'forward' | 'backwardInput' | 'backwardFilter';
+
+/** The pass's three tensors' sizes [a, b, out] for geometry g. */
+function sizes(g: ConvGeom, pass: Pass): [number, number, number] {
+  const x = g.n * g.ih * g.iw * g.cin;
+  const y = g.n * g.oh * g.ow * g.cout;
+  const w = g.kh * g.kw * g.cin * g.cout;
+  if (pass === 'forward') return [x, w, y];
+  if (pass === 'backwardInput') return [y, w, x];
+  return [x, y, w];
+}
+
+function callPass(k: Kernels, pass: Pass, g: ConvGeom, o: number[]): void {
+  const args = [g.n, g.ih, g.iw, g.cin, g.oh, g.ow, g.cout, g.kh, g.kw, g.sh, g.sw, g.padTop, g.padLeft] as const;
+  if (pass === 'forward') k.conv2dForward(o[0]!, o[1]!, o[2]!, ...args);
+  else if (pass === 'backwardInput') k.conv2dBackwardInput(o[0]!, o[1]!, o[2]!, ...args);
+  else k.conv2dBackwardFilter(o[0]!, o[1]!, o[2]!, ...args);
+}
+
+/**
+ * The longest chain of float32 additions behind one output: forward sums kh kw cin
+ * products (sgemm over K, in KC blocks); backward-input sums cout products per patch
+ * position and col2im adds up to kh kw of them; backward-filter sums n oh ow products
+ * over the im2col chunks.
+ */
+function terms(g: ConvGeom, pass: Pass): number {
+  if (pass === 'forward') return g.kh * g.kw * g.cin;
+  if (pass === 'backwardInput') return g.kh * g.kw * g.cout + g.kh * g.kw;
+  return g.n * g.oh * g.ow;
+}
+
+/** Runs a pass on `k` over (a, b) with a NaN-filled output; returns the output. */
+function run(k: Kernels, pass: Pass, g: ConvGeom, a: Float64Array, b: Float64Array, label: string, shift = 0): Float64Array {
+  const out = new Float64Array(sizes(g, pass)[2]).fill(NaN);
+  return runGuarded(k, [a, b, out], [2], (o) => callPass(k, pass, g, o), { label, shift }).outs[0]!;
+}
+
+/**
+ * Checks one pass: WASM vs the float32 spec. Tolerance per output: a float32 sum of m
+ * products in any order is within (m + 1) u Σ|products| of the exact sum (Higham's gamma
+ * bound, products included); the spec rounds its float64 sum once (u |s| <= u Σ|..|).
+ * Σ|products| comes from the float64 spec run on |a| and |b|.
+ */
+function checkPass(c: ConvCase, g: ConvGeom, pass: Pass, seed: number, shift = 0): void {
+  const [na, nb] = sizes(g, pass);
+  const a = uniform(na, seed);
+  const b = uniform(nb, seed + 1);
+  const label = `${c.name} ${pass} shift=${shift}`;
+  const got = run(wasm, pass, g, a, b, label, shift);
+  const want = run(js, pass, g, a, b, label, shift);
+  const magnitude = run(js64, pass, g, Float64Array.from(Float32Array.from(a), Math.abs), Float64Array.from(Float32Array.from(b), Math.abs), label);
+  const m = terms(g, pass);
+  expectWithin(got, want, magnitude.map((s) => (m + 2) * U32 * s), label);
+}
+
+describe('conv2d: WASM vs JS spec, guarded', () => {
+  // Every fourth case also runs with its tensors 1-3 cells past a 16-byte boundary.
+  it.each(CASES.map((c, i) => ({ ...c, shift: i % 4 })))('$name (shift $shift)', (c) => {
+    const g = geometry(c);
+    checkPass(c, g, 'forward', 10, c.shift);
+    checkPass(c, g, 'backwardInput', 20, c.shift);
+    checkPass(c, g, 'backwardFilter', 30, c.shift);
+  });
+
+  it('the chunked cases really span several im2col chunks', () => {
+    for (const c of CASES.filter((k) => k.name.startsWith('several'))) {
+      const g = geometry(c);
+      expect(g.n * g.oh * g.ow * g.kh * g.kw * g.cin, c.name).toBeGreaterThan(COL_FLOATS);
+    }
+  });
+
+  // A patch longer than the column buffer (kh kw cin > COL_FLOATS) cannot be lowered
+  // onto one im2col row; the kernels must still compute it and stay inside their outputs.
+  it('1x1 conv with 262147 input channels (one patch > COL_FLOATS)', () => {
+    const c = conv('patch > COL_FLOATS', 1, [1, 2, COL_FLOATS + 3], 3, [1, 1], [1, 1], 'valid');
+    const g = geometry(c);
+    checkPass(c, g, 'forward', 40);
+    checkPass(c, g, 'backwardInput', 50);
+    checkPass(c, g, 'backwardFilter', 60);
+  });
+
+  it('backward-filter over an empty batch writes zeros', () => {
+    const g = conv2dGeometry(0, 5, 5, 3, 4, 3, 3, 1, 1, 'same');
+    for (const k of [wasm, js]) {
+      const dw = run(k, 'backwardFilter', g, new Float64Array(0), new Float64Array(0), 'n=0');
+      expect(Array.from(dw)).toEqual(new Array(3 * 3 * 3 * 4).fill(0));
+    }
+  });
+});
+
+// ---- gradients: central differences in float64 on the JS spec ----------------------------
+
+// Convs are bilinear, so central differences are exact up to float64 cancellation
+// (~1e-16 |L| / h ~ 1e-9): atol 1e-7, rtol 1e-6.
+const FD_ATOL = 1e-7;
+const FD_RTOL = 1e-6;
+
+const FD_CASES: ConvCase[] = [
+  conv('3x3 s1 same', 2, [4, 5, 2], 3, [3, 3], [1, 1], 'same'),
+  conv('3x3 s2 same', 1, [5, 6, 2], 2, [3, 3], [2, 2], 'same'),
+  conv('3x3 s2 valid', 1, [5, 5, 2], 2, [3, 3], [2, 2], 'valid'),
+  conv('2x2 s1 valid', 2, [4, 4, 3], 1, [2, 2], [1, 1], 'valid'),
+  conv('2x2 s2 same, odd size', 1, [5, 3, 1], 2, [2, 2], [2, 2], 'same'),
+];
+
+function f64(pass: Pass, g: ConvGeom, a: Float64Array, b: Float64Array): Float64Array {
+  const out = new Float64Array(sizes(g, pass)[2]);
+  return runGuarded(js64, [a, b, out], [2], (o) => callPass(js64, pass, g, o)).outs[0]!;
+}
+
+describe('conv2d gradients vs central differences (JS spec, float64)', () => {
+  it.each(FD_CASES)('conv2dBackwardInput and conv2dBackwardFilter, $name', (c) => {
+    const g = geometry(c);
+    const [nx, nw, ny] = sizes(g, 'forward');
+    const x = uniform(nx, 70);
+    const w = uniform(nw, 71);
+    const r = uniform(ny, 72);
+    const loss = (ins: Float64Array[]) => dot(r, f64('forward', g, ins[0]!, ins[1]!));
+    expectClose(f64('backwardInput', g, r, w), centralDiff([x, w], 0, loss), FD_ATOL, FD_RTOL, 'dx');
+    expectClose(f64('backwardFilter', g, x, r), centralDiff([x, w], 1, loss), FD_ATOL, FD_RTOL, 'dw');
+  });
+
+  // Conv2DTranspose: z = backwardInput(u, w). Its gradients are conv2dForward(r, w) for u
+  // and conv2dBackwardFilter(r, u) for w (the roles of x and y swapped; see conv.ts).
+  it.each([
+    conv('transposed 3x3 s2 same', 1, [3, 3, 2], 3, [3, 3], [2, 2], 'same', true),
+    conv('transposed 2x2 s2 valid', 2, [2, 3, 2], 2, [2, 2], [2, 2], 'valid', true),
+  ])('Conv2DTranspose gradients, $name', (c) => {
+    const g = geometry(c);
+    const [nz, nw, nu] = sizes(g, 'forward'); // z plays x, u plays y
+    const u = uniform(nu, 80);
+    const w = uniform(nw, 81);
+    const r = uniform(nz, 82);
+    const loss = (ins: Float64Array[]) => dot(r, f64('backwardInput', g, ins[0]!, ins[1]!));
+    expectClose(f64('forward', g, r, w), centralDiff([u, w], 0, loss), FD_ATOL, FD_RTOL, 'du');
+    expectClose(f64('backwardFilter', g, r, u), centralDiff([u, w], 1, loss), FD_ATOL, FD_RTOL, 'dw');
+  });
+});
