@@ -1,10 +1,18 @@
 import { defineConfig } from 'vitest/config';
 
+// Everything runs once on the default WASM build (relaxed SIMD where the engine accepts
+// it); the kernel tests run again on the baseline SIMD build, whose micro-kernels differ.
 export default defineConfig({
   test: {
-    include: ['test/**/*.test.ts'],
     testTimeout: 60_000,
     hookTimeout: 120_000,
     pool: 'forks',
+    projects: [
+      { extends: true, test: { name: 'all', include: ['test/**/*.test.ts'] } },
+      {
+        extends: true,
+        test: { name: 'kernels-baseline-simd', include: ['test/kernels/**/*.test.ts'], env: { AE_WASM_BUILD: 'kernels.wasm' } },
+      },
+    ],
   },
 });

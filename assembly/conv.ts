@@ -10,6 +10,9 @@
 import { COL_FLOATS, colPtr } from './scratch';
 import { sgemm } from './gemm';
 import { fill } from './elementwise';
+import {
+  DIRECT_MAX_CHANNELS, convFilterGradOneIn, convFilterGradOneOut, convForwardOneIn, convForwardOneOut, convInputGradOneOut,
+} from './conv-direct';
 
 /** Copies `cin` floats, or zeros them when `src` is 0 (a padding cell). */
 @inline function copyChannels(dst: usize, src: usize, cin: i32): void {
@@ -139,6 +142,14 @@ export function conv2dForward(
   n: i32, ih: i32, iw: i32, cin: i32, oh: i32, ow: i32, cout: i32,
   kh: i32, kw: i32, sh: i32, sw: i32, pt: i32, pl: i32,
 ): void {
+  if (cout == 1 && cin <= DIRECT_MAX_CHANNELS) {
+    convForwardOneOut(<usize>x << 2, <usize>w << 2, <usize>y << 2, n, ih, iw, cin, oh, ow, kh, kw, sh, sw, pt, pl);
+    return;
+  }
+  if (cin == 1 && (cout & 3) == 0) {
+    convForwardOneIn(<usize>x << 2, <usize>w << 2, <usize>y << 2, n, ih, iw, oh, ow, cout, kh, kw, sh, sw, pt, pl);
+    return;
+  }
   const kdim = kh * kw * cin;
   const rows = n * oh * ow;
   if (kdim > COL_FLOATS) {
@@ -161,6 +172,10 @@ export function conv2dBackwardInput(
   n: i32, ih: i32, iw: i32, cin: i32, oh: i32, ow: i32, cout: i32,
   kh: i32, kw: i32, sh: i32, sw: i32, pt: i32, pl: i32,
 ): void {
+  if (cout == 1 && (cin & 3) == 0 && cin <= DIRECT_MAX_CHANNELS) {
+    convInputGradOneOut(<usize>dy << 2, <usize>w << 2, <usize>dx << 2, n, ih, iw, cin, oh, ow, kh, kw, sh, sw, pt, pl);
+    return;
+  }
   const kdim = kh * kw * cin;
   const rows = n * oh * ow;
   fill(dx, n * ih * iw * cin, 0);
@@ -183,6 +198,14 @@ export function conv2dBackwardFilter(
   n: i32, ih: i32, iw: i32, cin: i32, oh: i32, ow: i32, cout: i32,
   kh: i32, kw: i32, sh: i32, sw: i32, pt: i32, pl: i32,
 ): void {
+  if (cout == 1 && (cin & 3) == 0 && cin <= DIRECT_MAX_CHANNELS) {
+    convFilterGradOneOut(<usize>x << 2, <usize>dy << 2, <usize>dw << 2, n, ih, iw, cin, oh, ow, kh, kw, sh, sw, pt, pl);
+    return;
+  }
+  if (cin == 1 && (cout & 3) == 0) {
+    convFilterGradOneIn(<usize>x << 2, <usize>dy << 2, <usize>dw << 2, n, ih, iw, oh, ow, cout, kh, kw, sh, sw, pt, pl);
+    return;
+  }
   const kdim = kh * kw * cin;
   const rows = n * oh * ow;
   if (rows == 0 || kdim > COL_FLOATS) {

@@ -2,7 +2,7 @@
 // element offset (f32 index) into this module's memory; see src/kernels/kernels.ts.
 
 export { setScratch, scratchFloats } from './scratch';
-export { sgemm } from './gemm';
+export { sgemm, sgemmBiasAct } from './gemm';
 export {
   biasActForward, actBackward, biasBackward,
   fill, copy, add, mul, scale, axpy, exp, square, squareBackward,

@@ -1,18 +1,28 @@
 // Scratch memory for packing and im2col, owned by JS: the host allocates SCRATCH_FLOATS
 // floats from its heap and hands the offset to setScratch once per instance (each
 // thread's instance gets its own region). Layout, in floats:
-//   [TILE: 64][PACK_A: MC*KC][PACK_B: KC*NC][COL: COL_FLOATS]
+//   [TILE: 64][ZERO: 1024][PACK_A: 6*18*KC][PACK_B: KC*NC][COL: COL_FLOATS]
+// ZERO stays all zeros: direct convolutions point a padding tap's input there instead
+// of branching in their inner loops.
 
-export const MR = 6;
+/**
+ * Micro-kernel rows: 6x8 with fused multiply-add (12 accumulators + 2 B + 1 A = 15 of
+ * V8's 15 usable vector registers), 5x8 with mul + add, which needs one more register
+ * for the product (a 6x8 mul + add tile spills and runs at half speed).
+ */
+export const MR: i32 = ASC_FEATURE_RELAXED_SIMD ? 6 : 5;
 export const NR = 8;
 export const KC = 256;
-export const MC = 96;
+export const MC: i32 = MR * 18;
 export const NC = 1024;
 export const COL_FLOATS = 262144;
 export const TILE_FLOATS = 64;
-export const SCRATCH_FLOATS = TILE_FLOATS + MC * KC + KC * NC + COL_FLOATS;
+export const ZERO_FLOATS = 1024;
+const PACK_A_FLOATS = 6 * 18 * KC;
+export const SCRATCH_FLOATS = TILE_FLOATS + ZERO_FLOATS + PACK_A_FLOATS + KC * NC + COL_FLOATS;
 
 export let tilePtr: usize = 0;
+export let zeroPtr: usize = 0;
 export let packAPtr: usize = 0;
 export let packBPtr: usize = 0;
 export let colPtr: usize = 0;
@@ -20,9 +30,11 @@ export let colPtr: usize = 0;
 /** Points this instance's scratch at `offset` (floats; 16-byte aligned). */
 export function setScratch(offset: i32): void {
   tilePtr = <usize>offset << 2;
-  packAPtr = tilePtr + (<usize>TILE_FLOATS << 2);
-  packBPtr = packAPtr + (<usize>(MC * KC) << 2);
+  zeroPtr = tilePtr + (<usize>TILE_FLOATS << 2);
+  packAPtr = zeroPtr + (<usize>ZERO_FLOATS << 2);
+  packBPtr = packAPtr + (<usize>PACK_A_FLOATS << 2);
   colPtr = packBPtr + (<usize>(KC * NC) << 2);
+  memory.fill(zeroPtr, 0, <usize>ZERO_FLOATS << 2);
 }
 
 export function scratchFloats(): i32 {

@@ -5,8 +5,9 @@ import type { Kernels } from '../src/kernels/kernels.js';
 import { createKernels } from '../src/kernels/node.js';
 import { normalAt, uniformAt } from '../src/kernels/random.js';
 
+/** The WASM backend: the build named by AE_WASM_BUILD (set per vitest project), else the default. */
 export async function wasmKernels(): Promise<Kernels> {
-  return createKernels({ backend: 'wasm' });
+  return createKernels({ backend: 'wasm', build: process.env['AE_WASM_BUILD'] || undefined });
 }
 
 export function jsKernels(dtype: 'f32' | 'f64' = 'f32'): JsKernels {

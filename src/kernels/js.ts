@@ -71,18 +71,28 @@ export class JsKernels implements Kernels {
     a: number, lda: number, b: number, ldb: number, beta: number, c: number, ldc: number,
   ): void {
     const d = this.d;
-    const A = (i: number, p: number) => (transA ? d[a + p * lda + i]! : d[a + i * lda + p]!);
-    const B = (p: number, j: number) => (transB ? d[b + j * ldb + p]! : d[b + p * ldb + j]!);
+    // Row i of C: scale by beta, then add alpha A[i, p] times row p of op(B) (i-k-j order).
+    const aRow = transA ? 1 : lda;
+    const aCol = transA ? lda : 1;
+    const bRow = transB ? 1 : ldb;
+    const bCol = transB ? ldb : 1;
     for (let i = 0; i < m; i++) {
-      for (let j = 0; j < n; j++) {
-        const at = c + i * ldc + j;
-        d[at] = beta === 0 ? 0 : beta * d[at]!;
-      }
+      const ci = c + i * ldc;
+      for (let j = 0; j < n; j++) d[ci + j] = beta === 0 ? 0 : beta * d[ci + j]!;
       for (let p = 0; p < k; p++) {
-        const aip = alpha * A(i, p);
-        for (let j = 0; j < n; j++) d[c + i * ldc + j]! += aip * B(p, j);
+        const aip = alpha * d[a + i * aRow + p * aCol]!;
+        const bp = b + p * bRow;
+        for (let j = 0; j < n; j++) d[ci + j]! += aip * d[bp + j * bCol]!;
       }
     }
+  }
+
+  sgemmBiasAct(
+    transA: number, transB: number, m: number, n: number, k: number,
+    a: number, lda: number, b: number, ldb: number, c: number, ldc: number, bias: number, act: number, actAlpha: number,
+  ): void {
+    this.sgemm(transA, transB, m, n, k, 1, a, lda, b, ldb, 0, c, ldc);
+    for (let i = 0; i < m; i++) this.biasActForward(c + i * ldc, bias, c + i * ldc, 1, n, act, actAlpha);
   }
 
   biasActForward(x: number, bias: number, y: number, rows: number, cols: number, act: number, alpha: number): void {

@@ -80,6 +80,15 @@ export interface Kernels {
     a: number, lda: number, b: number, ldb: number, beta: number, c: number, ldc: number,
   ): void;
 
+  /**
+   * C[M,N] = act(op(A) op(B) + bias) (bias < 0: none), the dense layer's forward with
+   * the bias and activation fused into the gemm epilogue. C is overwritten.
+   */
+  sgemmBiasAct(
+    transA: number, transB: number, m: number, n: number, k: number,
+    a: number, lda: number, b: number, ldb: number, c: number, ldc: number, bias: number, act: number, actAlpha: number,
+  ): void;
+
   // ---- bias + activation ----------------------------------------------------------
   /** y[r, c] = act(x[r, c] + bias[c]); bias < 0 means no bias. y may equal x. */
   biasActForward(x: number, bias: number, y: number, rows: number, cols: number, act: number, alpha: number): void;

@@ -17,7 +17,7 @@ type KernelMethods = Omit<Kernels, 'backend' | 'build' | 'heap'>;
 
 /** Every ABI function the module must export (checked at instantiation). */
 export const KERNEL_NAMES = [
-  'sgemm', 'biasActForward', 'actBackward', 'biasBackward',
+  'sgemm', 'sgemmBiasAct', 'biasActForward', 'actBackward', 'biasBackward',
   'fill', 'copy', 'add', 'mul', 'scale', 'axpy', 'exp', 'square', 'squareBackward',
   'abs', 'sign', 'absBackward', 'clip', 'clipBackward', 'rowSum', 'rowSumBackward', 'sum',
   'conv2dForward', 'conv2dBackwardInput', 'conv2dBackwardFilter',

@@ -75,6 +75,15 @@ const CASES: ConvCase[] = [
   conv('transposed 3x3 s1 valid', 1, [5, 5, 1], 4, [3, 3], [1, 1], 'valid', true),
   conv('transposed 5x5 s3 same', 3, [3, 3, 3], 8, [5, 5], [3, 3], 'same', true),
   conv('transposed 1x1 s2 valid (k < s)', 1, [3, 3, 4], 5, [1, 1], [2, 2], 'valid', true),
+  // Direct kernels: one output channel (cin a multiple of 4: partial and several 16-channel
+  // blocks, kernel widths that split into 3 + 2 taps, strides 2 and 3) and one input channel.
+  conv('direct cout 1: 5x5 s2 same, cin 20', 2, [9, 8, 20], 1, [5, 5], [2, 2], 'same'),
+  conv('direct cout 1: 2x4 s3 valid, cin 32', 1, [8, 11, 32], 1, [2, 4], [3, 3], 'valid'),
+  conv('direct cout 1: 3x3 s1 same, cin 4, odd width', 3, [5, 7, 4], 1, [3, 3], [1, 1], 'same'),
+  conv('direct cout 1: 1x1 s1 valid, cin 8', 1, [3, 3, 8], 1, [1, 1], [1, 1], 'valid'),
+  conv('direct cin 1: 5x5 s2 same, cout 20', 2, [9, 8, 1], 20, [5, 5], [2, 2], 'same'),
+  conv('direct cin 1: 4x2 s3 valid, cout 36', 1, [11, 8, 1], 36, [4, 2], [3, 3], 'valid'),
+  conv('direct cin 1: 3x3 s1 same, cout 4, odd width', 3, [5, 7, 1], 4, [3, 3], [1, 1], 'same'),
   // The TF-tutorial denoiser (28x28x1 -> 14x14x16 -> 7x7x8 -> 14x14x8 -> 28x28x16 -> 28x28x1).
   conv('denoiser conv 1: 28x28x1 -> 14x14x16', 2, [28, 28, 1], 16, [3, 3], [2, 2], 'same'),
   conv('denoiser conv 2: 14x14x16 -> 7x7x8', 2, [14, 14, 16], 8, [3, 3], [2, 2], 'same'),

@@ -15,6 +15,8 @@ beforeAll(async () => {
 const sizes: [number, number, number][] = [
   [1, 1, 1], [1, 7, 5], [3, 4, 4], [4, 3, 2], [5, 8, 3], [6, 8, 1], [6, 8, 8], [7, 9, 13],
   [12, 16, 7], [13, 17, 300], [97, 16, 33], [101, 11, 257], [7, 1030, 5], [2, 3, 520],
+  // Few rows (<= 4, no transposes) take the unpacked path: 16-column blocks plus tails.
+  [1, 64, 784], [2, 37, 19], [4, 16, 3], [3, 33, 1],
 ];
 
 interface Case {
@@ -57,6 +59,35 @@ describe('sgemm', () => {
     const want = run(js, c, 11);
     // f32 sums of k products of values in [-1, 1]: error grows like sqrt(k) ulps.
     expectClose(got, want, 2e-6 * Math.sqrt(c.k + 1) * 4, 1e-5, 'C');
+  });
+});
+
+// sgemmBiasAct = act(op(A) op(B) + bias): the epilogue runs per row block, on the packed
+// path and on the few-rows path, with and without bias.
+describe('sgemmBiasAct', () => {
+  const acts = [
+    { act: 0, name: 'linear' }, { act: 1, name: 'relu' }, { act: 2, name: 'leaky' },
+    { act: 3, name: 'sigmoid' }, { act: 4, name: 'tanh' }, { act: 5, name: 'exp' },
+  ];
+  const shapes: [number, number, number][] = [[1, 64, 784], [3, 20, 7], [37, 45, 29], [256, 784, 64], [130, 13, 300], [7, 1030, 3]];
+  const cases = shapes.flatMap(([m, n, k], i) => acts.map((a) => ({ m, n, k, ...a, ta: i % 2, tb: (i >> 1) % 2, bias: i !== 2, pad: i % 3 })));
+  function runFused(k: Kernels, c: (typeof cases)[number]): Float64Array {
+    const [ar, ac] = c.ta ? [c.k, c.m] : [c.m, c.k];
+    const [br, bc] = c.tb ? [c.n, c.k] : [c.k, c.n];
+    const lda = ac + c.pad, ldb = bc + c.pad, ldc = c.n + c.pad;
+    const a = put(k, uniform(ar * lda, 21, -0.3, 0.3));
+    const b = put(k, uniform(br * ldb, 22, -0.3, 0.3));
+    const bias = c.bias ? put(k, uniform(c.n, 23)) : -1;
+    const cOff = put(k, new Float64Array(c.m * ldc).fill(NaN));
+    k.sgemmBiasAct(c.ta, c.tb, c.m, c.n, c.k, a, lda, b, ldb, cOff, ldc, bias, c.act, 0.3);
+    const out = get(k, cOff, c.m * ldc);
+    // Padding columns are never written.
+    for (let i = 0; i < c.m; i++) for (let j = c.n; j < ldc; j++) out[i * ldc + j] = 0;
+    return out;
+  }
+  it.each(cases)('m=$m n=$n k=$k $name transA=$ta transB=$tb bias=$bias pad=$pad', (c) => {
+    // Sums of k products of values in [-0.3, 0.3] in float32, then a smooth activation.
+    expectClose(runFused(wasm, c), runFused(js, c), 1e-5 * Math.sqrt(c.k), 1e-5, 'C');
   });
 });
 

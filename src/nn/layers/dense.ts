@@ -51,8 +51,15 @@ export class Dense extends ActivatedLayer {
   forward(ctx: RunContext, b: LayerBuffers, n: number): void {
     const rows = n * this.rowsPerSample;
     const w = this.params[0]!.value;
-    ctx.k.sgemm(0, 0, rows, this.units, this.inDim, 1, b.x.offset, this.inDim, w, this.units, 0, this.pre(b), this.units);
-    this.finish(ctx, b, this.useBias ? this.params[1]!.value : -1, rows, this.units, LEAKY_RELU_ACTIVATION_SLOPE);
+    const bias = this.useBias ? this.params[1]!.value : -1;
+    const u = this.units;
+    // Bias and activation fused into the gemm; a logits plan keeps z and applies the activation after.
+    if (b.z) {
+      ctx.k.sgemmBiasAct(0, 0, rows, u, this.inDim, b.x.offset, this.inDim, w, u, b.z.offset, u, bias, 0, 0);
+      ctx.k.biasActForward(b.z.offset, -1, b.y.offset, rows, u, this.activation, LEAKY_RELU_ACTIVATION_SLOPE);
+    } else {
+      ctx.k.sgemmBiasAct(0, 0, rows, u, this.inDim, b.x.offset, this.inDim, w, u, b.y.offset, u, bias, this.activation, LEAKY_RELU_ACTIVATION_SLOPE);
+    }
   }
 
   backward(ctx: RunContext, b: LayerBuffers, n: number, accumulate: boolean): void {
