@@ -3,9 +3,15 @@
 // multiply-add; runtimes pick it when WebAssembly.validate accepts it.
 import asc from 'assemblyscript/asc';
 
+// Threads builds import one shared memory (created by JS with exactly these limits:
+// src/kernels/threads/memory.ts) so that every worker's instance sees the same heap.
+const THREADS = ['--enable', 'threads', '--sharedMemory', '--importMemory', '--initialMemory', '64', '--maximumMemory', '16384'];
+
 const variants = [
   { file: 'kernels.wasm', flags: [] },
   { file: 'kernels-relaxed.wasm', flags: ['--enable', 'relaxed-simd'] },
+  { file: 'kernels-threads.wasm', flags: THREADS },
+  { file: 'kernels-relaxed-threads.wasm', flags: ['--enable', 'relaxed-simd', ...THREADS] },
 ];
 
 for (const v of variants) {

@@ -3,7 +3,7 @@
 //   import { presets, createModel, train, loadModel, saveModel, loadSplits } from 'ae-wasm';
 
 import type { Kernels } from './kernels/kernels.js';
-import { createKernels, type BackendOptions } from './kernels/node.js';
+import { createKernels, defaultThreads, type BackendOptions } from './kernels/node.js';
 import { Autoencoder } from './models/autoencoder.js';
 import type { Architecture } from './models/architecture.js';
 import { PRESET_NAMES, PRESETS, presetArchitecture } from './models/presets.js';
@@ -26,7 +26,7 @@ export { loadSplits } from './data/load.js';
 export { loadBundledSplits, BUNDLED_SPLIT_SEED } from './data/bundled.js';
 export { loadIdxDir } from './data/idx-node.js';
 export { subset, gather, validateDataset, type Dataset, type Splits } from './data/dataset.js';
-export { createKernels, type BackendOptions } from './kernels/node.js';
+export { createKernels, defaultThreads, type BackendOptions } from './kernels/node.js';
 export type { Kernels } from './kernels/kernels.js';
 export { AeError, ArgumentError, DataError, FileError, FormatError, HeapError, ShapeError } from './errors.js';
 
@@ -49,6 +49,6 @@ export interface CreateModelOptions extends BackendOptions {
 /** A new, initialised model from a preset name or an architecture of your own. */
 export async function createModel(spec: string | Architecture, options: CreateModelOptions = {}): Promise<Autoencoder> {
   const arch = typeof spec === 'string' ? presetArchitecture(spec, options.latent) : spec;
-  const k = options.kernels ?? (await createKernels(options));
+  const k = options.kernels ?? (await createKernels({ threads: defaultThreads(), ...options }));
   return new Autoencoder(k, arch).initialize(options.seed ?? 0);
 }

@@ -4,14 +4,21 @@ import { Option, type Command } from 'commander';
 import { loadSplits } from '../data/load.js';
 import type { Splits } from '../data/dataset.js';
 import type { Kernels } from '../kernels/kernels.js';
-import { createKernels } from '../kernels/node.js';
+import { createKernels, defaultThreads } from '../kernels/node.js';
+import { intArg } from './options.js';
 
 export interface BackendFlags {
   backend: 'wasm' | 'js';
+  deterministic?: boolean;
+  /** Set by --threads (default: every core). */
+  threads?: number;
 }
 
 export function addBackendOption(cmd: Command): Command {
-  return cmd.addOption(new Option('--backend <name>', 'kernel backend: WASM SIMD or the plain JS baseline').choices(['wasm', 'js']).default('wasm'));
+  return cmd
+    .addOption(new Option('--backend <name>', 'kernel backend: WASM SIMD or the plain JS baseline').choices(['wasm', 'js']).default('wasm'))
+    .option('--deterministic', 'use the baseline SIMD build (no relaxed-SIMD fused multiply-add): results bit-identical on every machine')
+    .option('--threads <n>', 'kernel threads (results are identical for any count)', intArg(1, 256), defaultThreads());
 }
 
 export function addDataOption(cmd: Command): Command {
@@ -19,7 +26,7 @@ export function addDataOption(cmd: Command): Command {
 }
 
 export async function backendFrom(flags: BackendFlags): Promise<Kernels> {
-  return createKernels({ backend: flags.backend });
+  return createKernels({ backend: flags.backend, deterministic: flags.deterministic, threads: flags.threads });
 }
 
 export async function dataFrom(flags: { data?: string }): Promise<Splits> {

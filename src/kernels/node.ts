@@ -1,12 +1,16 @@
 // Node-only: finds the .wasm builds next to the package and creates a backend.
 
 import { readFile } from 'node:fs/promises';
+import os from 'node:os';
 import { fileURLToPath } from 'node:url';
 import v8 from 'node:v8';
 import { ArgumentError } from '../errors.js';
 import { JsKernels } from './js.js';
 import type { Kernels } from './kernels.js';
 import { createWasmKernels } from './wasm.js';
+import { createSharedMemory, sharedMemorySupported, THREADS_MAXIMUM_PAGES } from './threads/memory.js';
+import { spawnNodeWorker } from './threads/node-pool.js';
+import { ThreadedKernels } from './threads/pool.js';
 import type { HeapDtype } from './heap.js';
 
 /** build/ at the package root (src/kernels and dist/kernels are both two levels down). */
@@ -14,6 +18,8 @@ export const BUILD_DIR = fileURLToPath(new URL('../../build/', import.meta.url))
 
 export const BASELINE_BUILD = 'kernels.wasm';
 export const RELAXED_BUILD = 'kernels-relaxed.wasm';
+export const THREADS_BUILD = 'kernels-threads.wasm';
+export const RELAXED_THREADS_BUILD = 'kernels-relaxed-threads.wasm';
 
 export interface BackendOptions {
   backend?: 'wasm' | 'js';
@@ -26,6 +32,16 @@ export interface BackendOptions {
    * machine (relaxed SIMD's fused multiply-add may round differently on other hardware).
    */
   deterministic?: boolean;
+  /**
+   * WASM only: kernel threads (workers on one shared memory). Default 1 here; the CLI and
+   * createModel/loadModel default to every core. Results are identical for any count.
+   */
+  threads?: number;
+}
+
+/** Every core this process may use. */
+export function defaultThreads(): number {
+  return typeof os.availableParallelism === 'function' ? os.availableParallelism() : os.cpus().length;
 }
 
 const cache = new Map<string, Promise<Uint8Array<ArrayBuffer> | null>>();
@@ -52,30 +68,43 @@ function allowRelaxedSimd(): void {
 }
 
 /** The build to use: the one asked for, else relaxed when the engine validates it, else baseline. */
-export async function chooseBuild(options: BackendOptions = {}): Promise<{ file: string; bytes: Uint8Array<ArrayBuffer> }> {
+export async function chooseBuild(options: BackendOptions = {}, threaded = false): Promise<{ file: string; bytes: Uint8Array<ArrayBuffer> }> {
+  const [baseline, relaxedName] = threaded ? [THREADS_BUILD, RELAXED_THREADS_BUILD] : [BASELINE_BUILD, RELAXED_BUILD];
   if (options.build) {
-    if (options.deterministic && options.build !== BASELINE_BUILD) {
-      throw new ArgumentError(`deterministic mode needs ${BASELINE_BUILD}, not ${options.build}`);
+    if (options.deterministic && options.build !== baseline) {
+      throw new ArgumentError(`deterministic mode needs ${baseline}, not ${options.build}`);
     }
     const bytes = await readBuild(options.build);
     if (!bytes) throw new Error(`cannot read ${BUILD_DIR + options.build}: run \`npm run build\` first`);
-    if (options.build === RELAXED_BUILD) allowRelaxedSimd();
+    if (options.build.includes('relaxed')) allowRelaxedSimd();
     return { file: options.build, bytes };
   }
   if (!options.deterministic) {
-    const relaxed = await readBuild(RELAXED_BUILD);
+    const relaxed = await readBuild(relaxedName);
     if (relaxed) {
       allowRelaxedSimd();
-      if (WebAssembly.validate(relaxed)) return { file: RELAXED_BUILD, bytes: relaxed };
+      if (WebAssembly.validate(relaxed)) return { file: relaxedName, bytes: relaxed };
     }
   }
-  const base = await readBuild(BASELINE_BUILD);
-  if (!base) throw new Error(`cannot read ${BUILD_DIR + BASELINE_BUILD}: run \`npm run build\` first`);
-  return { file: BASELINE_BUILD, bytes: base };
+  const base = await readBuild(baseline);
+  if (!base) throw new Error(`cannot read ${BUILD_DIR + baseline}: run \`npm run build\` first`);
+  return { file: baseline, bytes: base };
 }
+
+let warnedNoThreads = false;
 
 export async function createKernels(options: BackendOptions = {}): Promise<Kernels> {
   if ((options.backend ?? 'wasm') === 'js') return new JsKernels(options.dtype ?? 'f32');
+  const threads = options.threads ?? 1;
+  if (!Number.isInteger(threads) || threads < 1 || threads > 256) throw new ArgumentError(`threads must be an integer from 1 to 256, got ${threads}`);
+  if (threads > 1 && !sharedMemorySupported()) {
+    if (!warnedNoThreads) console.warn(`ae-wasm: SharedArrayBuffer is unavailable; running on 1 thread instead of ${threads}`);
+    warnedNoThreads = true;
+  } else if (threads > 1) {
+    const { file, bytes } = await chooseBuild(options, true);
+    const main = await createWasmKernels(bytes, file, { memory: createSharedMemory(), maximumPages: THREADS_MAXIMUM_PAGES });
+    return ThreadedKernels.create(main, threads, spawnNodeWorker);
+  }
   const { file, bytes } = await chooseBuild(options);
   return createWasmKernels(bytes, file);
 }

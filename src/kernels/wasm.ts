@@ -6,14 +6,14 @@ import type { Kernels } from './kernels.js';
 import { Heap, WasmMemoryStorage } from './heap.js';
 
 /** The module's exports beyond the Kernels methods. */
-interface ModuleExports {
+export interface ModuleExports {
   memory: WebAssembly.Memory;
   heapBase(): number;
   scratchFloats(): number;
   setScratch(offset: number): void;
 }
 
-type KernelMethods = Omit<Kernels, 'backend' | 'build' | 'heap'>;
+export type KernelMethods = Omit<Kernels, 'backend' | 'build' | 'heap'>;
 
 /** Every ABI function the module must export (checked at instantiation). */
 export const KERNEL_NAMES = [
@@ -27,25 +27,43 @@ export const KERNEL_NAMES = [
   'adamStep', 'sgdStep', 'randUniform', 'randNormal',
 ] as const satisfies readonly (keyof KernelMethods)[];
 
-export type WasmKernels = Kernels & { readonly backend: 'wasm'; readonly module: WebAssembly.Module };
+export type WasmKernels = Kernels & {
+  readonly backend: 'wasm';
+  readonly module: WebAssembly.Module;
+  /** The instance's raw exports (the thread pool calls them with sub-ranges). */
+  readonly exports: ModuleExports & KernelMethods;
+  /** The shared memory of a threads build, else undefined. */
+  readonly sharedMemory?: WebAssembly.Memory;
+};
+
+export type KernelExports = ModuleExports & KernelMethods;
+
+export interface InstantiateOptions {
+  /** A threads build imports its memory: pass the shared WebAssembly.Memory it must use. */
+  memory?: WebAssembly.Memory;
+  /** That memory's maximum, in 64 KiB pages. */
+  maximumPages?: number;
+}
 
 /** Instantiates a compiled kernels module and returns its Kernels. */
-export async function instantiateKernels(module: WebAssembly.Module, build: string): Promise<WasmKernels> {
-  const instance = await WebAssembly.instantiate(module, {});
-  const ex = instance.exports as unknown as ModuleExports & KernelMethods;
+export async function instantiateKernels(module: WebAssembly.Module, build: string, options: InstantiateOptions = {}): Promise<WasmKernels> {
+  const imports: WebAssembly.Imports = options.memory ? { env: { memory: options.memory } } : {};
+  const instance = await WebAssembly.instantiate(module, imports);
+  const ex = instance.exports as unknown as KernelExports;
   for (const name of KERNEL_NAMES) {
     if (typeof ex[name] !== 'function') throw new TypeError(`${build} does not export kernel ${name}`);
   }
-  const heap = new Heap(new WasmMemoryStorage(ex.memory), Math.ceil(ex.heapBase() / 4));
+  const memory = options.memory ?? ex.memory;
+  const heap = new Heap(new WasmMemoryStorage(memory, options.maximumPages), Math.ceil(ex.heapBase() / 4));
   const scratch = heap.alloc(ex.scratchFloats());
   ex.setScratch(scratch);
-  const kernels = { backend: 'wasm', build, heap, module } as Record<string, unknown>;
+  const kernels = { backend: 'wasm', build, heap, module, exports: ex, sharedMemory: options.memory } as Record<string, unknown>;
   for (const name of KERNEL_NAMES) kernels[name] = ex[name];
   return kernels as unknown as WasmKernels;
 }
 
 /** Compiles module bytes and instantiates them. */
-export async function createWasmKernels(bytes: BufferSource, build = 'kernels.wasm'): Promise<WasmKernels> {
+export async function createWasmKernels(bytes: BufferSource, build = 'kernels.wasm', options: InstantiateOptions = {}): Promise<WasmKernels> {
   const module = await WebAssembly.compile(bytes);
-  return instantiateKernels(module, build);
+  return instantiateKernels(module, build, options);
 }

@@ -4,7 +4,7 @@ import { fileURLToPath } from 'node:url';
 import { FileError } from '../errors.js';
 import { readFileBytes, writeFileAtomic } from '../io/file-node.js';
 import type { Kernels } from '../kernels/kernels.js';
-import { createKernels, type BackendOptions } from '../kernels/node.js';
+import { createKernels, defaultThreads, type BackendOptions } from '../kernels/node.js';
 import type { Autoencoder } from './autoencoder.js';
 import { decodeModel, encodeModel, type SaveOptions, type TrainingRecord } from './model-file.js';
 
@@ -37,7 +37,7 @@ export async function readModelSource(source: ModelSource): Promise<{ bytes: Uin
 /** Loads a model file onto a backend (WASM by default). */
 export async function loadModel(source: ModelSource, options: LoadOptions = {}): Promise<Autoencoder> {
   const { bytes, name } = await readModelSource(source);
-  const k = options.kernels ?? (await createKernels(options));
+  const k = options.kernels ?? (await createKernels({ threads: defaultThreads(), ...options }));
   return decodeModel(bytes, k, name).model;
 }
 

@@ -73,7 +73,8 @@ export class Conv2D extends ActivatedLayer {
     const rows = n * g.oh * g.ow;
     const dy = b.dy!.offset;
     this.activationBackward(ctx, b, rows * this.filters, LEAKY_RELU_ACTIVATION_SLOPE);
-    const [w, bias] = this.params;
+    const w = this.params[0];
+    const bias = this.params[1];
     k.conv2dBackwardFilter(b.x.offset, dy, w!.grad, n, g.ih, g.iw, g.cin, g.oh, g.ow, g.cout, g.kh, g.kw, g.sh, g.sw, g.padTop, g.padLeft);
     if (bias) k.biasBackward(dy, bias.grad, rows, this.filters);
     if (b.dx) {
@@ -128,7 +129,8 @@ export class Conv2DTranspose extends Conv2D {
     const rows = n * g.ih * g.iw;
     const dy = b.dy!.offset;
     this.activationBackward(ctx, b, rows * this.filters, LEAKY_RELU_ACTIVATION_SLOPE);
-    const [w, bias] = this.params;
+    const w = this.params[0];
+    const bias = this.params[1];
     // The underlying conv's "x" is our dy and its "dy" is our x.
     k.conv2dBackwardFilter(dy, b.x.offset, w!.grad, n, g.ih, g.iw, g.cin, g.oh, g.ow, g.cout, g.kh, g.kw, g.sh, g.sw, g.padTop, g.padLeft);
     if (bias) k.biasBackward(dy, bias.grad, rows, this.filters);

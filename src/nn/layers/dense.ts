@@ -67,7 +67,8 @@ export class Dense extends ActivatedLayer {
     const rows = n * this.rowsPerSample;
     const dy = b.dy!.offset;
     this.activationBackward(ctx, b, rows * this.units, LEAKY_RELU_ACTIVATION_SLOPE);
-    const [w, bias] = this.params;
+    const w = this.params[0];
+    const bias = this.params[1];
     k.sgemm(1, 0, this.inDim, this.units, rows, 1, b.x.offset, this.inDim, dy, this.units, 0, w!.grad, this.units);
     if (bias) k.biasBackward(dy, bias.grad, rows, this.units);
     if (b.dx) {
