@@ -22,8 +22,8 @@ describe('threads do not change results', () => {
       weights.push(model.params.list.map((p) => Buffer.from(model.params.read(p).buffer).toString('base64')));
       losses.push(h.epochs[0]!.loss, h.epochs[0]!.test_mse);
       if (threads > 1) {
-        expect((k as ThreadedKernels).jobs).toBeGreaterThan(0);
-        (k as ThreadedKernels).dispose();
+        expect((k as unknown as ThreadedKernels).jobs).toBeGreaterThan(0);
+        (k as unknown as ThreadedKernels).dispose();
       }
     }
     expect(weights[1]).toEqual(weights[0]);
