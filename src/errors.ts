@@ -38,3 +38,6 @@ export class HeapError extends AeError {
     super(message);
   }
 }
+
+/** The JavaScript engine lacks a feature ae-wasm needs (WebAssembly SIMD): names the feature and where it is available. */
+export class UnsupportedError extends AeError {}

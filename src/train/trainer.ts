@@ -120,6 +120,13 @@ function checkNumber(name: string, v: number, min: number, max: number, maxInclu
   return v;
 }
 
+/** setImmediate in Node; a zero timeout where there is none (the demo's training worker). */
+function yieldToEventLoop(fn: () => void): void {
+  const immediate = (globalThis as { setImmediate?: (fn: () => void) => unknown }).setImmediate;
+  if (immediate) immediate(fn);
+  else setTimeout(fn, 0);
+}
+
 export const TRAIN_DEFAULTS = { epochs: 10, batchSize: 32, seed: 0 } as const;
 
 /** Trains `model` in place on splits.train; returns the history. */
@@ -194,7 +201,7 @@ export async function train(model: Autoencoder, splits: Splits, options: TrainOp
           lastReport = now;
           options.callbacks?.onBatchEnd?.({ epoch, epochs, step: s + 1, steps, loss: lossSum / seen, samplesPerSec: seen / ((now - t0) / 1000) });
           // Let timers, signals and I/O run between reports.
-          await new Promise((r) => setImmediate(r));
+          await new Promise<void>((r) => yieldToEventLoop(r));
         }
         if (signal?.aborted && s < steps - 1) {
           state.partial = { stepInEpoch: s + 1, epochShuffleCounter, lossSum, seen, seconds: (performance.now() - t0) / 1000 };

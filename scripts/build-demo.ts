@@ -1,0 +1,64 @@
+// Builds the demo page (web/) into OUT (default dist/web/), a self-contained static site:
+//
+//   index.html, style.css   copied from web/
+//   demo.js                 web/main.ts bundled; imports the library from ./browser/
+//   browser/                the library bundles and .wasm builds (scripts/build-browser.ts)
+//   train-worker.js         src/browser/train-worker.ts bundled: training in a Web Worker
+//   digits.bin              the first DIGITS test digits of the bundled split (generated, never committed)
+//   train-digits.bin        the first TRAIN_DIGITS training digits, for the training worker
+//
+// The models are not part of the site: scripts/demo-server.ts serves them from runs/.
+//
+//   npx tsx scripts/build-demo.ts [OUT]
+
+import { build, type BuildOptions, type Plugin } from 'esbuild';
+import { copyFile, mkdir, writeFile } from 'node:fs/promises';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { loadBundledSplits } from '../src/data/bundled.js';
+import type { Dataset } from '../src/data/dataset.js';
+import { encodeDigitPack } from '../web/digit-pack.js';
+import { buildBrowser, BUNDLE } from './build-browser.js';
+
+const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
+export const DEMO_DIR = path.join(ROOT, 'dist', 'web');
+/** Test digits shipped with the page: 500 x 785 bytes = 383 KB. */
+export const DIGITS = 500;
+/** Training digits for the page's training worker, fetched only when training starts (2.2 MB). */
+export const TRAIN_DIGITS = 3000;
+
+/** The page imports src/browser/index.js for its types; at run time it gets the shipped bundle. */
+const libraryFromBundle: Plugin = {
+  name: 'library-from-bundle',
+  setup(b) {
+    b.onResolve({ filter: /[\\/]src[\\/]browser[\\/]index\.js$/ }, () => ({ path: `./browser/${BUNDLE}`, external: true }));
+  },
+};
+
+/** The first `count` digits of a split as a digit pack. */
+function digitPack(ds: Dataset, count: number): Uint8Array {
+  const n = Math.min(count, ds.n);
+  const levels = new Uint8Array(n * 784);
+  // Bundled pixels are round(level / 255, 3), so rounding value * 255 recovers the level exactly.
+  for (let i = 0; i < levels.length; i++) levels[i] = Math.round(ds.images[i]! * 255);
+  return encodeDigitPack(levels, ds.labels.slice(0, n));
+}
+
+export async function buildDemo(outDir = DEMO_DIR): Promise<string> {
+  await mkdir(outDir, { recursive: true });
+  await buildBrowser(path.join(outDir, 'browser'));
+  const common: BuildOptions = { absWorkingDir: ROOT, bundle: true, format: 'esm', platform: 'browser', target: ['es2022'], minify: true, sourcemap: true, logLevel: 'warning' };
+  await build({ ...common, entryPoints: ['web/main.ts'], outfile: path.join(outDir, 'demo.js'), plugins: [libraryFromBundle] });
+  // The training worker carries its own copy of the kernels and train/: only this page loads it.
+  await build({ ...common, entryPoints: ['src/browser/train-worker.ts'], outfile: path.join(outDir, 'train-worker.js') });
+  for (const file of ['index.html', 'style.css']) await copyFile(path.join(ROOT, 'web', file), path.join(outDir, file));
+  const splits = await loadBundledSplits();
+  await writeFile(path.join(outDir, 'digits.bin'), digitPack(splits.test, DIGITS));
+  await writeFile(path.join(outDir, 'train-digits.bin'), digitPack(splits.train, TRAIN_DIGITS));
+  return outDir;
+}
+
+if (process.argv[1] && path.resolve(process.argv[1]) === fileURLToPath(import.meta.url)) {
+  const out = await buildDemo(process.argv[2] ? path.resolve(process.argv[2]) : undefined);
+  console.log(`built the demo page in ${path.relative(ROOT, out) || '.'}`);
+}

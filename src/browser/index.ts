@@ -1,0 +1,18 @@
+// ae-wasm in the browser: load a trained .safetensors model and run it on WebAssembly
+// SIMD, on a page or in a Web Worker. Inference only: nothing from cli/, train/ or node:.
+//
+//   import { loadModel, imageToInput, drawImage } from 'ae-wasm/browser';
+//   const model = await loadModel('/models/dense.safetensors');
+//   const out = await model.reconstruct(imageToInput(canvas));
+//   drawImage(outputCanvas, out);
+
+export { loadModel, type LoadOptions } from './load.js';
+export { BrowserModel, type ModelInfo } from './model.js';
+export type { ModelSource } from './source.js';
+export { BUILD_NAMES, type BuildName, type BuildSource, type WasmBytes, type WasmOption } from './builds.js';
+export { canShareMemory } from './threads.js';
+export { imageToInput, drawImage, type DrawOptions, type ImageInput, type PreprocessOptions } from './image.js';
+export type { SummaryRow } from '../models/summary.js';
+export type { TrainingRecord } from '../models/model-file.js';
+export type { Architecture, ModelKind } from '../models/architecture.js';
+export { AeError, ArgumentError, DataError, FileError, FormatError, HeapError, ShapeError, UnsupportedError } from '../errors.js';
