@@ -3,6 +3,7 @@
 //
 //   ae-wasm.js          ESM bundle; fetches kernels*.wasm from its own directory
 //   ae-wasm.inline.js   the same with both .wasm builds embedded as base64
+//   ae-wasm.worker.js   the compute worker (models with threads > 1 run there)
 //   kernels*.wasm       copied from build/ (npm run build:wasm): the two single-threaded
 //                       builds, and the threads builds when present (for the worker pool)
 //
@@ -23,6 +24,8 @@ export const BUILD_FILES = ['kernels.wasm', 'kernels-relaxed.wasm'] as const;
 export const THREAD_BUILD_FILES = ['kernels-threads.wasm', 'kernels-relaxed-threads.wasm'] as const;
 export const BUNDLE = 'ae-wasm.js';
 export const INLINE_BUNDLE = 'ae-wasm.inline.js';
+/** The compute worker that runs a model on a kernel thread pool (threads > 1). */
+export const WORKER_BUNDLE = 'ae-wasm.worker.js';
 
 /** Inputs no browser bundle may contain (paths relative to the package root). */
 const FORBIDDEN = [/^node:/, /node_modules\/fast-png\//, /^src\/(cli|train|data)\//, /^src\/kernels\/node\.ts$/, /^src\/models\/node\.ts$/, /-node\.ts$/];
@@ -105,7 +108,9 @@ export async function buildBrowser(outDir = path.join(ROOT, 'dist', 'browser')):
     const result = await build({ ...common, outfile: path.join(outDir, file), plugins: [...plugins] });
     checkInputs(result.metafile!, file);
   }
-  return { outDir, files: [BUNDLE, INLINE_BUNDLE, ...copied] };
+  const worker = await build({ ...common, entryPoints: ['src/browser/compute-worker.ts'], outfile: path.join(outDir, WORKER_BUNDLE), plugins: [pngDecoderIsPure] });
+  checkInputs(worker.metafile!, WORKER_BUNDLE);
+  return { outDir, files: [BUNDLE, INLINE_BUNDLE, WORKER_BUNDLE, ...copied] };
 }
 
 if (process.argv[1] && path.resolve(process.argv[1]) === fileURLToPath(import.meta.url)) {

@@ -7,8 +7,10 @@
 import { ArgumentError, FileError, UnsupportedError } from '../errors.js';
 import { inlineBuilds } from './inline-builds.js';
 
-export const BASELINE_BUILD = 'kernels.wasm';
-export const RELAXED_BUILD = 'kernels-relaxed.wasm';
+export const BASELINE_BUILD = 'kernels.wasm' as const;
+export const RELAXED_BUILD = 'kernels-relaxed.wasm' as const;
+export const THREADS_BUILD = 'kernels-threads.wasm' as const;
+export const RELAXED_THREADS_BUILD = 'kernels-relaxed-threads.wasm' as const;
 /** Every build file name the `wasm` option may map (the threaded ones are for the thread pool). */
 export const BUILD_NAMES = ['kernels.wasm', 'kernels-relaxed.wasm', 'kernels-threads.wasm', 'kernels-relaxed-threads.wasm'] as const;
 export type BuildName = (typeof BUILD_NAMES)[number];
@@ -42,6 +44,8 @@ export interface ChosenBuild {
 export interface ChooseOptions {
   wasm?: WasmOption | 'inline';
   deterministic?: boolean;
+  /** Pick a threads build (shared memory) instead of a single-threaded one. */
+  threaded?: boolean;
 }
 
 /** The fastest build this engine validates, from the given source (baseline only when deterministic). */
@@ -51,11 +55,11 @@ export async function chooseBuild(options: ChooseOptions): Promise<ChosenBuild> 
   }
   const source = resolveSource(options.wasm);
   const relaxed = !options.deterministic && WebAssembly.validate(RELAXED_PROBE);
-  // Single-threaded builds only until the thread pool runs in browsers; it adds its builds first here.
-  const order: BuildName[] = relaxed ? [RELAXED_BUILD, BASELINE_BUILD] : [BASELINE_BUILD];
+  const [base, fast]: [BuildName, BuildName] = options.threaded ? [THREADS_BUILD, RELAXED_THREADS_BUILD] : [BASELINE_BUILD, RELAXED_BUILD];
+  const order: BuildName[] = relaxed ? [fast, base] : [base];
   const offered = order.filter((name) => source.has(name));
   if (offered.length === 0) {
-    throw new ArgumentError(`wasm: no source for ${BASELINE_BUILD}${relaxed ? ` or ${RELAXED_BUILD}` : ''}; the map gives ${[...source.names()].join(', ') || 'nothing'}`);
+    throw new ArgumentError(`wasm: no source for ${base}${relaxed ? ` or ${fast}` : ''}; the map gives ${[...source.names()].join(', ') || 'nothing'}`);
   }
   for (const name of offered) {
     let bytes: Uint8Array;
@@ -63,11 +67,11 @@ export async function chooseBuild(options: ChooseOptions): Promise<ChosenBuild> 
       bytes = await source.bytes(name);
     } catch (err) {
       // The relaxed build only speeds things up: a missing copy falls back to the baseline.
-      if (name !== BASELINE_BUILD && offered.includes(BASELINE_BUILD)) continue;
+      if (name !== base && offered.includes(base)) continue;
       throw err;
     }
     if (WebAssembly.validate(bytes as BufferSource)) return { name, bytes, where: source.where(name) };
-    if (name === BASELINE_BUILD) {
+    if (name === base) {
       throw new UnsupportedError(
         `${SIMD_HELP}; WebAssembly.validate rejects ${source.where(name)} (${bytes.byteLength} bytes): ` +
           'this engine lacks a feature the baseline SIMD build uses, or the file is not an ae-wasm kernels build',

@@ -3,17 +3,19 @@
 
 import { createWasmKernels } from '../kernels/wasm.js';
 import { decodeModel } from '../models/model-file.js';
-import { summaryRows } from '../models/summary.js';
 import { chooseBuild, type WasmOption } from './builds.js';
-import { LocalExecutor } from './executor.js';
-import { BrowserModel } from './model.js';
+import { LocalExecutor, type Executor } from './executor.js';
+import { BrowserModel, type ModelInfo } from './model.js';
+import { ThreadedExecutor } from './threaded-executor.js';
+import { describeModel, type ModelDescription } from './describe.js';
 import { readModelSource, type ModelSource } from './source.js';
 import { resolveThreads } from './threads.js';
 
 export interface LoadOptions {
   /**
-   * Threads to run on (default 1). More need a cross-origin isolated page; for now every
-   * model runs on one thread, with one console warning where isolation is missing.
+   * Threads to run on (default 1). More need a cross-origin isolated page (otherwise one
+   * thread and one console warning) and ae-wasm.worker.js next to the bundle: the model
+   * then runs in a compute worker with a kernel thread pool, never blocking the page.
    */
   threads?: number;
   /**
@@ -27,28 +29,25 @@ export interface LoadOptions {
 
 export async function loadModel(source: ModelSource, options: LoadOptions = {}): Promise<BrowserModel> {
   const threads = resolveThreads(options.threads);
+  const threaded = threads > 1;
   // Fetch the model and the build together: both are network round trips.
   const [{ bytes, name }, build] = await Promise.all([
     readModelSource(source),
-    chooseBuild({ wasm: options.wasm, deterministic: options.deterministic }),
+    chooseBuild({ wasm: options.wasm, deterministic: options.deterministic, threaded }),
   ]);
-  const kernels = await createWasmKernels(build.bytes as BufferSource, build.name);
-  const { model, training } = decodeModel(bytes, kernels, name);
-  // A thread pool's executor goes here when threads > 1; it reports the threads it has.
-  const executor = new LocalExecutor(model);
-  const info = {
-    kind: model.kind,
-    inputShape: [...model.inputShape],
-    codeShape: [...model.codeShape],
-    outputShape: [...model.outputShape],
-    codeSize: model.codeSize,
-    params: model.params.count,
-    training,
-    summary: summaryRows(model),
-    architecture: model.architecture,
-    build: build.name,
-    threads: Math.min(threads, executor.threads),
-    source: name,
-  };
+  let executor: Executor;
+  let description: ModelDescription;
+  if (threaded) {
+    // The compute worker decodes the model onto its shared memory and describes it.
+    const started = await ThreadedExecutor.start(bytes, name, build.bytes, build.name, threads);
+    executor = started.executor;
+    description = started.description;
+  } else {
+    const kernels = await createWasmKernels(build.bytes as BufferSource, build.name);
+    const { model, training } = decodeModel(bytes, kernels, name);
+    executor = new LocalExecutor(model);
+    description = describeModel(model, training);
+  }
+  const info = { ...description, build: build.name, threads: executor.threads, source: name };
   return new BrowserModel(Object.freeze(info), executor);
 }

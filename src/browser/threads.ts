@@ -17,14 +17,15 @@ export function canShareMemory(): boolean {
 /** The number of threads a model will run on for a requested count. */
 export function resolveThreads(requested: number | undefined): number {
   const n = requested ?? 1;
-  if (!Number.isInteger(n) || n < 1) throw new ArgumentError(`threads: expected a positive integer, found ${n}`);
-  if (n > 1 && !canShareMemory() && !warned) {
+  if (!Number.isInteger(n) || n < 1 || n > 256) throw new ArgumentError(`threads: expected an integer from 1 to 256, found ${n}`);
+  if (n === 1) return 1;
+  if (canShareMemory()) return n;
+  if (!warned) {
     warned = true;
     console.warn(
       `ae-wasm: ${n} threads were asked for, but this page is not cross-origin isolated (serve it with ` +
         '"Cross-Origin-Opener-Policy: same-origin" and "Cross-Origin-Embedder-Policy: require-corp" to get SharedArrayBuffer); running on one thread',
     );
   }
-  // The thread pool will return min(n, its size) here when canShareMemory().
   return 1;
 }

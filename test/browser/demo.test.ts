@@ -181,6 +181,33 @@ describe.skipIf(!HAVE_CHROMIUM)('demo page in Chromium', () => {
     }
   });
 
+  it('runs a model on a kernel thread pool under cross-origin isolation, with the same results as Node', async () => {
+    const { test } = await smallSplits(10, 10);
+    const input = test.images.slice(0, 6 * 784);
+    for (const file of [models.dense, models.vae]) {
+      const bytes = await readFile(file);
+      const node = await loadModel(bytes, { kernels: await createKernels({ deterministic: true }) });
+      const expected = node.reconstruct(input);
+      node.dispose();
+      const url = '/runs/' + path.basename(path.dirname(file)) + '/model.safetensors';
+      const got = await page.evaluate(
+        async ({ data, url }) => {
+          const lib = await (0, eval)('import("/browser/ae-wasm.js")');
+          const model = await lib.loadModel(url, { deterministic: true, threads: 2 });
+          const out = Array.from((await model.reconstruct(new Float32Array(data))) as Float32Array);
+          const info = { build: model.info.build as string, threads: model.info.threads as number, isolated: crossOriginIsolated };
+          model.dispose();
+          return { info, out };
+        },
+        { data: Array.from(input), url },
+      );
+      expect(got.info).toEqual({ build: 'kernels-threads.wasm', threads: 2, isolated: true });
+      expect(got.out.length).toBe(expected.length);
+      // The threads build computes what the single-threaded baseline build does, bit for bit.
+      expect(got.out).toEqual(Array.from(expected));
+    }
+  });
+
   it('logged no console errors and threw no page errors', () => {
     expect(problems).toEqual([]);
   });
