@@ -1,18 +1,33 @@
-// conv2d over NHWC activations with HWIO kernels [kh, kw, cin, cout] (Keras layouts).
-// Each pass is lowered, a chunk of output pixels at a time, onto sgemm over an im2col
-// matrix COL[P, K] (P output pixels, K = kh kw cin, columns ordered (ky, kx, ci)):
-//   forward          Y[P, cout]  = COL · W[K, cout]
-//   backward filter  dW[K, cout] = Σ_chunks COLᵀ · dY
-//   backward input   dCOL = dY · Wᵀ, scattered back (col2im) into dX
-// Conv2DTranspose reuses these: its forward is conv2dBackwardInput and its backward
-// passes are conv2dForward and conv2dBackwardFilter with the roles of x and y swapped.
+// conv2d over NHWC activations with HWIO kernels [kh, kw, cin, cout] (Keras layouts):
+// the three exported passes and their dispatch. Conv2DTranspose reuses them: its forward
+// is conv2dBackwardInput and its backward passes are conv2dForward and
+// conv2dBackwardFilter with the roles of x and y swapped.
+//
+// Each pass takes the first of these that fits the shape (the "fits" functions check the
+// scratch space each needs):
+//   one channel in or out    conv-direct-padded.ts, then conv-direct.ts (cout = 1)
+//   forward                  implicit GEMM (conv-implicit.ts)
+//   input gradient           implicit GEMM per output-parity class (conv-parity.ts)
+//   filter gradient          implicit GEMM over padded images (conv-filter.ts)
+//   anything else            sgemm over an im2col matrix COL[P, K] (P output pixels,
+//                            K = kh kw cin, columns ordered (ky, kx, ci)), a chunk of
+//                            pixels at a time: Y = COL · W; dCOL = dY · Wᵀ scattered back
+//                            (col2im) into dX; dW = Σ_chunks COLᵀ · dY; or, for a patch
+//                            longer than COL itself, one sgemm per (pixel, tap).
+// Every path sums a forward or input-gradient output in an order fixed by the shape
+// alone, so an image's outputs do not depend on the other images of the call.
 
-import { COL_FLOATS, colPtr } from './scratch';
-import { sgemm } from './gemm';
-import { fill } from './elementwise';
+import { COL_FLOATS, colPtr, PARTIAL_FLOATS, partialPtr } from './scratch';
+import { sgemm, sgemmUniform } from './gemm';
+import { add, fill } from './elementwise';
+import { DIRECT_MAX_CHANNELS, convForwardOneOut, convInputGradOneOut } from './conv-direct';
 import {
-  DIRECT_MAX_CHANNELS, convFilterGradOneIn, convFilterGradOneOut, convForwardOneIn, convForwardOneOut, convInputGradOneOut,
-} from './conv-direct';
+  convFilterGradOneInPadded, convFilterGradOneOutPadded, convForwardOneInPlane, convForwardOneOutPadded, convInputGradOneOutPlane,
+  filterGradOneInPaddedFits, filterGradOneOutPaddedFits, forwardOneInPlaneFits, forwardOneOutPaddedFits, inputGradOneOutPlaneFits,
+} from './conv-direct-padded';
+import { convForwardImplicit, forwardImplicitFits } from './conv-implicit';
+import { convInputGradParity, inputGradParityFits } from './conv-parity';
+import { convFilterGradImplicit, filterGradImplicitFits } from './conv-filter';
 
 /** Copies `cin` floats, or zeros them when `src` is 0 (a padding cell). */
 @inline function copyChannels(dst: usize, src: usize, cin: i32): void {
@@ -142,12 +157,20 @@ export function conv2dForward(
   n: i32, ih: i32, iw: i32, cin: i32, oh: i32, ow: i32, cout: i32,
   kh: i32, kw: i32, sh: i32, sw: i32, pt: i32, pl: i32,
 ): void {
+  if (cout == 1 && forwardOneOutPaddedFits(n, cin, oh, ow, kh, kw, sh, sw, pt, pl)) {
+    convForwardOneOutPadded(<usize>x << 2, <usize>w << 2, <usize>y << 2, n, ih, iw, cin, oh, ow, kh, kw, sh, sw, pt, pl);
+    return;
+  }
+  if (cin == 1 && forwardOneInPlaneFits(n, oh, ow, cout, kh, kw, sh, sw, pt, pl)) {
+    convForwardOneInPlane(<usize>x << 2, <usize>w << 2, <usize>y << 2, n, ih, iw, oh, ow, cout, kh, kw, sh, sw, pt, pl);
+    return;
+  }
   if (cout == 1 && cin <= DIRECT_MAX_CHANNELS) {
     convForwardOneOut(<usize>x << 2, <usize>w << 2, <usize>y << 2, n, ih, iw, cin, oh, ow, kh, kw, sh, sw, pt, pl);
     return;
   }
-  if (cin == 1 && (cout & 3) == 0) {
-    convForwardOneIn(<usize>x << 2, <usize>w << 2, <usize>y << 2, n, ih, iw, oh, ow, cout, kh, kw, sh, sw, pt, pl);
+  if (forwardImplicitFits(cin, cout, kh, kw)) {
+    convForwardImplicit(<usize>x << 2, <usize>w << 2, <usize>y << 2, n, ih, iw, cin, oh, ow, cout, kh, kw, sh, sw, pt, pl);
     return;
   }
   const kdim = kh * kw * cin;
@@ -162,7 +185,8 @@ export function conv2dForward(
   for (let p0 = 0; p0 < rows; p0 += step) {
     const pc = min(step, rows - p0);
     im2col(<usize>x << 2, p0, pc, ih, iw, cin, oh, ow, kh, kw, sh, sw, pt, pl);
-    sgemm(0, 0, pc, cout, kdim, 1.0, col, kdim, w, cout, 0.0, y + p0 * cout, cout);
+    // Every chunk through the packed kernel: a chunk of a few rows must sum as a big one does.
+    sgemmUniform(0, 0, pc, cout, kdim, 1.0, col, kdim, w, cout, 0.0, y + p0 * cout, cout);
   }
 }
 
@@ -172,8 +196,16 @@ export function conv2dBackwardInput(
   n: i32, ih: i32, iw: i32, cin: i32, oh: i32, ow: i32, cout: i32,
   kh: i32, kw: i32, sh: i32, sw: i32, pt: i32, pl: i32,
 ): void {
+  if (cout == 1 && inputGradOneOutPlaneFits(n, ih, iw, cin, kh, kw, sh, sw, pt, pl)) {
+    convInputGradOneOutPlane(<usize>dy << 2, <usize>w << 2, <usize>dx << 2, n, ih, iw, cin, oh, ow, kh, kw, pt, pl);
+    return;
+  }
   if (cout == 1 && (cin & 3) == 0 && cin <= DIRECT_MAX_CHANNELS) {
     convInputGradOneOut(<usize>dy << 2, <usize>w << 2, <usize>dx << 2, n, ih, iw, cin, oh, ow, kh, kw, sh, sw, pt, pl);
+    return;
+  }
+  if (inputGradParityFits(ih, iw, cin, cout, kh, kw, sh, sw, pt, pl)) {
+    convInputGradParity(<usize>dy << 2, <usize>w << 2, <usize>dx << 2, n, ih, iw, cin, oh, ow, cout, kh, kw, sh, sw, pt, pl);
     return;
   }
   const kdim = kh * kw * cin;
@@ -192,18 +224,52 @@ export function conv2dBackwardInput(
   }
 }
 
-/** Overwrites dw[kh, kw, cin, cout] from x and dy. */
+/** Images per filter-gradient chunk (src/kernels/threads/shares.ts has the same constant). */
+export const FILTER_CHUNK = 16;
+
+/**
+ * Overwrites dw[kh, kw, cin, cout] from x and dy. The sum over images runs in chunks of
+ * FILTER_CHUNK images whose partial sums are added in chunk order (chunk 0 written, each
+ * next one added): a thread pool can compute the chunks on different threads and add
+ * them the same way, so the result does not depend on the thread count. Kernels larger
+ * than PARTIAL_FLOATS are summed in one pass (and not split across threads).
+ */
 export function conv2dBackwardFilter(
   x: i32, dy: i32, dw: i32,
   n: i32, ih: i32, iw: i32, cin: i32, oh: i32, ow: i32, cout: i32,
   kh: i32, kw: i32, sh: i32, sw: i32, pt: i32, pl: i32,
 ): void {
-  if (cout == 1 && (cin & 3) == 0 && cin <= DIRECT_MAX_CHANNELS) {
-    convFilterGradOneOut(<usize>x << 2, <usize>dy << 2, <usize>dw << 2, n, ih, iw, cin, oh, ow, kh, kw, sh, sw, pt, pl);
+  const size = kh * kw * cin * cout;
+  if (n <= FILTER_CHUNK || size > PARTIAL_FLOATS) {
+    filterGradient(x, dy, dw, n, ih, iw, cin, oh, ow, cout, kh, kw, sh, sw, pt, pl);
     return;
   }
-  if (cin == 1 && (cout & 3) == 0) {
-    convFilterGradOneIn(<usize>x << 2, <usize>dy << 2, <usize>dw << 2, n, ih, iw, oh, ow, cout, kh, kw, sh, sw, pt, pl);
+  const xs = ih * iw * cin;
+  const ys = oh * ow * cout;
+  filterGradient(x, dy, dw, FILTER_CHUNK, ih, iw, cin, oh, ow, cout, kh, kw, sh, sw, pt, pl);
+  const part = <i32>(partialPtr >> 2);
+  for (let b0 = FILTER_CHUNK; b0 < n; b0 += FILTER_CHUNK) {
+    filterGradient(x + b0 * xs, dy + b0 * ys, part, min(FILTER_CHUNK, n - b0), ih, iw, cin, oh, ow, cout, kh, kw, sh, sw, pt, pl);
+    add(dw, part, dw, size);
+  }
+}
+
+/** The filter gradient of one call's images, summed in image order. */
+function filterGradient(
+  x: i32, dy: i32, dw: i32,
+  n: i32, ih: i32, iw: i32, cin: i32, oh: i32, ow: i32, cout: i32,
+  kh: i32, kw: i32, sh: i32, sw: i32, pt: i32, pl: i32,
+): void {
+  if (cout == 1 && filterGradOneOutPaddedFits(n, cin, oh, ow, kh, kw, sh, sw, pt, pl)) {
+    convFilterGradOneOutPadded(<usize>x << 2, <usize>dy << 2, <usize>dw << 2, n, ih, iw, cin, oh, ow, kh, kw, sh, sw, pt, pl);
+    return;
+  }
+  if (cin == 1 && filterGradOneInPaddedFits(n, oh, ow, cout, kh, kw, sh, sw, pt, pl)) {
+    convFilterGradOneInPadded(<usize>x << 2, <usize>dy << 2, <usize>dw << 2, n, ih, iw, oh, ow, cout, kh, kw, sh, sw, pt, pl);
+    return;
+  }
+  if (filterGradImplicitFits(n, cin, oh, ow, cout, kh, kw, sh, sw)) {
+    convFilterGradImplicit(<usize>x << 2, <usize>dy << 2, <usize>dw << 2, n, ih, iw, cin, oh, ow, cout, kh, kw, sh, sw, pt, pl);
     return;
   }
   const kdim = kh * kw * cin;

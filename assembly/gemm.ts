@@ -311,7 +311,19 @@ export function sgemm(
   transA: i32, transB: i32, m: i32, n: i32, k: i32, alpha: f32,
   a: i32, lda: i32, b: i32, ldb: i32, beta: f32, c: i32, ldc: i32,
 ): void {
-  gemm(transA, transB, m, n, k, alpha, <usize>a << 2, lda, <usize>b << 2, ldb, beta, <usize>c << 2, ldc, -1, 0, 0);
+  gemm(transA, transB, m, n, k, alpha, <usize>a << 2, lda, <usize>b << 2, ldb, beta, <usize>c << 2, ldc, -1, 0, 0, true);
+}
+
+/**
+ * sgemm that computes every row of C the same way whatever m is: never the few-rows path
+ * (its single chain over k differs from the packed kernel's KC slices once k > KC). For
+ * callers whose rows must not depend on how many there are (a convolution's pixels).
+ */
+export function sgemmUniform(
+  transA: i32, transB: i32, m: i32, n: i32, k: i32, alpha: f32,
+  a: i32, lda: i32, b: i32, ldb: i32, beta: f32, c: i32, ldc: i32,
+): void {
+  gemm(transA, transB, m, n, k, alpha, <usize>a << 2, lda, <usize>b << 2, ldb, beta, <usize>c << 2, ldc, -1, 0, 0, false);
 }
 
 /** C = act(op(A) op(B) + bias) (bias < 0: none); act codes as biasActForward. */
@@ -319,7 +331,7 @@ export function sgemmBiasAct(
   transA: i32, transB: i32, m: i32, n: i32, k: i32,
   a: i32, lda: i32, b: i32, ldb: i32, c: i32, ldc: i32, bias: i32, act: i32, actAlpha: f32,
 ): void {
-  gemm(transA, transB, m, n, k, 1.0, <usize>a << 2, lda, <usize>b << 2, ldb, 0.0, <usize>c << 2, ldc, bias, act, actAlpha);
+  gemm(transA, transB, m, n, k, 1.0, <usize>a << 2, lda, <usize>b << 2, ldb, 0.0, <usize>c << 2, ldc, bias, act, actAlpha, true);
 }
 
 /** Applies bias[j ..] and activation to the mr x nr block at c (rows ldc apart), in place. */
@@ -336,7 +348,7 @@ function epilogue(c: usize, ldc: i32, mr: i32, nr: i32, bias: i32, j: i32, act: 
 function gemm(
   transA: i32, transB: i32, m: i32, n: i32, k: i32, alpha: f32,
   ap: usize, lda: i32, bp: usize, ldb: i32, beta: f32, cp: usize, ldc: i32,
-  bias: i32, act: i32, actAlpha: f32,
+  bias: i32, act: i32, actAlpha: f32, fewRows: bool,
 ): void {
   if (m <= 0 || n <= 0) return;
   const fused = bias >= 0 || act != 0;
@@ -345,7 +357,7 @@ function gemm(
     if (fused) epilogue(cp, ldc, m, n, bias, 0, act, actAlpha);
     return;
   }
-  if (m <= SMALL_M && transA == 0 && transB == 0) {
+  if (fewRows && m <= SMALL_M && transA == 0 && transB == 0) {
     sgemmFewRows(m, n, k, alpha, ap, lda, bp, ldb, beta, cp, ldc);
     if (fused) epilogue(cp, ldc, m, n, bias, 0, act, actAlpha);
     return;

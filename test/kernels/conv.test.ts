@@ -5,9 +5,14 @@
 //    conv2dGeometry; batch 1 and 3; odd spatial sizes; transposed convs from
 //    conv2dTransposeGeometry; the five convolutions of the TF-tutorial denoiser; shapes
 //    that need several im2col chunks (COL_FLOATS = 262144) and one whose patch alone is
-//    longer than the column buffer. Every tensor is guarded (runGuarded).
+//    longer than the column buffer; shapes that take each dispatch branch of
+//    assembly/conv.ts and its tails (see DISPATCH_CASES). Every tensor is guarded
+//    (runGuarded).
 // 2. conv2dBackwardInput / conv2dBackwardFilter against central differences of
 //    conv2dForward on the JS spec in float64, and the transposed conv's gradients.
+// 3. Determinism across batch composition: an image's forward and input-gradient outputs
+//    are bit-identical whether it is computed alone or inside a batch; a filter-gradient
+//    call repeats exactly.
 import { beforeAll, describe, expect, it } from 'vitest';
 import { conv2dGeometry, conv2dTransposeGeometry, type Padding } from '../../src/kernels/geometry.js';
 import type { ConvGeom, Kernels } from '../../src/kernels/kernels.js';
@@ -48,6 +53,44 @@ function conv(
 ): ConvCase {
   return { name, n, ih, iw, cin, cout, kh, kw, sh, sw, padding, transposed };
 }
+
+/** The implicit kernels' WORK area in floats: COL_FLOATS minus DUMP and TAB (assembly/scratch.ts). */
+const WORK_FLOATS = COL_FLOATS - 6 * 8 * 128 - 2048;
+
+/**
+ * Shapes for the dispatch branches of assembly/conv.ts that the table above does not
+ * reach (the denoiser's shapes and the small ones take the main paths: padded one-channel
+ * kernels, implicit GEMM over padded images, parity classes over stacked dy):
+ */
+const DISPATCH_CASES: ConvCase[] = [
+  // A padded image (132 x 132 x 16 floats) larger than WORK: the forward reads x in place
+  // (rows in the padding from ZERO, border runs copied, a partial panel of 5 columns); the
+  // input gradient falls back to col2im and the filter gradient to im2col.
+  conv('in place: 130x130x16 -> 5, 3x3 s1 same', 1, [130, 130, 16], 5, [3, 3], [1, 1], 'same'),
+  // One input channel on a plane larger than WORK: no plane kernel; the forward runs the
+  // implicit GEMM in place, the filter gradient im2col, the input gradient col2im.
+  conv('in place: 400x700x1 -> 4, 3x3 s2 same', 1, [400, 700, 1], 4, [3, 3], [2, 2], 'same'),
+  // One output channel, a padded image larger than WORK: the per-tap forward kernel and an
+  // im2col filter gradient; the input gradient still takes the plane kernel (4 blocks of
+  // 16 channels).
+  conv('in place: 64x64x64 -> 1, 3x3 s1 same', 1, [64, 64, 64], 1, [3, 3], [1, 1], 'same'),
+  // Patch rows of 3303 floats (more than ZERO) and 138 panels of input channels: forward
+  // im2col in two chunks (the second of 4 rows must sum as the first), input gradient
+  // col2im, filter gradient implicit GEMM with a last m-tile reading past its run.
+  conv('several im2col chunks: 3x3 same, cin 1101 (patch row > ZERO)', 2, [3, 5, 1101], 3, [3, 3], [1, 1], 'same'),
+  // Parity classes whose dx (4.2 MB) goes through the staging copy, in blocks of images.
+  conv('staged dx: denoiser transposed 2 at batch 84', 84, [14, 14, 8], 16, [3, 3], [2, 2], 'same', true),
+  // One output channel, kw cin a multiple of 8 (pair kernel), stride 2, 5 x 4 pixels per
+  // image (13 groups of three and a tail), 40 channels; its stride-2 input gradient takes
+  // the per-tap kernel and its filter gradient three 12-vector groups, the last partial.
+  conv('cout 1: 3x3 s2 same, cin 40', 2, [9, 7, 40], 1, [3, 3], [2, 2], 'same'),
+  // One input channel, kernel 4 x 5 (two groups of three taps, the second reading one
+  // past the row), 12 output channels (a partial block of 16), odd row widths.
+  conv('cin 1: 4x5 s1 valid, cout 12', 2, [9, 11, 1], 12, [4, 5], [1, 1], 'valid'),
+  // Stride 1 input gradient of one output channel with a 2 x 4 kernel and padding only
+  // after (pt = 0, pl = 1): the rotated-kernel plane kernel, channels 16 + 8.
+  conv('cout 1: 2x4 s1 same, cin 24', 2, [5, 7, 24], 1, [2, 4], [1, 1], 'same'),
+];
 
 const CASES: ConvCase[] = [
   conv('1x1 s1 valid', 1, [5, 9, 3], 4, [1, 1], [1, 1], 'valid'),
@@ -98,6 +141,7 @@ const CASES: ConvCase[] = [
   conv('several im2col chunks: 31x29x32 -> 3x3 valid', 2, [31, 29, 32], 5, [3, 3], [1, 1], 'valid'),
   // Transposed: its forward (backward-input) has 10 * 196 pixels * 144 = 282240 > COL_FLOATS.
   conv('several im2col chunks: denoiser transposed 2 at batch 10', 10, [14, 14, 8], 16, [3, 3], [2, 2], 'same', true),
+  ...DISPATCH_CASES,
 ];
 
 function geometry(c: ConvCase): ConvGeom {
@@ -167,6 +211,16 @@ describe('conv2d: WASM vs JS spec, guarded', () => {
     checkPass(c, g, 'forward', 10, c.shift);
     checkPass(c, g, 'backwardInput', 20, c.shift);
     checkPass(c, g, 'backwardFilter', 30, c.shift);
+  });
+
+  it('the in-place cases really do not fit a padded copy, the staged one does stage', () => {
+    for (const c of DISPATCH_CASES.filter((k) => k.name.startsWith('in place'))) {
+      const g = geometry(c);
+      const hp = (g.oh - 1) * g.sh + g.kh, wp = (g.ow - 1) * g.sw + g.kw;
+      expect(hp * wp * g.cin, c.name).toBeGreaterThan(WORK_FLOATS);
+    }
+    const staged = geometry(DISPATCH_CASES.find((k) => k.name.startsWith('staged'))!);
+    expect(staged.n * staged.ih * staged.iw * staged.cin * 4, 'staged dx bytes').toBeGreaterThan(4 << 20);
   });
 
   it('the chunked cases really span several im2col chunks', () => {
@@ -241,5 +295,68 @@ describe('conv2d gradients vs central differences (JS spec, float64)', () => {
     const loss = (ins: Float64Array[]) => dot(r, f64('backwardInput', g, ins[0]!, ins[1]!));
     expectClose(f64('forward', g, r, w), centralDiff([u, w], 0, loss), FD_ATOL, FD_RTOL, 'du');
     expectClose(f64('backwardFilter', g, r, u), centralDiff([u, w], 1, loss), FD_ATOL, FD_RTOL, 'dw');
+  });
+});
+
+// ---- determinism across batch composition -----------------------------------------------
+
+// A worker pool calls the forward and input-gradient kernels on disjoint image ranges, and
+// sums filter gradients of fixed image chunks in a fixed order. So an image's forward and
+// input-gradient outputs must be bit-identical whether it is computed alone, inside a
+// sub-range or inside the whole batch (no summation order may depend on n or on how a call
+// is cut into tiles, blocks or chunks), and a filter-gradient call must repeat exactly.
+
+/** Index of the first element where a and b differ (float32 bit patterns; NaN = NaN), or -1. */
+function firstDifference(a: ArrayLike<number>, b: ArrayLike<number>): number {
+  if (a.length !== b.length) return Math.min(a.length, b.length);
+  const fa = Float32Array.from(a), fb = Float32Array.from(b);
+  const ua = new Uint32Array(fa.buffer), ub = new Uint32Array(fb.buffer);
+  for (let i = 0; i < ua.length; i++) {
+    if (ua[i] !== ub[i] && !(Number.isNaN(fa[i]) && Number.isNaN(fb[i]))) return i;
+  }
+  return -1;
+}
+
+const DETERMINISM_CASES: ConvCase[] = [
+  // The denoiser's five convolutions at batch 9: tiles, image blocks and (for the pair
+  // kernel) groups of three pixels all straddle image boundaries.
+  ...CASES.filter((c) => c.name.startsWith('denoiser ')).map((c) => ({ ...c, n: 9 })),
+  // Every dispatch branch, at a batch of at least 3.
+  ...DISPATCH_CASES.map((c) => ({ ...c, n: Math.max(3, c.n) })),
+  ...['3x3 s2 same', '5x5 s2 valid', 'transposed 5x5 s3 same', 'transposed 1x1 s2 valid (k < s)', 'direct cout 1: 5x5 s2 same, cin 20',
+    'direct cout 1: 3x3 s1 same, cin 4, odd width', 'direct cin 1: 5x5 s2 same, cout 20'].map((name) => {
+    const c = CASES.find((k) => k.name === name)!;
+    return { ...c, n: 5 };
+  }),
+];
+
+describe('conv2d: determinism across batch composition (WASM)', () => {
+  it.each(DETERMINISM_CASES)('$name at batch $n', (c) => {
+    const g = geometry(c);
+    for (const pass of ['forward', 'backwardInput'] as Pass[]) {
+      const [na, nb] = sizes(g, pass);
+      const a = uniform(na, 90);
+      const b = uniform(nb, 91);
+      const label = `${c.name} ${pass}`;
+      const all = run(wasm, pass, g, a, b, label);
+      const perA = na / g.n;
+      const perOut = all.length / g.n;
+      // Alone: the first, a middle and the last image; inside a sub-range: images [1, 3).
+      const ranges: [number, number][] = [[0, 1], [g.n >> 1, (g.n >> 1) + 1], [g.n - 1, g.n], [1, 3]];
+      for (const [lo, hi] of ranges) {
+        const part = run(wasm, pass, { ...g, n: hi - lo }, a.subarray(lo * perA, hi * perA), b, `${label} images [${lo}, ${hi})`);
+        expect(firstDifference(part, all.subarray(lo * perOut, hi * perOut)), `${label}: images [${lo}, ${hi}) alone vs in the batch`).toBe(-1);
+      }
+    }
+    // Filter gradient over images [0, 4): the same call twice is bit-identical, and within
+    // tolerance of the spec.
+    const g4 = { ...g, n: Math.min(4, g.n) };
+    const [nx, ndy] = sizes(g4, 'backwardFilter');
+    const x = uniform(nx, 92);
+    const dy = uniform(ndy, 93);
+    const first = run(wasm, 'backwardFilter', g4, x, dy, `${c.name} backwardFilter`);
+    const again = run(wasm, 'backwardFilter', g4, x, dy, `${c.name} backwardFilter again`);
+    expect(firstDifference(first, again), `${c.name} backwardFilter: repeated call`).toBe(-1);
+    checkPass(c, g4, 'backwardFilter', 94);
   });
 });

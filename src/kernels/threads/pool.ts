@@ -37,8 +37,8 @@ export type SpawnWorker = (init: WorkerInit) => Promise<WorkerHandle>;
 /** Minimum work per share before a call is split: below it the handshake costs more. */
 const MIN_FLOPS_PER_SHARE = 1e6;
 const MIN_ELEMENTS_PER_SHARE = 32768;
-/** Whether the kernel sums filter gradients by FILTER_CHUNK chunks (then they may be split). */
-const FILTER_CHUNKS_IN_KERNEL = false;
+/** Kernels above this size are summed in one pass by conv2dBackwardFilter (assembly/scratch.ts PARTIAL_FLOATS). */
+const FILTER_PARTIAL_FLOATS = 65536;
 /** A worker that has not finished its share after this long is considered lost. */
 const WAIT_LIMIT_MS = 120_000;
 
@@ -181,18 +181,18 @@ export class ThreadedKernels {
 
   /**
    * The filter gradient sums over images in chunks of FILTER_CHUNK, adding the chunks'
-   * partial sums in order — the kernel does the same on one thread — so chunks can run
-   * on different threads and the result stays bit-identical.
+   * partial sums in order — the kernel does exactly this on one thread (assembly/conv.ts)
+   * — so chunks can run on different threads and the result stays bit-identical.
    */
   conv2dBackwardFilter(x: number, dy: number, dw: number, n: number, ih: number, iw: number, cin: number, oh: number, ow: number, cout: number, kh: number, kw: number, sh: number, sw: number, pt: number, pl: number): void {
     const chunks = Math.ceil(n / FILTER_CHUNK);
     const flops = 2 * n * oh * ow * cout * kh * kw * cin;
-    const parts = FILTER_CHUNKS_IN_KERNEL ? this.sharesFor(flops, MIN_FLOPS_PER_SHARE, chunks) : 1;
+    const size = kh * kw * cin * cout;
+    const parts = size > FILTER_PARTIAL_FLOATS ? 1 : this.sharesFor(flops, MIN_FLOPS_PER_SHARE, chunks);
     if (parts <= 1) {
       this.ex.conv2dBackwardFilter(x, dy, dw, n, ih, iw, cin, oh, ow, cout, kh, kw, sh, sw, pt, pl);
       return;
     }
-    const size = kh * kw * cin * cout;
     const partials = this.partialBuffer(chunks * size);
     this.convArgs(x, dy, partials, n, ih, iw, cin, oh, ow, cout, kh, kw, sh, sw, pt, pl);
     this.run(Op.conv2dBackwardFilterChunks, parts);
