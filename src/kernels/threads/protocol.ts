@@ -20,7 +20,7 @@ export const ERROR_BYTES = 1024;
 export const CONTROL_BYTES = ERROR_OFFSET + ERROR_BYTES;
 
 /** Polls of a flag before sleeping on it: back-to-back jobs of a step then skip a wake-up. */
-export const SPIN = 20000;
+export const SPIN = 2000;
 
 export interface ControlViews {
   ctl: Int32Array;
