@@ -2,11 +2,9 @@
 // src/cli/main.ts ...`), on a tiny IDX data set written to a temp dir: outputs of train,
 // eval and summary, usage errors (exit 2, message naming the flag), failures (exit 1, one
 // line naming the file, no stack trace), --version and --help.
-import { spawn } from 'node:child_process';
 import { copyFile, mkdir, mkdtemp, readFile, rm, stat, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { gzipSync } from 'node:zlib';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { loadBundledSplits } from '../../src/data/bundled.js';
@@ -15,37 +13,11 @@ import { decodeSafetensors } from '../../src/io/safetensors.js';
 import { JsKernels } from '../../src/kernels/js.js';
 import { loadModel } from '../../src/models/node.js';
 import { decodePng } from '../../src/viz/decode-png.js';
+import { cli, ROOT, type Run } from './run-cli.js';
 
-const ROOT = fileURLToPath(new URL('../../', import.meta.url));
 const TRAIN_N = 200;
 const TEST_N = 50;
 
-interface Run {
-  code: number | null;
-  stdout: string;
-  stderr: string;
-}
-
-/** Runs the CLI from the repo root; no TTY, so progress is plain lines. */
-function cli(...args: string[]): Promise<Run> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, ['--import', 'tsx', 'src/cli/main.ts', ...args], {
-      cwd: ROOT,
-      env: { ...process.env, NO_COLOR: '1', FORCE_COLOR: '0' },
-      stdio: ['ignore', 'pipe', 'pipe'],
-    });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.setEncoding('utf8').on('data', (d: string) => (stdout += d));
-    child.stderr.setEncoding('utf8').on('data', (d: string) => (stderr += d));
-    const timer = setTimeout(() => child.kill('SIGKILL'), 50_000);
-    child.on('error', reject);
-    child.on('close', (code) => {
-      clearTimeout(timer);
-      resolve({ code, stdout, stderr });
-    });
-  });
-}
 
 const show = (r: Run) => `exit ${r.code}\n--- stdout\n${r.stdout}\n--- stderr\n${r.stderr}`;
 

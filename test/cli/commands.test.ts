@@ -4,12 +4,10 @@
 // encode + decode reproduce reconstruct, wrong model kinds and bad flags are refused.
 // Usage errors that fail before any work are also checked in-process through main(),
 // which is what the child process runs, to keep the file fast on two cores.
-import { spawn } from 'node:child_process';
 import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { encode as encodePng } from 'fast-png';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { main } from '../../src/cli/program.js';
@@ -24,33 +22,13 @@ import { presetArchitecture } from '../../src/models/presets.js';
 import { Adam } from '../../src/train/optimizers.js';
 import { train } from '../../src/train/trainer.js';
 import { decodePng, type DecodedImage } from '../../src/viz/index.js';
+import { cli, type Run } from './run-cli.js';
 
-const ROOT = fileURLToPath(new URL('../../', import.meta.url));
 const TRAIN_N = 512;
 /** Test digits in the --data fixture: small, so every command's work is quick. */
 const TEST_N = 40;
 const CELL = 56; // a 28 x 28 digit at scale 2
 
-interface Run {
-  code: number | null;
-  stdout: string;
-  stderr: string;
-}
-
-function cli(...args: string[]): Promise<Run> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, ['--import', 'tsx', 'src/cli/main.ts', ...args], {
-      cwd: ROOT,
-      stdio: ['ignore', 'pipe', 'pipe'],
-    });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.setEncoding('utf8').on('data', (d: string) => (stdout += d));
-    child.stderr.setEncoding('utf8').on('data', (d: string) => (stderr += d));
-    child.on('error', reject);
-    child.on('close', (code) => resolve({ code, stdout, stderr }));
-  });
-}
 
 const show = (r: Run): string => `exit ${r.code}\n--- stdout\n${r.stdout}\n--- stderr\n${r.stderr}`;
 

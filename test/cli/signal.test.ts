@@ -1,29 +1,12 @@
 // Ctrl-C during training: a real child process gets a real SIGINT, writes a loadable
 // checkpoint, exits 130, and --resume continues from it to the requested epochs.
-import { spawn } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { JsKernels } from '../../src/kernels/js.js';
 import { decodeModel } from '../../src/models/model-file.js';
-
-const ROOT = path.resolve(import.meta.dirname, '../..');
-
-function cli(args: string[], onStdout?: (text: string, child: ReturnType<typeof spawn>) => void): Promise<{ code: number | null; stdout: string; stderr: string }> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, ['--import', 'tsx', 'src/cli/main.ts', ...args], { cwd: ROOT, stdio: ['ignore', 'pipe', 'pipe'] });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.on('data', (d: Buffer) => {
-      stdout += d.toString();
-      onStdout?.(stdout, child);
-    });
-    child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
-    child.on('error', reject);
-    child.on('close', (code) => resolve({ code, stdout, stderr }));
-  });
-}
+import { runCli as cli } from './run-cli.js';
 
 describe('SIGINT during training', () => {
   it('writes a loadable checkpoint, exits 130, and --resume finishes the run', async () => {
