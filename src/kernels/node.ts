@@ -106,5 +106,7 @@ export async function createKernels(options: BackendOptions = {}): Promise<Kerne
     return ThreadedKernels.create(main, threads, spawnNodeWorker);
   }
   const { file, bytes } = await chooseBuild(options);
-  return createWasmKernels(bytes, file);
+  // A threads build asked for by name on one thread still imports a shared memory.
+  const shared = file === THREADS_BUILD || file === RELAXED_THREADS_BUILD;
+  return createWasmKernels(bytes, file, shared ? { memory: createSharedMemory(), maximumPages: THREADS_MAXIMUM_PAGES } : {});
 }

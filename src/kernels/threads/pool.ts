@@ -1,7 +1,7 @@
 // ThreadedKernels: the Kernels interface over a pool of workers that each instantiate the
 // same threads build on one shared WebAssembly.Memory. A heavy call is split (shares.ts)
-// and run by the calling thread and the workers together; the call returns when all
-// shares are done, so the interface stays synchronous. Small calls run on the calling
+// into shares that the calling thread and the workers claim as they come free; the call
+// returns when all shares are done, so the interface stays synchronous. Small calls run on the calling
 // thread alone, where splitting would cost more than it saves. The calling thread must be
 // allowed to block (Node's main thread, or a Web Worker — never a page's main thread).
 
@@ -10,7 +10,7 @@ import type { Heap } from '../heap.js';
 import type { Kernels } from '../kernels.js';
 import type { KernelExports, WasmKernels } from '../wasm.js';
 import { KERNEL_NAMES } from '../wasm.js';
-import { CONTROL_BYTES, controlViews, DONE, ERROR, EXIT, GEN, OP, PARTS, readError, SPIN, type ControlViews } from './protocol.js';
+import { CLAIM, claimShare, claimStart, CONTROL_BYTES, controlViews, DONE, ERROR, EXIT, GEN, MAX_SHARES, OP, PARTS, readError, SPIN, type ControlViews } from './protocol.js';
 import { FILTER_CHUNK, Op, RUNNERS } from './shares.js';
 import { THREADS_MAXIMUM_PAGES } from './memory.js';
 
@@ -100,7 +100,7 @@ export class ThreadedKernels {
     this.workers = [];
   }
 
-  /** Runs job `op` (arguments already in A) over `parts` shares; this thread takes share 0. */
+  /** Runs job `op` (arguments already in A) in `parts` shares, claimed by this thread and the workers. */
   private run(op: number, parts: number): void {
     if (this.disposed) throw new WorkerError('the kernel thread pool was disposed');
     const { ctl } = this.v;
@@ -110,18 +110,23 @@ export class ThreadedKernels {
       return;
     }
     this.jobs++;
+    const gen = (Atomics.load(ctl, GEN) + 1) | 0;
     Atomics.store(ctl, OP, op);
     Atomics.store(ctl, PARTS, parts);
     Atomics.store(ctl, DONE, 0);
-    Atomics.add(ctl, GEN, 1);
+    Atomics.store(ctl, CLAIM, claimStart(gen));
+    Atomics.store(ctl, GEN, gen);
     Atomics.notify(ctl, GEN);
     let own: unknown = null;
-    try {
-      run(this.ex, this.A, 0, parts);
-    } catch (err) {
-      own = err;
+    for (let share = claimShare(ctl, gen, parts); share >= 0; share = claimShare(ctl, gen, parts)) {
+      try {
+        run(this.ex, this.A, share, parts);
+      } catch (err) {
+        own ??= err;
+      }
+      Atomics.add(ctl, DONE, 1);
     }
-    this.join(parts - 1);
+    this.join(parts);
     if (Atomics.load(ctl, ERROR) !== 0) {
       const message = readError(this.v);
       Atomics.store(ctl, ERROR, 0);
@@ -130,6 +135,7 @@ export class ThreadedKernels {
     if (own) throw own;
   }
 
+  /** Waits until every share of the current job is done (the workers' last ones may still run). */
   private join(expected: number): void {
     const { ctl } = this.v;
     let done = Atomics.load(ctl, DONE);
@@ -137,7 +143,7 @@ export class ThreadedKernels {
     const deadline = performance.now() + WAIT_LIMIT_MS;
     while (done < expected) {
       if (performance.now() > deadline) {
-        throw new WorkerError(`kernel workers did not finish a job within ${WAIT_LIMIT_MS / 1000} s (${done} of ${expected} reported)`);
+        throw new WorkerError(`kernel workers did not finish a job within ${WAIT_LIMIT_MS / 1000} s (${done} of ${expected} shares reported)`);
       }
       Atomics.wait(ctl, DONE, done, 1000);
       done = Atomics.load(ctl, DONE);
@@ -145,7 +151,7 @@ export class ThreadedKernels {
   }
 
   private sharesFor(units: number, perShare: number, maxShares = units): number {
-    return Math.max(1, Math.min(this.threads, maxShares, Math.floor(units / perShare)));
+    return Math.max(1, Math.min(this.threads, maxShares, MAX_SHARES, Math.floor(units / perShare)));
   }
 
   // ---- split kernels -------------------------------------------------------------------
