@@ -200,6 +200,51 @@ export function convCases(n = DENOISER_BATCH): KernelCase[] {
   return DENOISER.flatMap((l, i) => passes.map((p) => convCase(l, p, n, i === 0)));
 }
 
+/** What the threads comparison times: a kernel case, or a sequence of them as one call. */
+export type ThreadCase = Pick<KernelCase, 'kernel' | 'name' | 'dims' | 'flops' | 'prepare'> & {
+  variant: string;
+  shape: SgemmShape | ConvShape | { n: number; passes: number };
+};
+
+/**
+ * The convolutions of one denoiser training step (the passes a step runs, in layer
+ * order) as one call: how much threads help a step depends on the mix of passes, and
+ * each pass alone is too short to time well in interleaved rounds.
+ */
+export function denoiserStepCase(n = DENOISER_BATCH): ThreadCase {
+  const passes = convCases(n).filter((c) => c.inTrainingStep);
+  return {
+    kernel: 'conv2d',
+    variant: 'step',
+    name: 'denoiser step',
+    dims: `${passes.length} conv passes, n=${n}`,
+    shape: { n, passes: passes.length },
+    flops: passes.reduce((sum, c) => sum + c.flops, 0),
+    prepare(k) {
+      const ps = passes.map((c) => c.prepare(k));
+      return {
+        run: () => {
+          for (const p of ps) p.run();
+        },
+        // Every pass's output scaled by its own largest magnitude: a check relative to the
+        // largest value then weighs each pass alike (filter gradients are far larger).
+        result: () => {
+          const parts = ps.map((p) => p.result());
+          const out = new Float32Array(parts.reduce((sum, x) => sum + x.length, 0));
+          let at = 0;
+          for (const x of parts) {
+            const scale = x.reduce((m, v) => Math.max(m, Math.abs(v)), 0) || 1;
+            out.set(x.map((v) => v / scale), at);
+            at += x.length;
+          }
+          return out;
+        },
+        free: () => [...ps].reverse().forEach((p) => p.free()),
+      };
+    },
+  };
+}
+
 /** Tiny versions of every kernel call the cases make, to get V8 to tier the code up. */
 export function warmupCases(): KernelCase[] {
   const small = (['NN', 'TN', 'NT'] as const).map((v) => sgemmCase(v, 50, 70, 36, 'warm-up'));

@@ -2,10 +2,12 @@
 // bench/results/kernels.json and the kernels section of bench/README.md.
 
 import type { Agreement } from './lib/check.js';
-import { machineLine, type MachineInfo } from './lib/machine.js';
+import { machineLine, type Busy, type MachineInfo } from './lib/machine.js';
 import { markdownTable } from './lib/markdown.js';
+import { speedup, summarize, type RoundsResult } from './lib/rounds.js';
 import type { Measurement } from './lib/timing.js';
-import { DENOISER_BATCH, type ConvShape, type KernelCase, type SgemmShape } from './kernel-cases.js';
+import { DENOISER_BATCH, type ConvShape, type KernelCase, type SgemmShape, type ThreadCase } from './kernel-cases.js';
+import { barStatus, threadBars, THREADS_BUILD } from './threads.js';
 
 /** f32x4 mul + add with 10 accumulators, one thread (PERF-NOTES.md): the non-relaxed SIMD peak. */
 export const SIMD_PEAK_GFLOPS = 48;
@@ -101,7 +103,7 @@ export interface RunInfo {
 }
 
 /** The body of the `kernels` section of bench/README.md. */
-export function readmeSection(results: CaseResult[], info: RunInfo): string {
+export function readmeSection(results: CaseResult[], info: RunInfo, threads?: string): string {
   const peak = simdPeak(info.wasmBuild);
   const header = ['case', 'shape', 'MFLOP', 'WASM ms (IQR)', 'WASM GFLOP/s', 'JS GFLOP/s', 'WASM/JS', `WASM % of ${peak.gflops}`, 'WASM GFLOP/s by CPU time'];
   const align = ['left', 'left', 'right', 'right', 'right', 'right', 'right', 'right', 'right'] as const;
@@ -121,9 +123,9 @@ export function readmeSection(results: CaseResult[], info: RunInfo): string {
       `(by CPU time ${perSecond(ws.cpuMs)}); JS ${js ? fmt(js.ms, 0) : '—'} ms = ${perSecond(js?.ms)} samples/s.`
     : '';
   return [
-    '## Kernels (one thread)',
+    '## Kernels',
     '',
-    `GFLOP/s of sgemm and of every conv2d pass of the TF-tutorial denoiser, on the WASM ` +
+    `GFLOP/s on one thread of sgemm and of every conv2d pass of the TF-tutorial denoiser, on the WASM ` +
       `build \`${info.wasmBuild}\` and on the plain-TypeScript baseline (\`js\`): medians after warm-up, ` +
       `each case checked WASM against JS before it is timed. FLOPs are 2·M·N·K and ` +
       `2·n·oh·ow·cout·kh·kw·cin of the underlying conv (T = Conv2DTranspose, described by its own input). ` +
@@ -138,5 +140,120 @@ export function readmeSection(results: CaseResult[], info: RunInfo): string {
     markdownTable(header, rows, align),
     '',
     stepLine,
+    ...(threads ? ['', threads] : []),
+  ].join('\n');
+}
+
+// ---- threads ---------------------------------------------------------------------------
+
+/** A case timed on THREADS_BUILD at every thread count, in interleaved rounds. */
+export interface ThreadCaseResult {
+  c: ThreadCase;
+  /** Every count's output against the single-thread build's (the worst of them). */
+  check: Agreement;
+  threads: number[];
+  /** Per thread count; absent when the check failed. */
+  rounds?: RoundsResult[];
+  /** CPUs other processes and the hypervisor (steal) kept busy meanwhile, on average. */
+  elsewhere?: Busy | null;
+}
+
+/** One thread count of a ThreadCaseResult: a line of kernels.json next to the KernelRecords. */
+export interface KernelThreadRecord {
+  kernel: ThreadCase['kernel'];
+  /** NN, TN, NT, or "step" (the denoiser step's conv passes). */
+  variant: string;
+  build: string;
+  threads: number;
+  backend: 'wasm';
+  shape: ThreadCase['shape'];
+  /** Median over rounds of each round's median; min-max over rounds. */
+  gflops: number;
+  gflops_min: number;
+  gflops_max: number;
+  ms: number;
+  /** CPU milliseconds of the whole process per call (workers included, spinning too). */
+  cpu_ms: number;
+  rounds: number;
+  calls: number;
+  /** Threads > 1: per-round time at 1 thread over time at this count; median, min, max. */
+  speedup?: number;
+  speedup_min?: number;
+  speedup_max?: number;
+  /** CPUs other processes and the hypervisor kept busy during the case's rounds (Linux). */
+  other_cpus?: number;
+  steal_cpus?: number;
+}
+
+export type AnyKernelRecord = KernelRecord | KernelThreadRecord;
+export const isThreadRecord = (r: AnyKernelRecord): r is KernelThreadRecord => 'rounds' in r;
+
+export function toThreadRecords(r: ThreadCaseResult): KernelThreadRecord[] {
+  if (!r.rounds) return [];
+  const { kernel, variant, shape, flops } = r.c;
+  return r.rounds.map((x, i) => {
+    const ms = summarize(x.ms);
+    const up = i > 0 ? speedup(r.rounds![0]!, x) : null;
+    return {
+      kernel, variant, build: THREADS_BUILD, threads: r.threads[i]!, backend: 'wasm', shape,
+      gflops: round(gflops(flops, ms.median), 4),
+      gflops_min: round(gflops(flops, ms.max), 4),
+      gflops_max: round(gflops(flops, ms.min), 4),
+      ms: round(ms.median, 4),
+      cpu_ms: round(summarize(x.cpuMs).median, 4),
+      rounds: x.ms.length,
+      calls: x.calls,
+      ...(up ? { speedup: round(up.median, 3), speedup_min: round(up.min, 3), speedup_max: round(up.max, 3) } : {}),
+      ...(r.elsewhere ? { other_cpus: round(r.elsewhere.others, 2), steal_cpus: round(r.elsewhere.steal, 2) } : {}),
+    };
+  });
+}
+
+/** The "Kernels: threads" part of the kernels section. */
+export function threadsSection(results: ThreadCaseResult[], records: KernelThreadRecord[], passes: number): string {
+  const counts = results[0]?.threads ?? [];
+  const more = counts.slice(1);
+  const at = (r: ThreadCaseResult, t: number) =>
+    records.find((x) => x.threads === t && x.variant === r.c.variant && JSON.stringify(x.shape) === JSON.stringify(r.c.shape));
+  const header = [
+    'case', 'shape', 'MFLOP', ...counts.map((t) => `GFLOP/s, ${t} thread${t > 1 ? 's' : ''}`), ...more.map((t) => `${t} threads vs 1: median (min–max)`),
+    'CPUs busy elsewhere: other processes, steal',
+  ];
+  const rows = results.map((r) => {
+    const name = r.c.kernel === 'sgemm' ? r.c.name : `**${r.c.name}**`;
+    if (!r.rounds) return [`${name} **FAILED CHECK**`, r.c.dims, fmt(r.c.flops / 1e6, 0), ...counts.map(() => '—'), ...more.map(() => '—'), '—'];
+    return [
+      name, r.c.dims, fmt(r.c.flops / 1e6, 0),
+      ...counts.map((t) => fmt(at(r, t)!.gflops)),
+      ...more.map((t) => {
+        const x = at(r, t)!;
+        return `${x.speedup!.toFixed(2)}× (${x.speedup_min!.toFixed(2)}–${x.speedup_max!.toFixed(2)})`;
+      }),
+      r.elsewhere ? `${r.elsewhere.others.toFixed(2)}, ${r.elsewhere.steal.toFixed(2)}` : '—',
+    ];
+  });
+  const step = results.find((r) => r.c.variant === 'step' && r.rounds);
+  const stepLine = step
+    ? `Denoiser step convolutions, batch ${DENOISER_BATCH}: ` +
+      counts.map((t) => `${t} thread${t > 1 ? 's' : ''} ${Math.round((DENOISER_BATCH * 1000) / at(step, t)!.ms).toLocaleString('en-US')} samples/s`).join(', ') + '.'
+    : '';
+  const bar = threadBars(records, null)[0]!;
+  const rounds = records[0]?.rounds ?? 0;
+  return [
+    '### Kernels: threads',
+    '',
+    `The sgemm cases and the denoiser step's convolutions (the 14 passes above, back to back, as one call) on \`${THREADS_BUILD}\` ` +
+      `at ${counts.join(', ')} thread${counts.length > 1 ? 's' : ''} (1: one instance on a shared memory, no workers; more: the kernel thread pool), ` +
+      'each count\'s output checked against the single-thread build\'s first. The host at times seems to run both vCPUs on one core, ' +
+      `so the counts are timed in ${rounds} interleaved rounds (1, 2, 2, 1, ...; a few calls each, after warm-up), taken in ${passes} passes over the cases ` +
+      `(each pass begins with an uncounted round) to spread them over the suite: GFLOP/s is the median ` +
+      'over rounds of each round\'s median, the speed-up is taken within each round (median and min–max over rounds). ' +
+      'The last column tells whether the threads had the machine: the CPUs that other processes kept busy and that the hypervisor ' +
+      'took (steal) during the case, on average (/proc/stat); with 2 vCPUs, anything near 1 leaves the second thread no core of its own.',
+    '',
+    markdownTable(header, rows, header.map((_, i) => (i < 2 ? 'left' : 'right'))),
+    '',
+    ...(stepLine ? [stepLine, ''] : []),
+    `Bar: ${bar.what} ${bar.need}: ${barStatus(bar)} (${bar.measured}).`,
   ].join('\n');
 }

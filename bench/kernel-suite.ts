@@ -6,12 +6,18 @@ import { fileURLToPath } from 'node:url';
 import { createKernels } from '../src/kernels/node.js';
 import type { Kernels } from '../src/kernels/kernels.js';
 import { agreement } from './lib/check.js';
-import { machineInfo, machineLine, type MachineInfo } from './lib/machine.js';
+import { addBusy, busyElsewhere, cpuSnapshot, machineInfo, machineLine, type MachineInfo } from './lib/machine.js';
 import { updateMarkedSection } from './lib/markdown.js';
 import { writeResults } from './lib/results.js';
+import { retry } from './lib/retry.js';
+import { measureRounds, mergeRounds, summarize, type RoundOptions } from './lib/rounds.js';
 import { measure, now, timeCalls, warmUp, type MeasureOptions } from './lib/timing.js';
-import { convCases, sgemmCases, warmupCases, type KernelCase } from './kernel-cases.js';
-import { gflops, readmeSection, toRecord, type CaseResult, type KernelRecord } from './kernel-report.js';
+import { convCases, denoiserStepCase, sgemmCases, warmupCases, type KernelCase, type ThreadCase } from './kernel-cases.js';
+import {
+  gflops, readmeSection, threadsSection, toRecord, toThreadRecords,
+  type AnyKernelRecord, type CaseResult, type KernelRecord, type ThreadCaseResult,
+} from './kernel-report.js';
+import { loadThreadKernels, THREADS_BUILD } from './threads.js';
 
 const README = fileURLToPath(new URL('./README.md', import.meta.url));
 
@@ -32,6 +38,8 @@ interface Settings {
   jsMaxFlops: number;
   /** Time spent warming each kernel on small inputs before the first case. */
   kernelWarmupMs: number;
+  /** The threads comparison: interleaved rounds of every thread count, per pass over the cases. */
+  threads: RoundOptions & { passes: number };
 }
 
 const FULL: Settings = {
@@ -42,6 +50,10 @@ const FULL: Settings = {
   js: { warmup: null, budgetMs: 1200, minSamples: 1, maxSamples: 5, minSampleMs: 2 },
   jsMaxFlops: Infinity,
   kernelWarmupMs: 250,
+  threads: {
+    warmup: { minCalls: 5, minMs: 150, maxMs: 1000, tolerance: 0.1, batchMs: 60 },
+    passes: 3, rounds: 3, roundMs: 150, minSamples: 3, minSampleMs: 2,
+  },
 };
 
 const QUICK: Settings = {
@@ -52,6 +64,10 @@ const QUICK: Settings = {
   js: { warmup: null, budgetMs: 300, minSamples: 1, maxSamples: 3, minSampleMs: 2 },
   jsMaxFlops: 1e9,
   kernelWarmupMs: 100,
+  threads: {
+    warmup: { minCalls: 3, minMs: 40, maxMs: 300, tolerance: 0.1, batchMs: 20 },
+    passes: 2, rounds: 2, roundMs: 40, minSamples: 2, minSampleMs: 2,
+  },
 };
 
 /** Gets V8 to its optimizing tier on every code path the cases use (cin 1, cout 1, transposes). */
@@ -99,23 +115,65 @@ function logLine(r: CaseResult): string {
   );
 }
 
-/** build/ may be mid-rebuild (another engineer's `npm run build:wasm`): try again a few times. */
-async function retry<T>(f: () => Promise<T>, attempts = 5): Promise<T> {
-  for (let i = 1; ; i++) {
-    try {
-      return await f();
-    } catch (err) {
-      if (i >= attempts) throw err;
-      console.warn(`${(err as Error).message}; retrying in 3 s`);
-      await new Promise((r) => setTimeout(r, 3000));
+/**
+ * Times each case on THREADS_BUILD at every thread count in interleaved rounds, in
+ * passes over all cases (bench/lib/rounds.ts), after checking every count's output
+ * against the single-thread build `reference`: a wrong split (a share computed twice
+ * or not at all) is never timed.
+ */
+async function runThreadCases(cases: ThreadCase[], reference: Kernels, s: Settings): Promise<ThreadCaseResult[]> {
+  const pools = await loadThreadKernels();
+  const threads = pools.map((p) => p.threads);
+  const results: ThreadCaseResult[] = [];
+  try {
+    for (let pass = 0; pass < s.threads.passes; pass++) {
+      for (const [i, c] of cases.entries()) {
+        if (results[i] && !results[i].check.ok) continue;
+        const ps = pools.map((p) => c.prepare(p.kernels));
+        try {
+          if (!results[i]) {
+            const ref = c.prepare(reference);
+            ref.run();
+            const want = ref.result();
+            ref.free();
+            const checks = ps.map((p) => (p.run(), agreement(want, p.result(), CHECK_RTOL)));
+            results[i] = { c, threads, check: checks.reduce((a, b) => (!b.ok || b.relative > a.relative ? b : a)) };
+          }
+          const r = results[i];
+          if (r.check.ok) {
+            const before = cpuSnapshot();
+            // Later passes: the code is warm, the uncounted first round is enough.
+            r.rounds = mergeRounds(r.rounds, measureRounds(ps.map((p) => p.run), { ...s.threads, warmup: pass === 0 ? s.threads.warmup : null }));
+            r.elsewhere = addBusy(r.elsewhere, busyElsewhere(before, cpuSnapshot()));
+          }
+          if (pass === s.threads.passes - 1 || !r.check.ok) console.log(threadLogLine(r));
+        } finally {
+          ps.forEach((p) => p.free());
+        }
+      }
     }
+  } finally {
+    // The workers would end with the process; ending them now keeps them out of later suites.
+    pools.forEach((p) => p.dispose());
   }
+  return results;
+}
+
+function threadLogLine(r: ThreadCaseResult): string {
+  const name = `${r.c.name} ${r.c.dims}`.padEnd(52);
+  if (!r.rounds) return `${name} THREADS CHECK FAILED: relative difference ${r.check.relative.toExponential(2)} from the single-thread build`;
+  const per = r.rounds.map((x, i) => `${r.threads[i]}t ${gflops(r.c.flops, summarize(x.ms).median).toFixed(1)}`).join(' | ');
+  const ups = r.rounds.slice(1).map((x) => x.ms.map((ms, k) => (r.rounds![0]!.ms[k]! / ms).toFixed(2)).join(' '));
+  const busy = r.elsewhere ? ` | elsewhere ${r.elsewhere.others.toFixed(2)} CPUs, steal ${r.elsewhere.steal.toFixed(2)}` : '';
+  return `${name} GFLOP/s ${per} | speed-up per round: ${ups.join(' / ')}${busy} | diff ${r.check.relative.toExponential(1)}`;
 }
 
 export interface KernelSuiteOptions {
   quick: boolean;
   /** Just the cases whose name contains this text; nothing is written. */
   only?: string;
+  /** Just the threads comparison; nothing is written. */
+  threadsOnly?: boolean;
   /** The command line shown in the README section and the meta file. */
   command: string;
   /** The run's machine header (taken at the start of the whole run). */
@@ -124,9 +182,10 @@ export interface KernelSuiteOptions {
 
 export interface KernelSuiteResult {
   results: CaseResult[];
-  records: KernelRecord[];
-  /** Cases whose WASM output disagreed with JS (they were not timed). */
-  failed: CaseResult[];
+  threadResults: ThreadCaseResult[];
+  records: AnyKernelRecord[];
+  /** Cases whose WASM output disagreed with JS, or a thread count's with one thread (they were not timed). */
+  failed: (CaseResult | ThreadCaseResult)[];
   totalSeconds: number;
   /** bench/results/<name>.json holds the records (kernels or kernels-quick). */
   resultsName: string;
@@ -144,29 +203,50 @@ export async function runKernelSuite(o: KernelSuiteOptions): Promise<KernelSuite
 
   const wasm = await retry(() => createKernels({ backend: 'wasm' }));
   const js = await createKernels({ backend: 'js' });
-  const all = [...sgemmCases(), ...convCases()];
-  const cases = o.only ? all.filter((c) => c.name.includes(o.only!)) : all;
-  if (cases.length === 0) throw new Error(`no case name contains "${o.only}"`);
-
-  warmKernels(wasm, s.kernelWarmupMs);
-  warmKernels(js, s.kernelWarmupMs);
-  console.log(`kernels warmed up in ${((now() - start) / 1000).toFixed(1)} s`);
+  const pick = <C extends { name: string }>(all: C[]) => (o.only ? all.filter((c) => c.name.includes(o.only!)) : all);
+  const cases = o.threadsOnly ? [] : pick([...sgemmCases(), ...convCases()]);
+  // The threads comparison: sgemm and the denoiser step, WASM only (JS has one thread).
+  const threadCases = pick<ThreadCase>([...sgemmCases(), denoiserStepCase()]);
+  if (cases.length + threadCases.length === 0) throw new Error(`no case name contains "${o.only}"`);
 
   const results: CaseResult[] = [];
-  for (const c of cases) {
-    const r = runCase(c, wasm, js, s);
-    results.push(r);
-    console.log(logLine(r));
+  if (cases.length > 0) {
+    warmKernels(wasm, s.kernelWarmupMs);
+    warmKernels(js, s.kernelWarmupMs);
+    console.log(`kernels warmed up in ${((now() - start) / 1000).toFixed(1)} s`);
+    for (const c of cases) {
+      const r = runCase(c, wasm, js, s);
+      results.push(r);
+      console.log(logLine(r));
+    }
+  }
+
+  let threadResults: ThreadCaseResult[] = [];
+  if (threadCases.length > 0) {
+    const t0 = now();
+    console.log(`threads: ${threadCases.length} cases on ${THREADS_BUILD}, ${s.threads.passes} passes of ${s.threads.rounds} interleaved rounds per thread count`);
+    try {
+      threadResults = await runThreadCases(threadCases, wasm, s);
+    } catch (err) {
+      // No threads build (or no SharedArrayBuffer): the single-thread part still stands.
+      console.warn(`threads: not timed: ${(err as Error).message}`);
+    }
+    console.log(`threads: ${((now() - t0) / 1000).toFixed(1)} s`);
   }
 
   const totalSeconds = (now() - start) / 1000;
-  const failed = results.filter((r) => !r.check.ok);
-  const records = results.flatMap((r) => [toRecord(r, 'wasm', wasm.build), toRecord(r, 'js', js.build)]).filter((x): x is KernelRecord => x !== null);
+  const failed = [...results, ...threadResults].filter((r) => !r.check.ok);
+  const threadRecords = threadResults.flatMap(toThreadRecords);
+  const records: AnyKernelRecord[] = [
+    ...results.flatMap((r) => [toRecord(r, 'wasm', wasm.build), toRecord(r, 'js', js.build)]).filter((x): x is KernelRecord => x !== null),
+    ...threadRecords,
+  ];
   const name = o.quick ? 'kernels-quick' : 'kernels';
-  const section = readmeSection(results, { machine, command: o.command, wasmBuild: wasm.build, totalSeconds, resultsName: name });
+  const threads = threadResults.length > 0 ? threadsSection(threadResults, threadRecords, s.threads.passes) : undefined;
+  const section = o.threadsOnly ? threads ?? '' : readmeSection(results, { machine, command: o.command, wasmBuild: wasm.build, totalSeconds, resultsName: name }, threads);
   console.log('\n' + section + '\n');
-  if (o.only) {
-    console.log('--only: nothing written');
+  if (o.only || o.threadsOnly) {
+    console.log('--only / --threads-only: nothing written');
   } else {
     console.log(`wrote ${await writeResults(name, records)}`);
     console.log(`wrote ${await writeResults(name + '.meta', { machine, command: o.command, totalSeconds: Math.round(totalSeconds) })}`);
@@ -178,7 +258,7 @@ export async function runKernelSuite(o: KernelSuiteOptions): Promise<KernelSuite
   }
   console.log(`kernel suite: ${totalSeconds.toFixed(1)} s`);
   if (failed.length > 0) {
-    console.error(`${failed.length} case(s) failed the WASM vs JS check and were not timed: ${failed.map((r) => r.c.name).join(', ')}`);
+    console.error(`${failed.length} case(s) failed the WASM vs JS (or threads vs one thread) check and were not timed: ${failed.map((r) => r.c.name).join(', ')}`);
   }
-  return { results, records, failed, totalSeconds, resultsName: name };
+  return { results, threadResults, records, failed, totalSeconds, resultsName: name };
 }

@@ -48,6 +48,8 @@ export type Suite = 'train' | 'infer';
 export type RuntimeName = 'ae-wasm' | 'ae-wasm-js' | 'tfjs-cpu' | 'tfjs-wasm' | 'pytorch';
 /** Table column order. */
 export const RUNTIMES: readonly RuntimeName[] = ['ae-wasm', 'ae-wasm-js', 'tfjs-cpu', 'tfjs-wasm', 'pytorch'];
+/** What --runtimes may name: a runtime, or `threads` for our threads build at 1, 2, ... threads. */
+export type RuntimeSelector = RuntimeName | 'threads';
 /** The peers the "best JavaScript peer" ratio is taken over. */
 export const JS_PEERS: readonly RuntimeName[] = ['tfjs-cpu', 'tfjs-wasm'];
 
@@ -72,6 +74,21 @@ export interface ModelRecord {
   /** Timed calls (samples x calls per sample) and the interquartile range over the median. */
   calls?: number;
   spread?: number;
+  /**
+   * The threads comparison (THREADS_BUILD at 1, 2, ... threads, timed in interleaved
+   * rounds; bench/lib/rounds.ts): the figures above are medians over rounds, these the
+   * rounds' fastest and slowest medians, and (threads > 1) the per-round speed-up over
+   * 1 thread: median, min, max.
+   */
+  rounds?: number;
+  latency_ms_min?: number;
+  latency_ms_max?: number;
+  speedup?: number;
+  speedup_min?: number;
+  speedup_max?: number;
+  /** The threads comparison: CPUs other processes and the hypervisor (steal) kept busy during the case (Linux). */
+  other_cpus?: number;
+  steal_cpus?: number;
   /** Training: the objective at the last timed step (a sanity check, not a metric). */
   loss?: number;
   error?: string;

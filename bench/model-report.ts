@@ -1,6 +1,7 @@
 // Turns the model suites' records into the training and inference sections of
-// bench/README.md: rows = model x batch, a column per runtime (and per WASM build),
-// and the ratio of ae-wasm to the best JavaScript peer (TF.js cpu or wasm).
+// bench/README.md: rows = model x batch, a column per runtime (and per WASM build, and
+// per thread count of the threads build), the ratio of ae-wasm to the best JavaScript
+// peer (TF.js cpu or wasm) and the threads build's speed-up over 1 thread.
 
 import { machineLine, type MachineInfo } from './lib/machine.js';
 import { markdownTable, type Align } from './lib/markdown.js';
@@ -10,6 +11,7 @@ import {
 } from './model-cases.js';
 import { WASM_BUILDS } from './model-ours.js';
 import type { HeapRecord, ModelSuiteResult } from './model-suite.js';
+import { THREADS_BUILD } from './threads.js';
 
 export interface ReportInfo {
   machine: MachineInfo;
@@ -25,17 +27,24 @@ export interface ReportInfo {
 interface Column {
   runtime: RuntimeName;
   build?: string;
+  /** The threads comparison's records (THREADS_BUILD at this many threads); absent: the other records. */
+  threads?: number;
   title: string;
 }
 
-/** ae-wasm once per build that has records, then the other runtimes that have records. */
+/** The thread counts the threads comparison timed, ascending. */
+const threadCounts = (records: ModelRecord[]): number[] =>
+  [...new Set(records.filter((r) => r.rounds !== undefined).map((r) => r.threads))].sort((a, b) => a - b);
+
+/** ae-wasm once per build that has records, then per thread count of the threads build, then the other runtimes that have records. */
 function columns(records: ModelRecord[]): Column[] {
   const cols: Column[] = [];
-  const builds = [...new Set(records.filter((r) => r.runtime === 'ae-wasm').map((r) => r.build))];
+  const builds = [...new Set(records.filter((r) => r.runtime === 'ae-wasm' && r.rounds === undefined).map((r) => r.build))];
   builds.sort((a, b) => WASM_BUILDS.indexOf(a as (typeof WASM_BUILDS)[number]) - WASM_BUILDS.indexOf(b as (typeof WASM_BUILDS)[number]));
   for (const runtime of RUNTIMES) {
     if (runtime === 'ae-wasm') {
       for (const build of builds) cols.push({ runtime, build, title: `ae-wasm \`${build}\`` });
+      for (const threads of threadCounts(records)) cols.push({ runtime, build: THREADS_BUILD, threads, title: `ae-wasm \`${THREADS_BUILD}\` ×${threads}` });
     } else if (records.some((r) => r.runtime === runtime)) {
       cols.push({ runtime, title: runtime });
     }
@@ -44,7 +53,8 @@ function columns(records: ModelRecord[]): Column[] {
 }
 
 const find = (records: ModelRecord[], suite: Suite, model: string, batch: number, c: Column): ModelRecord | undefined =>
-  records.find((r) => r.suite === suite && r.model === model && r.batch === batch && r.runtime === c.runtime && (c.build === undefined || r.build === c.build));
+  records.find((r) => r.suite === suite && r.model === model && r.batch === batch && r.runtime === c.runtime && (c.build === undefined || r.build === c.build) &&
+    (c.threads === undefined ? r.rounds === undefined : r.rounds !== undefined && r.threads === c.threads));
 
 /** Footnotes for errors and skips, one per distinct (runtime, text). */
 class Notes {
@@ -76,7 +86,7 @@ function cell(r: ModelRecord | undefined, latency: boolean, notes: Notes): strin
 
 /** How many times faster ae-wasm (one build) is than the best JS peer with a figure. */
 export function ratioToBestPeer(records: ModelRecord[], suite: Suite, model: string, batch: number, build: string): { ratio: number; peer: string } | null {
-  const ours = records.find((r) => r.suite === suite && r.model === model && r.batch === batch && r.runtime === 'ae-wasm' && r.build === build);
+  const ours = records.find((r) => r.suite === suite && r.model === model && r.batch === batch && r.runtime === 'ae-wasm' && r.build === build && r.rounds === undefined);
   if (!ours?.samples_per_sec) return null;
   const peers = records.filter((r) => r.suite === suite && r.model === model && r.batch === batch && JS_PEERS.includes(r.runtime) && r.samples_per_sec);
   if (peers.length === 0) return null;
@@ -86,9 +96,14 @@ export function ratioToBestPeer(records: ModelRecord[], suite: Suite, model: str
 
 function table(records: ModelRecord[], suite: Suite, notes: Notes): string {
   const cols = columns(records.filter((r) => r.suite === suite));
-  const builds = cols.filter((c) => c.runtime === 'ae-wasm').map((c) => c.build!);
+  const builds = cols.filter((c) => c.runtime === 'ae-wasm' && c.threads === undefined).map((c) => c.build!);
   const many = builds.length > 1;
-  const header = ['model', suite === 'train' ? 'batch' : 'batch (metric)', ...cols.map((c) => c.title), ...builds.map((b) => `${many ? `\`${b}\`` : 'ae-wasm'} / best JS peer`)];
+  const more = cols.filter((c) => c.threads !== undefined && c.threads > 1);
+  const header = [
+    'model', suite === 'train' ? 'batch' : 'batch (metric)', ...cols.map((c) => c.title),
+    ...builds.map((b) => `${many ? `\`${b}\`` : 'ae-wasm'} / best JS peer`),
+    ...more.map((c) => `×${c.threads} vs ×1: median (min–max)`),
+  ];
   const align: Align[] = header.map((_, i) => (i < 2 ? 'left' : 'right'));
   const rows: string[][] = [];
   for (const model of MODEL_PRESETS) {
@@ -100,7 +115,11 @@ function table(records: ModelRecord[], suite: Suite, notes: Notes): string {
         const r = ratioToBestPeer(records, suite, model, batch, b);
         return r ? `${r.ratio >= 10 ? r.ratio.toFixed(0) : r.ratio.toFixed(1)}× (${r.peer})` : '—';
       });
-      rows.push([name, label, ...cols.map((c) => cell(find(records, suite, model, batch, c), latency, notes)), ...ratios]);
+      const speedups = more.map((c) => {
+        const r = find(records, suite, model, batch, c);
+        return r?.speedup ? `${r.speedup.toFixed(2)}× (${r.speedup_min!.toFixed(2)}–${r.speedup_max!.toFixed(2)})` : '—';
+      });
+      rows.push([name, label, ...cols.map((c) => cell(find(records, suite, model, batch, c), latency, notes)), ...ratios, ...speedups]);
     }
   }
   return markdownTable(header, rows, align);
@@ -149,6 +168,19 @@ function header(info: ReportInfo, file: string): string[] {
   ];
 }
 
+/** How the ×N columns were measured, when the run has them. */
+function threadsText(records: ModelRecord[], latency: boolean): string {
+  const counts = threadCounts(records);
+  if (counts.length === 0) return '';
+  const rounds = records.find((r) => r.rounds !== undefined)?.rounds ?? 0;
+  return ` The \`×N\` columns run our threads build \`${THREADS_BUILD}\` on N kernel threads (×1: one instance, no workers; more: the ` +
+    'kernel thread pool, the calling thread and N-1 workers on one shared memory). The host\'s second vCPU is at times not really there ' +
+    `(PERF-NOTES.md), so these are timed apart from the other columns: case by case, all thread counts in ${rounds} interleaved rounds ` +
+    '(1, 2, 2, 1, ...) after their own warm-up, taken in passes over all cases (each beginning with an uncounted round) to spread them ' +
+    'over the suite; each figure is the median over rounds, and the speed-up over ×1 (last columns' +
+    `${latency ? '; for batch 1, ×1 ms / ×N ms' : ''}) is taken within each round: median and min–max over rounds.`;
+}
+
 /** Run-level notes (skipped builds, absent peers, disagreements) as a list. */
 function noteList(notes: string[]): string[] {
   return notes.length ? ['', 'Run notes:', '', ...notes.map((n) => `- ${n}`)] : [];
@@ -161,7 +193,7 @@ export function trainingSection(m: ModelSuiteResult, info: ReportInfo): string {
   const agree = m.losses.filter((l) => l.relative <= m.lossTolerance).length;
   const worst = m.losses.reduce((a, l) => Math.max(a, l.relative), 0);
   return [
-    '## Training (one thread)',
+    '## Training',
     '',
     'Training samples/s (batch size / median time of one whole step) of the presets with their default objective, Adam (lr 1e-3, ' +
       'β 0.9 / 0.999, ε 1e-7), on the 8,000 bundled training digits. **ae-wasm** times the trainer\'s step on the model\'s compiled graph ' +
@@ -170,8 +202,8 @@ export function trainingSection(m: ModelSuiteResult, info: ReportInfo): string {
       '**tfjs-cpu** / **tfjs-wasm** build the same layers with tfjs-layers (Keras semantics, glorot uniform) and train with ' +
       '`optimizer.minimize` over batches sliced into tensors beforehand, same objective, input noise drawn per step. ' +
       'Timing (full run): a step faster than 0.3 s is warmed up until its time settles, then timed for 2 s (at least 7 samples); a slower one gets one more ' +
-      'warm-up step and 3 timed steps, and one of 4 s or more just 2 timed steps after the first. Batch 32 runs before batch 256. Every runtime runs one thread. ' +
-      'Ratio: ae-wasm samples/s over the faster of tfjs-cpu and tfjs-wasm.',
+      'warm-up step and 3 timed steps, and one of 4 s or more just 2 timed steps after the first. Batch 32 runs before batch 256. Every runtime runs one thread except the `×N` columns. ' +
+      'Ratio: ae-wasm samples/s over the faster of tfjs-cpu and tfjs-wasm.' + threadsText(m.records.filter((r) => r.suite === 'train'), false),
     '',
     ...header(info, info.names.train),
     '',
@@ -201,12 +233,13 @@ export function inferenceSection(m: ModelSuiteResult, info: ReportInfo): string 
   const notes = new Notes();
   const t = table(m.records, 'infer', notes);
   return [
-    '## Inference (one thread)',
+    '## Inference',
     '',
     'Reconstruction (encoder + decoder forward; a VAE decodes z = z_mean) of test digits already in place: samples/s at batch 256 and latency ' +
       'at batch 1 (median ms per call). ae-wasm and ae-wasm-js run a graph compiled with `training: false` (forward only, output left in the heap); ' +
       'TF.js calls the models\' `apply` inside `tf.tidy` (the cpu and wasm backends compute eagerly, so the output exists when it returns). ' +
-      'Ratio: ae-wasm over the best JS peer — samples/s for batch 256, speed-up (peer ms / ae-wasm ms) for batch 1.',
+      'Ratio: ae-wasm over the best JS peer — samples/s for batch 256, speed-up (peer ms / ae-wasm ms) for batch 1.' +
+      threadsText(m.records.filter((r) => r.suite === 'infer'), true),
     '',
     ...header(info, info.names.infer),
     '',

@@ -9,6 +9,11 @@
 // of at least minSampleMs); a slower one gets a fixed number of warm-up calls and
 // samples. Every figure is the median over samples; a forced GC (node --expose-gc)
 // runs between warm-up and timing.
+//
+// Our threads build at 1, 2, ... threads (threads.ts) is timed differently: case by case,
+// every thread count's subject in interleaved rounds, in passes over all cases
+// (bench/lib/rounds.ts), so a period when the host shares its cores hits all thread
+// counts alike, and a long one only some rounds of a case.
 
 import { loadBundledSplits } from '../src/data/bundled.js';
 import { subset, type Dataset } from '../src/data/dataset.js';
@@ -18,14 +23,17 @@ import { Autoencoder } from '../src/models/autoencoder.js';
 import { Adam } from '../src/train/optimizers.js';
 import { train as trainer } from '../src/train/trainer.js';
 import { collectGarbage, heapCheck, type HeapCheck } from './lib/heap-check.js';
+import { addBusy, busyElsewhere, cpuSnapshot, type Busy } from './lib/machine.js';
+import { measureRounds, mergeRounds, speedup, summarize, type RoundsResult } from './lib/rounds.js';
 import { measure, now, timeCalls, warmUp, type Measurement, type WarmupOptions } from './lib/timing.js';
 import {
   ADAM, INFER_BATCHES, MODEL_PRESETS, SEED, TRAIN_BATCHES, modelCase, round,
-  type ModelCase, type ModelRecord, type RuntimeName, type Suite,
+  type ModelCase, type ModelRecord, type RuntimeName, type RuntimeSelector, type Suite,
 } from './model-cases.js';
 import { loadBuilds, ourInferSubject, ourTrainSubject, type InferSubject, type TrainSubject } from './model-ours.js';
 import { runPytorch } from './model-pytorch.js';
 import { tfjsRuntime, tfjsTensorCount, type TfjsRuntime } from './model-tfjs.js';
+import { loadThreadKernels, THREADS_BUILD, type ThreadKernels } from './threads.js';
 
 export interface ModelSettings {
   quick: boolean;
@@ -52,6 +60,14 @@ export interface ModelSettings {
   heapCheckMinSteps: number;
   /** Also time train() over one epoch of a slice (about this long), as a cross-check; 0: off. */
   trainerCheckMs: number;
+  /**
+   * The threads comparison: passes over all cases, rounds per pass, and each thread
+   * count's share of a round (at least threadMinSamples samples).
+   */
+  threadPasses: number;
+  threadRounds: number;
+  threadRoundMs: number;
+  threadMinSamples: number;
 }
 
 export const FULL_MODELS: ModelSettings = {
@@ -62,6 +78,7 @@ export const FULL_MODELS: ModelSettings = {
   maxPredictedCallMs: Infinity,
   heapCheckMs: 1000, heapCheckMinSteps: 10,
   trainerCheckMs: 1500,
+  threadPasses: 3, threadRounds: 3, threadRoundMs: 150, threadMinSamples: 3,
 };
 
 export const QUICK_MODELS: ModelSettings = {
@@ -72,6 +89,7 @@ export const QUICK_MODELS: ModelSettings = {
   maxPredictedCallMs: 6000,
   heapCheckMs: 200, heapCheckMinSteps: 5,
   trainerCheckMs: 0,
+  threadPasses: 1, threadRounds: 3, threadRoundMs: 50, threadMinSamples: 2,
 };
 
 /** Heap figures of one training case of ours, plus the train() cross-check. */
@@ -153,12 +171,13 @@ function timedRecord(base: Base, m: Measurement, loss?: number): ModelRecord {
 const message = (err: unknown): string => (err instanceof Error ? err.message : String(err)).split('\n')[0]!.slice(0, 300);
 
 function logRecord(r: ModelRecord): void {
-  const what = `${r.suite} ${r.model} b${r.batch} ${r.runtime}${r.runtime === 'ae-wasm' ? ` (${r.build})` : ''}`.padEnd(52);
+  const what = `${r.suite} ${r.model} b${r.batch} ${r.runtime}${r.runtime === 'ae-wasm' ? ` (${r.build}${r.rounds ? ` ×${r.threads}` : ''})` : ''}`.padEnd(58);
   if (r.error) console.log(`${what} ERROR ${r.error}`);
   else if (r.skipped) console.log(`${what} skipped: ${r.skipped}`);
   else {
     const loss = r.loss !== undefined ? ` loss ${r.loss}` : '';
-    console.log(`${what} ${r.samples_per_sec!.toFixed(0).padStart(8)} samples/s ${r.latency_ms!.toPrecision(3).padStart(8)} ms/call ±${Math.round(r.spread! * 100)}% (${r.calls} calls)${loss}`);
+    const up = r.speedup ? ` ${r.speedup}× vs 1 thread (${r.speedup_min}–${r.speedup_max}; elsewhere ${r.other_cpus ?? '?'} CPUs, steal ${r.steal_cpus ?? '?'})` : '';
+    console.log(`${what} ${r.samples_per_sec!.toFixed(0).padStart(8)} samples/s ${r.latency_ms!.toPrecision(3).padStart(8)} ms/call ±${Math.round(r.spread! * 100)}% (${r.calls} calls)${loss}${up}`);
   }
 }
 
@@ -240,6 +259,92 @@ async function runRuntime(rt: Runtime, cases: ModelCase[], st: SuiteState): Prom
   }
 }
 
+/**
+ * THREADS_BUILD at every thread count, case by case in interleaved rounds, in passes over
+ * all cases (see the file comment). Returns whether it ran. No heap check here: the
+ * single-thread builds have it.
+ */
+async function runThreads(cases: ModelCase[], st: SuiteState): Promise<boolean> {
+  let pools: ThreadKernels[];
+  try {
+    pools = await loadThreadKernels();
+  } catch (err) {
+    st.notes.push(`${THREADS_BUILD}: threads not timed: ${message(err)}`);
+    return false;
+  }
+  const { s, splits } = st;
+  interface Acc { bases: Base[]; rounds?: RoundsResult[]; busy?: Busy | null; loss?: number[]; error?: string }
+  const acc = new Map<string, Acc>();
+  try {
+    for (let pass = 0; pass < s.threadPasses; pass++) {
+      for (const mc of cases) {
+        for (const suite of ['train', 'infer'] as const) {
+          for (const batch of [...(suite === 'train' ? TRAIN_BATCHES : INFER_BATCHES)].sort((a, b) => a - b)) {
+            const key = `${suite} ${mc.preset} ${batch}`;
+            const a = acc.get(key) ?? { bases: pools.map((p) => ({ suite, model: mc.preset, runtime: 'ae-wasm', build: THREADS_BUILD, threads: p.threads, batch })) };
+            acc.set(key, a);
+            if (a.error) continue;
+            const trains: TrainSubject[] = [];
+            const infers: InferSubject[] = [];
+            try {
+              const fns = pools.map((p) => {
+                if (suite === 'infer') {
+                  const f = ourInferSubject(p.kernels, mc, batch, splits.test);
+                  infers.push(f);
+                  return () => f.run();
+                }
+                const t = ourTrainSubject(p.kernels, mc, batch, splits.train);
+                trains.push(t);
+                return () => t.step();
+              });
+              const before = cpuSnapshot();
+              // Later passes: the code is warm, the uncounted first round is enough.
+              const options = { warmup: pass === 0 ? s.warmup : null, rounds: s.threadRounds, roundMs: s.threadRoundMs, minSamples: s.threadMinSamples, minSampleMs: s.minSampleMs };
+              a.rounds = mergeRounds(a.rounds, measureRounds(fns, options));
+              a.busy = addBusy(a.busy, busyElsewhere(before, cpuSnapshot()));
+              if (trains.length > 0) {
+                a.loss = trains.map((t) => t.loss);
+                // The pool splits so that results are identical for any thread count: so must the objective be.
+                const first = trains.map((t) => t.firstLoss);
+                st.firstLosses.set(`ae-wasm|${THREADS_BUILD}|${mc.preset}|${batch}`, first[0]!);
+                if (pass === 0 && first.some((l) => l !== first[0])) {
+                  st.notes.push(`${THREADS_BUILD} ${mc.preset} batch ${batch}: the first-step objective differs between thread counts (${first.join(', ')}).`);
+                }
+              }
+            } catch (err) {
+              a.error = message(err);
+            } finally {
+              [...trains, ...infers].forEach((x) => x.dispose());
+            }
+          }
+        }
+      }
+      console.log(`threads: pass ${pass + 1} of ${s.threadPasses} over the model cases done`);
+    }
+  } finally {
+    // The workers would end with the process; ending them now keeps them out of the peers' timings.
+    pools.forEach((p) => p.dispose());
+  }
+  for (const a of acc.values()) {
+    const records: ModelRecord[] = a.error || !a.rounds ? a.bases.map((b) => ({ ...b, error: a.error ?? 'not timed' })) : a.rounds.map((x, i) => {
+      const ms = summarize(x.ms);
+      const m: Measurement = { medianMs: ms.median, cpuMs: summarize(x.cpuMs).median, minMs: ms.min, maxMs: ms.max, spread: ms.spread, samples: x.calls, callsPerSample: 1, warmup: x.warmup };
+      const up = i > 0 ? speedup(a.rounds![0]!, x) : null;
+      return {
+        ...timedRecord(a.bases[i]!, m, a.loss?.[i]),
+        rounds: x.ms.length, latency_ms_min: round(ms.min, 4), latency_ms_max: round(ms.max, 4),
+        ...(up ? { speedup: round(up.median, 3), speedup_min: round(up.min, 3), speedup_max: round(up.max, 3) } : {}),
+        ...(a.busy ? { other_cpus: round(a.busy.others, 2), steal_cpus: round(a.busy.steal, 2) } : {}),
+      };
+    });
+    for (const r of records) {
+      st.records.push(r);
+      logRecord(r);
+    }
+  }
+  return true;
+}
+
 /** train() for one epoch over a slice of whole batches, test evaluation off. */
 async function trainerCheck(k: Kernels, mc: ModelCase, batch: number, stepMs: number, st: SuiteState): Promise<Partial<HeapRecord>> {
   const steps = Math.min(Math.floor(st.splits.train.n / batch), Math.max(4, Math.round(st.s.trainerCheckMs / stepMs)));
@@ -256,8 +361,8 @@ async function trainerCheck(k: Kernels, mc: ModelCase, batch: number, stepMs: nu
 }
 
 /** `only`: just these runtimes (a partial run). */
-export async function runModelSuites(s: ModelSettings, only?: readonly RuntimeName[]): Promise<ModelSuiteResult> {
-  const wanted = (r: RuntimeName) => !only || only.includes(r);
+export async function runModelSuites(s: ModelSettings, only?: readonly RuntimeSelector[]): Promise<ModelSuiteResult> {
+  const wanted = (r: RuntimeSelector) => !only || only.includes(r);
   const start = now();
   const st: SuiteState = { s, records: [], heap: [], notes: [], firstLosses: new Map(), splits: await loadBundledSplits() };
   const cases = MODEL_PRESETS.map(modelCase);
@@ -276,6 +381,7 @@ export async function runModelSuites(s: ModelSettings, only?: readonly RuntimeNa
 
   const builds = await loadBuilds(st.notes);
   if (wanted('ae-wasm')) for (const b of builds) await runRuntime(ours('ae-wasm', b.kernels), cases, st);
+  const threadsRan = wanted('threads') && (await runThreads(cases, st));
   if (wanted('ae-wasm-js')) await runRuntime(ours('ae-wasm-js', await createKernels({ backend: 'js' })), cases, st);
 
   for (const backend of ['cpu', 'wasm'] as const) {
@@ -300,16 +406,16 @@ export async function runModelSuites(s: ModelSettings, only?: readonly RuntimeNa
   // Our two backends run the same seeded model on the same batches and noise: their
   // first-step objectives must agree to float32 rounding.
   const losses: LossAgreement[] = [];
-  for (const b of builds) {
+  for (const build of [...builds.map((b) => b.build), ...(threadsRan ? [THREADS_BUILD] : [])]) {
     for (const mc of cases) {
       for (const batch of TRAIN_BATCHES) {
-        const w = st.firstLosses.get(`ae-wasm|${b.build}|${mc.preset}|${batch}`);
+        const w = st.firstLosses.get(`ae-wasm|${build}|${mc.preset}|${batch}`);
         const j = st.firstLosses.get(`ae-wasm-js|js|${mc.preset}|${batch}`);
         if (w === undefined || j === undefined) continue;
         const relative = Math.abs(w - j) / Math.max(Math.abs(j), 1e-30);
-        losses.push({ model: mc.preset, batch, build: b.build, wasm: w, js: j, relative });
+        losses.push({ model: mc.preset, batch, build, wasm: w, js: j, relative });
         if (!(relative <= LOSS_TOLERANCE)) {
-          st.notes.push(`${b.build} ${mc.preset} batch ${batch}: first-step objective ${w} differs from the JS baseline's ${j} (relative ${relative.toExponential(1)}).`);
+          st.notes.push(`${build} ${mc.preset} batch ${batch}: first-step objective ${w} differs from the JS baseline's ${j} (relative ${relative.toExponential(1)}).`);
         }
       }
     }

@@ -6,6 +6,9 @@
 //   kernels:   WASM GFLOP/s / JS GFLOP/s per case (same build)             -> can fail
 //   models:    ae-wasm / ae-wasm-js samples/s per suite, model, batch, build -> can fail
 //              ae-wasm / each peer (tfjs-cpu, tfjs-wasm, pytorch)            -> reported only
+//   threads:   speed-up of N threads over 1 (kernels and models)            -> reported only:
+//              the host's second vCPU is at times not really there (PERF-NOTES.md), so a
+//              drop may be the machine's, not the code's
 // A ratio fails only when it dropped by more than a third by wall time and also by
 // CPU time (where both sides have it), so a call descheduled by another tenant does
 // not fail the check on its own.
@@ -17,7 +20,7 @@ import { execFileSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { RESULTS_DIR } from './lib/results.js';
-import type { KernelRecord } from './kernel-report.js';
+import { isThreadRecord, type AnyKernelRecord, type KernelRecord } from './kernel-report.js';
 import type { ModelRecord, RuntimeName } from './model-cases.js';
 
 const REPO = fileURLToPath(new URL('..', import.meta.url));
@@ -25,7 +28,7 @@ const REPO = fileURLToPath(new URL('..', import.meta.url));
 export const KEEP = 2 / 3;
 
 export interface Baseline {
-  kernels: KernelRecord[] | null;
+  kernels: AnyKernelRecord[] | null;
   models: ModelRecord[] | null;
   /** Where each file came from. */
   sources: string[];
@@ -53,7 +56,7 @@ function readCommitted(name: string, sources: string[]): unknown[] | null {
 /** The full run's records, as committed. */
 export function loadBaseline(): Baseline {
   const sources: string[] = [];
-  const kernels = readCommitted('kernels', sources) as KernelRecord[] | null;
+  const kernels = readCommitted('kernels', sources) as AnyKernelRecord[] | null;
   const train = readCommitted('train', sources) as ModelRecord[] | null;
   const infer = readCommitted('infer', sources) as ModelRecord[] | null;
   const models = train || infer ? [...(train ?? []), ...(infer ?? [])] : null;
@@ -75,14 +78,20 @@ interface Ratio {
  * The kernel suite times one WASM build, the default one (relaxed SIMD when the engine
  * takes it), so its ratios are keyed by case alone; the line names both builds.
  */
-function kernelRatios(records: KernelRecord[]): Map<string, Ratio> {
+function kernelRatios(all: AnyKernelRecord[]): Map<string, Ratio> {
   const out = new Map<string, Ratio>();
-  const caseKey = (r: KernelRecord) => `kernel ${r.kernel} ${r.variant}${r.layer ? ` ${r.layer}` : ''} ${JSON.stringify(r.shape)}`;
+  const caseKey = (r: AnyKernelRecord) => `kernel ${r.kernel} ${r.variant}${'layer' in r && r.layer ? ` ${r.layer}` : ''} ${JSON.stringify(r.shape)}`;
+  const records = all.filter((r): r is KernelRecord => !isThreadRecord(r));
   for (const w of records.filter((r) => r.backend === 'wasm')) {
     const j = records.find((r) => r.backend === 'js' && caseKey(r) === caseKey(w));
     if (!j || !(j.gflops > 0)) continue;
     const key = `${caseKey(w)} wasm/js`;
     out.set(key, { key, wall: w.gflops / j.gflops, cpu: j.cpu_ms / w.cpu_ms, gating: true, build: w.build });
+  }
+  for (const t of all.filter(isThreadRecord)) {
+    if (t.speedup === undefined) continue;
+    const key = `${caseKey(t)} ${t.build} ×${t.threads}/×1`;
+    out.set(key, { key, wall: t.speedup, gating: false });
   }
   return out;
 }
@@ -90,7 +99,12 @@ function kernelRatios(records: KernelRecord[]): Map<string, Ratio> {
 function modelRatios(records: ModelRecord[]): Map<string, Ratio> {
   const out = new Map<string, Ratio>();
   const ok = (r: ModelRecord) => !!r.samples_per_sec && !r.error && !r.skipped;
-  for (const w of records.filter((r) => r.runtime === 'ae-wasm' && ok(r))) {
+  // The threads comparison's records: only their speed-up over 1 thread, reported.
+  for (const t of records.filter((r) => r.speedup !== undefined && ok(r))) {
+    const key = `${t.suite} ${t.model} b${t.batch} ae-wasm ${t.build} ×${t.threads}/×1`;
+    out.set(key, { key, wall: t.speedup!, gating: false });
+  }
+  for (const w of records.filter((r) => r.runtime === 'ae-wasm' && r.rounds === undefined && ok(r))) {
     const others = records.filter((r) => r.runtime !== 'ae-wasm' && ok(r) && r.suite === w.suite && r.model === w.model && r.batch === w.batch);
     for (const o of others) {
       const key = `${w.suite} ${w.model} b${w.batch} ae-wasm ${w.build}/${o.runtime}`;
@@ -109,7 +123,7 @@ export interface CheckResult {
   compared: number;
 }
 
-export function compareWithBaseline(base: Baseline, current: { kernels: KernelRecord[] | null; models: ModelRecord[] }): CheckResult {
+export function compareWithBaseline(base: Baseline, current: { kernels: AnyKernelRecord[] | null; models: ModelRecord[] }): CheckResult {
   const pairs: [Map<string, Ratio>, Map<string, Ratio>][] = [];
   if (base.kernels && current.kernels) pairs.push([kernelRatios(base.kernels), kernelRatios(current.kernels)]);
   if (base.models) pairs.push([modelRatios(base.models), modelRatios(current.models)]);

@@ -58,3 +58,55 @@ export function machineLine(m: MachineInfo): string {
     `${m.date.slice(0, 16).replace('T', ' ')} UTC; load average at start ${load}`
   );
 }
+
+/** The machine's CPU time so far (Linux /proc/stat) and this process's, in seconds. */
+export interface CpuSnapshot {
+  wallMs: number;
+  /** All CPUs: user, nice, system, irq, softirq. */
+  busy: number;
+  /** Time the hypervisor ran something else while our vCPUs wanted to run. */
+  steal: number;
+  self: number;
+}
+
+/** null where /proc/stat is missing (not Linux). */
+export function cpuSnapshot(): CpuSnapshot | null {
+  try {
+    const f = readFileSync('/proc/stat', 'utf8').split('\n')[0]!.trim().split(/\s+/).slice(1).map(Number);
+    const tick = 100; // USER_HZ, 100 on every Linux architecture Node runs on
+    const [user, nice, system, , , irq, softirq, steal] = f as [number, number, number, number, number, number, number, number];
+    const u = process.cpuUsage();
+    return { wallMs: performance.now(), busy: (user + nice + system + irq + softirq) / tick, steal: steal / tick, self: (u.user + u.system) / 1e6 };
+  } catch {
+    return null;
+  }
+}
+
+/** CPUs kept busy elsewhere, on average over `seconds`. */
+export interface Busy {
+  /** By other processes. */
+  others: number;
+  /** By the hypervisor running something else while our vCPUs wanted to run. */
+  steal: number;
+  seconds: number;
+}
+
+/**
+ * How many CPUs, on average between two snapshots, other processes kept busy and the
+ * hypervisor took away (steal): a thread-count comparison taken while either was near
+ * 1 on this 2-vCPU machine measured the neighbours, not the threads.
+ */
+export function busyElsewhere(a: CpuSnapshot | null, b: CpuSnapshot | null): Busy | null {
+  if (!a || !b) return null;
+  const seconds = (b.wallMs - a.wallMs) / 1000;
+  if (!(seconds > 0)) return null;
+  return { others: Math.max(0, b.busy - a.busy - (b.self - a.self)) / seconds, steal: (b.steal - a.steal) / seconds, seconds };
+}
+
+/** Busy over two intervals together. */
+export function addBusy(x: Busy | null | undefined, y: Busy | null): Busy | null {
+  if (!x || !y) return x ?? y;
+  const seconds = x.seconds + y.seconds;
+  const mean = (f: (b: Busy) => number) => (f(x) * x.seconds + f(y) * y.seconds) / seconds;
+  return { others: mean((b) => b.others), steal: mean((b) => b.steal), seconds };
+}
