@@ -1,3 +1,5 @@
+// CPU-time medians of the denoiser convolution passes (batch 256) per build:
+//   npx tsx scripts/conv-timing.mts [layer-filter] [kernels.wasm,kernels-relaxed.wasm]
 import { createKernels } from '../src/kernels/node.js';
 import { conv2dGeometry, conv2dTransposeGeometry } from '../src/kernels/geometry.js';
 const only = process.argv[2] ?? '';

@@ -1,4 +1,4 @@
-// Interleaved A/B timing of conv passes: tsx _convab.mts buildA,buildB[,..] [layer-filter] [rounds]
+// Interleaved A/B timing of conv passes on several builds: npx tsx scripts/conv-ab.mts buildA,buildB[,..] [layer-filter] [rounds]
 import { createKernels } from '../src/kernels/node.js';
 import { conv2dGeometry, conv2dTransposeGeometry } from '../src/kernels/geometry.js';
 const builds = process.argv[2]!.split(',');
