@@ -144,6 +144,35 @@ export function readmeSection(results: CaseResult[], info: RunInfo, threads?: st
   ].join('\n');
 }
 
+/** The baseline SIMD build beside the main (relaxed) one: GFLOP/s, share of its 48 GFLOP/s peak, ratio. */
+export function baselineSection(baseline: CaseResult[], main: CaseResult[], build: string): string {
+  const peak = simdPeak(build);
+  const header = ['case', 'shape', `\`${build}\` GFLOP/s`, `% of ${peak.gflops}`, 'by CPU time', 'relaxed / baseline'];
+  const rows = baseline.map((r, i) => {
+    const m = main[i]?.wasm;
+    const g = r.wasm ? gflops(r.c.flops, r.wasm.medianMs) : NaN;
+    return [
+      r.c.name + (!r.check.ok ? ' **FAILED CHECK**' : ''),
+      r.c.dims,
+      r.wasm ? fmt(g) : '—',
+      r.wasm ? `${Math.round((100 * g) / peak.gflops)}%` : '—',
+      r.wasm ? fmt(gflops(r.c.flops, r.wasm.cpuMs)) : '—',
+      r.wasm && m ? `${(r.wasm.medianMs / m.medianMs).toFixed(2)}×` : '—',
+    ];
+  });
+  const step = (rs: CaseResult[]) => denoiserStep(rs, 'wasm');
+  const b = step(baseline);
+  const m = step(main);
+  if (b) rows.push(['**denoiser step** (14 passes)', `n=${DENOISER_BATCH}`, fmt(gflops(b.flops, b.ms)), `${Math.round((100 * gflops(b.flops, b.ms)) / peak.gflops)}%`, fmt(gflops(b.flops, b.cpuMs)), m ? `${(b.ms / m.ms).toFixed(2)}×` : '—']);
+  return [
+    '### Kernels: the baseline SIMD build',
+    '',
+    `The same cases on \`${build}\` (mul + add, no relaxed SIMD: the build \`--deterministic\` uses and engines without relaxed SIMD get), one thread, checked against the JS baseline before timing. Peak: ${peak.gflops} GFLOP/s, ${peak.what}.`,
+    '',
+    markdownTable(header, rows, ['left', 'left', 'right', 'right', 'right', 'right']),
+  ].join('\n');
+}
+
 // ---- threads ---------------------------------------------------------------------------
 
 /** A case timed on THREADS_BUILD at every thread count, in interleaved rounds. */

@@ -3,7 +3,7 @@
 // bench/index.ts (`npm run bench`); both write the same records and README section.
 
 import { fileURLToPath } from 'node:url';
-import { createKernels } from '../src/kernels/node.js';
+import { BASELINE_BUILD, createKernels } from '../src/kernels/node.js';
 import type { Kernels } from '../src/kernels/kernels.js';
 import { agreement } from './lib/check.js';
 import { addBusy, busyElsewhere, cpuSnapshot, machineInfo, machineLine, type MachineInfo } from './lib/machine.js';
@@ -16,6 +16,7 @@ import { convCases, denoiserStepCase, sgemmCases, warmupCases, type KernelCase, 
 import {
   gflops, readmeSection, threadsSection, toRecord, toThreadRecords,
   type AnyKernelRecord, type CaseResult, type KernelRecord, type ThreadCaseResult,
+  baselineSection,
 } from './kernel-report.js';
 import { loadThreadKernels, THREADS_BUILD } from './threads.js';
 
@@ -94,6 +95,23 @@ function runCase(c: KernelCase, wasm: Kernels, js: Kernels, s: Settings): CaseRe
     // The reference call ran warm code, so it is JS's first sample.
     const j = timeJs ? measure(pj.run, { ...s.js, priorSamples: [jsFirst] }) : undefined;
     return { c, check, wasm: w, ...(j ? { js: j } : {}) };
+  } finally {
+    pw.free();
+    pj.free();
+  }
+}
+
+/** A case on another WASM build: checked against JS (first rows of a huge sgemm), then timed; JS not timed. */
+function runCaseWasmOnly(c: KernelCase, wasm: Kernels, js: Kernels, s: Settings): CaseResult {
+  const pj = c.prepare(js, c.kernel === 'sgemm' && c.flops > s.jsMaxFlops ? CHECK_ROWS : undefined);
+  const pw = c.prepare(wasm);
+  try {
+    pj.run();
+    const ref = pj.result();
+    pw.run();
+    const check = agreement(ref, pw.result().subarray(0, ref.length), CHECK_RTOL);
+    if (!check.ok) return { c, check };
+    return { c, check, wasm: measure(pw.run, s.wasm) };
   } finally {
     pw.free();
     pj.free();
@@ -221,6 +239,18 @@ export async function runKernelSuite(o: KernelSuiteOptions): Promise<KernelSuite
     }
   }
 
+  // The baseline SIMD build too, when the main build is the relaxed one (WASM only).
+  const baseline: CaseResult[] = [];
+  if (cases.length > 0 && wasm.build !== BASELINE_BUILD) {
+    const base = await retry(() => createKernels({ backend: 'wasm', build: BASELINE_BUILD }));
+    warmKernels(base, s.kernelWarmupMs);
+    for (const c of cases) {
+      const r = runCaseWasmOnly(c, base, js, s);
+      baseline.push(r);
+      console.log(`[${BASELINE_BUILD}] ` + logLine(r));
+    }
+  }
+
   let threadResults: ThreadCaseResult[] = [];
   if (threadCases.length > 0) {
     const t0 = now();
@@ -235,15 +265,17 @@ export async function runKernelSuite(o: KernelSuiteOptions): Promise<KernelSuite
   }
 
   const totalSeconds = (now() - start) / 1000;
-  const failed = [...results, ...threadResults].filter((r) => !r.check.ok);
+  const failed = [...results, ...baseline, ...threadResults].filter((r) => !r.check.ok);
   const threadRecords = threadResults.flatMap(toThreadRecords);
   const records: AnyKernelRecord[] = [
     ...results.flatMap((r) => [toRecord(r, 'wasm', wasm.build), toRecord(r, 'js', js.build)]).filter((x): x is KernelRecord => x !== null),
+    ...baseline.map((r) => toRecord(r, 'wasm', BASELINE_BUILD)).filter((x): x is KernelRecord => x !== null),
     ...threadRecords,
   ];
   const name = o.quick ? 'kernels-quick' : 'kernels';
   const threads = threadResults.length > 0 ? threadsSection(threadResults, threadRecords, s.threads.passes) : undefined;
-  const section = o.threadsOnly ? threads ?? '' : readmeSection(results, { machine, command: o.command, wasmBuild: wasm.build, totalSeconds, resultsName: name }, threads);
+  const base = baseline.length > 0 ? baselineSection(baseline, results, BASELINE_BUILD) : undefined;
+  const section = o.threadsOnly ? threads ?? '' : readmeSection(results, { machine, command: o.command, wasmBuild: wasm.build, totalSeconds, resultsName: name }, [base, threads].filter((x) => x).join('\n\n') || undefined);
   console.log('\n' + section + '\n');
   if (o.only || o.threadsOnly) {
     console.log('--only / --threads-only: nothing written');

@@ -75,8 +75,8 @@ interface Ratio {
 }
 
 /**
- * The kernel suite times one WASM build, the default one (relaxed SIMD when the engine
- * takes it), so its ratios are keyed by case alone; the line names both builds.
+ * Kernel ratios are keyed by case and WASM build (the suite times the default build and,
+ * beside a relaxed default, the baseline SIMD build), each against the same case on JS.
  */
 function kernelRatios(all: AnyKernelRecord[]): Map<string, Ratio> {
   const out = new Map<string, Ratio>();
@@ -85,7 +85,7 @@ function kernelRatios(all: AnyKernelRecord[]): Map<string, Ratio> {
   for (const w of records.filter((r) => r.backend === 'wasm')) {
     const j = records.find((r) => r.backend === 'js' && caseKey(r) === caseKey(w));
     if (!j || !(j.gflops > 0)) continue;
-    const key = `${caseKey(w)} wasm/js`;
+    const key = `${caseKey(w)} ${w.build} wasm/js`;
     out.set(key, { key, wall: w.gflops / j.gflops, cpu: j.cpu_ms / w.cpu_ms, gating: true, build: w.build });
   }
   for (const t of all.filter(isThreadRecord)) {
