@@ -4,8 +4,9 @@
 // fetches exactly one build; the chosen bytes are validated again before compiling.
 // No DOM and no Node: runs on a page, in a Web Worker, and in Node's tests.
 
-import { ArgumentError, FileError, UnsupportedError } from '../errors.js';
+import { ArgumentError, UnsupportedError } from '../errors.js';
 import { inlineBuilds } from './inline-builds.js';
+import { fetchBytes } from '../io/source.js';
 
 export const BASELINE_BUILD = 'kernels.wasm' as const;
 export const RELAXED_BUILD = 'kernels-relaxed.wasm' as const;
@@ -148,17 +149,6 @@ export function resolveUrl(url: string | URL, what: string): URL {
   } catch {
     throw new ArgumentError(`${what}: ${JSON.stringify(String(url))} is not a URL${base ? '' : ' (a relative URL needs a page or worker to resolve against)'}`);
   }
-}
-
-export async function fetchBytes(url: URL): Promise<Uint8Array> {
-  let res: Response;
-  try {
-    res = await fetch(url);
-  } catch (err) {
-    throw new FileError(`${url.href}: fetch failed (${(err as Error).message})`, url.href, { cause: err });
-  }
-  if (!res.ok) throw new FileError(`${url.href}: HTTP ${res.status} ${res.statusText}`.trimEnd(), url.href);
-  return new Uint8Array(await res.arrayBuffer());
 }
 
 function decodeBase64(text: string): Uint8Array {

@@ -5,7 +5,7 @@ import { createWasmKernels } from '../kernels/wasm.js';
 import { decodeModel } from '../models/model-file.js';
 import { chooseBuild, type WasmOption } from './builds.js';
 import { LocalExecutor, type Executor } from './executor.js';
-import { BrowserModel, type ModelInfo } from './model.js';
+import { BrowserModel } from './model.js';
 import { ThreadedExecutor } from './threaded-executor.js';
 import { describeModel, type ModelDescription } from './describe.js';
 import { readModelSource, type ModelSource } from './source.js';

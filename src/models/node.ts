@@ -1,8 +1,8 @@
 // Node-only model loading and saving: paths, file: and http(s) URLs, or bytes.
 
 import { fileURLToPath } from 'node:url';
-import { FileError } from '../errors.js';
 import { readFileBytes, writeFileAtomic } from '../io/file-node.js';
+import { fetchBytes, isByteSource, readByteSource } from '../io/source.js';
 import type { Kernels } from '../kernels/kernels.js';
 import { createKernels, defaultThreads, type BackendOptions } from '../kernels/node.js';
 import type { Autoencoder } from './autoencoder.js';
@@ -17,19 +17,10 @@ export interface LoadOptions extends BackendOptions {
 
 /** Reads the bytes of a model source; `name` is how errors refer to it. */
 export async function readModelSource(source: ModelSource): Promise<{ bytes: Uint8Array; name: string }> {
-  if (source instanceof Uint8Array) return { bytes: source, name: '<bytes>' };
-  if (source instanceof ArrayBuffer) return { bytes: new Uint8Array(source), name: '<bytes>' };
-  if (typeof Response !== 'undefined' && source instanceof Response) {
-    if (!source.ok) throw new FileError(`${source.url || '<response>'}: HTTP ${source.status}`, source.url);
-    return { bytes: new Uint8Array(await source.arrayBuffer()), name: source.url || '<response>' };
-  }
+  if (isByteSource(source)) return readByteSource(source);
   const text = source as string | URL;
   const url = text instanceof URL ? text : /^[a-z][a-z0-9+.-]*:\/\//i.test(text) ? new URL(text) : null;
-  if (url && url.protocol !== 'file:') {
-    const res = await fetch(url);
-    if (!res.ok) throw new FileError(`${url.href}: HTTP ${res.status} ${res.statusText}`, url.href);
-    return { bytes: new Uint8Array(await res.arrayBuffer()), name: url.href };
-  }
+  if (url && url.protocol !== 'file:') return { bytes: await fetchBytes(url), name: url.href };
   const path = url ? fileURLToPath(url) : (text as string);
   return { bytes: await readFileBytes(path), name: path };
 }

@@ -5,7 +5,6 @@ import type { Dataset } from '../data/dataset.js';
 import { RandomStream, streamKey } from '../kernels/random.js';
 import type { RunContext } from '../nn/layer.js';
 import { RandomPurpose, type Autoencoder } from '../models/autoencoder.js';
-import type { ModelGraph } from '../models/graph.js';
 import { DeviceData } from './device-data.js';
 import { addInputNoise } from './noise.js';
 
@@ -31,11 +30,6 @@ export interface EvaluateOptions {
 
 const EVAL_SEED = 0x5eed;
 
-/** Sum of n heap values at `off`, as a JS number. */
-function sumRows(g: ModelGraph, off: number, n: number): number {
-  return g.k.sum(off, n);
-}
-
 export function evaluate(model: Autoencoder, ds: Dataset, options: EvaluateOptions = {}): Metrics {
   const k = model.k;
   const batch = Math.min(options.batch ?? 256, Math.max(ds.n, 1));
@@ -56,8 +50,8 @@ export function evaluate(model: Autoencoder, ds: Dataset, options: EvaluateOptio
       data.gather(null, start, n, g.target.offset);
       if (noise > 0) k.copy(g.target.offset, g.input.offset, n * data.size);
       g.forward(ctx, n, false);
-      mse += sumRows(g, g.perSample('mse', n), n);
-      bce += sumRows(g, g.perSample('bce', n), n);
+      mse += k.sum(g.perSample('mse', n), n);
+      bce += k.sum(g.perSample('bce', n), n);
       if (vae) {
         g.forward(ctx, n, true);
         g.loss(n);
@@ -66,7 +60,7 @@ export function evaluate(model: Autoencoder, ds: Dataset, options: EvaluateOptio
       if (noise > 0) {
         addInputNoise(k, g.target.offset, g.input.offset, n * data.size, noise, inputNoise);
         g.forward(ctx, n, false);
-        denoise += sumRows(g, g.perSample('mse', n), n);
+        denoise += k.sum(g.perSample('mse', n), n);
       }
     }
   } finally {
