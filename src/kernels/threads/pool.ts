@@ -100,8 +100,11 @@ export class ThreadedKernels {
     this.workers = [];
   }
 
-  /** Runs job `op` (arguments already in A) in `parts` shares, claimed by this thread and the workers. */
-  private run(op: number, parts: number): void {
+  /**
+   * Runs job `op` (arguments already in A) in `parts` shares, claimed by this thread and
+   * the workers (only the workers when `callerClaims` is false: a test hook).
+   */
+  private run(op: number, parts: number, callerClaims = true): void {
     if (this.disposed) throw new WorkerError('the kernel thread pool was disposed');
     const { ctl } = this.v;
     const run = RUNNERS[op]!;
@@ -118,7 +121,7 @@ export class ThreadedKernels {
     Atomics.store(ctl, GEN, gen);
     Atomics.notify(ctl, GEN);
     let own: unknown = null;
-    for (let share = claimShare(ctl, gen, parts); share >= 0; share = claimShare(ctl, gen, parts)) {
+    for (let share = callerClaims ? claimShare(ctl, gen, parts) : -1; share >= 0; share = claimShare(ctl, gen, parts)) {
       try {
         run(this.ex, this.A, share, parts);
       } catch (err) {
@@ -320,7 +323,8 @@ export class ThreadedKernels {
 
   /** Test hook: a job whose every share traps, to check that worker errors surface. */
   trapForTest(): void {
-    this.run(Op.trap, this.threads);
+    // Left to the workers: the calling thread claims none of the shares.
+    this.run(Op.trap, this.threads, false);
   }
 }
 
