@@ -62,7 +62,7 @@ export interface KernelCase {
    * of the output, where the kernel allows it (sgemm), to make a cheap reference for a
    * case too slow to run whole on the JS baseline; other cases compute everything.
    */
-  prepare(k: Kernels, rows?: number): Prepared;
+  prepare(kernels: Kernels, rows?: number): Prepared;
 }
 
 // ---- sgemm ---------------------------------------------------------------------------
@@ -174,19 +174,19 @@ function convCase(l: ConvLayer, pass: ConvPass, n: number, first: boolean): Kern
  * In the underlying conv's terms every call reads two of (X = n ih iw cin,
  * W = kh kw cin cout, Y = n oh ow cout) and writes the third.
  */
-function prepareConv(k: Kernels, call: ConvCall, g: ConvGeom): Prepared {
-  const h = k.heap;
+function prepareConv(kernels: Kernels, call: ConvCall, g: ConvGeom): Prepared {
+  const h = kernels.heap;
   const sizes = { X: g.n * g.ih * g.iw * g.cin, W: g.kh * g.kw * g.cin * g.cout, Y: g.n * g.oh * g.ow * g.cout };
   const [in1, in2, outName] = ({
     conv2dForward: ['X', 'W', 'Y'],
     conv2dBackwardInput: ['Y', 'W', 'X'],
     conv2dBackwardFilter: ['X', 'Y', 'W'],
   } as const)[call];
-  const p = put(k, randomFloats(sizes[in1], 11));
-  const q = put(k, randomFloats(sizes[in2], 12));
+  const p = put(kernels, randomFloats(sizes[in1], 11));
+  const q = put(kernels, randomFloats(sizes[in2], 12));
   const o = h.alloc(sizes[outName]);
   const args = [g.n, g.ih, g.iw, g.cin, g.oh, g.ow, g.cout, g.kh, g.kw, g.sh, g.sw, g.padTop, g.padLeft] as const;
-  const fn = k[call].bind(k);
+  const fn = kernels[call].bind(kernels);
   return {
     run: () => fn(p, q, o, ...args),
     result: () => h.read(o, sizes[outName]),
@@ -220,8 +220,8 @@ export function denoiserStepCase(n = DENOISER_BATCH): ThreadCase {
     dims: `${passes.length} conv passes, n=${n}`,
     shape: { n, passes: passes.length },
     flops: passes.reduce((sum, c) => sum + c.flops, 0),
-    prepare(k) {
-      const ps = passes.map((c) => c.prepare(k));
+    prepare(kernels) {
+      const ps = passes.map((c) => c.prepare(kernels));
       return {
         run: () => {
           for (const p of ps) p.run();
@@ -251,8 +251,8 @@ export function warmupCases(): KernelCase[] {
   return [...small, ...convCases(2)];
 }
 
-function put(k: Kernels, values: Float32Array): number {
-  const off = k.heap.alloc(values.length);
-  k.heap.write(off, values);
+function put(kernels: Kernels, values: Float32Array): number {
+  const off = kernels.heap.alloc(values.length);
+  kernels.heap.write(off, values);
   return off;
 }

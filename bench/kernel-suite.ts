@@ -72,9 +72,9 @@ const QUICK: Settings = {
 };
 
 /** Gets V8 to its optimizing tier on every code path the cases use (cin 1, cout 1, transposes). */
-function warmKernels(k: Kernels, ms: number): void {
+function warmKernels(kernels: Kernels, ms: number): void {
   for (const c of warmupCases()) {
-    const p = c.prepare(k);
+    const p = c.prepare(kernels);
     warmUp(p.run, { minCalls: 10, minMs: ms, maxMs: 4 * ms, tolerance: 0.1, batchMs: ms / 5 });
     p.free();
   }

@@ -94,21 +94,21 @@ export async function loadBuilds(notes: string[]): Promise<Build[]> {
   return builds;
 }
 
-function newModel(k: Kernels, mc: ModelCase): Autoencoder {
-  return new Autoencoder(k, mc.arch).initialize(SEED);
+function newModel(kernels: Kernels, mc: ModelCase): Autoencoder {
+  return new Autoencoder(kernels, mc.arch).initialize(SEED);
 }
 
 /** One training step on the trainer's path; see the file comment. */
-export function ourTrainSubject(k: Kernels, mc: ModelCase, batch: number, train: Dataset): TrainSubject {
-  const model = newModel(k, mc);
+export function ourTrainSubject(kernels: Kernels, mc: ModelCase, batch: number, train: Dataset): TrainSubject {
+  const model = newModel(kernels, mc);
   const optimizer = new Adam(ADAM);
   model.params.ensureTraining(optimizer.slots);
   const noise = mc.noise;
   const graph = model.compile({ batch, training: true, loss: mc.loss, beta: mc.beta, separateInput: noise > 0 });
-  const data = new DeviceData(k, train, model.inputShape, 'training data');
+  const data = new DeviceData(kernels, train, model.inputShape, 'training data');
   const noiseStream = new RandomStream(streamKey(SEED, RandomPurpose.noise));
   const order = shuffledIndices(train.n, new RandomStream(streamKey(SEED, RandomPurpose.shuffle)));
-  const ctx: RunContext = { k, training: true, noise: noiseStream };
+  const ctx: RunContext = { kernels, training: true, noise: noiseStream };
   const params = model.params.list;
   const steps = Math.floor(train.n / batch);
   let s = 0;
@@ -119,11 +119,11 @@ export function ourTrainSubject(k: Kernels, mc: ModelCase, batch: number, train:
     step() {
       const start = (s++ % steps) * batch;
       data.gather(order, start, batch, graph.target.offset);
-      if (noise > 0) addInputNoise(k, graph.target.offset, graph.input.offset, batch * data.size, noise, noiseStream);
+      if (noise > 0) addInputNoise(kernels, graph.target.offset, graph.input.offset, batch * data.size, noise, noiseStream);
       graph.forward(ctx, batch);
       losses[0] = graph.loss(batch);
       graph.backward(ctx, batch);
-      optimizer.step(k, params);
+      optimizer.step(kernels, params);
       if (s === 1) losses[1] = losses[0]!;
     },
     get loss() {
@@ -132,7 +132,7 @@ export function ourTrainSubject(k: Kernels, mc: ModelCase, batch: number, train:
     get firstLoss() {
       return losses[1]!;
     },
-    heap: () => ({ used: k.heap.used, capacity: k.heap.capacity }),
+    heap: () => ({ used: kernels.heap.used, capacity: kernels.heap.capacity }),
     dispose() {
       graph.release();
       data.free();
@@ -145,12 +145,12 @@ export function ourTrainSubject(k: Kernels, mc: ModelCase, batch: number, train:
  * reconstruct()'s forward pass (encoder, decoder; a VAE decodes z = z_mean) on a graph
  * compiled with training: false, over test images written into its input once.
  */
-export function ourInferSubject(k: Kernels, mc: ModelCase, batch: number, images: Dataset): InferSubject {
-  const model = newModel(k, mc);
+export function ourInferSubject(kernels: Kernels, mc: ModelCase, batch: number, images: Dataset): InferSubject {
+  const model = newModel(kernels, mc);
   const graph = model.compile({ batch, training: false, loss: mc.loss });
   const size = model.inputSize;
-  k.heap.write(graph.input.offset, images.images.subarray(0, batch * size));
-  const ctx: RunContext = { k, training: false, noise: new RandomStream(0) };
+  kernels.heap.write(graph.input.offset, images.images.subarray(0, batch * size));
+  const ctx: RunContext = { kernels, training: false, noise: new RandomStream(0) };
   return {
     run: () => graph.forward(ctx, batch, false),
     dispose() {

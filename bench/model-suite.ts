@@ -346,9 +346,9 @@ async function runThreads(cases: ModelCase[], st: SuiteState): Promise<boolean> 
 }
 
 /** train() for one epoch over a slice of whole batches, test evaluation off. */
-async function trainerCheck(k: Kernels, mc: ModelCase, batch: number, stepMs: number, st: SuiteState): Promise<Partial<HeapRecord>> {
+async function trainerCheck(kernels: Kernels, mc: ModelCase, batch: number, stepMs: number, st: SuiteState): Promise<Partial<HeapRecord>> {
   const steps = Math.min(Math.floor(st.splits.train.n / batch), Math.max(4, Math.round(st.s.trainerCheckMs / stepMs)));
-  const model = new Autoencoder(k, mc.arch).initialize(SEED);
+  const model = new Autoencoder(kernels, mc.arch).initialize(SEED);
   try {
     const h = await trainer(model, { train: subset(st.splits.train, 0, steps * batch), test: st.splits.test, source: 'bench' }, {
       epochs: 1, batchSize: batch, loss: mc.loss, noise: mc.noise, beta: mc.beta, seed: SEED,
@@ -369,14 +369,14 @@ export async function runModelSuites(s: ModelSettings, only?: readonly RuntimeSe
   const { train, test } = st.splits;
   console.log(`model suites (${s.quick ? 'quick' : 'full'}): ${train.n} training and ${test.n} test digits; presets ${cases.map((c) => `${c.preset} (${c.objective})`).join(', ')}`);
 
-  const ours = (name: RuntimeName, k: Kernels): Runtime => ({
+  const ours = (name: RuntimeName, kernels: Kernels): Runtime => ({
     name,
-    build: k.build,
+    build: kernels.build,
     threads: 1,
-    train: (mc, batch) => ourTrainSubject(k, mc, batch, train),
-    infer: (mc, batch) => ourInferSubject(k, mc, batch, test),
-    heapBytesPerElement: name === 'ae-wasm' ? k.heap.bytesPerElement : 0,
-    kernels: k,
+    train: (mc, batch) => ourTrainSubject(kernels, mc, batch, train),
+    infer: (mc, batch) => ourInferSubject(kernels, mc, batch, test),
+    heapBytesPerElement: name === 'ae-wasm' ? kernels.heap.bytesPerElement : 0,
+    kernels: kernels,
   });
 
   const builds = await loadBuilds(st.notes);

@@ -51,7 +51,7 @@ export async function loadThreadKernels(): Promise<ThreadKernels[]> {
   try {
     for (const t of threadCounts()) out.push(await retry(() => load(t)));
   } catch (err) {
-    out.forEach((k) => k.dispose());
+    out.forEach((kernels) => kernels.dispose());
     throw err;
   }
   return out;

@@ -19,10 +19,10 @@ for (const [name, g] of layers) {
   const xs = g.n * g.ih * g.iw * g.cin, ys = g.n * g.oh * g.ow * g.cout, ws = g.kh * g.kw * g.cin * g.cout;
   const G = [g.n, g.ih, g.iw, g.cin, g.oh, g.ow, g.cout, g.kh, g.kw, g.sh, g.sw, g.padTop, g.padLeft] as const;
   const flops = 2 * g.n * g.oh * g.ow * g.cout * g.kh * g.kw * g.cin;
-  const fns = ks.map((k) => {
-    const x = k.heap.alloc(xs), y = k.heap.alloc(ys), w = k.heap.alloc(ws);
-    const d = k.heap.data; for (let i = x; i < x + xs; i++) d[i] = Math.random(); for (let i = y; i < y + ys; i++) d[i] = Math.random(); for (let i = w; i < w + ws; i++) d[i] = Math.random() - 0.5;
-    return [() => k.conv2dForward(x, w, y, ...G), () => k.conv2dBackwardInput(y, w, x, ...G), () => k.conv2dBackwardFilter(x, y, w, ...G)];
+  const fns = ks.map((kernels) => {
+    const x = kernels.heap.alloc(xs), y = kernels.heap.alloc(ys), w = kernels.heap.alloc(ws);
+    const d = kernels.heap.data; for (let i = x; i < x + xs; i++) d[i] = Math.random(); for (let i = y; i < y + ys; i++) d[i] = Math.random(); for (let i = w; i < w + ws; i++) d[i] = Math.random() - 0.5;
+    return [() => kernels.conv2dForward(x, w, y, ...G), () => kernels.conv2dBackwardInput(y, w, x, ...G), () => kernels.conv2dBackwardFilter(x, y, w, ...G)];
   });
   const line: string[][] = builds.map(() => []);
   for (let pi = 0; pi < 3; pi++) {

@@ -12,19 +12,19 @@ const layers = [
   ['conv5', conv2dGeometry(Number(process.env.N ?? 256), 28, 28, 16, 1, 3, 3, 1, 1, 'same')],
 ] as const;
 for (const build of builds) {
-  const k = await createKernels({ build });
+  const kernels = await createKernels({ build });
   let total = 0;
   for (const [name, g] of layers) {
     if (!name.includes(only)) continue;
     const xs = g.n * g.ih * g.iw * g.cin, ys = g.n * g.oh * g.ow * g.cout, ws = g.kh * g.kw * g.cin * g.cout;
-    const x = k.heap.alloc(xs), y = k.heap.alloc(ys), w = k.heap.alloc(ws);
-    const d = k.heap.data; for (let i = x; i < x + xs; i++) d[i] = Math.random(); for (let i = y; i < y + ys; i++) d[i] = Math.random(); for (let i = w; i < w + ws; i++) d[i] = Math.random() - 0.5;
+    const x = kernels.heap.alloc(xs), y = kernels.heap.alloc(ys), w = kernels.heap.alloc(ws);
+    const d = kernels.heap.data; for (let i = x; i < x + xs; i++) d[i] = Math.random(); for (let i = y; i < y + ys; i++) d[i] = Math.random(); for (let i = w; i < w + ws; i++) d[i] = Math.random() - 0.5;
     const flops = 2 * g.n * g.oh * g.ow * g.cout * g.kh * g.kw * g.cin;
     const G = [g.n, g.ih, g.iw, g.cin, g.oh, g.ow, g.cout, g.kh, g.kw, g.sh, g.sw, g.padTop, g.padLeft] as const;
     const passes: [string, () => void][] = [
-      ['fwd', () => k.conv2dForward(x, w, y, ...G)],
-      ['bwdIn', () => k.conv2dBackwardInput(y, w, x, ...G)],
-      ['bwdW', () => k.conv2dBackwardFilter(x, y, w, ...G)],
+      ['fwd', () => kernels.conv2dForward(x, w, y, ...G)],
+      ['bwdIn', () => kernels.conv2dBackwardInput(y, w, x, ...G)],
+      ['bwdW', () => kernels.conv2dBackwardFilter(x, y, w, ...G)],
     ];
     const line: string[] = [];
     for (const [pn, f] of passes) {
@@ -37,7 +37,7 @@ for (const build of builds) {
       line.push(`${pn} ${t.toFixed(2)}ms ${(flops / t / 1e6).toFixed(1)}GF`);
     }
     console.log(build.padEnd(22), name.padEnd(7), line.join(' | '));
-    k.heap.free(x); k.heap.free(y); k.heap.free(w);
+    kernels.heap.free(x); kernels.heap.free(y); kernels.heap.free(w);
   }
   if (!only) console.log(build, 'step total', total.toFixed(1), 'ms ->', Math.round(256 / total * 1000), 'samples/s (convs only)');
 }

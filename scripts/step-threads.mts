@@ -12,8 +12,8 @@ const n = Number(process.argv[4] ?? 4096);
 const s = await loadSplits();
 const splits = { ...s, train: subset(s.train, 0, n), test: subset(s.test, 0, 100) };
 for (const threads of [1, 2, 1, 2]) {
-  const k = await createKernels({ threads, build: threads > 1 ? 'kernels-relaxed-threads.wasm' : 'kernels-relaxed.wasm' });
-  const model = new Autoencoder(k, presetArchitecture(preset)).initialize(0);
+  const kernels = await createKernels({ threads, build: threads > 1 ? 'kernels-relaxed-threads.wasm' : 'kernels-relaxed.wasm' });
+  const model = new Autoencoder(kernels, presetArchitecture(preset)).initialize(0);
   const info = PRESETS[preset]!;
   let best = 0;
   for (let e = 0; e < 3; e++) {
@@ -21,5 +21,5 @@ for (const threads of [1, 2, 1, 2]) {
     best = Math.max(best, h.epochs[0]!.samples_per_sec);
   }
   console.log(preset, 'batch', batch, 'threads', threads, 'best samples/s', Math.round(best));
-  (k as any).dispose?.();
+  (kernels as any).dispose?.();
 }

@@ -49,6 +49,6 @@ export interface CreateModelOptions extends BackendOptions {
 /** A new, initialised model from a preset name or an architecture of your own. */
 export async function createModel(spec: string | Architecture, options: CreateModelOptions = {}): Promise<Autoencoder> {
   const arch = typeof spec === 'string' ? presetArchitecture(spec, options.latent) : spec;
-  const k = options.kernels ?? (await createKernels({ threads: defaultThreads(), ...options }));
-  return new Autoencoder(k, arch).initialize(options.seed ?? 0);
+  const kernels = options.kernels ?? (await createKernels({ threads: defaultThreads(), ...options }));
+  return new Autoencoder(kernels, arch).initialize(options.seed ?? 0);
 }

@@ -29,15 +29,15 @@ export function normal(n: number, seed: number, std = 1): Float64Array {
 }
 
 /** Allocates and fills a tensor; returns its offset. */
-export function put(k: Kernels, values: ArrayLike<number>): number {
-  const off = k.heap.alloc(values.length);
-  k.heap.write(off, values);
+export function put(kernels: Kernels, values: ArrayLike<number>): number {
+  const off = kernels.heap.alloc(values.length);
+  kernels.heap.write(off, values);
   return off;
 }
 
 /** Reads n values as float64 (exact for both heap dtypes). */
-export function get(k: Kernels, off: number, n: number): Float64Array {
-  return Float64Array.from(k.heap.data.subarray(off, off + n));
+export function get(kernels: Kernels, off: number, n: number): Float64Array {
+  return Float64Array.from(kernels.heap.data.subarray(off, off + n));
 }
 
 /** Asserts |a - e| <= atol + rtol |e| elementwise, naming the first failure. */
@@ -85,8 +85,8 @@ export interface GuardedOptions {
 }
 
 /** Bits of the heap's bytes [byteStart, byteEnd) as 32-bit words (compares NaNs too). */
-function heapWords(k: Kernels, byteStart: number, byteEnd: number): Uint32Array {
-  const buf = k.heap.data.buffer;
+function heapWords(kernels: Kernels, byteStart: number, byteEnd: number): Uint32Array {
+  const buf = kernels.heap.data.buffer;
   return new Uint32Array(buf.slice(byteStart, byteEnd));
 }
 
@@ -99,7 +99,7 @@ function heapWords(k: Kernels, byteStart: number, byteEnd: number): Uint32Array 
  * Returns float64 copies of the outputs (in the order of `outs`) and the call's result.
  */
 export function runGuarded(
-  k: Kernels,
+  kernels: Kernels,
   tensors: ArrayLike<number>[],
   outs: number[],
   call: (offsets: number[]) => unknown,
@@ -107,17 +107,17 @@ export function runGuarded(
 ): { outs: Float64Array[]; ret: unknown } {
   const shift = options.shift ?? 0;
   const label = options.label ?? '';
-  const heap = k.heap;
+  const heap = kernels.heap;
   const blocks: number[] = [];
   try {
-    return runInBlocks(k, tensors, outs, call, shift, label, blocks);
+    return runInBlocks(kernels, tensors, outs, call, shift, label, blocks);
   } finally {
     for (let i = blocks.length - 1; i >= 0; i--) heap.free(blocks[i]!);
   }
 }
 
 function runInBlocks(
-  k: Kernels,
+  kernels: Kernels,
   tensors: ArrayLike<number>[],
   outs: number[],
   call: (offsets: number[]) => unknown,
@@ -125,7 +125,7 @@ function runInBlocks(
   label: string,
   blocks: number[],
 ): { outs: Float64Array[]; ret: unknown } {
-  const heap = k.heap;
+  const heap = kernels.heap;
   const offsets: number[] = [];
   for (const t of tensors) {
     const block = heap.alloc(t.length + 2 * GUARD_CELLS + 4);
@@ -140,18 +140,18 @@ function runInBlocks(
   // The region to watch: everything from the end of the WASM scratch (the first block
   // the backend allocates, at heap.base) to 16k elements past the last tensor, plus the
   // module's static data.
-  const scratch = k.backend === 'wasm' ? (heap.sizeOf(heap.base) ?? 0) : 0;
+  const scratch = kernels.backend === 'wasm' ? (heap.sizeOf(heap.base) ?? 0) : 0;
   const lo = heap.base + scratch;
   let hi = lo;
   for (let i = 0; i < tensors.length; i++) hi = Math.max(hi, blocks[i]! + tensors[i]!.length + 2 * GUARD_CELLS + 4);
   hi = Math.min(hi + WATCH_BEYOND, heap.capacity);
-  const staticBytes = k.backend === 'wasm' ? heap.base * bpe : 0;
-  const staticBefore = heapWords(k, 0, staticBytes);
-  const before = heapWords(k, lo * bpe, hi * bpe);
+  const staticBytes = kernels.backend === 'wasm' ? heap.base * bpe : 0;
+  const staticBefore = heapWords(kernels, 0, staticBytes);
+  const before = heapWords(kernels, lo * bpe, hi * bpe);
 
   const ret = call(offsets);
 
-  const after = heapWords(k, lo * bpe, hi * bpe);
+  const after = heapWords(kernels, lo * bpe, hi * bpe);
   const wordsPer = bpe / 4;
   const isOut = new Uint8Array(hi - lo);
   for (const i of outs) {
@@ -164,15 +164,15 @@ function runInBlocks(
       const at = e * wordsPer + w;
       if (after[at] !== before[at]) {
         const where = describeCell(lo + e, offsets, tensors);
-        expect.fail(`${label}: ${k.backend} kernel wrote outside its outputs, at heap element ${lo + e} (${where})`);
+        expect.fail(`${label}: ${kernels.backend} kernel wrote outside its outputs, at heap element ${lo + e} (${where})`);
       }
     }
   }
-  const staticAfter = heapWords(k, 0, staticBytes);
+  const staticAfter = heapWords(kernels, 0, staticBytes);
   for (let i = 0; i < staticAfter.length; i++) {
-    if (staticAfter[i] !== staticBefore[i]) expect.fail(`${label}: ${k.backend} kernel changed static data at byte ${i * 4}`);
+    if (staticAfter[i] !== staticBefore[i]) expect.fail(`${label}: ${kernels.backend} kernel changed static data at byte ${i * 4}`);
   }
-  return { outs: outs.map((i) => get(k, offsets[i]!, tensors[i]!.length)), ret };
+  return { outs: outs.map((i) => get(kernels, offsets[i]!, tensors[i]!.length)), ret };
 }
 
 function describeCell(at: number, offsets: number[], tensors: ArrayLike<number>[]): string {

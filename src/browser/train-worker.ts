@@ -24,8 +24,8 @@ async function run(req: Extract<TrainRequest, { type: 'train' }>): Promise<void>
   const info = PRESETS[req.preset];
   if (!info) throw new Error(`unknown preset ${req.preset}`);
   const build = await chooseBuild({ wasm: req.wasm });
-  const k = await createWasmKernels(build.bytes as BufferSource, build.name);
-  const model = new Autoencoder(k, presetArchitecture(req.preset, info.defaultLatent === null ? undefined : req.latent)).initialize(req.seed);
+  const kernels = await createWasmKernels(build.bytes as BufferSource, build.name);
+  const model = new Autoencoder(kernels, presetArchitecture(req.preset, info.defaultLatent === null ? undefined : req.latent)).initialize(req.seed);
   const optimizer = createOptimizer('adam', {});
   const splits = { train: dataset(req.train), test: dataset(req.test), source: `${req.train.labels.length} bundled MNIST digits, trained in the browser` };
   const record: TrainingRecord = {

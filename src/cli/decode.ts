@@ -30,8 +30,8 @@ export function decodeCommand(): Command {
 
 async function runDecode(flags: DecodeFlags): Promise<void> {
   const format = outFormat(flags.out, ['png', 'safetensors']);
-  const k = await backendFrom(flags);
-  const model = await modelFrom(flags, k);
+  const kernels = await backendFrom(flags);
+  const model = await modelFrom(flags, kernels);
   const { codes, n } = readCodes(await readFileBytes(flags.codes), flags.codes, model);
   const images = model.decode(codes);
   const message =

@@ -42,8 +42,8 @@ export function denoiseCommand(): Command {
 
 async function runDenoise(flags: DenoiseFlags): Promise<void> {
   const format = outFormat(flags.out, ['png', 'safetensors']);
-  const k = await backendFrom(flags);
-  const model = await modelFrom(flags, k);
+  const kernels = await backendFrom(flags);
+  const model = await modelFrom(flags, kernels);
   const splits = await dataFrom(flags);
   const test = firstTestDigits(splits, flags.n, DEFAULT_N);
   const trained = model.training?.noise ?? 0;

@@ -30,8 +30,8 @@ export function encodeCommand(): Command {
 
 async function runEncode(flags: EncodeFlags): Promise<void> {
   outFormat(flags.out, ['safetensors']);
-  const k = await backendFrom(flags);
-  const model = await modelFrom(flags, k);
+  const kernels = await backendFrom(flags);
+  const model = await modelFrom(flags, kernels);
   const splits = await dataFrom(flags);
   const ds = splits[flags.split];
   const { codes, logVar } = model.encodeWithLogVar(ds.images);

@@ -27,8 +27,8 @@ export function evalCommand(): Command {
   addBackendOption(cmd);
   cmd.option('--json', 'print the metrics as one JSON object');
   return cmd.action(async (flags: EvalFlags) => {
-    const k = await backendFrom(flags);
-    const model = await modelFrom(flags, k);
+    const kernels = await backendFrom(flags);
+    const model = await modelFrom(flags, kernels);
     const splits = await dataFrom(flags);
     const metrics = evaluate(model, splits.test, { noise: model.training?.noise ?? 0 });
     if (flags.json) {

@@ -37,8 +37,8 @@ export function interpolateCommand(): Command {
 
 async function runInterpolate(flags: InterpolateFlags): Promise<void> {
   const format = outFormat(flags.out, ['png', 'safetensors']);
-  const k = await backendFrom(flags);
-  const model = await modelFrom(flags, k);
+  const kernels = await backendFrom(flags);
+  const model = await modelFrom(flags, kernels);
   const splits = await dataFrom(flags);
   const test = splits.test;
   const ends = [testIndex(splits, flags.from, '--from'), testIndex(splits, flags.to, '--to')] as const;

@@ -34,8 +34,8 @@ export function latentCommand(): Command {
 
 async function runLatent(flags: LatentFlags): Promise<void> {
   outFormat(flags.out, ['png']);
-  const k = await backendFrom(flags);
-  const model = await modelFrom(flags, k);
+  const kernels = await backendFrom(flags);
+  const model = await modelFrom(flags, kernels);
   const splits = await dataFrom(flags);
   const test = firstTestDigits(splits, flags.n);
   const codes = model.encode(test.images);

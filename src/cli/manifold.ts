@@ -37,8 +37,8 @@ export function manifoldCommand(): Command {
 
 async function runManifold(flags: ManifoldFlags): Promise<void> {
   const format = outFormat(flags.out, ['png', 'safetensors']);
-  const k = await backendFrom(flags);
-  const model = await modelFrom(flags, k);
+  const kernels = await backendFrom(flags);
+  const model = await modelFrom(flags, kernels);
   requireVae(model, flags.model, 'manifold', 2);
   const s = flags.size;
   const axis = axisValues(s, flags.extent);

@@ -10,8 +10,8 @@ export function addModelOption(cmd: Command): Command {
   return cmd.requiredOption('--model <file>', 'a model file written by ae-wasm train (.safetensors)');
 }
 
-export async function modelFrom(flags: { model: string }, k: Kernels): Promise<Autoencoder> {
-  return loadModel(flags.model, { kernels: k });
+export async function modelFrom(flags: { model: string }, kernels: Kernels): Promise<Autoencoder> {
+  return loadModel(flags.model, { kernels: kernels });
 }
 
 /** How a model reads in messages: "a VAE (preset vae, latent 2)", "an autoencoder (preset conv)". */

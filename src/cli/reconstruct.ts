@@ -46,8 +46,8 @@ export function reconstructCommand(): Command {
 
 async function runReconstruct(flags: ReconstructFlags): Promise<void> {
   const format = outFormat(flags.out, ['png', 'safetensors']);
-  const k = await backendFrom(flags);
-  const model = await modelFrom(flags, k);
+  const kernels = await backendFrom(flags);
+  const model = await modelFrom(flags, kernels);
   let originals: Float32Array;
   let n: number;
   let origin: string;

@@ -27,8 +27,8 @@ export function sampleCommand(): Command {
 
 async function runSample(flags: SampleFlags): Promise<void> {
   const format = outFormat(flags.out, ['png', 'safetensors']);
-  const k = await backendFrom(flags);
-  const model = await modelFrom(flags, k);
+  const kernels = await backendFrom(flags);
+  const model = await modelFrom(flags, kernels);
   requireVae(model, flags.model, 'sample');
   const images = model.sample(flags.n, flags.seed);
   const message =

@@ -77,7 +77,7 @@ interface Run {
   history: EpochRecord[];
 }
 
-async function freshRun(flags: TrainFlags, k: Kernels, source: string): Promise<Run> {
+async function freshRun(flags: TrainFlags, kernels: Kernels, source: string): Promise<Run> {
   const info = PRESETS[flags.preset]!;
   if (flags.latent !== undefined && info.defaultLatent === null) {
     throw new ArgumentError(`--latent does not apply to preset ${flags.preset}: its code shape is fixed by its layers`);
@@ -85,7 +85,7 @@ async function freshRun(flags: TrainFlags, k: Kernels, source: string): Promise<
   if (flags.momentum !== undefined && flags.optimizer !== 'sgd') throw new ArgumentError('--momentum goes with --optimizer sgd');
   if (flags.patience !== undefined && flags.valSplit === 0) throw new ArgumentError('--patience needs --val-split');
   if (flags.beta !== 1 && flags.preset !== 'vae') throw new ArgumentError('--beta applies to the vae preset only');
-  const model = new Autoencoder(k, presetArchitecture(flags.preset, flags.latent)).initialize(flags.seed);
+  const model = new Autoencoder(kernels, presetArchitecture(flags.preset, flags.latent)).initialize(flags.seed);
   const optimizer = createOptimizer(flags.optimizer, { learningRate: flags.lr, momentum: flags.momentum });
   const record: TrainingRecord = {
     preset: flags.preset,
@@ -103,14 +103,14 @@ async function freshRun(flags: TrainFlags, k: Kernels, source: string): Promise<
   return { model, record, optimizer, history: [] };
 }
 
-async function resumedRun(flags: TrainFlags, command: Command, k: Kernels): Promise<Run> {
+async function resumedRun(flags: TrainFlags, command: Command, kernels: Kernels): Promise<Run> {
   const given = FIXED_BY_CHECKPOINT.filter((name) => command.getOptionValueSource(name) === 'cli');
   if (given.length > 0) {
     const names = given.map((n) => '--' + n.replace(/[A-Z]/g, (c) => '-' + c.toLowerCase()));
     throw new ArgumentError(`${names.join(', ')} cannot be changed with --resume: the checkpoint fixes them`);
   }
   const file = flags.resume!;
-  const { model, training, optimizerSlots } = decodeModel(await readFileBytes(file), k, file);
+  const { model, training, optimizerSlots } = decodeModel(await readFileBytes(file), kernels, file);
   if (!training.checkpoint) {
     model.dispose();
     throw new FormatError(`${file}: not a checkpoint (it has no resume state); use OUT/checkpoint.safetensors written by --checkpoint-every or an interrupted run`);
@@ -130,9 +130,9 @@ async function resumedRun(flags: TrainFlags, command: Command, k: Kernels): Prom
 
 async function runTrain(flags: TrainFlags, command: Command): Promise<void> {
   const reporter = createReporter(outputMode(flags.quiet));
-  const k = await backendFrom(flags);
+  const kernels = await backendFrom(flags);
   const splits = await dataFrom(flags);
-  const run = flags.resume ? await resumedRun(flags, command, k) : await freshRun(flags, k, splits.source);
+  const run = flags.resume ? await resumedRun(flags, command, kernels) : await freshRun(flags, kernels, splits.source);
   const { model, record, optimizer } = run;
   const outDir = flags.out ?? (flags.resume ? path.dirname(flags.resume) : path.join('runs', flags.preset));
   const preset = record.preset ?? 'model';
@@ -152,7 +152,7 @@ async function runTrain(flags: TrainFlags, command: Command): Promise<void> {
 
   reporter.log(
     `${run.resume ? `resuming ${flags.resume} at epoch ${run.resume.epoch}` : 'training'} ${preset} ` +
-      `(${model.params.count.toLocaleString('en-US')} parameters) on ${splits.source}, ${flags.backend} backend (${k.build})`,
+      `(${model.params.count.toLocaleString('en-US')} parameters) on ${splits.source}, ${flags.backend} backend (${kernels.build})`,
   );
 
   // Ctrl-C / SIGTERM: stop after the current step and write a checkpoint; a second signal exits at once.

@@ -34,13 +34,13 @@ export class Autoencoder {
   private disposed = false;
 
   constructor(
-    readonly k: Kernels,
+    readonly kernels: Kernels,
     readonly architecture: Architecture,
   ) {
     validateArchitecture(architecture, 'model');
     checkVaeHeads(architecture);
     this.kind = architecture.kind;
-    this.params = new ParamStore(k);
+    this.params = new ParamStore(kernels);
     const { parts } = architecture;
     this.inputShape = [...architecture.input_shape];
     this.encoder = new Chain('encoder', parts.encoder);
@@ -74,7 +74,7 @@ export class Autoencoder {
   /** Plans one graph for a batch size; several graphs may coexist. Release it when done. */
   compile(options: GraphOptions): ModelGraph {
     this.checkAlive();
-    return new ModelGraph(this.k, this.parts, this.inputShape, options);
+    return new ModelGraph(this.kernels, this.parts, this.inputShape, options);
   }
 
   /** Per-sample sizes. */
@@ -96,10 +96,10 @@ export class Autoencoder {
     const codes = new Float32Array(n * this.codeSize);
     const logVar = this.kind === 'vae' ? new Float32Array(n * this.codeSize) : null;
     this.inChunks(n, (g, ctx, start, m) => {
-      this.k.heap.write(g.input.offset, images.subarray(start * this.inputSize, (start + m) * this.inputSize));
+      this.kernels.heap.write(g.input.offset, images.subarray(start * this.inputSize, (start + m) * this.inputSize));
       g.forwardEncoder(ctx, m);
-      codes.set(this.k.heap.read(g.code.offset, m * this.codeSize), start * this.codeSize);
-      if (logVar) logVar.set(this.k.heap.read(g.logVar!.offset, m * this.codeSize), start * this.codeSize);
+      codes.set(this.kernels.heap.read(g.code.offset, m * this.codeSize), start * this.codeSize);
+      if (logVar) logVar.set(this.kernels.heap.read(g.logVar!.offset, m * this.codeSize), start * this.codeSize);
     });
     return { codes, logVar };
   }
@@ -109,9 +109,9 @@ export class Autoencoder {
     const n = this.countOf(codes, this.codeSize, 'codes', this.codeShape, false);
     const out = new Float32Array(n * this.inputSize);
     this.inChunks(n, (g, ctx, start, m) => {
-      this.k.heap.write(g.decoderInput.offset, codes.subarray(start * this.codeSize, (start + m) * this.codeSize));
+      this.kernels.heap.write(g.decoderInput.offset, codes.subarray(start * this.codeSize, (start + m) * this.codeSize));
       g.forwardDecoder(ctx, m);
-      out.set(this.k.heap.read(g.output.offset, m * this.inputSize), start * this.inputSize);
+      out.set(this.kernels.heap.read(g.output.offset, m * this.inputSize), start * this.inputSize);
     });
     return out;
   }
@@ -121,9 +121,9 @@ export class Autoencoder {
     const n = this.countOf(images, this.inputSize, 'images', this.inputShape, true);
     const out = new Float32Array(n * this.inputSize);
     this.inChunks(n, (g, ctx, start, m) => {
-      this.k.heap.write(g.input.offset, images.subarray(start * this.inputSize, (start + m) * this.inputSize));
+      this.kernels.heap.write(g.input.offset, images.subarray(start * this.inputSize, (start + m) * this.inputSize));
       g.forward(ctx, m, false);
-      out.set(this.k.heap.read(g.output.offset, m * this.inputSize), start * this.inputSize);
+      out.set(this.kernels.heap.read(g.output.offset, m * this.inputSize), start * this.inputSize);
     });
     return out;
   }
@@ -133,12 +133,12 @@ export class Autoencoder {
     if (this.kind !== 'vae') throw new ShapeError('sample() needs a variational autoencoder (kind "vae")');
     const stream = new RandomStream(streamKey(seed, RandomPurpose.sample));
     const z = new Float32Array(n * this.codeSize);
-    const tmp = this.k.heap.alloc(Math.max(1, z.length));
+    const tmp = this.kernels.heap.alloc(Math.max(1, z.length));
     try {
-      this.k.randNormal(tmp, z.length, stream.key, stream.take(z.length), 0, 1);
-      z.set(this.k.heap.read(tmp, z.length));
+      this.kernels.randNormal(tmp, z.length, stream.key, stream.take(z.length), 0, 1);
+      z.set(this.kernels.heap.read(tmp, z.length));
     } finally {
-      this.k.heap.free(tmp);
+      this.kernels.heap.free(tmp);
     }
     return this.decode(z);
   }
@@ -161,7 +161,7 @@ export class Autoencoder {
       g = this.compile({ batch, training: false, loss: 'mse' });
       this.inference.set(batch, g);
     }
-    const ctx: RunContext = { k: this.k, training: false, noise: new RandomStream(0) };
+    const ctx: RunContext = { kernels: this.kernels, training: false, noise: new RandomStream(0) };
     for (let start = 0; start < n; start += batch) fn(g, ctx, start, Math.min(batch, n - start));
   }
 

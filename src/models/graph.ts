@@ -67,7 +67,7 @@ export class ModelGraph {
   private released = false;
 
   constructor(
-    readonly k: Kernels,
+    readonly kernels: Kernels,
     private readonly parts: GraphParts,
     inputShape: readonly number[],
     readonly options: GraphOptions,
@@ -75,7 +75,7 @@ export class ModelGraph {
     const { batch, training } = options;
     if (!Number.isInteger(batch) || batch < 1) throw new ShapeError(`batch must be a positive integer, got ${batch}`);
     this.batch = batch;
-    const pl = (this.pl = new Planner(k));
+    const pl = (this.pl = new Planner(kernels));
     const vae = !!parts.zMean;
     const fuse = options.loss === 'bce' && parts.decoder.outputActivation()?.activation === Act.sigmoid;
 
@@ -134,10 +134,10 @@ export class ModelGraph {
   sampleCode(ctx: RunContext, n: number, sample: boolean): void {
     if (!this.mu) return;
     const count = n * sizeOf(this.code.shape.slice(1));
-    const k = this.k;
-    if (sample) k.randNormal(this.eps!.offset, count, ctx.noise.key, ctx.noise.take(count), 0, 1);
-    else k.fill(this.eps!.offset, count, 0);
-    k.reparamForward(this.code.offset, this.logVar!.offset, this.eps!.offset, this.z!.offset, count);
+    const kernels = this.kernels;
+    if (sample) kernels.randNormal(this.eps!.offset, count, ctx.noise.key, ctx.noise.take(count), 0, 1);
+    else kernels.fill(this.eps!.offset, count, 0);
+    kernels.reparamForward(this.code.offset, this.logVar!.offset, this.eps!.offset, this.z!.offset, count);
   }
 
   forwardDecoder(ctx: RunContext, n: number): void {
@@ -154,28 +154,28 @@ export class ModelGraph {
 
   /** The training objective over the first n samples (after forward); parts kept in fields. */
   loss(n: number): number {
-    const k = this.k;
-    this.reconValue = this.recon.forward(k, n);
-    this.klValue = this.kl ? this.kl.forward(k, n) : 0;
-    this.l1Value = this.l1 ? this.l1.forward(k, n) : 0;
+    const kernels = this.kernels;
+    this.reconValue = this.recon.forward(kernels, n);
+    this.klValue = this.kl ? this.kl.forward(kernels, n) : 0;
+    this.l1Value = this.l1 ? this.l1.forward(kernels, n) : 0;
     return this.reconValue + (this.kl ? this.kl.weight * this.klValue : 0) + this.l1Value;
   }
 
   /** Gradients of loss() with respect to every parameter (after forward). */
   backward(ctx: RunContext, n: number): void {
     if (!this.options.training) throw new ShapeError('backward() needs a graph compiled with training: true');
-    const k = this.k;
-    this.recon.backward(k, n);
+    const kernels = this.kernels;
+    this.recon.backward(kernels, n);
     this.parts.decoder.backward(ctx, this.dec, n);
     if (this.mu) {
       const count = n * sizeOf(this.code.shape.slice(1));
-      k.reparamBackward(this.dz!.offset, this.logVar!.offset, this.eps!.offset, this.mu.dy!.offset, this.lv!.dy!.offset, count);
-      this.kl!.backward(k, n);
-      this.l1?.backward(k, n);
+      kernels.reparamBackward(this.dz!.offset, this.logVar!.offset, this.eps!.offset, this.mu.dy!.offset, this.lv!.dy!.offset, count);
+      this.kl!.backward(kernels, n);
+      this.l1?.backward(kernels, n);
       this.parts.zMean!.backward(ctx, this.mu, n);
       this.parts.zLogVar!.backward(ctx, this.lv!, n, true);
     } else {
-      this.l1?.backward(k, n);
+      this.l1?.backward(kernels, n);
     }
     this.parts.encoder.backward(ctx, this.enc, n);
   }
@@ -186,9 +186,9 @@ export class ModelGraph {
    */
   perSample(kind: LossKind, n: number): number {
     const cols = sizeOf(this.target.shape.slice(1));
-    if (kind === 'mse') this.k.mseForward(this.output.offset, this.target.offset, this.metricRows, n, cols);
-    else this.k.bceForward(this.output.offset, this.target.offset, this.metricRows, n, cols);
-    this.k.scale(this.metricRows, 1 / cols, this.metricRows, n);
+    if (kind === 'mse') this.kernels.mseForward(this.output.offset, this.target.offset, this.metricRows, n, cols);
+    else this.kernels.bceForward(this.output.offset, this.target.offset, this.metricRows, n, cols);
+    this.kernels.scale(this.metricRows, 1 / cols, this.metricRows, n);
     return this.metricRows;
   }
 

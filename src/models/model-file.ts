@@ -54,7 +54,7 @@ export function encodeModel(model: Autoencoder, training: TrainingRecord | null 
   if (options.optimizerState) {
     for (const p of model.params.list) {
       for (const [slot, off] of p.slots) {
-        tensors.push({ name: `optimizer.${p.name}.${slot}`, dtype: 'F32', shape: p.shape, data: model.k.heap.read(off, p.size) });
+        tensors.push({ name: `optimizer.${p.name}.${slot}`, dtype: 'F32', shape: p.shape, data: model.kernels.heap.read(off, p.size) });
       }
     }
   }
@@ -107,7 +107,7 @@ function validateTraining(value: unknown, source: string): TrainingRecord {
 }
 
 /** Decodes and validates a model file onto a backend. */
-export function decodeModel(bytes: Uint8Array, k: Kernels, source = '<bytes>'): DecodedModel {
+export function decodeModel(bytes: Uint8Array, kernels: Kernels, source = '<bytes>'): DecodedModel {
   const { tensors, metadata } = decodeSafetensors(bytes, source);
   if (metadata['format'] !== MODEL_FORMAT) {
     throw new FormatError(`${source}: __metadata__ format is ${JSON.stringify(metadata['format'])}, expected "${MODEL_FORMAT}"`);
@@ -116,7 +116,7 @@ export function decodeModel(bytes: Uint8Array, k: Kernels, source = '<bytes>'): 
   const training = validateTraining(parseJson(metadata['training'], 'training', source), source);
   let model: Autoencoder;
   try {
-    model = new Autoencoder(k, arch);
+    model = new Autoencoder(kernels, arch);
   } catch (err) {
     throw new FormatError(`${source}: invalid architecture: ${(err as Error).message}`, { cause: err });
   }
@@ -150,7 +150,7 @@ export function decodeModel(bytes: Uint8Array, k: Kernels, source = '<bytes>'): 
           const t = tensors.get(`optimizer.${p.name}.${slot}`);
           if (!t) throw new FormatError(`${source}: checkpoint lacks optimizer slot "optimizer.${p.name}.${slot}"`);
           if (!sameShape(t.shape, p.shape)) throw new FormatError(`${source}: tensor "optimizer.${p.name}.${slot}" has shape ${formatShape(t.shape)}, expected ${formatShape(p.shape)}`);
-          k.heap.write(p.slots.get(slot)!, t.data as Float32Array);
+          kernels.heap.write(p.slots.get(slot)!, t.data as Float32Array);
         }
       }
     }

@@ -28,8 +28,8 @@ export async function readModelSource(source: ModelSource): Promise<{ bytes: Uin
 /** Loads a model file onto a backend (WASM by default). */
 export async function loadModel(source: ModelSource, options: LoadOptions = {}): Promise<Autoencoder> {
   const { bytes, name } = await readModelSource(source);
-  const k = options.kernels ?? (await createKernels({ threads: defaultThreads(), ...options }));
-  return decodeModel(bytes, k, name).model;
+  const kernels = options.kernels ?? (await createKernels({ threads: defaultThreads(), ...options }));
+  return decodeModel(bytes, kernels, name).model;
 }
 
 /** Writes a model file atomically (optimizer slots too with `optimizerState`). */

@@ -53,7 +53,7 @@ export interface LayerBuffers {
 }
 
 export interface RunContext {
-  k: Kernels;
+  kernels: Kernels;
   training: boolean;
   /** Stream for training-time noise (GaussianNoise). */
   noise: RandomStream;
@@ -113,17 +113,17 @@ export abstract class ActivatedLayer extends Layer {
 
   /** Applies bias and activation to pre(b) (rows x cols) producing y. */
   protected finish(ctx: RunContext, b: LayerBuffers, bias: number, rows: number, cols: number, alpha: number): void {
-    const k = ctx.k;
+    const kernels = ctx.kernels;
     if (b.z) {
-      k.biasActForward(b.z.offset, bias, b.z.offset, rows, cols, 0, 0);
-      k.biasActForward(b.z.offset, -1, b.y.offset, rows, cols, this.activation, alpha);
+      kernels.biasActForward(b.z.offset, bias, b.z.offset, rows, cols, 0, 0);
+      kernels.biasActForward(b.z.offset, -1, b.y.offset, rows, cols, this.activation, alpha);
     } else {
-      k.biasActForward(b.y.offset, bias, b.y.offset, rows, cols, this.activation, alpha);
+      kernels.biasActForward(b.y.offset, bias, b.y.offset, rows, cols, this.activation, alpha);
     }
   }
 
   /** Turns dy into the pre-activation gradient in place (a logits plan's loss already did). */
   protected activationBackward(ctx: RunContext, b: LayerBuffers, count: number, alpha: number): void {
-    if (!b.z) ctx.k.actBackward(b.y.offset, b.dy!.offset, b.dy!.offset, count, this.activation, alpha);
+    if (!b.z) ctx.kernels.actBackward(b.y.offset, b.dy!.offset, b.dy!.offset, count, this.activation, alpha);
   }
 }

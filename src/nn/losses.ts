@@ -38,22 +38,22 @@ export class ReconstructionLoss {
   }
 
   /** The loss value over the first n samples. */
-  forward(k: Kernels, n: number): number {
+  forward(kernels: Kernels, n: number): number {
     const { pred, logits, target } = this.t;
-    if (this.kind === 'mse') k.mseForward(pred.offset, target.offset, this.rows, n, this.cols);
-    else if (logits) k.bceLogitsForward(logits.offset, target.offset, this.rows, n, this.cols);
-    else k.bceForward(pred.offset, target.offset, this.rows, n, this.cols);
-    return k.sum(this.rows, n) / this.denominator(n);
+    if (this.kind === 'mse') kernels.mseForward(pred.offset, target.offset, this.rows, n, this.cols);
+    else if (logits) kernels.bceLogitsForward(logits.offset, target.offset, this.rows, n, this.cols);
+    else kernels.bceForward(pred.offset, target.offset, this.rows, n, this.cols);
+    return kernels.sum(this.rows, n) / this.denominator(n);
   }
 
   /** Writes d(loss)/d(output) (or d/d(logits) when fused); overwrites. */
-  backward(k: Kernels, n: number): void {
+  backward(kernels: Kernels, n: number): void {
     const { pred, dpred, logits, dlogits, target } = this.t;
     const count = n * this.cols;
     const scale = 1 / this.denominator(n);
-    if (this.kind === 'mse') k.mseBackward(pred.offset, target.offset, dpred!.offset, count, scale);
-    else if (logits) k.bceLogitsBackward(logits.offset, target.offset, dlogits!.offset, count, scale);
-    else k.bceBackward(pred.offset, target.offset, dpred!.offset, count, scale);
+    if (this.kind === 'mse') kernels.mseBackward(pred.offset, target.offset, dpred!.offset, count, scale);
+    else if (logits) kernels.bceLogitsBackward(logits.offset, target.offset, dlogits!.offset, count, scale);
+    else kernels.bceBackward(pred.offset, target.offset, dpred!.offset, count, scale);
   }
 
   private denominator(n: number): number {
@@ -82,14 +82,14 @@ export class KLLoss {
   }
 
   /** The unweighted mean KL per sample. */
-  forward(k: Kernels, n: number): number {
-    k.klForward(this.mu.offset, this.lv.offset, this.rows, n, this.cols);
-    return k.sum(this.rows, n) / n;
+  forward(kernels: Kernels, n: number): number {
+    kernels.klForward(this.mu.offset, this.lv.offset, this.rows, n, this.cols);
+    return kernels.sum(this.rows, n) / n;
   }
 
   /** Accumulates weight / n times the KL gradient into dmu and dlv. */
-  backward(k: Kernels, n: number): void {
-    k.klBackward(this.mu.offset, this.lv.offset, this.dmu!.offset, this.dlv!.offset, n * this.cols, this.weight / n);
+  backward(kernels: Kernels, n: number): void {
+    kernels.klBackward(this.mu.offset, this.lv.offset, this.dmu!.offset, this.dlv!.offset, n * this.cols, this.weight / n);
   }
 }
 
@@ -109,16 +109,16 @@ export class L1Penalty {
     this.tmp = pl.scratch(batch * this.cols);
   }
 
-  forward(k: Kernels, n: number): number {
+  forward(kernels: Kernels, n: number): number {
     const count = n * this.cols;
-    k.abs(this.x.offset, this.tmp, count);
-    return (this.weight * k.sum(this.tmp, count)) / n;
+    kernels.abs(this.x.offset, this.tmp, count);
+    return (this.weight * kernels.sum(this.tmp, count)) / n;
   }
 
   /** Accumulates weight / n * sign(x) into dx. */
-  backward(k: Kernels, n: number): void {
+  backward(kernels: Kernels, n: number): void {
     const count = n * this.cols;
-    k.sign(this.x.offset, this.tmp, count);
-    k.axpy(this.weight / n, this.tmp, this.dx!.offset, count);
+    kernels.sign(this.x.offset, this.tmp, count);
+    kernels.axpy(this.weight / n, this.tmp, this.dx!.offset, count);
   }
 }

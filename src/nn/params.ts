@@ -12,12 +12,12 @@ export class ParamStore {
   private readonly byName = new Map<string, Param>();
   private slotNames: string[] | null = null;
 
-  constructor(readonly k: Kernels) {}
+  constructor(readonly kernels: Kernels) {}
 
   add(name: string, spec: ParamSpec): Param {
     if (this.byName.has(name)) throw new ShapeError(`duplicate parameter name ${name}`);
     const size = sizeOf(spec.shape);
-    const p: Param = { name, shape: spec.shape, size, value: this.k.heap.allocZeroed(size), grad: -1, slots: new Map(), init: spec.init };
+    const p: Param = { name, shape: spec.shape, size, value: this.kernels.heap.allocZeroed(size), grad: -1, slots: new Map(), init: spec.init };
     this.list.push(p);
     this.byName.set(name, p);
     return p;
@@ -36,10 +36,10 @@ export class ParamStore {
   initialize(stream: RandomStream): void {
     for (const p of this.list) {
       if (p.init.kind === 'zeros') {
-        this.k.fill(p.value, p.size, 0);
+        this.kernels.fill(p.value, p.size, 0);
       } else {
         const limit = Math.sqrt(6 / (p.init.fanIn + p.init.fanOut));
-        this.k.randUniform(p.value, p.size, stream.key, stream.take(p.size), -limit, limit);
+        this.kernels.randUniform(p.value, p.size, stream.key, stream.take(p.size), -limit, limit);
       }
     }
   }
@@ -48,36 +48,36 @@ export class ParamStore {
   ensureTraining(slots: readonly string[]): void {
     if (this.slotNames && this.slotNames.join() === slots.join()) return;
     for (const p of this.list) {
-      if (p.grad < 0) p.grad = this.k.heap.allocZeroed(p.size);
-      for (const off of p.slots.values()) this.k.heap.free(off);
+      if (p.grad < 0) p.grad = this.kernels.heap.allocZeroed(p.size);
+      for (const off of p.slots.values()) this.kernels.heap.free(off);
       p.slots.clear();
-      for (const s of slots) p.slots.set(s, this.k.heap.allocZeroed(p.size));
+      for (const s of slots) p.slots.set(s, this.kernels.heap.allocZeroed(p.size));
     }
     this.slotNames = [...slots];
   }
 
   /** Zeroes every optimizer slot (a fresh optimizer state). */
   resetSlots(): void {
-    for (const p of this.list) for (const off of p.slots.values()) this.k.fill(off, p.size, 0);
+    for (const p of this.list) for (const off of p.slots.values()) this.kernels.fill(off, p.size, 0);
   }
 
   read(p: Param): Float32Array {
-    return this.k.heap.read(p.value, p.size);
+    return this.kernels.heap.read(p.value, p.size);
   }
 
   write(p: Param, values: ArrayLike<number>, shape: readonly number[] = p.shape): void {
     if (!sameShape(shape, p.shape) || values.length !== p.size) {
       throw new ShapeError(`parameter ${p.name}: expected shape ${formatShape(p.shape)}, got ${formatShape(shape)} with ${values.length} values`);
     }
-    this.k.heap.write(p.value, values);
+    this.kernels.heap.write(p.value, values);
   }
 
   /** Frees every buffer (the store is unusable afterwards). */
   dispose(): void {
     for (const p of this.list) {
-      this.k.heap.free(p.value);
-      if (p.grad >= 0) this.k.heap.free(p.grad);
-      for (const off of p.slots.values()) this.k.heap.free(off);
+      this.kernels.heap.free(p.value);
+      if (p.grad >= 0) this.kernels.heap.free(p.grad);
+      for (const off of p.slots.values()) this.kernels.heap.free(off);
     }
     this.list.length = 0;
     this.byName.clear();

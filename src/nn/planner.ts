@@ -5,11 +5,11 @@ import { sizeOf, type Shape, type Tensor } from './tensor.js';
 
 export class Planner {
   private readonly owned: number[] = [];
-  constructor(readonly k: Kernels) {}
+  constructor(readonly kernels: Kernels) {}
 
   /** A new tensor of the given full shape (batch first). Contents start at zero. */
   tensor(shape: Shape): Tensor {
-    const offset = this.k.heap.allocZeroed(sizeOf(shape));
+    const offset = this.kernels.heap.allocZeroed(sizeOf(shape));
     this.owned.push(offset);
     return { offset, shape };
   }
@@ -21,14 +21,14 @@ export class Planner {
 
   /** Scalar work space of n elements (e.g. per-row loss sums). */
   scratch(n: number): number {
-    const offset = this.k.heap.allocZeroed(n);
+    const offset = this.kernels.heap.allocZeroed(n);
     this.owned.push(offset);
     return offset;
   }
 
   /** Frees everything this plan allocated. */
   release(): void {
-    for (const off of this.owned) this.k.heap.free(off);
+    for (const off of this.owned) this.kernels.heap.free(off);
     this.owned.length = 0;
   }
 }

@@ -13,7 +13,7 @@ export class DeviceData {
   readonly offset: number;
 
   constructor(
-    readonly k: Kernels,
+    readonly kernels: Kernels,
     readonly ds: Dataset,
     inputShape: Shape,
     what: string,
@@ -23,22 +23,22 @@ export class DeviceData {
       throw new ShapeError(`${what}: images are ${ds.height}x${ds.width}x${ds.channels} but the model takes ${formatShape(inputShape)}`);
     }
     this.n = ds.n;
-    this.offset = k.heap.alloc(Math.max(1, ds.images.length));
-    k.heap.write(this.offset, ds.images);
+    this.offset = kernels.heap.alloc(Math.max(1, ds.images.length));
+    kernels.heap.write(this.offset, ds.images);
   }
 
   /** Copies samples order[start .. start + n) (or start .. start + n when order is null) to dst. */
   gather(order: Uint32Array | null, start: number, n: number, dst: number): void {
-    const k = this.k;
+    const kernels = this.kernels;
     const size = this.size;
     if (order === null) {
-      k.copy(this.offset + start * size, dst, n * size);
+      kernels.copy(this.offset + start * size, dst, n * size);
       return;
     }
-    for (let r = 0; r < n; r++) k.copy(this.offset + order[start + r]! * size, dst + r * size, size);
+    for (let r = 0; r < n; r++) kernels.copy(this.offset + order[start + r]! * size, dst + r * size, size);
   }
 
   free(): void {
-    this.k.heap.free(this.offset);
+    this.kernels.heap.free(this.offset);
   }
 }

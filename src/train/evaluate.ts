@@ -31,14 +31,14 @@ export interface EvaluateOptions {
 const EVAL_SEED = 0x5eed;
 
 export function evaluate(model: Autoencoder, ds: Dataset, options: EvaluateOptions = {}): Metrics {
-  const k = model.k;
+  const kernels = model.kernels;
   const batch = Math.min(options.batch ?? 256, Math.max(ds.n, 1));
   const noise = options.noise ?? 0;
   const vae = model.kind === 'vae';
-  const data = new DeviceData(k, ds, model.inputShape, 'evaluation data');
+  const data = new DeviceData(kernels, ds, model.inputShape, 'evaluation data');
   const g = model.compile({ batch, training: false, loss: 'bce', separateInput: noise > 0 });
   const seed = options.seed ?? EVAL_SEED;
-  const ctx: RunContext = { k, training: false, noise: new RandomStream(streamKey(seed, RandomPurpose.sample)) };
+  const ctx: RunContext = { kernels, training: false, noise: new RandomStream(streamKey(seed, RandomPurpose.sample)) };
   const inputNoise = new RandomStream(streamKey(seed, RandomPurpose.noise));
   let mse = 0;
   let bce = 0;
@@ -48,19 +48,19 @@ export function evaluate(model: Autoencoder, ds: Dataset, options: EvaluateOptio
     for (let start = 0; start < ds.n; start += batch) {
       const n = Math.min(batch, ds.n - start);
       data.gather(null, start, n, g.target.offset);
-      if (noise > 0) k.copy(g.target.offset, g.input.offset, n * data.size);
+      if (noise > 0) kernels.copy(g.target.offset, g.input.offset, n * data.size);
       g.forward(ctx, n, false);
-      mse += k.sum(g.perSample('mse', n), n);
-      bce += k.sum(g.perSample('bce', n), n);
+      mse += kernels.sum(g.perSample('mse', n), n);
+      bce += kernels.sum(g.perSample('bce', n), n);
       if (vae) {
         g.forward(ctx, n, true);
         g.loss(n);
         nelbo += (g.reconValue + g.klValue) * n;
       }
       if (noise > 0) {
-        addInputNoise(k, g.target.offset, g.input.offset, n * data.size, noise, inputNoise);
+        addInputNoise(kernels, g.target.offset, g.input.offset, n * data.size, noise, inputNoise);
         g.forward(ctx, n, false);
-        denoise += k.sum(g.perSample('mse', n), n);
+        denoise += kernels.sum(g.perSample('mse', n), n);
       }
     }
   } finally {

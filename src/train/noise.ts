@@ -3,8 +3,8 @@
 import type { Kernels } from '../kernels/kernels.js';
 import type { RandomStream } from '../kernels/random.js';
 
-export function addInputNoise(k: Kernels, target: number, input: number, count: number, stddev: number, stream: RandomStream): void {
-  k.randNormal(input, count, stream.key, stream.take(count), 0, stddev);
-  k.add(input, target, input, count);
-  k.clip(input, 0, 1, input, count);
+export function addInputNoise(kernels: Kernels, target: number, input: number, count: number, stddev: number, stream: RandomStream): void {
+  kernels.randNormal(input, count, stream.key, stream.take(count), 0, stddev);
+  kernels.add(input, target, input, count);
+  kernels.clip(input, 0, 1, input, count);
 }

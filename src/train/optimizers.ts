@@ -12,7 +12,7 @@ export interface Optimizer {
   /** Updates taken so far (Keras' `iterations`). */
   iterations: number;
   learningRate: number;
-  step(k: Kernels, params: readonly Param[]): void;
+  step(kernels: Kernels, params: readonly Param[]): void;
   /** Hyper-parameters for the model file's `training` record. */
   config(): Record<string, number | string>;
 }
@@ -40,13 +40,13 @@ export class Adam implements Optimizer {
     this.epsilon = checkRange('epsilon', o.epsilon ?? 1e-7, 0, Infinity, false);
   }
 
-  step(k: Kernels, params: readonly Param[]): void {
+  step(kernels: Kernels, params: readonly Param[]): void {
     this.iterations++;
     const t = this.iterations;
     // Bias correction folded into the step size, as tf.keras does.
     const lrT = (this.learningRate * Math.sqrt(1 - this.beta2 ** t)) / (1 - this.beta1 ** t);
     for (const p of params) {
-      k.adamStep(p.value, p.grad, p.slots.get('m')!, p.slots.get('v')!, p.size, lrT, this.beta1, this.beta2, this.epsilon);
+      kernels.adamStep(p.value, p.grad, p.slots.get('m')!, p.slots.get('v')!, p.size, lrT, this.beta1, this.beta2, this.epsilon);
     }
   }
 
@@ -73,10 +73,10 @@ export class SGD implements Optimizer {
     this.slots = this.momentum > 0 ? ['velocity'] : [];
   }
 
-  step(k: Kernels, params: readonly Param[]): void {
+  step(kernels: Kernels, params: readonly Param[]): void {
     this.iterations++;
     for (const p of params) {
-      k.sgdStep(p.value, p.grad, this.momentum > 0 ? p.slots.get('velocity')! : p.grad, p.size, this.learningRate, this.momentum);
+      kernels.sgdStep(p.value, p.grad, this.momentum > 0 ? p.slots.get('velocity')! : p.grad, p.size, this.learningRate, this.momentum);
     }
   }
 

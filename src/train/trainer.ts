@@ -131,7 +131,7 @@ export const TRAIN_DEFAULTS = { epochs: 10, batchSize: 32, seed: 0 } as const;
 
 /** Trains `model` in place on splits.train; returns the history. */
 export async function train(model: Autoencoder, splits: Splits, options: TrainOptions = {}): Promise<History> {
-  const k = model.k;
+  const kernels = model.kernels;
   const epochs = checkInt('epochs', options.epochs ?? TRAIN_DEFAULTS.epochs, 1);
   const batchSize = checkInt('batch size', options.batchSize ?? TRAIN_DEFAULTS.batchSize, 1);
   const seed = checkInt('seed', options.seed ?? TRAIN_DEFAULTS.seed, 0);
@@ -168,8 +168,8 @@ export async function train(model: Autoencoder, splits: Splits, options: TrainOp
   model.params.ensureTraining(optimizer.slots);
   const batch = Math.min(batchSize, trainSet.n);
   const graph = model.compile({ batch, training: true, loss, l1, beta, separateInput: noise > 0 });
-  const data = new DeviceData(k, trainSet, model.inputShape, 'training data');
-  const ctx: RunContext = { k, training: true, noise: noiseStream };
+  const data = new DeviceData(kernels, trainSet, model.inputShape, 'training data');
+  const ctx: RunContext = { kernels, training: true, noise: noiseStream };
   const params = model.params.list;
   const steps = Math.ceil(trainSet.n / batch);
   const history: History = { epochs: [], stopped: 'completed', state };
@@ -193,7 +193,7 @@ export async function train(model: Autoencoder, splits: Splits, options: TrainOp
         const start = s * batch;
         const n = Math.min(batch, trainSet.n - start);
         lossSum += step(graph, ctx, data, order, start, n, noise, noiseStream) * n;
-        optimizer.step(k, params);
+        optimizer.step(kernels, params);
         state.step++;
         seen += n;
         const now = performance.now();
@@ -263,7 +263,7 @@ function step(
   noise: number, noiseStream: RandomStream,
 ): number {
   data.gather(order, start, n, g.target.offset);
-  if (noise > 0) addInputNoise(ctx.k, g.target.offset, g.input.offset, n * data.size, noise, noiseStream);
+  if (noise > 0) addInputNoise(ctx.kernels, g.target.offset, g.input.offset, n * data.size, noise, noiseStream);
   g.forward(ctx, n);
   const value = g.loss(n);
   g.backward(ctx, n);
@@ -278,18 +278,18 @@ function validationLoss(
   model: Autoencoder, ds: Dataset,
   o: { batch: number; loss: LossKind; l1: number; beta: number; noise: number; seed: number },
 ): number {
-  const k = model.k;
+  const kernels = model.kernels;
   const batch = Math.min(o.batch, ds.n);
   const g = model.compile({ batch, training: false, loss: o.loss, l1: o.l1, beta: o.beta, separateInput: o.noise > 0 });
-  const data = new DeviceData(k, ds, model.inputShape, 'validation data');
+  const data = new DeviceData(kernels, ds, model.inputShape, 'validation data');
   const stream = new RandomStream(streamKey(o.seed, RandomPurpose.sample));
-  const ctx: RunContext = { k, training: false, noise: stream };
+  const ctx: RunContext = { kernels, training: false, noise: stream };
   let total = 0;
   try {
     for (let start = 0; start < ds.n; start += batch) {
       const n = Math.min(batch, ds.n - start);
       data.gather(null, start, n, g.target.offset);
-      if (o.noise > 0) addInputNoise(k, g.target.offset, g.input.offset, n * data.size, o.noise, stream);
+      if (o.noise > 0) addInputNoise(kernels, g.target.offset, g.input.offset, n * data.size, o.noise, stream);
       g.forward(ctx, n, true);
       total += g.loss(n) * n;
     }

@@ -124,8 +124,8 @@ const models = { dense: '', conv: '', vae: '', vae20: '' };
 const out = (name: string): string => join(tmp, 'out', name);
 
 async function trainedModel(preset: string, latent: number | undefined, splits: Splits, noise: number, epochs: number): Promise<string> {
-  const k = await createKernels();
-  const model = new Autoencoder(k, presetArchitecture(preset, latent)).initialize(1);
+  const kernels = await createKernels();
+  const model = new Autoencoder(kernels, presetArchitecture(preset, latent)).initialize(1);
   const optimizer = new Adam();
   const loss = preset === 'vae' ? 'bce' : 'mse';
   if (epochs > 0) await train(model, splits, { epochs, batchSize: 32, optimizer, loss, noise, seed: 1, evaluateTest: false });

@@ -161,11 +161,11 @@ function sizes(g: ConvGeom, pass: Pass): [number, number, number] {
   return [x, y, w];
 }
 
-function callPass(k: Kernels, pass: Pass, g: ConvGeom, o: number[]): void {
+function callPass(kernels: Kernels, pass: Pass, g: ConvGeom, o: number[]): void {
   const args = [g.n, g.ih, g.iw, g.cin, g.oh, g.ow, g.cout, g.kh, g.kw, g.sh, g.sw, g.padTop, g.padLeft] as const;
-  if (pass === 'forward') k.conv2dForward(o[0]!, o[1]!, o[2]!, ...args);
-  else if (pass === 'backwardInput') k.conv2dBackwardInput(o[0]!, o[1]!, o[2]!, ...args);
-  else k.conv2dBackwardFilter(o[0]!, o[1]!, o[2]!, ...args);
+  if (pass === 'forward') kernels.conv2dForward(o[0]!, o[1]!, o[2]!, ...args);
+  else if (pass === 'backwardInput') kernels.conv2dBackwardInput(o[0]!, o[1]!, o[2]!, ...args);
+  else kernels.conv2dBackwardFilter(o[0]!, o[1]!, o[2]!, ...args);
 }
 
 /**
@@ -181,9 +181,9 @@ function terms(g: ConvGeom, pass: Pass): number {
 }
 
 /** Runs a pass on `k` over (a, b) with a NaN-filled output; returns the output. */
-function run(k: Kernels, pass: Pass, g: ConvGeom, a: Float64Array, b: Float64Array, label: string, shift = 0): Float64Array {
+function run(kernels: Kernels, pass: Pass, g: ConvGeom, a: Float64Array, b: Float64Array, label: string, shift = 0): Float64Array {
   const out = new Float64Array(sizes(g, pass)[2]).fill(NaN);
-  return runGuarded(k, [a, b, out], [2], (o) => callPass(k, pass, g, o), { label, shift }).outs[0]!;
+  return runGuarded(kernels, [a, b, out], [2], (o) => callPass(kernels, pass, g, o), { label, shift }).outs[0]!;
 }
 
 /**
@@ -242,8 +242,8 @@ describe('conv2d: WASM vs JS spec, guarded', () => {
 
   it('backward-filter over an empty batch writes zeros', () => {
     const g = conv2dGeometry(0, 5, 5, 3, 4, 3, 3, 1, 1, 'same');
-    for (const k of [wasm, js]) {
-      const dw = run(k, 'backwardFilter', g, new Float64Array(0), new Float64Array(0), 'n=0');
+    for (const kernels of [wasm, js]) {
+      const dw = run(kernels, 'backwardFilter', g, new Float64Array(0), new Float64Array(0), 'n=0');
       expect(Array.from(dw)).toEqual(new Array(3 * 3 * 3 * 4).fill(0));
     }
   });

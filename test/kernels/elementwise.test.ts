@@ -47,7 +47,7 @@ interface Case {
   shift: number;
   tensors: Float64Array[];
   outs: number[];
-  call: (k: Kernels, o: number[]) => unknown;
+  call: (kernels: Kernels, o: number[]) => unknown;
   tols: Tol[];
 }
 
@@ -71,7 +71,7 @@ interface Op {
   name: string;
   tensors: (n: number) => Float64Array[];
   outs: number[];
-  call: (k: Kernels, o: number[], n: number) => unknown;
+  call: (kernels: Kernels, o: number[], n: number) => unknown;
   tols: Tol[];
 }
 
@@ -80,52 +80,52 @@ const absArr = (f: (i: number) => number, n: number): Float64Array => Float64Arr
 
 const OPS: Op[] = [
   // Both backends store the float32 nearest 0.3.
-  { name: 'fill', tensors: (n) => [nan(n)], outs: [0], call: (k, o, n) => k.fill(o[0]!, n, 0.3), tols: [EXACT] },
-  { name: 'copy', tensors: (n) => [mixed(n, 1), nan(n)], outs: [1], call: (k, o, n) => k.copy(o[0]!, o[1]!, n), tols: [EXACT] },
+  { name: 'fill', tensors: (n) => [nan(n)], outs: [0], call: (kernels, o, n) => kernels.fill(o[0]!, n, 0.3), tols: [EXACT] },
+  { name: 'copy', tensors: (n) => [mixed(n, 1), nan(n)], outs: [1], call: (kernels, o, n) => kernels.copy(o[0]!, o[1]!, n), tols: [EXACT] },
   // One correctly rounded float32 operation per element on both backends: exact.
-  { name: 'add', tensors: (n) => [mixed(n, 2), mixed(n, 3), nan(n)], outs: [2], call: (k, o, n) => k.add(o[0]!, o[1]!, o[2]!, n), tols: [EXACT] },
-  { name: 'mul', tensors: (n) => [mixed(n, 4), mixed(n, 5), nan(n)], outs: [2], call: (k, o, n) => k.mul(o[0]!, o[1]!, o[2]!, n), tols: [EXACT] },
+  { name: 'add', tensors: (n) => [mixed(n, 2), mixed(n, 3), nan(n)], outs: [2], call: (kernels, o, n) => kernels.add(o[0]!, o[1]!, o[2]!, n), tols: [EXACT] },
+  { name: 'mul', tensors: (n) => [mixed(n, 4), mixed(n, 5), nan(n)], outs: [2], call: (kernels, o, n) => kernels.mul(o[0]!, o[1]!, o[2]!, n), tols: [EXACT] },
   // s = -1.5 is a float32: one rounding, exact.
-  { name: 'scale by -1.5', tensors: (n) => [mixed(n, 6), nan(n)], outs: [1], call: (k, o, n) => k.scale(o[0]!, -1.5, o[1]!, n), tols: [EXACT] },
+  { name: 'scale by -1.5', tensors: (n) => [mixed(n, 6), nan(n)], outs: [1], call: (kernels, o, n) => kernels.scale(o[0]!, -1.5, o[1]!, n), tols: [EXACT] },
   // s = 0.1 is rounded to float32 by WASM (u) before its product rounds (u); the spec
   // rounds the exact product once (u): 3u relative.
   {
-    name: 'scale by 0.1', tensors: (n) => [mixed(n, 7), nan(n)], outs: [1], call: (k, o, n) => k.scale(o[0]!, 0.1, o[1]!, n),
+    name: 'scale by 0.1', tensors: (n) => [mixed(n, 7), nan(n)], outs: [1], call: (kernels, o, n) => kernels.scale(o[0]!, 0.1, o[1]!, n),
     tols: [(e) => absArr((i) => 3 * U32 * e[i]!, e.length)],
   },
   // y += alpha x: WASM rounds alpha (u, when not a float32), alpha x (u) and the sum (u);
   // the spec rounds the sum once (u): 2u |alpha x| + 2u |y_out|.
   ...[0.1, -1.5].map((alpha): Op => ({
     name: `axpy alpha=${alpha}`, tensors: (n) => [mixed(n, 8), mixed(n, 9)], outs: [1],
-    call: (k, o, n) => k.axpy(alpha, o[0]!, o[1]!, n),
+    call: (kernels, o, n) => kernels.axpy(alpha, o[0]!, o[1]!, n),
     tols: [(e, t) => absArr((i) => 2 * U32 * (Math.abs(alpha * t[0]![i]!) + Math.abs(e[i]!)), e.length)],
   })),
   // Cephes expf is within 2u of exp; the spec rounds exp once (u): 4u relative covers
   // both with margin; 2^-149 (one denormal step) for results that underflow.
   {
-    name: 'exp', tensors: (n) => [expInputs(n), nan(n)], outs: [1], call: (k, o, n) => k.exp(o[0]!, o[1]!, n),
+    name: 'exp', tensors: (n) => [expInputs(n), nan(n)], outs: [1], call: (kernels, o, n) => kernels.exp(o[0]!, o[1]!, n),
     tols: [(e) => absArr((i) => 4 * U32 * e[i]! + 2 ** -149, e.length)],
   },
-  { name: 'square', tensors: (n) => [mixed(n, 10), nan(n)], outs: [1], call: (k, o, n) => k.square(o[0]!, o[1]!, n), tols: [EXACT] },
+  { name: 'square', tensors: (n) => [mixed(n, 10), nan(n)], outs: [1], call: (kernels, o, n) => kernels.square(o[0]!, o[1]!, n), tols: [EXACT] },
   // 2 a dy: doubling is exact, so one rounding on both backends.
   {
     name: 'squareBackward', tensors: (n) => [mixed(n, 11), mixed(n, 12), nan(n)], outs: [2],
-    call: (k, o, n) => k.squareBackward(o[0]!, o[1]!, o[2]!, n), tols: [EXACT],
+    call: (kernels, o, n) => kernels.squareBackward(o[0]!, o[1]!, o[2]!, n), tols: [EXACT],
   },
-  { name: 'abs', tensors: (n) => [mixed(n, 13), nan(n)], outs: [1], call: (k, o, n) => k.abs(o[0]!, o[1]!, n), tols: [EXACT] },
-  { name: 'sign', tensors: (n) => [mixed(n, 14), nan(n)], outs: [1], call: (k, o, n) => k.sign(o[0]!, o[1]!, n), tols: [EXACT] },
+  { name: 'abs', tensors: (n) => [mixed(n, 13), nan(n)], outs: [1], call: (kernels, o, n) => kernels.abs(o[0]!, o[1]!, n), tols: [EXACT] },
+  { name: 'sign', tensors: (n) => [mixed(n, 14), nan(n)], outs: [1], call: (kernels, o, n) => kernels.sign(o[0]!, o[1]!, n), tols: [EXACT] },
   {
     name: 'absBackward', tensors: (n) => [mixed(n, 15), mixed(n, 16), nan(n)], outs: [2],
-    call: (k, o, n) => k.absBackward(o[0]!, o[1]!, o[2]!, n), tols: [EXACT],
+    call: (kernels, o, n) => kernels.absBackward(o[0]!, o[1]!, o[2]!, n), tols: [EXACT],
   },
   // Inputs hit lo and hi exactly (both float32) and fall on both sides of them.
   {
-    name: 'clip', tensors: (n) => [clipInputs(n, 17), nan(n)], outs: [1], call: (k, o, n) => k.clip(o[0]!, -0.5, 0.75, o[1]!, n),
+    name: 'clip', tensors: (n) => [clipInputs(n, 17), nan(n)], outs: [1], call: (kernels, o, n) => kernels.clip(o[0]!, -0.5, 0.75, o[1]!, n),
     tols: [EXACT],
   },
   {
     name: 'clipBackward', tensors: (n) => [clipInputs(n, 18), mixed(n, 19), nan(n)], outs: [2],
-    call: (k, o, n) => k.clipBackward(o[0]!, o[1]!, o[2]!, -0.5, 0.75, n), tols: [EXACT],
+    call: (kernels, o, n) => kernels.clipBackward(o[0]!, o[1]!, o[2]!, -0.5, 0.75, n), tols: [EXACT],
   },
 ];
 
@@ -145,10 +145,10 @@ function clipInputs(n: number, seed: number): Float64Array {
 
 function opCases(op: Op): Case[] {
   const cases: Case[] = [];
-  for (const n of SIZES) cases.push({ name: op.name, n, shift: 0, tensors: op.tensors(n), outs: op.outs, call: (k, o) => op.call(k, o, n), tols: op.tols });
+  for (const n of SIZES) cases.push({ name: op.name, n, shift: 0, tensors: op.tensors(n), outs: op.outs, call: (kernels, o) => op.call(kernels, o, n), tols: op.tols });
   for (const n of MISALIGNED_SIZES) {
     for (const shift of [1, 2, 3]) {
-      cases.push({ name: op.name, n, shift, tensors: op.tensors(n), outs: op.outs, call: (k, o) => op.call(k, o, n), tols: op.tols });
+      cases.push({ name: op.name, n, shift, tensors: op.tensors(n), outs: op.outs, call: (kernels, o) => op.call(kernels, o, n), tols: op.tols });
     }
   }
   return cases;
@@ -167,55 +167,55 @@ interface AliasCase {
   tensors: (n: number) => Float64Array[];
   /** The tensor the kernel overwrites in place. */
   out: number;
-  call: (k: Kernels, o: number[], n: number) => unknown;
+  call: (kernels: Kernels, o: number[], n: number) => unknown;
   tol: Tol;
 }
 
 const ALIASES: AliasCase[] = [
-  { name: 'copy dst=src', tensors: (n) => [mixed(n, 29)], out: 0, call: (k, o, n) => k.copy(o[0]!, o[0]!, n), tol: EXACT },
-  { name: 'add out=a', tensors: (n) => [mixed(n, 30), mixed(n, 31)], out: 0, call: (k, o, n) => k.add(o[0]!, o[1]!, o[0]!, n), tol: EXACT },
-  { name: 'add out=b', tensors: (n) => [mixed(n, 32), mixed(n, 33)], out: 1, call: (k, o, n) => k.add(o[0]!, o[1]!, o[1]!, n), tol: EXACT },
-  { name: 'add out=a=b', tensors: (n) => [mixed(n, 34)], out: 0, call: (k, o, n) => k.add(o[0]!, o[0]!, o[0]!, n), tol: EXACT },
-  { name: 'mul out=a', tensors: (n) => [mixed(n, 35), mixed(n, 36)], out: 0, call: (k, o, n) => k.mul(o[0]!, o[1]!, o[0]!, n), tol: EXACT },
-  { name: 'mul out=b', tensors: (n) => [mixed(n, 37), mixed(n, 38)], out: 1, call: (k, o, n) => k.mul(o[0]!, o[1]!, o[1]!, n), tol: EXACT },
-  { name: 'scale out=a', tensors: (n) => [mixed(n, 39)], out: 0, call: (k, o, n) => k.scale(o[0]!, -1.5, o[0]!, n), tol: EXACT },
+  { name: 'copy dst=src', tensors: (n) => [mixed(n, 29)], out: 0, call: (kernels, o, n) => kernels.copy(o[0]!, o[0]!, n), tol: EXACT },
+  { name: 'add out=a', tensors: (n) => [mixed(n, 30), mixed(n, 31)], out: 0, call: (kernels, o, n) => kernels.add(o[0]!, o[1]!, o[0]!, n), tol: EXACT },
+  { name: 'add out=b', tensors: (n) => [mixed(n, 32), mixed(n, 33)], out: 1, call: (kernels, o, n) => kernels.add(o[0]!, o[1]!, o[1]!, n), tol: EXACT },
+  { name: 'add out=a=b', tensors: (n) => [mixed(n, 34)], out: 0, call: (kernels, o, n) => kernels.add(o[0]!, o[0]!, o[0]!, n), tol: EXACT },
+  { name: 'mul out=a', tensors: (n) => [mixed(n, 35), mixed(n, 36)], out: 0, call: (kernels, o, n) => kernels.mul(o[0]!, o[1]!, o[0]!, n), tol: EXACT },
+  { name: 'mul out=b', tensors: (n) => [mixed(n, 37), mixed(n, 38)], out: 1, call: (kernels, o, n) => kernels.mul(o[0]!, o[1]!, o[1]!, n), tol: EXACT },
+  { name: 'scale out=a', tensors: (n) => [mixed(n, 39)], out: 0, call: (kernels, o, n) => kernels.scale(o[0]!, -1.5, o[0]!, n), tol: EXACT },
   // exp as above: 4u relative.
   {
-    name: 'exp out=a', tensors: (n) => [mixed(n, 40, -5, 5)], out: 0, call: (k, o, n) => k.exp(o[0]!, o[0]!, n),
+    name: 'exp out=a', tensors: (n) => [mixed(n, 40, -5, 5)], out: 0, call: (kernels, o, n) => kernels.exp(o[0]!, o[0]!, n),
     tol: (e) => absArr((i) => 4 * U32 * e[i]!, e.length),
   },
-  { name: 'square out=a', tensors: (n) => [mixed(n, 41)], out: 0, call: (k, o, n) => k.square(o[0]!, o[0]!, n), tol: EXACT },
-  { name: 'abs out=a', tensors: (n) => [mixed(n, 42)], out: 0, call: (k, o, n) => k.abs(o[0]!, o[0]!, n), tol: EXACT },
-  { name: 'sign out=a', tensors: (n) => [mixed(n, 43)], out: 0, call: (k, o, n) => k.sign(o[0]!, o[0]!, n), tol: EXACT },
-  { name: 'clip out=a', tensors: (n) => [clipInputs(n, 44)], out: 0, call: (k, o, n) => k.clip(o[0]!, -0.5, 0.75, o[0]!, n), tol: EXACT },
+  { name: 'square out=a', tensors: (n) => [mixed(n, 41)], out: 0, call: (kernels, o, n) => kernels.square(o[0]!, o[0]!, n), tol: EXACT },
+  { name: 'abs out=a', tensors: (n) => [mixed(n, 42)], out: 0, call: (kernels, o, n) => kernels.abs(o[0]!, o[0]!, n), tol: EXACT },
+  { name: 'sign out=a', tensors: (n) => [mixed(n, 43)], out: 0, call: (kernels, o, n) => kernels.sign(o[0]!, o[0]!, n), tol: EXACT },
+  { name: 'clip out=a', tensors: (n) => [clipInputs(n, 44)], out: 0, call: (kernels, o, n) => kernels.clip(o[0]!, -0.5, 0.75, o[0]!, n), tol: EXACT },
   {
     name: 'squareBackward dx=dy', tensors: (n) => [mixed(n, 45), mixed(n, 46)], out: 1,
-    call: (k, o, n) => k.squareBackward(o[0]!, o[1]!, o[1]!, n), tol: EXACT,
+    call: (kernels, o, n) => kernels.squareBackward(o[0]!, o[1]!, o[1]!, n), tol: EXACT,
   },
   {
     name: 'squareBackward dx=a', tensors: (n) => [mixed(n, 47), mixed(n, 48)], out: 0,
-    call: (k, o, n) => k.squareBackward(o[0]!, o[1]!, o[0]!, n), tol: EXACT,
+    call: (kernels, o, n) => kernels.squareBackward(o[0]!, o[1]!, o[0]!, n), tol: EXACT,
   },
   {
     name: 'absBackward dx=dy', tensors: (n) => [mixed(n, 49), mixed(n, 50)], out: 1,
-    call: (k, o, n) => k.absBackward(o[0]!, o[1]!, o[1]!, n), tol: EXACT,
+    call: (kernels, o, n) => kernels.absBackward(o[0]!, o[1]!, o[1]!, n), tol: EXACT,
   },
   {
     name: 'clipBackward dx=dy', tensors: (n) => [clipInputs(n, 51), mixed(n, 52)], out: 1,
-    call: (k, o, n) => k.clipBackward(o[0]!, o[1]!, o[1]!, -0.5, 0.75, n), tol: EXACT,
+    call: (kernels, o, n) => kernels.clipBackward(o[0]!, o[1]!, o[1]!, -0.5, 0.75, n), tol: EXACT,
   },
   {
     name: 'clipBackward dx=a', tensors: (n) => [clipInputs(n, 53), mixed(n, 54)], out: 0,
-    call: (k, o, n) => k.clipBackward(o[0]!, o[1]!, o[0]!, -0.5, 0.75, n), tol: EXACT,
+    call: (kernels, o, n) => kernels.clipBackward(o[0]!, o[1]!, o[0]!, -0.5, 0.75, n), tol: EXACT,
   },
   // actBackward dx = dy for the exact activations (relu, leaky with a float32 slope).
   {
     name: 'actBackward relu dx=dy', tensors: (n) => [relu(mixed(n, 55)), mixed(n, 56)], out: 1,
-    call: (k, o, n) => k.actBackward(o[0]!, o[1]!, o[1]!, n, Act.relu, 0), tol: EXACT,
+    call: (kernels, o, n) => kernels.actBackward(o[0]!, o[1]!, o[1]!, n, Act.relu, 0), tol: EXACT,
   },
   {
     name: 'actBackward leaky 0.25 dx=dy', tensors: (n) => [mixed(n, 57), mixed(n, 58)], out: 1,
-    call: (k, o, n) => k.actBackward(o[0]!, o[1]!, o[1]!, n, Act.leakyRelu, 0.25), tol: EXACT,
+    call: (kernels, o, n) => kernels.actBackward(o[0]!, o[1]!, o[1]!, n, Act.leakyRelu, 0.25), tol: EXACT,
   },
 ];
 
@@ -227,7 +227,7 @@ describe('elementwise ops: in place (out === input)', () => {
   const cases = ALIASES.flatMap((a) => [1, 3, 4, 5, 13, 64].map((n) => ({ ...a, n })));
   it.each(cases)('$name n=$n', (c) => {
     checkParity({
-      name: c.name, n: c.n, shift: 0, tensors: c.tensors(c.n), outs: [c.out], call: (k, o) => c.call(k, o, c.n), tols: [c.tol],
+      name: c.name, n: c.n, shift: 0, tensors: c.tensors(c.n), outs: [c.out], call: (kernels, o) => c.call(kernels, o, c.n), tols: [c.tol],
     });
   });
 });
@@ -301,7 +301,7 @@ describe('biasActForward: WASM vs JS spec, guarded', () => {
       const tensors = [x, bias, nan(rows * cols)];
       const shift = rows % 4; // tensors 0-3 cells past a 16-byte boundary
       const label = `act=${act} alpha=${alpha} bias=${withBias} rows=${rows} cols=${cols} shift=${shift}`;
-      const call = (k: Kernels) => (o: number[]) => k.biasActForward(o[0]!, withBias ? o[1]! : -1, o[2]!, rows, cols, act, alpha);
+      const call = (kernels: Kernels) => (o: number[]) => kernels.biasActForward(o[0]!, withBias ? o[1]! : -1, o[2]!, rows, cols, act, alpha);
       const w = runGuarded(wasm, tensors, [2], call(wasm), { label, shift }).outs[0]!;
       const j = runGuarded(js, tensors, [2], call(js), { label, shift }).outs[0]!;
       const xr = f32(x);
@@ -318,7 +318,7 @@ describe('biasActForward: WASM vs JS spec, guarded', () => {
       const x = actInputs(rows, cols, 300);
       const bias = uniform(cols, 301);
       const label = `in place act=${act} shift=${shift}`;
-      const call = (k: Kernels) => (o: number[]) => k.biasActForward(o[0]!, o[1]!, o[0]!, rows, cols, act, alpha);
+      const call = (kernels: Kernels) => (o: number[]) => kernels.biasActForward(o[0]!, o[1]!, o[0]!, rows, cols, act, alpha);
       const w = runGuarded(wasm, [x, bias], [0], call(wasm), { label, shift }).outs[0]!;
       const j = runGuarded(js, [x, bias], [0], call(js), { label, shift }).outs[0]!;
       const xr = f32(x);
@@ -365,7 +365,7 @@ describe('actBackward: WASM vs JS spec, guarded', () => {
     const dy = mixed(n, 500 + n);
     const label = `actBackward act=${act} alpha=${alpha} n=${n}`;
     for (const shift of n === 7 ? [0, 1, 2, 3] : [0]) {
-      const call = (k: Kernels) => (o: number[]) => k.actBackward(o[0]!, o[1]!, o[2]!, n, act, alpha);
+      const call = (kernels: Kernels) => (o: number[]) => kernels.actBackward(o[0]!, o[1]!, o[2]!, n, act, alpha);
       const w = runGuarded(wasm, [y, dy, nan(n)], [2], call(wasm), { label, shift }).outs[0]!;
       const j = runGuarded(js, [y, dy, nan(n)], [2], call(js), { label, shift }).outs[0]!;
       const yr = f32(y);
@@ -378,7 +378,7 @@ describe('actBackward: WASM vs JS spec, guarded', () => {
     const n = 13;
     const y = mixed(n, 600, -3, 3).map((x) => actF64(act, alpha, x));
     const dy = mixed(n, 601);
-    const call = (k: Kernels) => (o: number[]) => k.actBackward(o[0]!, o[1]!, o[1]!, n, act, alpha);
+    const call = (kernels: Kernels) => (o: number[]) => kernels.actBackward(o[0]!, o[1]!, o[1]!, n, act, alpha);
     const w = runGuarded(wasm, [y, dy], [1], call(wasm)).outs[0]!;
     const j = runGuarded(js, [y, dy], [1], call(js)).outs[0]!;
     const yr = f32(y);
@@ -404,7 +404,7 @@ function sumTol(m: number, absSum: number): number {
 describe('biasBackward, rowSum, rowSumBackward: WASM vs JS spec, guarded', () => {
   it.each(shapes)('biasBackward rows=$rows cols=$cols', ({ rows, cols }) => {
     const dy = mixed(rows * cols, rows * 100 + cols);
-    const call = (k: Kernels) => (o: number[]) => k.biasBackward(o[0]!, o[1]!, rows, cols);
+    const call = (kernels: Kernels) => (o: number[]) => kernels.biasBackward(o[0]!, o[1]!, rows, cols);
     const shift = (rows + cols) % 4;
     const w = runGuarded(wasm, [dy, nan(cols)], [1], call(wasm), { shift }).outs[0]!;
     const j = runGuarded(js, [dy, nan(cols)], [1], call(js), { shift }).outs[0]!;
@@ -419,7 +419,7 @@ describe('biasBackward, rowSum, rowSumBackward: WASM vs JS spec, guarded', () =>
 
   it.each(shapes)('rowSum rows=$rows cols=$cols', ({ rows, cols }) => {
     const x = mixed(rows * cols, rows * 100 + cols + 7);
-    const call = (k: Kernels) => (o: number[]) => k.rowSum(o[0]!, o[1]!, rows, cols);
+    const call = (kernels: Kernels) => (o: number[]) => kernels.rowSum(o[0]!, o[1]!, rows, cols);
     const shift = (rows + cols) % 4;
     const w = runGuarded(wasm, [x, nan(rows)], [1], call(wasm), { shift }).outs[0]!;
     const j = runGuarded(js, [x, nan(rows)], [1], call(js), { shift }).outs[0]!;
@@ -434,7 +434,7 @@ describe('biasBackward, rowSum, rowSumBackward: WASM vs JS spec, guarded', () =>
 
   it.each(shapes)('rowSumBackward rows=$rows cols=$cols (exact copies)', ({ rows, cols }) => {
     const dy = mixed(rows, rows + cols);
-    const call = (k: Kernels) => (o: number[]) => k.rowSumBackward(o[0]!, o[1]!, rows, cols);
+    const call = (kernels: Kernels) => (o: number[]) => kernels.rowSumBackward(o[0]!, o[1]!, rows, cols);
     for (const shift of [0, 1]) {
       const w = runGuarded(wasm, [dy, nan(rows * cols)], [1], call(wasm), { shift }).outs[0]!;
       const j = runGuarded(js, [dy, nan(rows * cols)], [1], call(js), { shift }).outs[0]!;

@@ -42,11 +42,11 @@ describe('Heap allocation', () => {
   });
 
   it('the WASM backend lays its heap above the static data, aligned', async () => {
-    const k = await wasmKernels();
-    const off = k.heap.alloc(5);
+    const kernels = await wasmKernels();
+    const off = kernels.heap.alloc(5);
     expect(off % 4).toBe(0);
-    expect(off).toBeGreaterThanOrEqual(k.heap.base);
-    k.heap.free(off);
+    expect(off).toBeGreaterThanOrEqual(kernels.heap.base);
+    kernels.heap.free(off);
   });
 
   it('rejects negative and non-integer sizes', () => {
@@ -178,18 +178,18 @@ describe('Heap growth', () => {
   });
 
   it('the WASM backend keeps computing after its memory grows', async () => {
-    const k = await wasmKernels();
-    const a = k.heap.alloc(8);
-    k.heap.write(a, [1, 2, 3, 4, 5, 6, 7, 8]);
-    const before = k.heap.data;
-    const big = k.heap.alloc(k.heap.capacity); // forces growth
+    const kernels = await wasmKernels();
+    const a = kernels.heap.alloc(8);
+    kernels.heap.write(a, [1, 2, 3, 4, 5, 6, 7, 8]);
+    const before = kernels.heap.data;
+    const big = kernels.heap.alloc(kernels.heap.capacity); // forces growth
     expect(before.length).toBe(0);
-    k.fill(big + k.heap.capacity / 4, 5, 2.5);
-    k.axpy(2, a, a, 8); // a += 2 a
-    expect(Array.from(k.heap.read(a, 8))).toEqual([3, 6, 9, 12, 15, 18, 21, 24]);
-    expect(Array.from(k.heap.read(big + k.heap.capacity / 4, 5))).toEqual([2.5, 2.5, 2.5, 2.5, 2.5]);
-    k.heap.free(big);
-    k.heap.free(a);
+    kernels.fill(big + kernels.heap.capacity / 4, 5, 2.5);
+    kernels.axpy(2, a, a, 8); // a += 2 a
+    expect(Array.from(kernels.heap.read(a, 8))).toEqual([3, 6, 9, 12, 15, 18, 21, 24]);
+    expect(Array.from(kernels.heap.read(big + kernels.heap.capacity / 4, 5))).toEqual([2.5, 2.5, 2.5, 2.5, 2.5]);
+    kernels.heap.free(big);
+    kernels.heap.free(a);
   });
 });
 

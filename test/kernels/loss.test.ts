@@ -27,7 +27,7 @@ const nan = (n: number): Float64Array => new Float64Array(n).fill(NaN);
 const sigmoid = (x: number): number => 1 / (1 + Math.exp(-x));
 
 /** Runs `call` on WASM and the float32 spec over the same tensors; returns both outputs. */
-function both(tensors: Float64Array[], outs: number[], call: (k: Kernels, o: number[]) => unknown, label: string, shift = 0) {
+function both(tensors: Float64Array[], outs: number[], call: (kernels: Kernels, o: number[]) => unknown, label: string, shift = 0) {
   const w = runGuarded(wasm, tensors, outs, (o) => call(wasm, o), { label, shift }).outs;
   const j = runGuarded(js, tensors, outs, (o) => call(js, o), { label, shift }).outs;
   return { w, j, t: tensors.map(f32) };
@@ -53,7 +53,7 @@ function rowTol(rows: number, cols: number, termTol: (i: number) => number, term
 describe('mse: WASM vs JS spec, guarded', () => {
   it.each(SHAPES)('mseForward rows=$rows cols=$cols', ({ rows, cols }) => {
     const n = rows * cols;
-    const { w, j, t } = both([uniform(n, 1), uniform(n, 2), nan(rows)], [2], (k, o) => k.mseForward(o[0]!, o[1]!, o[2]!, rows, cols), 'mse', cols % 4);
+    const { w, j, t } = both([uniform(n, 1), uniform(n, 2), nan(rows)], [2], (kernels, o) => kernels.mseForward(o[0]!, o[1]!, o[2]!, rows, cols), 'mse', cols % 4);
     // Each term (p - t)²: the difference and the square round (3u relative, doubled for
     // second order); the row sum adds cols u Σ terms.
     const d2 = (i: number) => (t[0]![i]! - t[1]![i]!) ** 2;
@@ -62,7 +62,7 @@ describe('mse: WASM vs JS spec, guarded', () => {
 
   it.each(SIZES.flatMap((n) => [1 / 784, 0.5].map((scale) => ({ n, scale }))))('mseBackward n=$n scale=$scale', ({ n, scale }) => {
     for (const shift of n === 7 ? [0, 1, 3] : [0]) {
-      const { w, j } = both([uniform(n, 3), uniform(n, 4), nan(n)], [2], (k, o) => k.mseBackward(o[0]!, o[1]!, o[2]!, n, scale), 'dmse', shift);
+      const { w, j } = both([uniform(n, 3), uniform(n, 4), nan(n)], [2], (kernels, o) => kernels.mseBackward(o[0]!, o[1]!, o[2]!, n, scale), 'dmse', shift);
       // scale rounds to float32 (u), p - t (u), the product (u), the spec (u): 4u relative.
       expectWithin(w[0]!, j[0]!, j[0]!.map((e) => 4 * U32 * Math.abs(e)), 'dp');
     }
@@ -90,7 +90,7 @@ const clipP = (p: number): number => Math.min(Math.max(p, Math.fround(1e-7)), Ma
 describe('bce: WASM vs JS spec, guarded', () => {
   it.each(SHAPES)('bceForward rows=$rows cols=$cols', ({ rows, cols }) => {
     const n = rows * cols;
-    const { w, j, t } = both([probabilities(n, 5), targets(n, 6), nan(rows)], [2], (k, o) => k.bceForward(o[0]!, o[1]!, o[2]!, rows, cols), 'bce', cols % 4);
+    const { w, j, t } = both([probabilities(n, 5), targets(n, 6), nan(rows)], [2], (kernels, o) => kernels.bceForward(o[0]!, o[1]!, o[2]!, rows, cols), 'bce', cols % 4);
     // Term -(t log(pc + eps) + (1 - t) log(1 - pc + eps)): the arguments of the logs round
     // (u relative -> u absolute in the log), Cephes logf is within 2u |log|, then 1 - t,
     // the products and the sum round: 6u (t (|L1| + 1) + (1 - t) (|L2| + 1)) per term.
@@ -112,7 +112,7 @@ describe('bce: WASM vs JS spec, guarded', () => {
 
   it.each(SIZES)('bceBackward n=%i (0 where p is clipped)', (n) => {
     const scale = 1 / 784;
-    const { w, j, t } = both([probabilities(n, 7), targets(n, 8), nan(n)], [2], (k, o) => k.bceBackward(o[0]!, o[1]!, o[2]!, n, scale), 'dbce');
+    const { w, j, t } = both([probabilities(n, 7), targets(n, 8), nan(n)], [2], (kernels, o) => kernels.bceBackward(o[0]!, o[1]!, o[2]!, n, scale), 'dbce');
     // (1 - t) / (1 - p + eps) and t / (p + eps) each carry 4 roundings (4u relative);
     // their difference, the product with scale (and scale itself) round: 6u |scale|
     // (|A| + |B|) bounds WASM - exact, the spec's rounding included.
@@ -135,7 +135,7 @@ describe('bce: WASM vs JS spec, guarded', () => {
     const p = Float64Array.of(0, 1e-9, Math.fround(1e-7), 1 - 2 ** -23, 1 - 2 ** -24, 1, 0.9999999, 1e-30);
     for (const tv of [0, 1]) {
       const tt = new Float64Array(p.length).fill(tv);
-      const { w, j } = both([p, tt, nan(p.length)], [2], (k, o) => k.bceForward(o[0]!, o[1]!, o[2]!, p.length, 1), `edges t=${tv}`);
+      const { w, j } = both([p, tt, nan(p.length)], [2], (kernels, o) => kernels.bceForward(o[0]!, o[1]!, o[2]!, p.length, 1), `edges t=${tv}`);
       // As Keras in float32: p is clipped to [f32(1e-7), 1 - 2^-23] (the float32 nearest
       // 1 - 1e-7), then -log(p + eps) or -log(1 - p + eps). Logs within 2u relative, one
       // rounding of the argument (u absolute) and the spec's (u): 4u |L| + 2u per cell.
@@ -162,7 +162,7 @@ function logits(n: number, seed: number): Float64Array {
 describe('bceLogits: WASM vs JS spec, guarded', () => {
   it.each(SHAPES)('bceLogitsForward rows=$rows cols=$cols', ({ rows, cols }) => {
     const n = rows * cols;
-    const { w, j, t } = both([logits(n, 9), targets(n, 10), nan(rows)], [2], (k, o) => k.bceLogitsForward(o[0]!, o[1]!, o[2]!, rows, cols), 'bcel', cols % 4);
+    const { w, j, t } = both([logits(n, 9), targets(n, 10), nan(rows)], [2], (kernels, o) => kernels.bceLogitsForward(o[0]!, o[1]!, o[2]!, rows, cols), 'bcel', cols % 4);
     // max(x, 0) - x t + log(1 + exp(-|x|)): x t rounds (u |x t|), the difference b rounds
     // (u |b| <= u (|x| + |x t|)); exp(-|x|) = e <= 1 is within 2u e, 1 + e rounds (u), so
     // the log's argument is off by u + 2u e / (1 + e) <= 2u relative, and log's own 2u
@@ -183,7 +183,7 @@ describe('bceLogits: WASM vs JS spec, guarded', () => {
     const n = rows * cols;
     const x = uniform(n, 42, -1, 1);
     const tt = Float64Array.from({ length: n }, (_, i) => i % 2);
-    const { w, j, t } = both([x, tt, nan(rows)], [2], (k, o) => k.bceLogitsForward(o[0]!, o[1]!, o[2]!, rows, cols), 'bcel small');
+    const { w, j, t } = both([x, tt, nan(rows)], [2], (kernels, o) => kernels.bceLogitsForward(o[0]!, o[1]!, o[2]!, rows, cols), 'bcel small');
     const term = (i: number) => Math.max(t[0]![i]!, 0) - t[0]![i]! * tt[i]! + Math.log1p(Math.exp(-Math.abs(t[0]![i]!)));
     expectWithin(w[0]!, j[0]!, rowTol(rows, cols, (i) => 2 * U32 * (3.4 + 2 * term(i)), term), 'out');
   });
@@ -191,7 +191,7 @@ describe('bceLogits: WASM vs JS spec, guarded', () => {
   it.each(SIZES)('bceLogitsBackward n=%i', (n) => {
     const scale = 0.25;
     for (const shift of n === 13 ? [0, 2] : [0]) {
-      const { w, j, t } = both([logits(n, 11), targets(n, 12), nan(n)], [2], (k, o) => k.bceLogitsBackward(o[0]!, o[1]!, o[2]!, n, scale), 'dbcel', shift);
+      const { w, j, t } = both([logits(n, 11), targets(n, 12), nan(n)], [2], (kernels, o) => kernels.bceLogitsBackward(o[0]!, o[1]!, o[2]!, n, scale), 'dbcel', shift);
       // sigmoid within 4u relative (exp 2u, 1 + e, the division), sigmoid - t and the
       // product with scale round, the spec rounds: u scale (4 s + 3 |s - t|), doubled.
       const tol = j[0]!.map((_, i) => {
@@ -205,11 +205,11 @@ describe('bceLogits: WASM vs JS spec, guarded', () => {
   it('logits of magnitude 30: the stable form loses nothing', () => {
     const x = Float64Array.of(30, -30, 30, -30);
     const tt = Float64Array.of(1, 0, 0, 1);
-    const { w, j } = both([x, tt, nan(1)], [2], (k, o) => k.bceLogitsForward(o[0]!, o[1]!, o[2]!, 1, 4), 'x=30');
+    const { w, j } = both([x, tt, nan(1)], [2], (kernels, o) => kernels.bceLogitsForward(o[0]!, o[1]!, o[2]!, 1, 4), 'x=30');
     // The two confident-and-right cells cost exp(-30) ~ 9e-14 each; the wrong ones ~30.
     const want = 2 * (30 + Math.log1p(Math.exp(-30))) + 2 * Math.log1p(Math.exp(-30));
     for (const got of [w[0]![0]!, j[0]![0]!]) expect(Math.abs(got - want)).toBeLessThanOrEqual(4 * U32 * want);
-    const grad = both([x, tt, nan(4)], [2], (k, o) => k.bceLogitsBackward(o[0]!, o[1]!, o[2]!, 4, 1), 'dx=30');
+    const grad = both([x, tt, nan(4)], [2], (kernels, o) => kernels.bceLogitsBackward(o[0]!, o[1]!, o[2]!, 4, 1), 'dx=30');
     // sigmoid(30) rounds to 1 in float32 (1 - 9e-14): gradients 0, 1, 1, -1 up to 1e-13.
     for (const got of [grad.w[0]!, grad.j[0]!]) expectClose(got, [0, 0, 1, -1], 1e-13, 0, 'dx');
   });
@@ -227,7 +227,7 @@ function logVars(n: number, seed: number): Float64Array {
 describe('kl and reparam: WASM vs JS spec, guarded', () => {
   it.each(SHAPES)('klForward rows=$rows cols=$cols', ({ rows, cols }) => {
     const n = rows * cols;
-    const { w, j, t } = both([uniform(n, 13, -2, 2), logVars(n, 14), nan(rows)], [2], (k, o) => k.klForward(o[0]!, o[1]!, o[2]!, rows, cols), 'kl', cols % 4);
+    const { w, j, t } = both([uniform(n, 13, -2, 2), logVars(n, 14), nan(rows)], [2], (kernels, o) => kernels.klForward(o[0]!, o[1]!, o[2]!, rows, cols), 'kl', cols % 4);
     // Term -0.5 (1 + l - m² - exp(l)): five roundings each at most u times one of 1 + |l|,
     // m², exp(l) (exp itself 2u): 3u (1 + |l| + m² + exp(l)) per term, halved by -0.5 and
     // doubled for second order. All terms are >= 0, so Σ|term| is the row itself.
@@ -242,7 +242,7 @@ describe('kl and reparam: WASM vs JS spec, guarded', () => {
     const dlv0 = uniform(n, 16, -1, 1);
     const { w, j, t } = both(
       [uniform(n, 17, -2, 2), logVars(n, 18), dmu0, dlv0], [2, 3],
-      (k, o) => k.klBackward(o[0]!, o[1]!, o[2]!, o[3]!, n, scale), 'dkl',
+      (kernels, o) => kernels.klBackward(o[0]!, o[1]!, o[2]!, o[3]!, n, scale), 'dkl',
     );
     // dmu + scale mu: product and sum round (2u of each magnitude), the spec once (u).
     const mu = t[0]!;
@@ -254,13 +254,13 @@ describe('kl and reparam: WASM vs JS spec, guarded', () => {
     expectWithin(w[0]!, j[0]!, tolMu, 'dmu');
     expectWithin(w[1]!, j[1]!, tolLv, 'dlv');
     // It accumulated: the prior gradient is part of the result.
-    const fresh = both([t[0]!, t[1]!, new Float64Array(n), new Float64Array(n)], [2, 3], (k, o) => k.klBackward(o[0]!, o[1]!, o[2]!, o[3]!, n, scale), 'fresh');
+    const fresh = both([t[0]!, t[1]!, new Float64Array(n), new Float64Array(n)], [2, 3], (kernels, o) => kernels.klBackward(o[0]!, o[1]!, o[2]!, o[3]!, n, scale), 'fresh');
     expectClose(w[0]!.map((v, i) => v - fresh.w[0]![i]!), f32(dmu0), 1e-6, 1e-5, 'dmu - fresh');
   });
 
   it.each(SIZES)('reparamForward n=%i', (n) => {
     const lv = uniform(n, 19, -4, 4);
-    const { w, j, t } = both([uniform(n, 20, -2, 2), lv, uniform(n, 21, -3, 3), nan(n)], [3], (k, o) => k.reparamForward(o[0]!, o[1]!, o[2]!, o[3]!, n), 'z');
+    const { w, j, t } = both([uniform(n, 20, -2, 2), lv, uniform(n, 21, -3, 3), nan(n)], [3], (kernels, o) => kernels.reparamForward(o[0]!, o[1]!, o[2]!, o[3]!, n), 'z');
     // exp(lv / 2) 2u, times eps u, plus mu u: u (3 |sd eps| + |z|) for WASM, u |z| for
     // the spec; doubled for second order.
     const tol = j[0]!.map((e, i) => 2 * U32 * (3 * Math.abs(Math.exp(0.5 * t[1]![i]!) * t[2]![i]!) + 2 * Math.abs(e)));
@@ -270,7 +270,7 @@ describe('kl and reparam: WASM vs JS spec, guarded', () => {
   it.each(SIZES)('reparamBackward n=%i', (n) => {
     const { w, j } = both(
       [uniform(n, 22), uniform(n, 23, -4, 4), uniform(n, 24, -3, 3), nan(n), nan(n)], [3, 4],
-      (k, o) => k.reparamBackward(o[0]!, o[1]!, o[2]!, o[3]!, o[4]!, n), 'dz',
+      (kernels, o) => kernels.reparamBackward(o[0]!, o[1]!, o[2]!, o[3]!, o[4]!, n), 'dz',
     );
     expectExact(w[0]!, j[0]!, 'dmu = dz');
     // dz 0.5 (exp 2u) eps: exp, two products, the spec: 5u relative.
@@ -278,7 +278,7 @@ describe('kl and reparam: WASM vs JS spec, guarded', () => {
   });
 
   it('KL overflows to +Infinity like the spec when exp(lv) does', () => {
-    const { w, j } = both([Float64Array.of(0, 0), Float64Array.of(0, 100), nan(1)], [2], (k, o) => k.klForward(o[0]!, o[1]!, o[2]!, 1, 2), 'kl inf');
+    const { w, j } = both([Float64Array.of(0, 0), Float64Array.of(0, 100), nan(1)], [2], (kernels, o) => kernels.klForward(o[0]!, o[1]!, o[2]!, 1, 2), 'kl inf');
     expect(j[0]![0]).toBe(Infinity);
     expect(w[0]![0]).toBe(Infinity);
   });

@@ -86,10 +86,10 @@ describe('adamStep: WASM vs JS spec, several steps, guarded', () => {
     const grads = gradients(n, 2);
     // Tensors: w, the gradients of every step, m, v (Keras starts m = v = 0).
     const tensors = [w0, grads, new Float64Array(n), new Float64Array(n)];
-    const run = (k: Kernels) =>
-      runGuarded(k, tensors, [0, 2, 3], (o) => {
+    const run = (kernels: Kernels) =>
+      runGuarded(kernels, tensors, [0, 2, 3], (o) => {
         for (let s = 0; s < STEPS; s++) {
-          k.adamStep(o[0]!, o[1]! + s * n, o[2]!, o[3]!, n, lrT(c, s + 1), Math.fround(c.beta1), Math.fround(c.beta2), Math.fround(c.eps));
+          kernels.adamStep(o[0]!, o[1]! + s * n, o[2]!, o[3]!, n, lrT(c, s + 1), Math.fround(c.beta1), Math.fround(c.beta2), Math.fround(c.eps));
         }
       }, { label: `adam n=${n}`, shift: n === 7 ? 1 : 0 }).outs;
     const [ww, wm, wv] = run(wasm);
@@ -115,9 +115,9 @@ describe('sgdStep: WASM vs JS spec, several steps, guarded', () => {
     const tensors = [w0, grads, vel0];
     // Momentum 0 leaves vel untouched: runGuarded fails if any tensor not listed changes.
     const outs = momentum === 0 ? [0] : [0, 2];
-    const run = (k: Kernels) =>
-      runGuarded(k, tensors, outs, (o) => {
-        for (let s = 0; s < STEPS; s++) k.sgdStep(o[0]!, o[1]! + s * n, o[2]!, n, lr, mom);
+    const run = (kernels: Kernels) =>
+      runGuarded(kernels, tensors, outs, (o) => {
+        for (let s = 0; s < STEPS; s++) kernels.sgdStep(o[0]!, o[1]! + s * n, o[2]!, n, lr, mom);
       }, { label: `sgd n=${n}`, shift: n === 13 ? 3 : 0 }).outs;
     const wout = run(wasm);
     const jout = run(js);
@@ -152,7 +152,7 @@ describe('sgdStep: WASM vs JS spec, several steps, guarded', () => {
     const n = 7;
     const w0 = uniform(n, 6);
     const g = uniform(n, 7);
-    const outs = [wasm, js].map((k) => runGuarded(k, [w0, g], [0], (o) => k.sgdStep(o[0]!, o[1]!, -1, n, 0.5, 0)).outs[0]!);
+    const outs = [wasm, js].map((kernels) => runGuarded(kernels, [w0, g], [0], (o) => kernels.sgdStep(o[0]!, o[1]!, -1, n, 0.5, 0)).outs[0]!);
     // 0.5 g is exact, so w - 0.5 g rounds once on both.
     expectExact(outs[0]!, outs[1]!, 'w');
     expectExact(outs[1]!, f32(w0).map((v, i) => Math.fround(v - 0.5 * Math.fround(g[i]!))), 'w vs hand');

@@ -53,17 +53,17 @@ function geometry(c: PoolCase): PoolGeom {
   return pool2dGeometry(c.n, c.ih, c.iw, c.c, c.ph, c.pw, c.sh, c.sw, c.padding);
 }
 
-function forward(k: Kernels, g: PoolGeom, x: Float64Array, label = '', shift = 0): Float64Array {
+function forward(kernels: Kernels, g: PoolGeom, x: Float64Array, label = '', shift = 0): Float64Array {
   const y = new Float64Array(g.n * g.oh * g.ow * g.c).fill(NaN);
-  return runGuarded(k, [x, y], [1], (o) =>
-    k.maxpool2dForward(o[0]!, o[1]!, g.n, g.ih, g.iw, g.c, g.oh, g.ow, g.ph, g.pw, g.sh, g.sw, g.padTop, g.padLeft), { label, shift },
+  return runGuarded(kernels, [x, y], [1], (o) =>
+    kernels.maxpool2dForward(o[0]!, o[1]!, g.n, g.ih, g.iw, g.c, g.oh, g.ow, g.ph, g.pw, g.sh, g.sw, g.padTop, g.padLeft), { label, shift },
   ).outs[0]!;
 }
 
-function backward(k: Kernels, g: PoolGeom, x: Float64Array, dy: Float64Array, label = '', shift = 0): Float64Array {
+function backward(kernels: Kernels, g: PoolGeom, x: Float64Array, dy: Float64Array, label = '', shift = 0): Float64Array {
   const dx = new Float64Array(x.length).fill(NaN);
-  return runGuarded(k, [x, dy, dx], [2], (o) =>
-    k.maxpool2dBackward(o[0]!, o[1]!, o[2]!, g.n, g.ih, g.iw, g.c, g.oh, g.ow, g.ph, g.pw, g.sh, g.sw, g.padTop, g.padLeft), { label, shift },
+  return runGuarded(kernels, [x, dy, dx], [2], (o) =>
+    kernels.maxpool2dBackward(o[0]!, o[1]!, o[2]!, g.n, g.ih, g.iw, g.c, g.oh, g.ow, g.ph, g.pw, g.sh, g.sw, g.padTop, g.padLeft), { label, shift },
   ).outs[0]!;
 }
 
@@ -113,9 +113,9 @@ describe('maxpool2d: WASM vs JS spec, guarded', () => {
   it('ties go to the first cell of the window, row-major, on both backends', () => {
     // One 2x2 window over [[1, 3], [3, 2]] (c = 1): the max 3 first appears at (0, 1).
     const g = pool2dGeometry(1, 2, 2, 1, 2, 2, 2, 2, 'valid');
-    for (const k of [wasm, js]) {
-      expect(Array.from(backward(k, g, Float64Array.of(1, 3, 3, 2), Float64Array.of(5)))).toEqual([0, 5, 0, 0]);
-      expect(Array.from(backward(k, g, Float64Array.of(-Infinity, -Infinity, -Infinity, -Infinity), Float64Array.of(5)))).toEqual([5, 0, 0, 0]);
+    for (const kernels of [wasm, js]) {
+      expect(Array.from(backward(kernels, g, Float64Array.of(1, 3, 3, 2), Float64Array.of(5)))).toEqual([0, 5, 0, 0]);
+      expect(Array.from(backward(kernels, g, Float64Array.of(-Infinity, -Infinity, -Infinity, -Infinity), Float64Array.of(5)))).toEqual([5, 0, 0, 0]);
     }
   });
 });
@@ -138,14 +138,14 @@ for (const [sh, sw] of [[2, 2], [3, 1], [1, 3]] as const) {
 UPS.push({ n: 2, h: 4, w: 4, c: 8, sh: 2, sw: 2 }, { n: 2, h: 14, w: 14, c: 16, sh: 2, sw: 2 });
 
 /** Tensors start (h + w) % 4 cells past a 16-byte boundary: misaligned SIMD too. */
-function upForward(k: Kernels, u: UpCase, x: Float64Array): Float64Array {
+function upForward(kernels: Kernels, u: UpCase, x: Float64Array): Float64Array {
   const y = new Float64Array(x.length * u.sh * u.sw).fill(NaN);
-  return runGuarded(k, [x, y], [1], (o) => k.upsample2dForward(o[0]!, o[1]!, u.n, u.h, u.w, u.c, u.sh, u.sw), { shift: (u.h + u.w) % 4 }).outs[0]!;
+  return runGuarded(kernels, [x, y], [1], (o) => kernels.upsample2dForward(o[0]!, o[1]!, u.n, u.h, u.w, u.c, u.sh, u.sw), { shift: (u.h + u.w) % 4 }).outs[0]!;
 }
 
-function upBackward(k: Kernels, u: UpCase, dy: Float64Array): Float64Array {
+function upBackward(kernels: Kernels, u: UpCase, dy: Float64Array): Float64Array {
   const dx = new Float64Array(dy.length / (u.sh * u.sw)).fill(NaN);
-  return runGuarded(k, [dy, dx], [1], (o) => k.upsample2dBackward(o[0]!, o[1]!, u.n, u.h, u.w, u.c, u.sh, u.sw), { shift: (u.h + u.w) % 4 }).outs[0]!;
+  return runGuarded(kernels, [dy, dx], [1], (o) => kernels.upsample2dBackward(o[0]!, o[1]!, u.n, u.h, u.w, u.c, u.sh, u.sw), { shift: (u.h + u.w) % 4 }).outs[0]!;
 }
 
 describe('upsample2d: WASM vs JS spec, guarded', () => {

@@ -23,11 +23,11 @@ const TWO32 = 2 ** 32;
 type Kind = 'uniform' | 'normal';
 
 /** Draws n values from counter on backend k (guarded); a and b are lo/hi or mean/std. */
-function draw(k: Kernels, kind: Kind, n: number, key: number, counter: number, a: number, b: number, shift = 0): Float64Array {
+function draw(kernels: Kernels, kind: Kind, n: number, key: number, counter: number, a: number, b: number, shift = 0): Float64Array {
   const out = new Float64Array(n).fill(NaN);
-  return runGuarded(k, [out], [0], (o) => {
-    if (kind === 'uniform') k.randUniform(o[0]!, n, key, counter, a, b);
-    else k.randNormal(o[0]!, n, key, counter, a, b);
+  return runGuarded(kernels, [out], [0], (o) => {
+    if (kind === 'uniform') kernels.randUniform(o[0]!, n, key, counter, a, b);
+    else kernels.randNormal(o[0]!, n, key, counter, a, b);
   }, { shift, label: `${kind} n=${n} counter=${counter}` }).outs[0]!;
 }
 
@@ -84,9 +84,9 @@ describe('randUniform / randNormal: bit-identical on both backends', () => {
     });
 
     it(`${kind}: n = 0 writes nothing`, () => {
-      for (const k of [wasm, js]) {
-        runGuarded(k, [new Float64Array(4)], [], (o) =>
-          kind === 'uniform' ? k.randUniform(o[0]!, 0, 1, 3, 0, 1) : k.randNormal(o[0]!, 0, 1, 3, 0, 1),
+      for (const kernels of [wasm, js]) {
+        runGuarded(kernels, [new Float64Array(4)], [], (o) =>
+          kind === 'uniform' ? kernels.randUniform(o[0]!, 0, 1, 3, 0, 1) : kernels.randNormal(o[0]!, 0, 1, 3, 0, 1),
         );
       }
     });
@@ -166,13 +166,13 @@ describe('random statistics (WASM, 1e6 draws)', () => {
 describe('Box-Muller pairs and chunking', () => {
   it.each([0, 1, TWO32 - 51, TWO32 - 50, 2 ** 45 + 3])('one call over [c, c+100) equals [c, c+37) then [c+37, c+100), c=%d', (c) => {
     for (const kind of ['normal', 'uniform'] as const) {
-      for (const k of [wasm, js]) {
-        const whole = draw(k, kind, 100, 31, c, 0, 1);
-        const parts = [...draw(k, kind, 37, 31, c, 0, 1), ...draw(k, kind, 63, 31, c + 37, 0, 1)];
-        expectBitIdentical(parts, whole, `${k.backend} ${kind}`);
+      for (const kernels of [wasm, js]) {
+        const whole = draw(kernels, kind, 100, 31, c, 0, 1);
+        const parts = [...draw(kernels, kind, 37, 31, c, 0, 1), ...draw(kernels, kind, 63, 31, c + 37, 0, 1)];
+        expectBitIdentical(parts, whole, `${kernels.backend} ${kind}`);
         // And value by value, one draw per call.
-        const single = Array.from({ length: 100 }, (_, i) => draw(k, kind, 1, 31, c + i, 0, 1)[0]!);
-        expectBitIdentical(single, whole, `${k.backend} ${kind} singles`);
+        const single = Array.from({ length: 100 }, (_, i) => draw(kernels, kind, 1, 31, c + i, 0, 1)[0]!);
+        expectBitIdentical(single, whole, `${kernels.backend} ${kind} singles`);
       }
     }
   });

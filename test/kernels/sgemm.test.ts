@@ -38,19 +38,19 @@ for (const [m, n, k] of [[7, 9, 13], [13, 17, 300]] as const) {
 cases.push({ m: 5, n: 6, k: 7, ta: 0, tb: 0, alpha: 0, beta: 0.5, pad: 0 });
 cases.push({ m: 5, n: 6, k: 0, ta: 0, tb: 0, alpha: 1, beta: 0, pad: 2 });
 
-function run(k: Kernels, c: Case, seed: number): Float64Array {
+function run(kernels: Kernels, c: Case, seed: number): Float64Array {
   const { m, n, k: kk, ta, tb, alpha, beta, pad } = c;
   const [ar, ac] = ta ? [kk, m] : [m, kk];
   const [br, bc] = tb ? [n, kk] : [kk, n];
   const lda = ac + pad, ldb = bc + pad, ldc = n + pad;
-  const a = put(k, uniform(ar * lda, seed));
-  const b = put(k, uniform(br * ldb, seed + 1));
+  const a = put(kernels, uniform(ar * lda, seed));
+  const b = put(kernels, uniform(br * ldb, seed + 1));
   const cInit = beta === 0 ? new Float64Array(m * ldc).fill(NaN) : uniform(m * ldc, seed + 2);
   // Padding columns of C must survive untouched: mark them.
   for (let i = 0; i < m; i++) for (let j = n; j < ldc; j++) cInit[i * ldc + j] = 1234.5;
-  const cOff = put(k, cInit);
-  k.sgemm(ta, tb, m, n, kk, alpha, a, lda, b, ldb, beta, cOff, ldc);
-  return get(k, cOff, m * ldc);
+  const cOff = put(kernels, cInit);
+  kernels.sgemm(ta, tb, m, n, kk, alpha, a, lda, b, ldb, beta, cOff, ldc);
+  return get(kernels, cOff, m * ldc);
 }
 
 describe('sgemm', () => {
@@ -71,16 +71,16 @@ describe('sgemmBiasAct', () => {
   ];
   const shapes: [number, number, number][] = [[1, 64, 784], [3, 20, 7], [37, 45, 29], [256, 784, 64], [130, 13, 300], [7, 1030, 3]];
   const cases = shapes.flatMap(([m, n, k], i) => acts.map((a) => ({ m, n, k, ...a, ta: i % 2, tb: (i >> 1) % 2, bias: i !== 2, pad: i % 3 })));
-  function runFused(k: Kernels, c: (typeof cases)[number]): Float64Array {
+  function runFused(kernels: Kernels, c: (typeof cases)[number]): Float64Array {
     const [ar, ac] = c.ta ? [c.k, c.m] : [c.m, c.k];
     const [br, bc] = c.tb ? [c.n, c.k] : [c.k, c.n];
     const lda = ac + c.pad, ldb = bc + c.pad, ldc = c.n + c.pad;
-    const a = put(k, uniform(ar * lda, 21, -0.3, 0.3));
-    const b = put(k, uniform(br * ldb, 22, -0.3, 0.3));
-    const bias = c.bias ? put(k, uniform(c.n, 23)) : -1;
-    const cOff = put(k, new Float64Array(c.m * ldc).fill(NaN));
-    k.sgemmBiasAct(c.ta, c.tb, c.m, c.n, c.k, a, lda, b, ldb, cOff, ldc, bias, c.act, 0.3);
-    const out = get(k, cOff, c.m * ldc);
+    const a = put(kernels, uniform(ar * lda, 21, -0.3, 0.3));
+    const b = put(kernels, uniform(br * ldb, 22, -0.3, 0.3));
+    const bias = c.bias ? put(kernels, uniform(c.n, 23)) : -1;
+    const cOff = put(kernels, new Float64Array(c.m * ldc).fill(NaN));
+    kernels.sgemmBiasAct(c.ta, c.tb, c.m, c.n, c.k, a, lda, b, ldb, cOff, ldc, bias, c.act, 0.3);
+    const out = get(kernels, cOff, c.m * ldc);
     // Padding columns are never written.
     for (let i = 0; i < c.m; i++) for (let j = c.n; j < ldc; j++) out[i * ldc + j] = 0;
     return out;

@@ -22,18 +22,18 @@ beforeAll(async () => {
 afterAll(() => two?.dispose());
 
 /** Runs `call` on both backends over the same inputs; returns the outputs. */
-function both(inputs: Float64Array[], outSizes: number[], call: (k: Kernels, ins: number[], outs: number[]) => void): [Float32Array[], Float32Array[]] {
+function both(inputs: Float64Array[], outSizes: number[], call: (kernels: Kernels, ins: number[], outs: number[]) => void): [Float32Array[], Float32Array[]] {
   const results: Float32Array[][] = [];
-  for (const k of [one, two]) {
+  for (const kernels of [one, two]) {
     const ins = inputs.map((v) => {
-      const off = k.heap.alloc(v.length);
-      k.heap.write(off, v);
+      const off = kernels.heap.alloc(v.length);
+      kernels.heap.write(off, v);
       return off;
     });
-    const outs = outSizes.map((n) => k.heap.allocZeroed(n));
-    call(k, ins, outs);
-    results.push(outs.map((o, i) => k.heap.read(o, outSizes[i]!)));
-    for (const o of [...ins, ...outs]) k.heap.free(o);
+    const outs = outSizes.map((n) => kernels.heap.allocZeroed(n));
+    call(kernels, ins, outs);
+    results.push(outs.map((o, i) => kernels.heap.read(o, outSizes[i]!)));
+    for (const o of [...ins, ...outs]) kernels.heap.free(o);
   }
   return [results[0]!, results[1]!];
 }

@@ -43,8 +43,8 @@ function record(preset: string, extra: Partial<TrainingRecord> = {}): TrainingRe
  * trivially); the first bias holds -0 and a float32 subnormal so "bit for bit" is tested
  * beyond value equality.
  */
-function buildModel(k: Kernels, preset: string, latent?: number, seed = 11): Autoencoder {
-  const model = new Autoencoder(k, presetArchitecture(preset, latent)).initialize(seed);
+function buildModel(kernels: Kernels, preset: string, latent?: number, seed = 11): Autoencoder {
+  const model = new Autoencoder(kernels, presetArchitecture(preset, latent)).initialize(seed);
   let first = true;
   for (const [i, p] of model.params.list.entries()) {
     if (!p.name.endsWith('.bias')) continue;
@@ -81,14 +81,14 @@ describe('model file round trip', () => {
     ['deep-conv', undefined],
     ['vae', 3],
   ] as const)('preset %s: parameters bit for bit, metadata, reconstructions and re-encoded bytes', async (preset, latent) => {
-    const k = await wasmKernels();
-    const model = buildModel(k, preset, latent);
+    const kernels = await wasmKernels();
+    const model = buildModel(kernels, preset, latent);
     const bytes = encodeModel(model);
 
     const k2 = await wasmKernels();
-    expect(k2).not.toBe(k);
+    expect(k2).not.toBe(kernels);
     const decoded = decodeModel(bytes, k2, SOURCE);
-    expect(decoded.model.k).toBe(k2);
+    expect(decoded.model.kernels).toBe(k2);
     expect(decoded.optimizerSlots).toEqual([]);
     expect(decoded.model.kind).toBe(preset === 'vae' ? 'vae' : 'autoencoder');
     expect(decoded.model.architecture).toEqual(model.architecture);
@@ -115,25 +115,25 @@ describe('model file round trip', () => {
   });
 
   it('different weights give different files and a changed weight changes the decoded value', async () => {
-    const k = await wasmKernels();
-    const a = encodeModel(buildModel(k, 'dense', undefined, 1));
-    const b = encodeModel(buildModel(k, 'dense', undefined, 2));
+    const kernels = await wasmKernels();
+    const a = encodeModel(buildModel(kernels, 'dense', undefined, 1));
+    const b = encodeModel(buildModel(kernels, 'dense', undefined, 2));
     expect(a.length).toBe(b.length);
     expect(sameBytes(a, b)).toBe(false);
-    const m = decodeModel(b, k, SOURCE).model;
-    const ref = buildModel(k, 'dense', undefined, 1);
+    const m = decodeModel(b, kernels, SOURCE).model;
+    const ref = buildModel(kernels, 'dense', undefined, 1);
     expect(paramsByName(m).get('encoder.1.kernel')![0]).not.toBe(paramsByName(ref).get('encoder.1.kernel')![0]);
   });
 
   it('encodeModel refuses a model without a training record', async () => {
-    const k = await wasmKernels();
-    const model = buildModel(k, 'dense');
+    const kernels = await wasmKernels();
+    const model = buildModel(kernels, 'dense');
     model.training = null;
     expect(() => encodeModel(model)).toThrow(FormatError);
     expect(() => encodeModel(model)).toThrow(/training record/);
     // An explicit record is used instead of the model's.
     const r = record('dense', { seed: 99 });
-    expect(decodeModel(encodeModel(model, r), k, SOURCE).training).toEqual(r);
+    expect(decodeModel(encodeModel(model, r), kernels, SOURCE).training).toEqual(r);
   });
 });
 
@@ -145,8 +145,8 @@ describe('the file scheme as any safetensors reader sees it', () => {
   const shapesOf = (tensors: Map<string, DecodedTensor>) => Object.fromEntries([...tensors].map(([n, t]) => [n, t.shape]));
 
   it('dense: tensor names, shapes, dtype, values and metadata keys', async () => {
-    const k = await wasmKernels();
-    const model = buildModel(k, 'dense');
+    const kernels = await wasmKernels();
+    const model = buildModel(kernels, 'dense');
     const { tensors, metadata } = decodeSafetensors(encodeModel(model), SOURCE);
     expect(shapesOf(tensors)).toEqual({
       'encoder.1.kernel': [784, 64],
@@ -175,8 +175,8 @@ describe('the file scheme as any safetensors reader sees it', () => {
   });
 
   it('dense: the tensors are in Keras layout (a hand-written forward pass from the file reproduces reconstruct)', async () => {
-    const k = await wasmKernels();
-    const model = buildModel(k, 'dense');
+    const kernels = await wasmKernels();
+    const model = buildModel(kernels, 'dense');
     const { tensors } = decodeSafetensors(encodeModel(model), SOURCE);
     const K1 = tensors.get('encoder.1.kernel')!.data as Float32Array; // [784, 64]
     const b1 = tensors.get('encoder.1.bias')!.data as Float32Array;
@@ -204,8 +204,8 @@ describe('the file scheme as any safetensors reader sees it', () => {
   });
 
   it('conv and deep-conv: Conv2D [kh, kw, in, out] and Conv2DTranspose [kh, kw, out, in], indexed over every layer', async () => {
-    const k = await wasmKernels();
-    const conv = decodeSafetensors(encodeModel(buildModel(k, 'conv')), SOURCE);
+    const kernels = await wasmKernels();
+    const conv = decodeSafetensors(encodeModel(buildModel(kernels, 'conv')), SOURCE);
     expect(shapesOf(conv.tensors)).toEqual({
       'encoder.0.kernel': [3, 3, 1, 16],
       'encoder.0.bias': [16],
@@ -226,7 +226,7 @@ describe('the file scheme as any safetensors reader sees it', () => {
     expect(arch.parts.decoder.map((l: { class_name: string }) => l.class_name)).toEqual(['Conv2DTranspose', 'Conv2DTranspose', 'Conv2D']);
     expect(arch.parts.decoder[1].config).toEqual(expect.objectContaining({ filters: 16, strides: [2, 2], padding: 'same' }));
 
-    const deep = decodeSafetensors(encodeModel(buildModel(k, 'deep-conv')), SOURCE);
+    const deep = decodeSafetensors(encodeModel(buildModel(kernels, 'deep-conv')), SOURCE);
     expect(shapesOf(deep.tensors)).toEqual({
       'encoder.0.kernel': [3, 3, 1, 16],
       'encoder.0.bias': [16],
@@ -253,8 +253,8 @@ describe('the file scheme as any safetensors reader sees it', () => {
   });
 
   it('vae: encoder, z_mean, z_log_var and decoder parts with kind "vae"', async () => {
-    const k = await wasmKernels();
-    const { tensors, metadata } = decodeSafetensors(encodeModel(buildModel(k, 'vae', 3)), SOURCE);
+    const kernels = await wasmKernels();
+    const { tensors, metadata } = decodeSafetensors(encodeModel(buildModel(kernels, 'vae', 3)), SOURCE);
     expect(shapesOf(tensors)).toEqual({
       'encoder.1.kernel': [784, 512],
       'encoder.1.bias': [512],
@@ -276,8 +276,8 @@ describe('the file scheme as any safetensors reader sees it', () => {
   });
 
   it('the header is padded with spaces so the data section starts 8-aligned', async () => {
-    const k = await wasmKernels();
-    const bytes = encodeModel(buildModel(k, 'dense'));
+    const kernels = await wasmKernels();
+    const bytes = encodeModel(buildModel(kernels, 'dense'));
     const n = Number(new DataView(bytes.buffer, bytes.byteOffset).getBigUint64(0, true));
     expect((8 + n) % 8).toBe(0);
     const header = new TextDecoder().decode(bytes.subarray(8, 8 + n));
@@ -292,8 +292,8 @@ describe('the file scheme as any safetensors reader sees it', () => {
 describe('checkpoints carry the optimizer state', () => {
   async function trainedTwoSteps(optimizer: Adam | SGD) {
     const splits = await smallSplits(64, 8);
-    const k = await wasmKernels();
-    const model = buildModel(k, 'dense');
+    const kernels = await wasmKernels();
+    const model = buildModel(kernels, 'dense');
     const history = await train(model, splits, { epochs: 1, batchSize: 32, optimizer, seed: 3, evaluateTest: false });
     expect(history.epochs.length).toBe(1);
     expect(optimizer.iterations).toBe(2);
@@ -301,11 +301,11 @@ describe('checkpoints carry the optimizer state', () => {
       optimizer: optimizer.config(),
       checkpoint: { epoch: 1, step: 2, rng: { shuffle: { key: 123, counter: 64 }, noise: { key: 456, counter: 0 } } },
     });
-    return { model, k, r };
+    return { model, k: kernels, r };
   }
 
   const slotValues = (model: Autoencoder, slot: string) =>
-    new Map(model.params.list.map((p) => [p.name, model.k.heap.read(p.slots.get(slot)!, p.size)]));
+    new Map(model.params.list.map((p) => [p.name, model.kernels.heap.read(p.slots.get(slot)!, p.size)]));
 
   it('Adam: optimizer.{name}.m and .v tensors, shaped like their parameters, round trip bit for bit', async () => {
     const { model, r } = await trainedTwoSteps(new Adam());
@@ -362,18 +362,18 @@ describe('checkpoints carry the optimizer state', () => {
   });
 
   it('rejects a checkpoint missing one slot tensor or with a mis-shaped slot', async () => {
-    const { model, r, k } = await trainedTwoSteps(new Adam());
+    const { model, r, k: kernels } = await trainedTwoSteps(new Adam());
     const good = encodeModel(model, r, { optimizerState: true });
-    expectRejected(k, edit(good, (t) => t.delete('optimizer.decoder.0.bias.v')), /optimizer\.decoder\.0\.bias\.v/);
+    expectRejected(kernels, edit(good, (t) => t.delete('optimizer.decoder.0.bias.v')), /optimizer\.decoder\.0\.bias\.v/);
     expectRejected(
-      k,
+      kernels,
       edit(good, (t) => {
         const e = t.get('optimizer.encoder.1.kernel.m')!;
         t.set('optimizer.encoder.1.kernel.m', { ...e, shape: [64, 784] });
       }),
       /"optimizer\.encoder\.1\.kernel\.m" has shape \[64, 784\].*\[784, 64\]/,
     );
-    expectRejected(k, edit(good, (t) => t.set('optimizer.encoder.7.kernel.m', t.get('optimizer.encoder.1.bias.m')!)), /"optimizer\.encoder\.7\.kernel\.m"/);
+    expectRejected(kernels, edit(good, (t) => t.set('optimizer.encoder.7.kernel.m', t.get('optimizer.encoder.1.bias.m')!)), /"optimizer\.encoder\.7\.kernel\.m"/);
   });
 });
 
@@ -390,10 +390,10 @@ function edit(bytes: Uint8Array, change: (tensors: Editable, metadata: Record<st
   return encodeSafetensors([...t].map(([name, e]) => ({ name, ...e }) as TensorEntry), md);
 }
 
-function expectRejected(k: Kernels, bytes: Uint8Array, problem: RegExp): FormatError {
+function expectRejected(kernels: Kernels, bytes: Uint8Array, problem: RegExp): FormatError {
   let caught: unknown;
   try {
-    decodeModel(bytes, k, SOURCE);
+    decodeModel(bytes, kernels, SOURCE);
   } catch (err) {
     caught = err;
   }
@@ -406,29 +406,29 @@ function expectRejected(k: Kernels, bytes: Uint8Array, problem: RegExp): FormatE
 }
 
 describe('decodeModel rejects a malformed model file with a FormatError naming the file and the problem', () => {
-  let k: Kernels;
+  let kernels: Kernels;
   let good: Uint8Array;
   beforeAll(async () => {
-    k = await wasmKernels();
-    good = encodeModel(buildModel(k, 'dense'));
+    kernels = await wasmKernels();
+    good = encodeModel(buildModel(kernels, 'dense'));
     // The unedited file is accepted, so every rejection below is caused by its edit.
-    expect(decodeModel(good, k, SOURCE).model.params.count).toBe(101_200);
-    expect(decodeModel(edit(good, () => {}), k, SOURCE).model.params.count).toBe(101_200);
+    expect(decodeModel(good, kernels, SOURCE).model.params.count).toBe(101_200);
+    expect(decodeModel(edit(good, () => {}), kernels, SOURCE).model.params.count).toBe(101_200);
   });
 
   it('truncated file (inside the data, inside the header, before the header length)', () => {
-    expectRejected(k, good.subarray(0, good.length - 100), /past the data section|truncated/);
-    expectRejected(k, good.subarray(0, 40), /runs past the end of the file.*truncated/);
-    expectRejected(k, good.subarray(0, 5), /5 bytes is too short/);
-    expectRejected(k, new Uint8Array(0), /0 bytes is too short/);
+    expectRejected(kernels, good.subarray(0, good.length - 100), /past the data section|truncated/);
+    expectRejected(kernels, good.subarray(0, 40), /runs past the end of the file.*truncated/);
+    expectRejected(kernels, good.subarray(0, 5), /5 bytes is too short/);
+    expectRejected(kernels, new Uint8Array(0), /0 bytes is too short/);
   });
 
   it('bytes that are not safetensors', () => {
-    expectRejected(k, new TextEncoder().encode('this is a text file and certainly not a model, sorry'), /not a safetensors file/);
+    expectRejected(kernels, new TextEncoder().encode('this is a text file and certainly not a model, sorry'), /not a safetensors file/);
     const png = Uint8Array.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a, 0, 0, 0, 13, 73, 72, 68, 82]);
-    expectRejected(k, png, /safetensors|header/);
+    expectRejected(kernels, png, /safetensors|header/);
     const zeroLength = new Uint8Array(16);
-    expectRejected(k, zeroLength, /header length is 0/);
+    expectRejected(kernels, zeroLength, /header length is 0/);
   });
 
   it('a valid safetensors file without our metadata', () => {
@@ -436,31 +436,31 @@ describe('decodeModel rejects a malformed model file with a FormatError naming t
       for (const key of Object.keys(md)) delete md[key];
     });
     expect(decodeSafetensors(noMetadata).metadata).toEqual({});
-    expectRejected(k, noMetadata, /format.*"ae-wasm\/1"/);
+    expectRejected(kernels, noMetadata, /format.*"ae-wasm\/1"/);
     const other = encodeSafetensors([{ name: 'weight', dtype: 'F32', shape: [2], data: new Float32Array([1, 2]) }], { format: 'pt' });
-    expectRejected(k, other, /format is "pt", expected "ae-wasm\/1"/);
+    expectRejected(kernels, other, /format is "pt", expected "ae-wasm\/1"/);
   });
 
   it('wrong format string', () => {
-    expectRejected(k, edit(good, (_t, md) => (md['format'] = 'ae-wasm/2')), /format is "ae-wasm\/2", expected "ae-wasm\/1"/);
-    expectRejected(k, edit(good, (_t, md) => (md['format'] = 'AE-WASM/1')), /"AE-WASM\/1"/);
+    expectRejected(kernels, edit(good, (_t, md) => (md['format'] = 'ae-wasm/2')), /format is "ae-wasm\/2", expected "ae-wasm\/1"/);
+    expectRejected(kernels, edit(good, (_t, md) => (md['format'] = 'AE-WASM/1')), /"AE-WASM\/1"/);
   });
 
   it('architecture missing, not JSON, or structurally wrong', () => {
-    expectRejected(k, edit(good, (_t, md) => delete md['architecture']), /missing __metadata__ key "architecture"/);
-    expectRejected(k, edit(good, (_t, md) => (md['architecture'] = '{"kind": "autoencoder", ')), /"architecture" is not valid JSON/);
+    expectRejected(kernels, edit(good, (_t, md) => delete md['architecture']), /missing __metadata__ key "architecture"/);
+    expectRejected(kernels, edit(good, (_t, md) => (md['architecture'] = '{"kind": "autoencoder", ')), /"architecture" is not valid JSON/);
     const arch = JSON.parse(decodeSafetensors(good).metadata['architecture']!);
     const withArch = (a: unknown) => edit(good, (_t, md) => (md['architecture'] = JSON.stringify(a)));
-    expectRejected(k, withArch([1, 2]), /architecture must be a JSON object/);
-    expectRejected(k, withArch({ ...arch, kind: 'gan' }), /kind must be "autoencoder" or "vae", got "gan"/);
-    expectRejected(k, withArch({ ...arch, input_shape: [28, -28, 1] }), /input_shape/);
-    expectRejected(k, withArch({ ...arch, parts: { encoder: arch.parts.encoder } }), /part decoder/);
+    expectRejected(kernels, withArch([1, 2]), /architecture must be a JSON object/);
+    expectRejected(kernels, withArch({ ...arch, kind: 'gan' }), /kind must be "autoencoder" or "vae", got "gan"/);
+    expectRejected(kernels, withArch({ ...arch, input_shape: [28, -28, 1] }), /input_shape/);
+    expectRejected(kernels, withArch({ ...arch, parts: { encoder: arch.parts.encoder } }), /part decoder/);
   });
 
   it('architecture with an unknown layer class', () => {
     const arch = JSON.parse(decodeSafetensors(good).metadata['architecture']!);
     arch.parts.encoder[1] = { class_name: 'LSTM', config: { units: 64 } };
-    const err = expectRejected(k, edit(good, (_t, md) => (md['architecture'] = JSON.stringify(arch))), /architecture/);
+    const err = expectRejected(kernels, edit(good, (_t, md) => (md['architecture'] = JSON.stringify(arch))), /architecture/);
     expect(err.message).toContain('"LSTM"');
     expect(err.message).toMatch(/unknown layer class/);
     // Where: the part and the layer index.
@@ -470,16 +470,16 @@ describe('decodeModel rejects a malformed model file with a FormatError naming t
   it('architecture with an invalid layer config', () => {
     const arch = JSON.parse(decodeSafetensors(good).metadata['architecture']!);
     arch.parts.encoder[1].config.activation = 'swishy';
-    expectRejected(k, edit(good, (_t, md) => (md['architecture'] = JSON.stringify(arch))), /encoder layer 1 \(Dense\).*"swishy"/);
+    expectRejected(kernels, edit(good, (_t, md) => (md['architecture'] = JSON.stringify(arch))), /encoder layer 1 \(Dense\).*"swishy"/);
     const reshape = JSON.parse(decodeSafetensors(good).metadata['architecture']!);
     reshape.parts.decoder[1].config.target_shape = [28, 28, 2];
-    expectRejected(k, edit(good, (_t, md) => (md['architecture'] = JSON.stringify(reshape))), /decoder layer 1 \(Reshape\).*\[28, 28, 2\]/);
+    expectRejected(kernels, edit(good, (_t, md) => (md['architecture'] = JSON.stringify(reshape))), /decoder layer 1 \(Reshape\).*\[28, 28, 2\]/);
   });
 
   it('architecture whose layers disagree with the tensors (latent 32 in the architecture, 64 in the file)', () => {
     const arch = JSON.parse(decodeSafetensors(good).metadata['architecture']!);
     arch.parts.encoder[1].config.units = 32;
-    expectRejected(k, edit(good, (_t, md) => (md['architecture'] = JSON.stringify(arch))), /"encoder\.1\.kernel" has shape \[784, 64\].*needs \[784, 32\]/);
+    expectRejected(kernels, edit(good, (_t, md) => (md['architecture'] = JSON.stringify(arch))), /"encoder\.1\.kernel" has shape \[784, 64\].*needs \[784, 32\]/);
   });
 
   it('a tensor with the wrong shape (same element count, transposed)', () => {
@@ -487,23 +487,23 @@ describe('decodeModel rejects a malformed model file with a FormatError naming t
       const e = t.get('encoder.1.kernel')!;
       t.set('encoder.1.kernel', { ...e, shape: [64, 784] });
     });
-    expectRejected(k, bad, /tensor "encoder\.1\.kernel" has shape \[64, 784\], the architecture needs \[784, 64\]/);
+    expectRejected(kernels, bad, /tensor "encoder\.1\.kernel" has shape \[64, 784\], the architecture needs \[784, 64\]/);
     const bias = edit(good, (t) => {
       t.set('decoder.0.bias', { dtype: 'F32', shape: [783], data: new Float32Array(783) });
     });
-    expectRejected(k, bias, /"decoder\.0\.bias" has shape \[783\].*\[784\]/);
+    expectRejected(kernels, bias, /"decoder\.0\.bias" has shape \[783\].*\[784\]/);
   });
 
   it('a missing tensor', () => {
-    expectRejected(k, edit(good, (t) => t.delete('decoder.0.bias')), /missing tensor "decoder\.0\.bias" \[784\]/);
-    expectRejected(k, edit(good, (t) => t.delete('encoder.1.kernel')), /missing tensor "encoder\.1\.kernel" \[784, 64\]/);
+    expectRejected(kernels, edit(good, (t) => t.delete('decoder.0.bias')), /missing tensor "decoder\.0\.bias" \[784\]/);
+    expectRejected(kernels, edit(good, (t) => t.delete('encoder.1.kernel')), /missing tensor "encoder\.1\.kernel" \[784, 64\]/);
   });
 
   it('an extra unknown tensor', () => {
     const extra = (name: string) => edit(good, (t) => t.set(name, { dtype: 'F32', shape: [2], data: new Float32Array([1, 2]) }));
-    expectRejected(k, extra('encoder.0.kernel'), /tensor "encoder\.0\.kernel" belongs to no parameter/);
-    expectRejected(k, extra('decoder.0.gamma'), /"decoder\.0\.gamma" belongs to no parameter/);
-    expectRejected(k, extra('optimizer.encoder.9.kernel.m'), /"optimizer\.encoder\.9\.kernel\.m" belongs to no parameter/);
+    expectRejected(kernels, extra('encoder.0.kernel'), /tensor "encoder\.0\.kernel" belongs to no parameter/);
+    expectRejected(kernels, extra('decoder.0.gamma'), /"decoder\.0\.gamma" belongs to no parameter/);
+    expectRejected(kernels, extra('optimizer.encoder.9.kernel.m'), /"optimizer\.encoder\.9\.kernel\.m" belongs to no parameter/);
   });
 
   it('F64 (or another dtype) instead of F32', () => {
@@ -511,9 +511,9 @@ describe('decodeModel rejects a malformed model file with a FormatError naming t
       const e = t.get('encoder.1.bias')!;
       t.set('encoder.1.bias', { dtype: 'F64', shape: e.shape, data: Float64Array.from(e.data as Float32Array) });
     });
-    expectRejected(k, f64, /tensor "encoder\.1\.bias" has dtype F64, expected F32/);
+    expectRejected(kernels, f64, /tensor "encoder\.1\.bias" has dtype F64, expected F32/);
     const i32 = edit(good, (t) => t.set('decoder.0.bias', { dtype: 'I32', shape: [784], data: new Int32Array(784) }));
-    expectRejected(k, i32, /"decoder\.0\.bias" has dtype I32, expected F32/);
+    expectRejected(kernels, i32, /"decoder\.0\.bias" has dtype I32, expected F32/);
   });
 
   it('a NaN or infinite weight', () => {
@@ -524,9 +524,9 @@ describe('decodeModel rejects a malformed model file with a FormatError naming t
         data[index] = value;
         t.set(name, { ...e, data });
       });
-    expectRejected(k, withValue('encoder.1.kernel', 1234, NaN), /tensor "encoder\.1\.kernel" holds a non-finite value at index 1234/);
-    expectRejected(k, withValue('decoder.0.bias', 783, Infinity), /"decoder\.0\.bias" holds a non-finite value at index 783/);
-    expectRejected(k, withValue('decoder.0.kernel', 0, -Infinity), /"decoder\.0\.kernel" holds a non-finite value at index 0/);
+    expectRejected(kernels, withValue('encoder.1.kernel', 1234, NaN), /tensor "encoder\.1\.kernel" holds a non-finite value at index 1234/);
+    expectRejected(kernels, withValue('decoder.0.bias', 783, Infinity), /"decoder\.0\.bias" holds a non-finite value at index 783/);
+    expectRejected(kernels, withValue('decoder.0.kernel', 0, -Infinity), /"decoder\.0\.kernel" holds a non-finite value at index 0/);
   });
 
   it('a missing or malformed training record', () => {
@@ -536,22 +536,22 @@ describe('decodeModel rejects a malformed model file with a FormatError naming t
         else md['training'] = text;
       });
     const base = record('dense');
-    expectRejected(k, withTraining(undefined), /missing __metadata__ key "training"/);
-    expectRejected(k, withTraining('{"loss": "mse",'), /"training" is not valid JSON/);
-    expectRejected(k, withTraining('[]'), /training record must be a JSON object/);
-    expectRejected(k, withTraining('null'), /training record must be a JSON object/);
-    expectRejected(k, withTraining(JSON.stringify({ ...base, loss: 'hinge' })), /training record loss must be "mse" or "bce", got "hinge"/);
-    expectRejected(k, withTraining(JSON.stringify({ ...base, seed: -1 })), /training record seed must be a non-negative number, got -1/);
-    expectRejected(k, withTraining(JSON.stringify({ ...base, noise: '0.2' })), /training record noise/);
+    expectRejected(kernels, withTraining(undefined), /missing __metadata__ key "training"/);
+    expectRejected(kernels, withTraining('{"loss": "mse",'), /"training" is not valid JSON/);
+    expectRejected(kernels, withTraining('[]'), /training record must be a JSON object/);
+    expectRejected(kernels, withTraining('null'), /training record must be a JSON object/);
+    expectRejected(kernels, withTraining(JSON.stringify({ ...base, loss: 'hinge' })), /training record loss must be "mse" or "bce", got "hinge"/);
+    expectRejected(kernels, withTraining(JSON.stringify({ ...base, seed: -1 })), /training record seed must be a non-negative number, got -1/);
+    expectRejected(kernels, withTraining(JSON.stringify({ ...base, noise: '0.2' })), /training record noise/);
     const { beta: _beta, ...noBeta } = base;
-    expectRejected(k, withTraining(JSON.stringify(noBeta)), /training record beta/);
-    expectRejected(k, withTraining(JSON.stringify({ ...base, optimizer: null })), /training record optimizer must be an object/);
+    expectRejected(kernels, withTraining(JSON.stringify(noBeta)), /training record beta/);
+    expectRejected(kernels, withTraining(JSON.stringify({ ...base, optimizer: null })), /training record optimizer must be an object/);
     expectRejected(
-      k,
+      kernels,
       withTraining(JSON.stringify({ ...base, checkpoint: { epoch: 1, step: 2.5, rng: { shuffle: { key: 1, counter: 0 }, noise: { key: 2, counter: 0 } } } })),
       /training record checkpoint/,
     );
-    expectRejected(k, withTraining(JSON.stringify({ ...base, checkpoint: { epoch: 1, step: 2 } })), /training record checkpoint/);
+    expectRejected(kernels, withTraining(JSON.stringify({ ...base, checkpoint: { epoch: 1, step: 2 } })), /training record checkpoint/);
   });
 });
 
@@ -567,8 +567,8 @@ describe('saveModel / loadModel', () => {
   });
 
   it('loads from a path, a file: URL (object and string), a Uint8Array and an ArrayBuffer', async () => {
-    const k = await wasmKernels();
-    const model = buildModel(k, 'dense');
+    const kernels = await wasmKernels();
+    const model = buildModel(kernels, 'dense');
     const file = join(dir, 'nested', 'dense.safetensors');
     await saveModel(model, file);
     const onDisk = new Uint8Array(await readFile(file));
@@ -585,13 +585,13 @@ describe('saveModel / loadModel', () => {
     }
     // Without a backend given, loadModel makes its own (WASM by default).
     const own = await loadModel(file);
-    expect(own.k.backend).toBe('wasm');
+    expect(own.kernels.backend).toBe('wasm');
     expectBitIdentical(own.reconstruct(testImages), model.reconstruct(testImages), 'own backend reconstruct');
   });
 
   it('saves a checkpoint with the optimizer state', async () => {
-    const k = await wasmKernels();
-    const model = buildModel(k, 'dense');
+    const kernels = await wasmKernels();
+    const model = buildModel(kernels, 'dense');
     model.params.ensureTraining(['m', 'v']);
     const file = join(dir, 'ckpt.safetensors');
     await saveModel(model, file, { optimizerState: true });
@@ -616,29 +616,29 @@ describe('saveModel / loadModel', () => {
   });
 
   it('a corrupt file on disk is a FormatError naming its path', async () => {
-    const k = await wasmKernels();
+    const kernels = await wasmKernels();
     const file = join(dir, 'truncated.safetensors');
-    const bytes = encodeModel(buildModel(k, 'dense'));
+    const bytes = encodeModel(buildModel(kernels, 'dense'));
     await writeFile(file, bytes.subarray(0, 1000));
-    const err = await loadModel(file, { kernels: k }).catch((e: unknown) => e);
+    const err = await loadModel(file, { kernels: kernels }).catch((e: unknown) => e);
     expect(err).toBeInstanceOf(FormatError);
     expect((err as Error).message.startsWith(`${file}: `)).toBe(true);
   });
 
   it('saving a model whose encoding fails leaves the existing file intact (and no temp file)', async () => {
-    const k = await wasmKernels();
+    const kernels = await wasmKernels();
     const file = join(dir, 'keep', 'model.safetensors');
-    const good = buildModel(k, 'dense', undefined, 5);
+    const good = buildModel(kernels, 'dense', undefined, 5);
     await saveModel(good, file);
     const before = new Uint8Array(await readFile(file));
 
-    const bad = buildModel(k, 'dense', undefined, 6);
+    const bad = buildModel(kernels, 'dense', undefined, 6);
     bad.training = null;
     await expect(saveModel(bad, file)).rejects.toThrow(FormatError);
     const after = new Uint8Array(await readFile(file));
     expect(sameBytes(after, before)).toBe(true);
     expect(await readdir(join(dir, 'keep'))).toEqual(['model.safetensors']);
-    const reloaded = await loadModel(file, { kernels: k });
+    const reloaded = await loadModel(file, { kernels: kernels });
     for (const [name, values] of paramsByName(good)) expectBitIdentical(paramsByName(reloaded).get(name)!, values, name);
   });
 });

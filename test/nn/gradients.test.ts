@@ -99,17 +99,17 @@ describe('whole-model gradients vs central finite differences (JS spec, float64)
   });
 
   it.each(cases)('$name', ({ arch, options }) => {
-    const k = new JsKernels('f64');
-    const model = new Autoencoder(k, arch).initialize(7);
+    const kernels = new JsKernels('f64');
+    const model = new Autoencoder(kernels, arch).initialize(7);
     // Nudge biases off zero so every bias path is exercised.
-    for (const p of model.params.list) if (p.name.endsWith('bias')) k.heap.write(p.value, uniform(p.size, p.size * 31, -0.1, 0.1));
+    for (const p of model.params.list) if (p.name.endsWith('bias')) kernels.heap.write(p.value, uniform(p.size, p.size * 31, -0.1, 0.1));
     model.params.ensureTraining([]);
     const batch = 3;
     const n = 2; // a short last batch: the graph runs fewer rows than it was planned for
     const g = model.compile({ batch, training: true, ...options });
-    k.heap.write(g.target.offset, uniform(batch * model.inputSize, 99, 0.05, 0.95));
+    kernels.heap.write(g.target.offset, uniform(batch * model.inputSize, 99, 0.05, 0.95));
     const noise = new RandomStream(1234);
-    const ctx: RunContext = { k, training: true, noise };
+    const ctx: RunContext = { kernels, training: true, noise };
     const f = (): number => {
       noise.counter = 0; // the same noise and eps for every evaluation
       g.forward(ctx, n);
@@ -120,8 +120,8 @@ describe('whole-model gradients vs central finite differences (JS spec, float64)
     const h = 1e-6;
     let checked = 0;
     for (const p of model.params.list) {
-      const analytic = Float64Array.from(k.heap.data.subarray(p.grad, p.grad + p.size));
-      const d = k.heap.data;
+      const analytic = Float64Array.from(kernels.heap.data.subarray(p.grad, p.grad + p.size));
+      const d = kernels.heap.data;
       const stride = Math.max(1, Math.floor(p.size / 25));
       for (let i = 0; i < p.size; i += stride) {
         const w = d[p.value + i]!;

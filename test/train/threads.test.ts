@@ -15,15 +15,15 @@ describe('threads do not change results', () => {
     const weights: string[][] = [];
     const losses: number[] = [];
     for (const threads of [1, 2]) {
-      const k: Kernels = await createKernels({ threads });
-      const model = new Autoencoder(k, presetArchitecture(preset)).initialize(3);
+      const kernels: Kernels = await createKernels({ threads });
+      const model = new Autoencoder(kernels, presetArchitecture(preset)).initialize(3);
       const info = PRESETS[preset]!;
       const h = await train(model, splits, { epochs: 1, batchSize: 64, seed: 3, noise: info.defaults.noise, loss: info.defaults.loss });
       weights.push(model.params.list.map((p) => Buffer.from(model.params.read(p).buffer).toString('base64')));
       losses.push(h.epochs[0]!.loss, h.epochs[0]!.test_mse);
       if (threads > 1) {
-        expect((k as unknown as ThreadedKernels).jobs).toBeGreaterThan(0);
-        (k as unknown as ThreadedKernels).dispose();
+        expect((kernels as unknown as ThreadedKernels).jobs).toBeGreaterThan(0);
+        (kernels as unknown as ThreadedKernels).dispose();
       }
     }
     expect(weights[1]).toEqual(weights[0]);

@@ -17,8 +17,8 @@ function weights(model: Autoencoder): Float32Array[] {
 describe('trainer', () => {
   it.each(PRESET_NAMES)('preset %s: the loss falls clearly on a small slice', async (preset) => {
     const splits = await smallSplits(512, 64);
-    const k = await wasmKernels();
-    const model = new Autoencoder(k, presetArchitecture(preset)).initialize(1);
+    const kernels = await wasmKernels();
+    const model = new Autoencoder(kernels, presetArchitecture(preset)).initialize(1);
     const h = await train(model, splits, { epochs: 4, batchSize: 32, noise: PRESETS[preset]!.defaults.noise, seed: 1 });
     const first = h.epochs[0]!;
     const last = h.epochs[h.epochs.length - 1]!;
@@ -30,8 +30,8 @@ describe('trainer', () => {
   it('is reproducible: the same seed gives the same weights bit for bit; another seed does not', async () => {
     const splits = await smallSplits(256, 32);
     const run = async (seed: number) => {
-      const k = await wasmKernels();
-      const model = new Autoencoder(k, presetArchitecture('conv')).initialize(seed);
+      const kernels = await wasmKernels();
+      const model = new Autoencoder(kernels, presetArchitecture('conv')).initialize(seed);
       await train(model, splits, { epochs: 2, batchSize: 50, noise: 0.2, seed });
       return weights(model);
     };
@@ -62,15 +62,15 @@ describe('trainer', () => {
 
   it('a training step allocates nothing: heap use is unchanged over 100 steps', async () => {
     const splits = await smallSplits(32 * 50, 8);
-    const k = await wasmKernels();
-    const model = new Autoencoder(k, presetArchitecture('deep')).initialize(0);
+    const kernels = await wasmKernels();
+    const model = new Autoencoder(kernels, presetArchitecture('deep')).initialize(0);
     const usage: number[] = [];
     await train(model, splits, {
       epochs: 2,
       batchSize: 32,
       evaluateTest: false,
       progressIntervalMs: 0,
-      callbacks: { onBatchEnd: () => void usage.push(k.heap.used, k.heap.capacity) },
+      callbacks: { onBatchEnd: () => void usage.push(kernels.heap.used, kernels.heap.capacity) },
     });
     expect(usage.length).toBe(200);
     expect(new Set(usage.filter((_, i) => i % 2 === 0)).size).toBe(1);
@@ -79,8 +79,8 @@ describe('trainer', () => {
 
   it('handles a last batch smaller than the batch size, and batch larger than the data', async () => {
     const splits = await smallSplits(70, 8);
-    const k = await wasmKernels();
-    const model = new Autoencoder(k, presetArchitecture('dense')).initialize(0);
+    const kernels = await wasmKernels();
+    const model = new Autoencoder(kernels, presetArchitecture('dense')).initialize(0);
     const steps: number[] = [];
     await train(model, splits, { epochs: 1, batchSize: 32, evaluateTest: false, progressIntervalMs: 0, callbacks: { onBatchEnd: (b) => void steps.push(b.step) } });
     expect(steps).toEqual([1, 2, 3]);
@@ -90,8 +90,8 @@ describe('trainer', () => {
 
   it('early stopping ends training when val_loss stops improving', async () => {
     const splits = await smallSplits(200, 8);
-    const k = await wasmKernels();
-    const model = new Autoencoder(k, presetArchitecture('dense')).initialize(0);
+    const kernels = await wasmKernels();
+    const model = new Autoencoder(kernels, presetArchitecture('dense')).initialize(0);
     // A learning rate this large makes the validation loss get worse at once.
     const h = await train(model, splits, { epochs: 30, batchSize: 20, optimizer: new SGD({ learningRate: 50 }), validationSplit: 0.25, patience: 2, evaluateTest: false });
     expect(h.stopped).toBe('early_stopping');
@@ -101,8 +101,8 @@ describe('trainer', () => {
 
   it('a validation split is carved from the training data and never from the test split', async () => {
     const splits = await smallSplits(100, 8);
-    const k = await wasmKernels();
-    const model = new Autoencoder(k, presetArchitecture('dense')).initialize(0);
+    const kernels = await wasmKernels();
+    const model = new Autoencoder(kernels, presetArchitecture('dense')).initialize(0);
     const begin: number[] = [];
     await train(model, splits, { epochs: 1, batchSize: 10, validationSplit: 0.2, evaluateTest: false, callbacks: { onTrainBegin: (i) => void begin.push(i.trainSamples, i.stepsPerEpoch) } });
     expect(begin).toEqual([80, 8]);
@@ -110,8 +110,8 @@ describe('trainer', () => {
 
   it('rejects bad options with clear errors', async () => {
     const splits = await smallSplits(10, 2);
-    const k = await wasmKernels();
-    const model = new Autoencoder(k, presetArchitecture('dense')).initialize(0);
+    const kernels = await wasmKernels();
+    const model = new Autoencoder(kernels, presetArchitecture('dense')).initialize(0);
     await expect(train(model, splits, { epochs: 0 })).rejects.toThrow(/epochs must be an integer >= 1/);
     await expect(train(model, splits, { patience: 2 })).rejects.toThrow(/needs a validation split/);
     await expect(train(model, splits, { validationSplit: 1 })).rejects.toThrow(/validation split/);

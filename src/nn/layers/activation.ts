@@ -32,16 +32,16 @@ export class Activation extends ActivatedLayer {
 
   forward(ctx: RunContext, b: LayerBuffers, n: number): void {
     const count = n * sizeOf(this.inShape);
-    if (b.z) ctx.k.copy(b.x.offset, b.z.offset, count);
-    ctx.k.biasActForward(b.x.offset, -1, b.y.offset, n, sizeOf(this.inShape), this.activation, this.alpha);
+    if (b.z) ctx.kernels.copy(b.x.offset, b.z.offset, count);
+    ctx.kernels.biasActForward(b.x.offset, -1, b.y.offset, n, sizeOf(this.inShape), this.activation, this.alpha);
   }
 
   backward(ctx: RunContext, b: LayerBuffers, n: number): void {
     if (!b.dx) return;
     const count = n * sizeOf(this.inShape);
     // In a logits plan the loss wrote d/d(logits) = d/dx into dy already.
-    if (b.z) ctx.k.copy(b.dy!.offset, b.dx.offset, count);
-    else ctx.k.actBackward(b.y.offset, b.dy!.offset, b.dx.offset, count, this.activation, this.alpha);
+    if (b.z) ctx.kernels.copy(b.dy!.offset, b.dx.offset, count);
+    else ctx.kernels.actBackward(b.y.offset, b.dy!.offset, b.dx.offset, count, this.activation, this.alpha);
   }
 }
 

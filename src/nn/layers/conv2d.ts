@@ -63,22 +63,22 @@ export class Conv2D extends ActivatedLayer {
 
   forward(ctx: RunContext, b: LayerBuffers, n: number): void {
     const g = this.g;
-    ctx.k.conv2dForward(b.x.offset, this.params[0]!.value, this.pre(b), n, g.ih, g.iw, g.cin, g.oh, g.ow, g.cout, g.kh, g.kw, g.sh, g.sw, g.padTop, g.padLeft);
+    ctx.kernels.conv2dForward(b.x.offset, this.params[0]!.value, this.pre(b), n, g.ih, g.iw, g.cin, g.oh, g.ow, g.cout, g.kh, g.kw, g.sh, g.sw, g.padTop, g.padLeft);
     this.finish(ctx, b, this.useBias ? this.params[1]!.value : -1, n * g.oh * g.ow, this.filters, LEAKY_RELU_ACTIVATION_SLOPE);
   }
 
   backward(ctx: RunContext, b: LayerBuffers, n: number): void {
-    const k = ctx.k;
+    const kernels = ctx.kernels;
     const g = this.g;
     const rows = n * g.oh * g.ow;
     const dy = b.dy!.offset;
     this.activationBackward(ctx, b, rows * this.filters, LEAKY_RELU_ACTIVATION_SLOPE);
     const w = this.params[0];
     const bias = this.params[1];
-    k.conv2dBackwardFilter(b.x.offset, dy, w!.grad, n, g.ih, g.iw, g.cin, g.oh, g.ow, g.cout, g.kh, g.kw, g.sh, g.sw, g.padTop, g.padLeft);
-    if (bias) k.biasBackward(dy, bias.grad, rows, this.filters);
+    kernels.conv2dBackwardFilter(b.x.offset, dy, w!.grad, n, g.ih, g.iw, g.cin, g.oh, g.ow, g.cout, g.kh, g.kw, g.sh, g.sw, g.padTop, g.padLeft);
+    if (bias) kernels.biasBackward(dy, bias.grad, rows, this.filters);
     if (b.dx) {
-      k.conv2dBackwardInput(dy, w!.value, b.dx.offset, n, g.ih, g.iw, g.cin, g.oh, g.ow, g.cout, g.kh, g.kw, g.sh, g.sw, g.padTop, g.padLeft);
+      kernels.conv2dBackwardInput(dy, w!.value, b.dx.offset, n, g.ih, g.iw, g.cin, g.oh, g.ow, g.cout, g.kh, g.kw, g.sh, g.sw, g.padTop, g.padLeft);
     }
   }
 }
@@ -119,12 +119,12 @@ export class Conv2DTranspose extends Conv2D {
 
   override forward(ctx: RunContext, b: LayerBuffers, n: number): void {
     const g = this.g;
-    ctx.k.conv2dBackwardInput(b.x.offset, this.params[0]!.value, this.pre(b), n, g.ih, g.iw, g.cin, g.oh, g.ow, g.cout, g.kh, g.kw, g.sh, g.sw, g.padTop, g.padLeft);
+    ctx.kernels.conv2dBackwardInput(b.x.offset, this.params[0]!.value, this.pre(b), n, g.ih, g.iw, g.cin, g.oh, g.ow, g.cout, g.kh, g.kw, g.sh, g.sw, g.padTop, g.padLeft);
     this.finish(ctx, b, this.useBias ? this.params[1]!.value : -1, n * g.ih * g.iw, this.filters, LEAKY_RELU_ACTIVATION_SLOPE);
   }
 
   override backward(ctx: RunContext, b: LayerBuffers, n: number): void {
-    const k = ctx.k;
+    const kernels = ctx.kernels;
     const g = this.g;
     const rows = n * g.ih * g.iw;
     const dy = b.dy!.offset;
@@ -132,10 +132,10 @@ export class Conv2DTranspose extends Conv2D {
     const w = this.params[0];
     const bias = this.params[1];
     // The underlying conv's "x" is our dy and its "dy" is our x.
-    k.conv2dBackwardFilter(dy, b.x.offset, w!.grad, n, g.ih, g.iw, g.cin, g.oh, g.ow, g.cout, g.kh, g.kw, g.sh, g.sw, g.padTop, g.padLeft);
-    if (bias) k.biasBackward(dy, bias.grad, rows, this.filters);
+    kernels.conv2dBackwardFilter(dy, b.x.offset, w!.grad, n, g.ih, g.iw, g.cin, g.oh, g.ow, g.cout, g.kh, g.kw, g.sh, g.sw, g.padTop, g.padLeft);
+    if (bias) kernels.biasBackward(dy, bias.grad, rows, this.filters);
     if (b.dx) {
-      k.conv2dForward(dy, w!.value, b.dx.offset, n, g.ih, g.iw, g.cin, g.oh, g.ow, g.cout, g.kh, g.kw, g.sh, g.sw, g.padTop, g.padLeft);
+      kernels.conv2dForward(dy, w!.value, b.dx.offset, n, g.ih, g.iw, g.cin, g.oh, g.ow, g.cout, g.kh, g.kw, g.sh, g.sw, g.padTop, g.padLeft);
     }
   }
 }

@@ -55,24 +55,24 @@ export class Dense extends ActivatedLayer {
     const u = this.units;
     // Bias and activation fused into the gemm; a logits plan keeps z and applies the activation after.
     if (b.z) {
-      ctx.k.sgemmBiasAct(0, 0, rows, u, this.inDim, b.x.offset, this.inDim, w, u, b.z.offset, u, bias, 0, 0);
-      ctx.k.biasActForward(b.z.offset, -1, b.y.offset, rows, u, this.activation, LEAKY_RELU_ACTIVATION_SLOPE);
+      ctx.kernels.sgemmBiasAct(0, 0, rows, u, this.inDim, b.x.offset, this.inDim, w, u, b.z.offset, u, bias, 0, 0);
+      ctx.kernels.biasActForward(b.z.offset, -1, b.y.offset, rows, u, this.activation, LEAKY_RELU_ACTIVATION_SLOPE);
     } else {
-      ctx.k.sgemmBiasAct(0, 0, rows, u, this.inDim, b.x.offset, this.inDim, w, u, b.y.offset, u, bias, this.activation, LEAKY_RELU_ACTIVATION_SLOPE);
+      ctx.kernels.sgemmBiasAct(0, 0, rows, u, this.inDim, b.x.offset, this.inDim, w, u, b.y.offset, u, bias, this.activation, LEAKY_RELU_ACTIVATION_SLOPE);
     }
   }
 
   backward(ctx: RunContext, b: LayerBuffers, n: number, accumulate: boolean): void {
-    const k = ctx.k;
+    const kernels = ctx.kernels;
     const rows = n * this.rowsPerSample;
     const dy = b.dy!.offset;
     this.activationBackward(ctx, b, rows * this.units, LEAKY_RELU_ACTIVATION_SLOPE);
     const w = this.params[0];
     const bias = this.params[1];
-    k.sgemm(1, 0, this.inDim, this.units, rows, 1, b.x.offset, this.inDim, dy, this.units, 0, w!.grad, this.units);
-    if (bias) k.biasBackward(dy, bias.grad, rows, this.units);
+    kernels.sgemm(1, 0, this.inDim, this.units, rows, 1, b.x.offset, this.inDim, dy, this.units, 0, w!.grad, this.units);
+    if (bias) kernels.biasBackward(dy, bias.grad, rows, this.units);
     if (b.dx) {
-      k.sgemm(0, 1, rows, this.inDim, this.units, 1, dy, this.units, w!.value, this.units, accumulate ? 1 : 0, b.dx.offset, this.inDim);
+      kernels.sgemm(0, 1, rows, this.inDim, this.units, 1, dy, this.units, w!.value, this.units, accumulate ? 1 : 0, b.dx.offset, this.inDim);
     }
   }
 }

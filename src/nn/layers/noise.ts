@@ -34,12 +34,12 @@ export class GaussianNoise extends Layer {
 
   forward(ctx: RunContext, b: LayerBuffers, n: number): void {
     const count = n * sizeOf(this.inShape);
-    const k = ctx.k;
+    const kernels = ctx.kernels;
     if (ctx.training && this.stddev > 0) {
-      k.randNormal(b.y.offset, count, ctx.noise.key, ctx.noise.take(count), 0, this.stddev);
-      k.add(b.y.offset, b.x.offset, b.y.offset, count);
+      kernels.randNormal(b.y.offset, count, ctx.noise.key, ctx.noise.take(count), 0, this.stddev);
+      kernels.add(b.y.offset, b.x.offset, b.y.offset, count);
     } else {
-      k.copy(b.x.offset, b.y.offset, count);
+      kernels.copy(b.x.offset, b.y.offset, count);
     }
   }
 

@@ -39,13 +39,13 @@ export class MaxPooling2D extends Layer {
 
   forward(ctx: RunContext, b: LayerBuffers, n: number): void {
     const g = this.g;
-    ctx.k.maxpool2dForward(b.x.offset, b.y.offset, n, g.ih, g.iw, g.c, g.oh, g.ow, g.ph, g.pw, g.sh, g.sw, g.padTop, g.padLeft);
+    ctx.kernels.maxpool2dForward(b.x.offset, b.y.offset, n, g.ih, g.iw, g.c, g.oh, g.ow, g.ph, g.pw, g.sh, g.sw, g.padTop, g.padLeft);
   }
 
   backward(ctx: RunContext, b: LayerBuffers, n: number): void {
     if (!b.dx) return;
     const g = this.g;
-    ctx.k.maxpool2dBackward(b.x.offset, b.dy!.offset, b.dx.offset, n, g.ih, g.iw, g.c, g.oh, g.ow, g.ph, g.pw, g.sh, g.sw, g.padTop, g.padLeft);
+    ctx.kernels.maxpool2dBackward(b.x.offset, b.dy!.offset, b.dx.offset, n, g.ih, g.iw, g.c, g.oh, g.ow, g.ph, g.pw, g.sh, g.sw, g.padTop, g.padLeft);
   }
 }
 
@@ -76,12 +76,12 @@ export class UpSampling2D extends Layer {
 
   forward(ctx: RunContext, b: LayerBuffers, n: number): void {
     const [h, w, c] = this.inShape as [number, number, number];
-    ctx.k.upsample2dForward(b.x.offset, b.y.offset, n, h, w, c, ...this.size);
+    ctx.kernels.upsample2dForward(b.x.offset, b.y.offset, n, h, w, c, ...this.size);
   }
 
   backward(ctx: RunContext, b: LayerBuffers, n: number): void {
     if (!b.dx) return;
     const [h, w, c] = this.inShape as [number, number, number];
-    ctx.k.upsample2dBackward(b.dy!.offset, b.dx.offset, n, h, w, c, ...this.size);
+    ctx.kernels.upsample2dBackward(b.dy!.offset, b.dx.offset, n, h, w, c, ...this.size);
   }
 }
