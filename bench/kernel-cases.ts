@@ -58,7 +58,7 @@ export interface KernelCase {
   /** Conv only: whether a training step runs this pass (no input gradient for the data). */
   inTrainingStep?: boolean;
   /**
-   * Allocates seeded inputs and the output on `k`. `rows` asks for only the first rows
+   * Allocates seeded inputs and the output on `kernels`. `rows` asks for only the first rows
    * of the output, where the kernel allows it (sgemm), to make a cheap reference for a
    * case too slow to run whole on the JS baseline; other cases compute everything.
    */

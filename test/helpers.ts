@@ -91,7 +91,7 @@ function heapWords(kernels: Kernels, byteStart: number, byteEnd: number): Uint32
 }
 
 /**
- * Runs one kernel call on `k` over fresh copies of `tensors`, each placed `shift` cells
+ * Runs one kernel call on `kernels` over fresh copies of `tensors`, each placed `shift` cells
  * past a 4-aligned offset between GUARD_CELLS sentinel cells on both sides. `call` gets
  * the tensors' offsets. Afterwards it asserts that no memory outside the tensors listed
  * in `outs` changed: the sentinels, every input, the rest of the allocated region and,

@@ -180,7 +180,7 @@ function terms(g: ConvGeom, pass: Pass): number {
   return g.n * g.oh * g.ow;
 }
 
-/** Runs a pass on `k` over (a, b) with a NaN-filled output; returns the output. */
+/** Runs a pass on `kernels` over (a, b) with a NaN-filled output; returns the output. */
 function run(kernels: Kernels, pass: Pass, g: ConvGeom, a: Float64Array, b: Float64Array, label: string, shift = 0): Float64Array {
   const out = new Float64Array(sizes(g, pass)[2]).fill(NaN);
   return runGuarded(kernels, [a, b, out], [2], (o) => callPass(kernels, pass, g, o), { label, shift }).outs[0]!;
