@@ -21,3 +21,8 @@ export { randUniform, randNormal } from './random';
 export function heapBase(): usize {
   return __heap_base;
 }
+
+// ABI constants the TypeScript side reads (src/kernels/abi.ts ABI_CONSTANTS), exported as immutable globals.
+export { MR, NR, KC, COL_FLOATS, PARTIAL_FLOATS, WORK_FLOATS, DUMP_FLOATS, TAB_ENTRIES, SCRATCH_FLOATS } from './scratch';
+export { FILTER_CHUNK } from './conv';
+export const FEW_ROWS: i32 = 4;

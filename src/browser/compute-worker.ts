@@ -10,7 +10,7 @@ import type { Autoencoder } from '../models/autoencoder.js';
 import { createSharedMemory, THREADS_MAXIMUM_PAGES } from '../kernels/threads/memory.js';
 import { ThreadedKernels, type SpawnWorker, type WorkerInit } from '../kernels/threads/pool.js';
 import { workerLoop } from '../kernels/threads/protocol.js';
-import { createWasmKernels, type KernelExports } from '../kernels/wasm.js';
+import { createWasmKernels, kernelExports, type KernelExports } from '../kernels/wasm.js';
 import type { Task } from './executor.js';
 import { describeModel, type ModelDescription } from './describe.js';
 
@@ -74,7 +74,7 @@ scope.onmessage = async (e: MessageEvent<WorkerRequest>) => {
   if ('role' in msg && msg.role === 'kernel') {
     let ex: KernelExports;
     try {
-      ex = new WebAssembly.Instance(msg.init.module, { env: { memory: msg.init.memory } }).exports as unknown as KernelExports;
+      ex = kernelExports(new WebAssembly.Instance(msg.init.module, { env: { memory: msg.init.memory } }).exports, 'the kernel worker\'s build');
       ex.setScratch(msg.init.scratch);
     } catch (err) {
       reply({ id: null, error: errorOf(err) });

@@ -2,10 +2,12 @@
 // offsets, so no loader or bindings) and exposes its exports as the Kernels methods,
 // called without wrappers. Pure: no Node imports, so the browser entry uses it too.
 
+import { ABI_CONSTANTS, KERNEL_NAMES, type AbiConstants, type KernelMethods } from './abi.js';
 import type { Kernels } from './kernels.js';
 import { Heap, WasmMemoryStorage } from './heap.js';
+import { FormatError } from '../errors.js';
 
-/** The module's exports beyond the Kernels methods. */
+/** The module's exports beyond the kernels: memory, heap base, scratch, ABI constants. */
 export interface ModuleExports {
   memory: WebAssembly.Memory;
   heapBase(): number;
@@ -13,30 +15,18 @@ export interface ModuleExports {
   setScratch(offset: number): void;
 }
 
-export type KernelMethods = Omit<Kernels, 'backend' | 'build' | 'heap'>;
-
-/** Every ABI function the module must export (checked at instantiation). */
-export const KERNEL_NAMES = [
-  'sgemm', 'sgemmBiasAct', 'biasActForward', 'actBackward', 'biasBackward',
-  'fill', 'copy', 'add', 'mul', 'scale', 'axpy', 'exp', 'square', 'squareBackward',
-  'abs', 'sign', 'absBackward', 'clip', 'clipBackward', 'rowSum', 'rowSumBackward', 'sum',
-  'conv2dForward', 'conv2dBackwardInput', 'conv2dBackwardFilter',
-  'maxpool2dForward', 'maxpool2dBackward', 'upsample2dForward', 'upsample2dBackward',
-  'mseForward', 'mseBackward', 'bceForward', 'bceBackward', 'bceLogitsForward', 'bceLogitsBackward',
-  'klForward', 'klBackward', 'reparamForward', 'reparamBackward',
-  'adamStep', 'sgdStep', 'randUniform', 'randNormal',
-] as const satisfies readonly (keyof KernelMethods)[];
+export type KernelExports = ModuleExports & KernelMethods & Record<(typeof ABI_CONSTANTS)[number], WebAssembly.Global>;
 
 export type WasmKernels = Kernels & {
   readonly backend: 'wasm';
   readonly module: WebAssembly.Module;
   /** The instance's raw exports (the thread pool calls them with sub-ranges). */
-  readonly exports: ModuleExports & KernelMethods;
+  readonly exports: KernelExports;
+  /** The ABI constants this build was compiled with. */
+  readonly constants: AbiConstants;
   /** The shared memory of a threads build, else undefined. */
   readonly sharedMemory?: WebAssembly.Memory;
 };
-
-export type KernelExports = ModuleExports & KernelMethods;
 
 export interface InstantiateOptions {
   /** A threads build imports its memory: pass the shared WebAssembly.Memory it must use. */
@@ -45,19 +35,34 @@ export interface InstantiateOptions {
   maximumPages?: number;
 }
 
+/** Checks that an instance exports every manifest kernel and ABI constant; returns them typed. */
+export function kernelExports(exports: WebAssembly.Exports, build: string): KernelExports {
+  for (const name of KERNEL_NAMES) {
+    if (typeof exports[name] !== 'function') throw new FormatError(`${build} does not export kernel ${name}: not an ae-wasm kernels build of this version`);
+  }
+  for (const name of ABI_CONSTANTS) {
+    if (!(exports[name] instanceof WebAssembly.Global)) throw new FormatError(`${build} does not export the ABI constant ${name}: not an ae-wasm kernels build of this version`);
+  }
+  return exports as unknown as KernelExports;
+}
+
+/** The ABI constants of an instance, as numbers. */
+export function abiConstants(ex: KernelExports): AbiConstants {
+  const out: Record<string, number> = {};
+  for (const name of ABI_CONSTANTS) out[name] = ex[name].value as number;
+  return Object.freeze(out) as AbiConstants;
+}
+
 /** Instantiates a compiled kernels module and returns its Kernels. */
 export async function instantiateKernels(module: WebAssembly.Module, build: string, options: InstantiateOptions = {}): Promise<WasmKernels> {
   const imports: WebAssembly.Imports = options.memory ? { env: { memory: options.memory } } : {};
   const instance = await WebAssembly.instantiate(module, imports);
-  const ex = instance.exports as unknown as KernelExports;
-  for (const name of KERNEL_NAMES) {
-    if (typeof ex[name] !== 'function') throw new TypeError(`${build} does not export kernel ${name}`);
-  }
+  const ex = kernelExports(instance.exports, build);
   const memory = options.memory ?? ex.memory;
   const heap = new Heap(new WasmMemoryStorage(memory, options.maximumPages), Math.ceil(ex.heapBase() / 4));
   const scratch = heap.alloc(ex.scratchFloats());
   ex.setScratch(scratch);
-  const kernels = { backend: 'wasm', build, heap, module, exports: ex, sharedMemory: options.memory } as Record<string, unknown>;
+  const kernels = { backend: 'wasm', build, heap, module, exports: ex, constants: abiConstants(ex), sharedMemory: options.memory } as Record<string, unknown>;
   for (const name of KERNEL_NAMES) kernels[name] = ex[name];
   return kernels as unknown as WasmKernels;
 }

@@ -6,8 +6,9 @@
 // scheduled yet simply claims nothing: the others take its shares, so a busy core slows
 // a job down instead of stalling it. Which thread runs a share never changes its result.
 
-import { RUNNERS } from './shares.js';
-import type { KernelExports } from '../wasm.js';
+import { WorkerError } from '../../errors.js';
+import { makeRunners } from './shares.js';
+import { abiConstants, type KernelExports } from '../wasm.js';
 
 export const GEN = 0;
 export const OP = 1;
@@ -88,6 +89,7 @@ export function workerLoop(ex: KernelExports, control: SharedArrayBuffer, index:
   // Workers start before the first job, whose generation is 1: reading GEN here instead
   // would race with a job posted while this worker was still starting, and miss it.
   let seen = 0;
+  const runners = makeRunners(ex, abiConstants(ex));
   for (;;) {
     let gen = Atomics.load(ctl, GEN);
     for (let i = 0; gen === seen && i < SPIN; i++) gen = Atomics.load(ctl, GEN);
@@ -98,11 +100,11 @@ export function workerLoop(ex: KernelExports, control: SharedArrayBuffer, index:
     seen = gen;
     if (Atomics.load(ctl, EXIT) !== 0) return;
     const parts = Atomics.load(ctl, PARTS);
-    const run = RUNNERS[Atomics.load(ctl, OP)];
+    const run = runners[Atomics.load(ctl, OP)];
     for (let share = claimShare(ctl, gen, parts); share >= 0; share = claimShare(ctl, gen, parts)) {
       try {
-        if (!run) throw new Error(`unknown job ${Atomics.load(ctl, OP)}`);
-        run(ex, v.args, share, parts);
+        if (!run) throw new WorkerError(`unknown job ${Atomics.load(ctl, OP)}`);
+        run(v.args, share, parts);
       } catch (err) {
         if (Atomics.compareExchange(ctl, ERROR, 0, 1) === 0) writeError(v, `worker ${index}: ${(err as Error)?.message ?? err}`);
       }

@@ -1,203 +1,178 @@
-// How each parallel kernel call is split among threads. A participant t of T runs the
-// same kernel on its own part of the output (rows of C, images of a batch, a range of
-// elements), so every output element is computed by exactly one thread, in the order a
-// single thread would use: results are identical for any thread count. Pure code:
-// main thread and workers (Node or browser) share it.
+// How each split kernel call is divided among threads, derived from the manifest's
+// `split` rows (abi.ts). A participant t of T runs the same kernel on its own part of the
+// output (rows of C, images of a batch, a range of elements), so every output element is
+// computed by exactly one thread, in the order a single thread would use: results are
+// identical for any thread count. Pure code: main thread and workers (Node or browser)
+// share it.
 //
-// Arguments travel in a Float64Array (exact for every i32, f32 and counter value); each
-// op's comment lists their order, which is the kernel's own.
+// Arguments travel in a Float64Array (exact for every i32, u32, f32 and counter value) at
+// the manifest's positions; a job's op code is its kernel's position among SPLIT_KERNELS + 1.
 
+import { AeError } from '../../errors.js';
+import { ABI, argIndex, argNames, SPLIT_KERNELS, type AbiConstants, type KernelName, type Split } from '../abi.js';
 import type { KernelExports } from '../wasm.js';
 
-export const Op = {
-  sgemm: 1,
-  sgemmBiasAct: 2,
-  conv2dForward: 3,
-  conv2dBackwardInput: 4,
-  conv2dBackwardFilterChunks: 5,
-  biasActForward: 6,
-  actBackward: 7,
-  randNormal: 8,
-  randUniform: 9,
-  adamStep: 10,
-  add: 11,
-  clip: 12,
-  mseForward: 13,
-  mseBackward: 14,
-  bceLogitsForward: 15,
-  bceLogitsBackward: 16,
-  bceForward: 17,
-  bceBackward: 18,
-  maxpool2dForward: 19,
-  maxpool2dBackward: 20,
-  upsample2dForward: 21,
-  upsample2dBackward: 22,
-  /** A test-only op that traps in the wasm instance (to check error propagation). */
-  trap: 99,
-} as const;
+/** A test-only job that traps in the wasm instance (to check error propagation). */
+export const TRAP_OP = 0;
+/** The most arguments a kernel may take: every call passes this many (wasm ignores extras). */
+export const MAX_ARGS = 16;
 
-/** Images per filter-gradient chunk: partial sums are added in chunk order (see conv.ts). */
-export const FILTER_CHUNK = 16;
-
-/** [lo, hi) of participant t among T over len items, lo a multiple of `align`. */
-export function share(len: number, t: number, T: number, align = 1): [number, number] {
-  const chunk = Math.ceil(len / T / align) * align;
-  const lo = Math.min(len, t * chunk);
-  return [lo, Math.min(len, lo + chunk)];
+/** An argument that moves with the share: arg += first unit * product of the `dims` arguments. */
+interface Advance {
+  at: number;
+  dims: number[];
 }
 
-type Runner = (ex: KernelExports, a: Float64Array, t: number, T: number) => void;
-
-/** Rows of an sgemm never drop to the unpacked few-rows path (m <= 4) when split. */
-const FEW_ROWS = 4;
-
-function gemmSplitRows(m: number, n: number, T: number): boolean {
-  return m >= n && Math.floor(m / T) > FEW_ROWS;
+/** A split kernel, its argument names resolved to positions. */
+export interface SplitPlan {
+  name: KernelName;
+  op: number;
+  by: Split['by'];
+  /** The argument split into shares (n, rows or elements; for gemm unused). */
+  count: number;
+  /** Shares start at multiples of this many units. */
+  align: number;
+  advance: Advance[];
+  /** Arguments whose product measures the call, and the least a share must have. */
+  work: number[];
+  minWork: number;
+  /** imageChunks: the output argument and the arguments whose product is its size. */
+  out: number;
+  outSize: number[];
 }
 
-// sgemm: ta, tb, m, n, k, alpha, a, lda, b, ldb, beta, c, ldc
-const sgemm: Runner = (ex, a, t, T) => {
-  const ta = a[0]!, tb = a[1]!, m = a[2]!, n = a[3]!, k = a[4]!, lda = a[7]!, ldb = a[9]!, ldc = a[12]!;
-  if (gemmSplitRows(m, n, T)) {
-    const [i0, i1] = share(m, t, T);
-    if (i1 > i0) ex.sgemm(ta, tb, i1 - i0, n, k, a[5]!, a[6]! + (ta ? i0 : i0 * lda), lda, a[8]!, ldb, a[10]!, a[11]! + i0 * ldc, ldc);
-  } else {
-    const [j0, j1] = share(n, t, T, 8);
-    if (j1 > j0) ex.sgemm(ta, tb, m, j1 - j0, k, a[5]!, a[6]!, lda, a[8]! + (tb ? j0 * ldb : j0), ldb, a[10]!, a[11]! + j0, ldc);
+function plan(name: KernelName, op: number): SplitPlan {
+  const spec = ABI[name];
+  if (spec.args.length > MAX_ARGS) throw new AeError(`kernel manifest: ${name} takes ${spec.args.length} arguments, the pool passes at most ${MAX_ARGS}`);
+  const split = (spec as { split: Split }).split;
+  const at = (arg: string): number => argIndex(name, arg);
+  const advance: Advance[] = [];
+  let count = -1, align = 1, out = -1, outSize: number[] = [];
+  switch (split.by) {
+    case 'gemm':
+      break;
+    case 'images':
+    case 'imageChunks':
+      count = at(split.count);
+      for (const [arg, dims] of Object.entries(split.advance)) advance.push({ at: at(arg), dims: dims.map(at) });
+      if (split.by === 'imageChunks') {
+        out = at(split.out);
+        outSize = split.outSize.map(at);
+      }
+      break;
+    case 'rows':
+      count = at(split.rows);
+      for (const arg of split.rowTensors) advance.push({ at: at(arg), dims: [at(split.cols)] });
+      for (const arg of split.perRow) advance.push({ at: at(arg), dims: [] });
+      break;
+    case 'elements':
+      count = at(split.count);
+      align = 4;
+      for (const arg of split.advance) advance.push({ at: at(arg), dims: [] });
+      break;
   }
-};
+  const work = 'work' in split ? split.work.map(at) : [count];
+  return { name, op, by: split.by, count, align, advance, work, minWork: split.minWork, out, outSize };
+}
 
-// sgemmBiasAct: ta, tb, m, n, k, a, lda, b, ldb, c, ldc, bias, act, actAlpha
-const sgemmBiasAct: Runner = (ex, a, t, T) => {
-  const ta = a[0]!, tb = a[1]!, m = a[2]!, n = a[3]!, k = a[4]!, lda = a[6]!, ldb = a[8]!, ldc = a[10]!, bias = a[11]!;
-  if (gemmSplitRows(m, n, T)) {
-    const [i0, i1] = share(m, t, T);
-    if (i1 > i0) ex.sgemmBiasAct(ta, tb, i1 - i0, n, k, a[5]! + (ta ? i0 : i0 * lda), lda, a[7]!, ldb, a[9]! + i0 * ldc, ldc, bias, a[12]!, a[13]!);
-  } else {
-    const [j0, j1] = share(n, t, T, 8);
-    if (j1 > j0) {
-      ex.sgemmBiasAct(ta, tb, m, j1 - j0, k, a[5]!, lda, a[7]! + (tb ? j0 * ldb : j0), ldb, a[9]! + j0, ldc, bias < 0 ? -1 : bias + j0, a[12]!, a[13]!);
+/** Every split kernel's plan, indexed by op code (index 0, the trap op, has none). */
+export const PLANS: readonly SplitPlan[] = SPLIT_KERNELS.map((name, i) => plan(name, i + 1));
+
+/** Product of the arguments at positions `at`. */
+export function product(a: Float64Array, at: readonly number[]): number {
+  let p = 1;
+  for (const i of at) p *= a[i]!;
+  return p;
+}
+
+/** First unit of participant t of T over len units, a multiple of `align`. */
+function shareStart(len: number, t: number, T: number, align: number): number {
+  return Math.min(len, t * Math.ceil(len / T / align) * align);
+}
+
+/** Calls a module function with MAX_ARGS arguments from `l` (a function ignores those past its arity). */
+function invoke(fn: (...args: number[]) => unknown, l: Float64Array): void {
+  fn(l[0]!, l[1]!, l[2]!, l[3]!, l[4]!, l[5]!, l[6]!, l[7]!, l[8]!, l[9]!, l[10]!, l[11]!, l[12]!, l[13]!, l[14]!, l[15]!);
+}
+
+export type Runner = (a: Float64Array, t: number, T: number) => void;
+
+/** Rows of an sgemm split by rows (m >= n, and each share keeps more than FEW_ROWS rows: never the unpacked path). */
+export function gemmSplitsRows(m: number, n: number, T: number, fewRows: number): boolean {
+  return m >= n && Math.floor(m / T) > fewRows;
+}
+
+/** sgemm / sgemmBiasAct: rows of C (and of op(A)), or 8-column blocks of C (and of op(B), and the bias). */
+function gemmRunner(p: SplitPlan, fn: (...args: number[]) => unknown, c: AbiConstants): Runner {
+  const local = new Float64Array(MAX_ARGS);
+  const at = (arg: string): number => argIndex(p.name, arg);
+  const ta = at('transA'), tb = at('transB'), m = at('m'), n = at('n'), A = at('a'), lda = at('lda'), B = at('b'), ldb = at('ldb'), C = at('c'), ldc = at('ldc');
+  const bias = argNames(p.name).includes('bias') ? at('bias') : -1;
+  return (a, t, T) => {
+    local.set(a.subarray(0, MAX_ARGS));
+    if (gemmSplitsRows(a[m]!, a[n]!, T, c.FEW_ROWS)) {
+      const i0 = shareStart(a[m]!, t, T, 1), i1 = shareStart(a[m]!, t + 1, T, 1);
+      if (i1 <= i0) return;
+      local[m] = i1 - i0;
+      local[A] = a[A]! + (a[ta] ? i0 : i0 * a[lda]!);
+      local[C] = a[C]! + i0 * a[ldc]!;
+    } else {
+      const j0 = shareStart(a[n]!, t, T, c.NR), j1 = shareStart(a[n]!, t + 1, T, c.NR);
+      if (j1 <= j0) return;
+      local[n] = j1 - j0;
+      local[B] = a[B]! + (a[tb] ? j0 * a[ldb]! : j0);
+      local[C] = a[C]! + j0;
+      if (bias >= 0 && a[bias]! >= 0) local[bias] = a[bias]! + j0;
     }
+    invoke(fn, local);
+  };
+}
+
+/** images, rows, elements: units [lo, hi) of `count`, each advancing argument moved by lo times its stride. */
+function linearRunner(p: SplitPlan, fn: (...args: number[]) => unknown): Runner {
+  const local = new Float64Array(MAX_ARGS);
+  return (a, t, T) => {
+    const len = a[p.count]!;
+    const lo = shareStart(len, t, T, p.align), hi = shareStart(len, t + 1, T, p.align);
+    if (hi <= lo) return;
+    local.set(a.subarray(0, MAX_ARGS));
+    for (const adv of p.advance) local[adv.at] = a[adv.at]! + lo * product(a, adv.dims);
+    local[p.count] = hi - lo;
+    invoke(fn, local);
+  };
+}
+
+/**
+ * Filter gradient by chunks of FILTER_CHUNK images: chunk c's partial sum goes to
+ * out + c * (its size); the caller adds the partials in chunk order.
+ */
+function chunkRunner(p: SplitPlan, fn: (...args: number[]) => unknown, c: AbiConstants): Runner {
+  const local = new Float64Array(MAX_ARGS);
+  return (a, t, T) => {
+    const n = a[p.count]!;
+    const chunks = Math.ceil(n / c.FILTER_CHUNK);
+    const c0 = shareStart(chunks, t, T, 1), c1 = shareStart(chunks, t + 1, T, 1);
+    const size = product(a, p.outSize);
+    local.set(a.subarray(0, MAX_ARGS));
+    for (let chunk = c0; chunk < c1; chunk++) {
+      const b0 = chunk * c.FILTER_CHUNK;
+      for (const adv of p.advance) local[adv.at] = a[adv.at]! + b0 * product(a, adv.dims);
+      local[p.out] = a[p.out]! + chunk * size;
+      local[p.count] = Math.min(c.FILTER_CHUNK, n - b0);
+      invoke(fn, local);
+    }
+  };
+}
+
+/** The runners of one instance (main thread or worker), indexed by op code. */
+export function makeRunners(ex: KernelExports, constants: AbiConstants): Runner[] {
+  const runners: Runner[] = [
+    // TRAP_OP: an offset far past the memory's end makes the instance trap (a RuntimeError).
+    () => ex.fill(0x7ffffff0, 16, 0),
+  ];
+  for (const p of PLANS) {
+    const fn = ex[p.name] as (...args: number[]) => unknown;
+    runners[p.op] = p.by === 'gemm' ? gemmRunner(p, fn, constants) : p.by === 'imageChunks' ? chunkRunner(p, fn, constants) : linearRunner(p, fn);
   }
-};
-
-// conv passes: p0, p1, p2, n, ih, iw, cin, oh, ow, cout, kh, kw, sh, sw, pt, pl
-const conv2dForward: Runner = (ex, a, t, T) => {
-  const [b0, b1] = share(a[3]!, t, T);
-  if (b1 <= b0) return;
-  const xs = a[4]! * a[5]! * a[6]!, ys = a[7]! * a[8]! * a[9]!;
-  ex.conv2dForward(a[0]! + b0 * xs, a[1]!, a[2]! + b0 * ys, b1 - b0, a[4]!, a[5]!, a[6]!, a[7]!, a[8]!, a[9]!, a[10]!, a[11]!, a[12]!, a[13]!, a[14]!, a[15]!);
-};
-
-const conv2dBackwardInput: Runner = (ex, a, t, T) => {
-  const [b0, b1] = share(a[3]!, t, T);
-  if (b1 <= b0) return;
-  const xs = a[4]! * a[5]! * a[6]!, ys = a[7]! * a[8]! * a[9]!;
-  ex.conv2dBackwardInput(a[0]! + b0 * ys, a[1]!, a[2]! + b0 * xs, b1 - b0, a[4]!, a[5]!, a[6]!, a[7]!, a[8]!, a[9]!, a[10]!, a[11]!, a[12]!, a[13]!, a[14]!, a[15]!);
-};
-
-// Filter gradient by chunks: x, dy, partials, n, geometry...; chunk c's partial sum goes
-// to partials + c * (kh kw cin cout). The caller adds the partials in chunk order.
-const conv2dBackwardFilterChunks: Runner = (ex, a, t, T) => {
-  const n = a[3]!;
-  const chunks = Math.ceil(n / FILTER_CHUNK);
-  const [c0, c1] = share(chunks, t, T);
-  const xs = a[4]! * a[5]! * a[6]!, ys = a[7]! * a[8]! * a[9]!, ws = a[10]! * a[11]! * a[6]! * a[9]!;
-  for (let c = c0; c < c1; c++) {
-    const b0 = c * FILTER_CHUNK;
-    const nb = Math.min(FILTER_CHUNK, n - b0);
-    ex.conv2dBackwardFilter(a[0]! + b0 * xs, a[1]! + b0 * ys, a[2]! + c * ws, nb, a[4]!, a[5]!, a[6]!, a[7]!, a[8]!, a[9]!, a[10]!, a[11]!, a[12]!, a[13]!, a[14]!, a[15]!);
-  }
-};
-
-// biasActForward: x, bias, y, rows, cols, act, alpha
-const biasActForward: Runner = (ex, a, t, T) => {
-  const [r0, r1] = share(a[3]!, t, T);
-  const cols = a[4]!;
-  if (r1 > r0) ex.biasActForward(a[0]! + r0 * cols, a[1]!, a[2]! + r0 * cols, r1 - r0, cols, a[5]!, a[6]!);
-};
-
-/** An elementwise op over n elements at argument position `nAt`, pointers at `ptrs`. */
-function elementwise(ptrs: readonly number[], nAt: number, call: (ex: KernelExports, a: Float64Array) => void): Runner {
-  const local = new Float64Array(16);
-  return (ex, a, t, T) => {
-    const [i0, i1] = share(a[nAt]!, t, T, 4);
-    if (i1 <= i0) return;
-    local.set(a.subarray(0, 16));
-    for (const p of ptrs) local[p] = a[p]! + i0;
-    local[nAt] = i1 - i0;
-    call(ex, local);
-  };
+  return runners;
 }
-
-/** A per-row op over `rows` at rowsAt with `cols` at colsAt; pointer args advance by r0 * cols, the output `outAt` by r0. */
-function rowwise(ptrs: readonly number[], outAt: number, rowsAt: number, colsAt: number, call: (ex: KernelExports, a: Float64Array) => void): Runner {
-  const local = new Float64Array(16);
-  return (ex, a, t, T) => {
-    const [r0, r1] = share(a[rowsAt]!, t, T);
-    if (r1 <= r0) return;
-    local.set(a.subarray(0, 16));
-    for (const p of ptrs) local[p] = a[p]! + r0 * a[colsAt]!;
-    local[outAt] = a[outAt]! + r0;
-    local[rowsAt] = r1 - r0;
-    call(ex, local);
-  };
-}
-
-/** Pooling ops over images (n at nAt): the two tensors advance by their image sizes. */
-function perImage(nAt: number, xSize: (a: Float64Array) => number, ySize: (a: Float64Array) => number, call: (ex: KernelExports, a: Float64Array) => void, third?: (a: Float64Array) => number): Runner {
-  const local = new Float64Array(16);
-  return (ex, a, t, T) => {
-    const [b0, b1] = share(a[nAt]!, t, T);
-    if (b1 <= b0) return;
-    local.set(a.subarray(0, 16));
-    local[0] = a[0]! + b0 * xSize(a);
-    local[1] = a[1]! + b0 * ySize(a);
-    if (third) local[2] = a[2]! + b0 * third(a);
-    local[nAt] = b1 - b0;
-    call(ex, local);
-  };
-}
-
-export const RUNNERS: Readonly<Record<number, Runner>> = {
-  [Op.sgemm]: sgemm,
-  [Op.sgemmBiasAct]: sgemmBiasAct,
-  [Op.conv2dForward]: conv2dForward,
-  [Op.conv2dBackwardInput]: conv2dBackwardInput,
-  [Op.conv2dBackwardFilterChunks]: conv2dBackwardFilterChunks,
-  [Op.biasActForward]: biasActForward,
-  // actBackward: y, dy, dx, n, act, alpha
-  [Op.actBackward]: elementwise([0, 1, 2], 3, (ex, a) => ex.actBackward(a[0]!, a[1]!, a[2]!, a[3]!, a[4]!, a[5]!)),
-  // randNormal / randUniform: out, n, key, counter, p, q — the counter advances with the element.
-  [Op.randNormal]: elementwise([0, 3], 1, (ex, a) => ex.randNormal(a[0]!, a[1]!, a[2]!, a[3]!, a[4]!, a[5]!)),
-  [Op.randUniform]: elementwise([0, 3], 1, (ex, a) => ex.randUniform(a[0]!, a[1]!, a[2]!, a[3]!, a[4]!, a[5]!)),
-  // adamStep: w, g, m, v, n, lrT, beta1, beta2, eps
-  [Op.adamStep]: elementwise([0, 1, 2, 3], 4, (ex, a) => ex.adamStep(a[0]!, a[1]!, a[2]!, a[3]!, a[4]!, a[5]!, a[6]!, a[7]!, a[8]!)),
-  // add: a, b, out, n
-  [Op.add]: elementwise([0, 1, 2], 3, (ex, a) => ex.add(a[0]!, a[1]!, a[2]!, a[3]!)),
-  // clip: a, lo, hi, out, n
-  [Op.clip]: elementwise([0, 3], 4, (ex, a) => ex.clip(a[0]!, a[1]!, a[2]!, a[3]!, a[4]!)),
-  // loss forwards: p, t, out, rows, cols (out advances by rows)
-  [Op.mseForward]: rowwise([0, 1], 2, 3, 4, (ex, a) => ex.mseForward(a[0]!, a[1]!, a[2]!, a[3]!, a[4]!)),
-  [Op.bceForward]: rowwise([0, 1], 2, 3, 4, (ex, a) => ex.bceForward(a[0]!, a[1]!, a[2]!, a[3]!, a[4]!)),
-  [Op.bceLogitsForward]: rowwise([0, 1], 2, 3, 4, (ex, a) => ex.bceLogitsForward(a[0]!, a[1]!, a[2]!, a[3]!, a[4]!)),
-  // loss backwards: p, t, dp, n, scale
-  [Op.mseBackward]: elementwise([0, 1, 2], 3, (ex, a) => ex.mseBackward(a[0]!, a[1]!, a[2]!, a[3]!, a[4]!)),
-  [Op.bceBackward]: elementwise([0, 1, 2], 3, (ex, a) => ex.bceBackward(a[0]!, a[1]!, a[2]!, a[3]!, a[4]!)),
-  [Op.bceLogitsBackward]: elementwise([0, 1, 2], 3, (ex, a) => ex.bceLogitsBackward(a[0]!, a[1]!, a[2]!, a[3]!, a[4]!)),
-  // maxpool forward: x, y, n, ih, iw, c, oh, ow, ph, pw, sh, sw, pt, pl
-  [Op.maxpool2dForward]: perImage(2, (a) => a[3]! * a[4]! * a[5]!, (a) => a[6]! * a[7]! * a[5]!, (ex, a) =>
-    ex.maxpool2dForward(a[0]!, a[1]!, a[2]!, a[3]!, a[4]!, a[5]!, a[6]!, a[7]!, a[8]!, a[9]!, a[10]!, a[11]!, a[12]!, a[13]!)),
-  // maxpool backward: x, dy, dx, n, ih, iw, c, oh, ow, ph, pw, sh, sw, pt, pl
-  [Op.maxpool2dBackward]: perImage(3, (a) => a[4]! * a[5]! * a[6]!, (a) => a[7]! * a[8]! * a[6]!, (ex, a) =>
-    ex.maxpool2dBackward(a[0]!, a[1]!, a[2]!, a[3]!, a[4]!, a[5]!, a[6]!, a[7]!, a[8]!, a[9]!, a[10]!, a[11]!, a[12]!, a[13]!, a[14]!), (a) => a[4]! * a[5]! * a[6]!),
-  // upsample forward: x, y, n, h, w, c, sh, sw; backward: dy, dx, n, h, w, c, sh, sw
-  [Op.upsample2dForward]: perImage(2, (a) => a[3]! * a[4]! * a[5]!, (a) => a[3]! * a[4]! * a[5]! * a[6]! * a[7]!, (ex, a) =>
-    ex.upsample2dForward(a[0]!, a[1]!, a[2]!, a[3]!, a[4]!, a[5]!, a[6]!, a[7]!)),
-  [Op.upsample2dBackward]: perImage(2, (a) => a[3]! * a[4]! * a[5]! * a[6]! * a[7]!, (a) => a[3]! * a[4]! * a[5]!, (ex, a) =>
-    ex.upsample2dBackward(a[0]!, a[1]!, a[2]!, a[3]!, a[4]!, a[5]!, a[6]!, a[7]!)),
-  [Op.trap]: (ex) => {
-    // An offset far past the memory's end: the instance traps (a RuntimeError).
-    ex.fill(0x7ffffff0, 16, 0);
-  },
-};

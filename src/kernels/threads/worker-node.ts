@@ -2,14 +2,14 @@
 // takes its own scratch region, reports ready, then serves jobs until told to exit.
 
 import { parentPort, workerData } from 'node:worker_threads';
-import type { KernelExports } from '../wasm.js';
+import { kernelExports } from '../wasm.js';
 import type { WorkerInit } from './pool.js';
 import { workerLoop } from './protocol.js';
 
 const init = workerData as WorkerInit;
 try {
   const instance = new WebAssembly.Instance(init.module, { env: { memory: init.memory } });
-  const ex = instance.exports as unknown as KernelExports;
+  const ex = kernelExports(instance.exports, 'the kernel worker\'s build');
   ex.setScratch(init.scratch);
   parentPort!.postMessage({ ready: true });
   workerLoop(ex, init.control, init.index);
