@@ -1,6 +1,7 @@
 // Losses: forward kernels write per-row sums (so callers get per-sample errors and, by
-// summing, totals); backward kernels write scale * d(sum)/d(input), and the caller picks
-// scale (1 / elements for Keras' mean, 1 / batch for per-sample sums averaged).
+// summing, totals); backward kernels overwrite their gradient outputs with
+// scale * d(sum)/d(input), and the caller picks scale (1 / elements for Keras' mean,
+// 1 / batch for per-sample sums averaged).
 // Also the VAE's KL term and reparameterisation.
 
 import { expv, exps, logv, logs, sigmoidv, sigmoids } from './vmath';
@@ -186,7 +187,7 @@ export function klForward(mu: i32, lv: i32, out: i32, rows: i32, cols: i32): voi
   }
 }
 
-/** Accumulates dmu += scale mu, dlv += scale 0.5 (exp(lv) - 1). */
+/** Overwrites dmu = scale mu, dlv = scale 0.5 (exp(lv) - 1). */
 export function klBackward(mu: i32, lv: i32, dmu: i32, dlv: i32, n: i32, scale: f32): void {
   const mp = <usize>mu << 2, lp = <usize>lv << 2, dmp = <usize>dmu << 2, dlp = <usize>dlv << 2;
   const sv = f32x4.splat(scale);
@@ -195,14 +196,14 @@ export function klBackward(mu: i32, lv: i32, dmu: i32, dlv: i32, n: i32, scale: 
   const n4 = n & ~3;
   for (let i = 0; i < n4; i += 4) {
     const o = <usize>i << 2;
-    v128.store(dmp + o, f32x4.add(v128.load(dmp + o), f32x4.mul(sv, v128.load(mp + o))));
-    v128.store(dlp + o, f32x4.add(v128.load(dlp + o), f32x4.mul(hv, f32x4.sub(expv(v128.load(lp + o)), one))));
+    v128.store(dmp + o, f32x4.mul(sv, v128.load(mp + o)));
+    v128.store(dlp + o, f32x4.mul(hv, f32x4.sub(expv(v128.load(lp + o)), one)));
   }
   const h: f32 = 0.5 * scale;
   for (let i = n4; i < n; i++) {
     const o = <usize>i << 2;
-    store<f32>(dmp + o, load<f32>(dmp + o) + scale * load<f32>(mp + o));
-    store<f32>(dlp + o, load<f32>(dlp + o) + h * (exps(load<f32>(lp + o)) - ONE));
+    store<f32>(dmp + o, scale * load<f32>(mp + o));
+    store<f32>(dlp + o, h * (exps(load<f32>(lp + o)) - ONE));
   }
 }
 

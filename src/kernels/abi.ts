@@ -210,7 +210,6 @@ export const ABI = {
   },
 
   // ---- losses (assembly/loss.ts): forwards write per-row sums; backwards overwrite -------
-  // ---- scale * d(sum)/d(pred), except klBackward, which accumulates (see its entry) ------
   /** out[r] = sum over c of (p - t)². */
   mseForward: { args: ['p:ptr', 't:ptr', 'out:ptr', 'rows:i32', 'cols:i32'], split: lossRows },
   /** Overwrites dp = scale * 2 (p - t). */
@@ -228,7 +227,7 @@ export const ABI = {
   bceLogitsBackward: { args: ['x:ptr', 't:ptr', 'dx:ptr', 'n:i32', 'scale:f32'], split: elements('n', ['x', 't', 'dx']) },
   /** out[r] = KL(N(mu, exp(lv)) || N(0, 1)) = -0.5 sum (1 + lv - mu² - exp(lv)). */
   klForward: { args: ['mu:ptr', 'lv:ptr', 'out:ptr', 'rows:i32', 'cols:i32'] },
-  /** Accumulates dmu += scale mu, dlv += scale 0.5 (exp(lv) - 1). */
+  /** Overwrites dmu = scale mu, dlv = scale 0.5 (exp(lv) - 1). */
   klBackward: { args: ['mu:ptr', 'lv:ptr', 'dmu:ptr', 'dlv:ptr', 'n:i32', 'scale:f32'] },
   /** z = mu + exp(lv / 2) eps (the VAE's reparameterisation). */
   reparamForward: { args: ['mu:ptr', 'lv:ptr', 'eps:ptr', 'z:ptr', 'n:i32'] },

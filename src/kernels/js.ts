@@ -417,8 +417,8 @@ export class JsKernels implements Kernels {
   klBackward(mu: number, lv: number, dmu: number, dlv: number, n: number, scale: number): void {
     const d = this.d;
     for (let i = 0; i < n; i++) {
-      d[dmu + i]! += scale * d[mu + i]!;
-      d[dlv + i]! += scale * 0.5 * (Math.exp(d[lv + i]!) - 1);
+      d[dmu + i] = scale * d[mu + i]!;
+      d[dlv + i] = scale * 0.5 * (Math.exp(d[lv + i]!) - 1);
     }
   }
 

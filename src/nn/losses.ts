@@ -69,6 +69,9 @@ export class KLLoss {
   private dlv: Tensor | null = null;
   private cols = 0;
   rows = -1;
+  /** The KL's own gradients (the kernel overwrites), added into dmu and dlv. */
+  private gradMu = -1;
+  private gradLv = -1;
 
   constructor(public weight: number) {}
 
@@ -79,6 +82,10 @@ export class KLLoss {
     this.dlv = dlv;
     this.cols = sizeOf(mu.shape.slice(1));
     this.rows = pl.scratch(batch);
+    if (dmu && dlv) {
+      this.gradMu = pl.scratch(batch * this.cols);
+      this.gradLv = pl.scratch(batch * this.cols);
+    }
   }
 
   /** The unweighted mean KL per sample. */
@@ -87,9 +94,12 @@ export class KLLoss {
     return kernels.sum(this.rows, n) / n;
   }
 
-  /** Accumulates weight / n times the KL gradient into dmu and dlv. */
+  /** Accumulates weight / n times the KL gradient into dmu and dlv (which the reparameterisation's backward wrote). */
   backward(kernels: Kernels, n: number): void {
-    kernels.klBackward(this.mu.offset, this.lv.offset, this.dmu!.offset, this.dlv!.offset, n * this.cols, this.weight / n);
+    const count = n * this.cols;
+    kernels.klBackward(this.mu.offset, this.lv.offset, this.gradMu, this.gradLv, count, this.weight / n);
+    kernels.add(this.dmu!.offset, this.gradMu, this.dmu!.offset, count);
+    kernels.add(this.dlv!.offset, this.gradLv, this.dlv!.offset, count);
   }
 }
 
