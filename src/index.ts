@@ -8,7 +8,8 @@ import { Autoencoder } from './models/autoencoder.js';
 import type { Architecture } from './models/architecture.js';
 import { PRESET_NAMES, PRESETS, presetArchitecture } from './models/presets.js';
 
-export { Autoencoder, RandomPurpose } from './models/autoencoder.js';
+export { Autoencoder } from './models/autoencoder.js';
+export { RandomPurpose } from './random/streams.js';
 export type { Architecture, ModelKind } from './models/architecture.js';
 export type { GraphOptions } from './models/graph.js';
 export { ModelGraph } from './models/graph.js';
