@@ -22,7 +22,7 @@ export { train, TRAIN_DEFAULTS, type Callbacks, type EpochRecord, type History, 
 export { Adam, SGD, createOptimizer, type Optimizer } from './train/optimizers.js';
 export { evaluate, type Metrics } from './train/evaluate.js';
 export { checkpointFromState, stateFromCheckpoint, optimizerFromRecord } from './train/checkpoint.js';
-export { fitPca, pcaTransform, pcaReconstructionMse } from './train/pca.js';
+export { fitPca, pcaTransform, pcaReconstructionMse } from './analysis/pca.js';
 export { loadSplits } from './data/load.js';
 export { loadBundledSplits, BUNDLED_SPLIT_SEED } from './data/bundled.js';
 export { loadIdxDir } from './data/idx-node.js';
