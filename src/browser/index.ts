@@ -9,7 +9,8 @@
 export { loadModel, type LoadOptions } from './load.js';
 export { BrowserModel, type ModelInfo } from './model.js';
 export type { ModelSource } from './source.js';
-export { BUILD_NAMES, type BuildName, type BuildSource, type WasmBytes, type WasmOption } from './builds.js';
+export { BUILD_NAMES, type BuildName } from '../kernels/builds.js';
+export type { BuildSource, WasmBytes, WasmOption } from './builds.js';
 export { canShareMemory } from './threads.js';
 export { imageToInput, drawImage, type DrawOptions, type ImageInput, type PreprocessOptions } from './image.js';
 export type { SummaryRow } from '../models/summary.js';

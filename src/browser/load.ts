@@ -3,7 +3,7 @@
 
 import { createWasmKernels } from '../kernels/wasm.js';
 import { decodeModel } from '../models/model-file.js';
-import { chooseBuild, type WasmOption } from './builds.js';
+import { chooseBrowserBuild, type WasmOption } from './builds.js';
 import { LocalExecutor, type Executor } from './executor.js';
 import { BrowserModel } from './model.js';
 import { ThreadedExecutor } from './threaded-executor.js';
@@ -33,7 +33,7 @@ export async function loadModel(source: ModelSource, options: LoadOptions = {}):
   // Fetch the model and the build together: both are network round trips.
   const [{ bytes, name }, build] = await Promise.all([
     readModelSource(source),
-    chooseBuild({ wasm: options.wasm, deterministic: options.deterministic, threaded }),
+    chooseBrowserBuild({ wasm: options.wasm, deterministic: options.deterministic, threaded }),
   ]);
   let executor: Executor;
   let description: ModelDescription;
