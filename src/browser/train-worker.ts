@@ -6,7 +6,8 @@
 import { createWasmKernels } from '../kernels/wasm.js';
 import { Autoencoder } from '../models/autoencoder.js';
 import { encodeModel, type TrainingRecord } from '../models/model-file.js';
-import { PRESETS, presetArchitecture } from '../models/presets.js';
+import { ArgumentError } from '../errors.js';
+import { PRESET_NAMES, PRESETS, presetArchitecture } from '../models/presets.js';
 import { createOptimizer } from '../train/optimizers.js';
 import { train } from '../train/trainer.js';
 import { chooseBrowserBuild } from './builds.js';
@@ -22,7 +23,7 @@ function dataset({ images, labels }: DigitsMessage) {
 
 async function run(req: Extract<TrainRequest, { type: 'train' }>): Promise<void> {
   const info = PRESETS[req.preset];
-  if (!info) throw new Error(`unknown preset ${req.preset}`);
+  if (!info) throw new ArgumentError(`train worker: unknown preset ${JSON.stringify(req.preset)}; expected one of ${PRESET_NAMES.join(', ')}`);
   const build = await chooseBrowserBuild({ wasm: req.wasm });
   const kernels = await createWasmKernels(build.bytes as BufferSource, build.name);
   const model = new Autoencoder(kernels, presetArchitecture(req.preset, info.defaultLatent === null ? undefined : req.latent)).initialize(req.seed);
