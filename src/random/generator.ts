@@ -1,10 +1,10 @@
 // Counter-based random numbers: value i of a stream is a pure function of (key, i), so
 // any slice of a stream can be generated anywhere (either backend, any thread, any
 // chunking) with identical results, and a stream's whole state is two numbers.
-// assembly/random.ts is a line-by-line twin of this file (src/kernels/random.ts re-exports it as
-// the JS kernels' spec): both use only IEEE float64
-// +, -, *, /, sqrt and 32-bit integer ops, so they agree bit for bit (tests hold them
-// to it). Math.log / Math.cos are avoided because engines differ in their last bits.
+// assembly/random.ts is a line-by-line twin of this file (which src/kernels/random.ts
+// re-exports as the JS kernels' spec): both use only IEEE float64 +, -, *, /, sqrt and
+// 32-bit integer ops, so they agree bit for bit (tests hold them to it). Math.log /
+// Math.cos are avoided because engines differ in their last bits.
 
 const TWO_POW_M24 = 1 / 16777216;
 const TWO_POW_M32 = 1 / 4294967296;

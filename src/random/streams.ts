@@ -7,8 +7,10 @@ import { randomBits, triple32 } from './generator.js';
 const TWO_POW_M32 = 1 / 4294967296;
 
 /**
- * Purposes of the random streams derived from a seed (keys differ per purpose). The
- * numbers are part of every result: changing one changes every model trained since.
+ * Purposes of the random streams derived from a seed (keys differ per purpose): `split`
+ * permutes the bundled digits into train and test, `init` draws the initial weights,
+ * `shuffle` orders each epoch, `noise` corrupts denoising inputs, `sample` draws a VAE's
+ * prior codes and eps. The numbers are part of every result: changing one changes every model since.
  */
 export const RandomPurpose = { split: 0, init: 1, shuffle: 2, noise: 3, sample: 4 } as const;
 export type RandomPurpose = (typeof RandomPurpose)[keyof typeof RandomPurpose];
