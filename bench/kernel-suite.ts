@@ -3,7 +3,8 @@
 // bench/index.ts (`npm run bench`); both write the same records and README section.
 
 import { fileURLToPath } from 'node:url';
-import { BASELINE_BUILD, createKernels } from '../src/kernels/node.js';
+import { BASELINE_BUILD } from '../src/kernels/builds.js';
+import { createKernels } from '../src/kernels/node.js';
 import type { Kernels } from '../src/kernels/kernels.js';
 import { agreement } from './lib/check.js';
 import { addBusy, busyElsewhere, cpuSnapshot, machineInfo, machineLine, type MachineInfo } from './lib/machine.js';

@@ -2,7 +2,8 @@
 // the thread counts timed, the threads build at each count, and the performance bars
 // the results are held against.
 
-import { chooseBuild, createKernels, defaultThreads, RELAXED_THREADS_BUILD } from '../src/kernels/node.js';
+import { RELAXED_THREADS_BUILD } from '../src/kernels/builds.js';
+import { chooseBuildFile, createKernels, defaultThreads } from '../src/kernels/node.js';
 import type { Kernels } from '../src/kernels/kernels.js';
 import { createSharedMemory, THREADS_MAXIMUM_PAGES } from '../src/kernels/threads/memory.js';
 import { createWasmKernels } from '../src/kernels/wasm.js';
@@ -35,7 +36,7 @@ export interface ThreadKernels {
  */
 async function load(threads: number): Promise<ThreadKernels> {
   if (threads === 1) {
-    const { file, bytes } = await chooseBuild({ build: THREADS_BUILD }, true);
+    const { file, bytes } = await chooseBuildFile({ build: THREADS_BUILD }, true);
     const kernels = await createWasmKernels(bytes, file, { memory: createSharedMemory(), maximumPages: THREADS_MAXIMUM_PAGES });
     return { threads, kernels, dispose: () => {} };
   }

@@ -16,12 +16,13 @@ import { build, type BuildOptions, type Metafile, type Plugin } from 'esbuild';
 import { copyFile, mkdir, readFile } from 'node:fs/promises';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { BUILDS } from '../src/kernels/builds.js';
 
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 /** Single-threaded builds: copied and embedded in the inline bundle. */
-export const BUILD_FILES = ['kernels.wasm', 'kernels-relaxed.wasm'] as const;
+export const BUILD_FILES = BUILDS.filter((b) => !b.threads).map((b) => b.name);
 /** Threads builds: copied when build/ has them, for the worker pool; never inlined. */
-export const THREAD_BUILD_FILES = ['kernels-threads.wasm', 'kernels-relaxed-threads.wasm'] as const;
+export const THREAD_BUILD_FILES = BUILDS.filter((b) => b.threads).map((b) => b.name);
 export const BUNDLE = 'ae-wasm.js';
 export const INLINE_BUNDLE = 'ae-wasm.inline.js';
 /** The compute worker that runs a model on a kernel thread pool (threads > 1). */

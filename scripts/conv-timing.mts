@@ -1,9 +1,10 @@
 // CPU-time medians of the denoiser convolution passes (batch 256) per build:
 //   npx tsx scripts/conv-timing.mts [layer-filter] [kernels.wasm,kernels-relaxed.wasm]
+import { RELAXED_BUILD } from '../src/kernels/builds.js';
 import { createKernels } from '../src/kernels/node.js';
 import { conv2dGeometry, conv2dTransposeGeometry } from '../src/kernels/geometry.js';
 const only = process.argv[2] ?? '';
-const builds = (process.argv[3] ?? 'kernels-relaxed.wasm').split(',');
+const builds = (process.argv[3] ?? RELAXED_BUILD).split(',');
 const layers = [
   ['conv1', conv2dGeometry(256, 28, 28, 1, 16, 3, 3, 2, 2, 'same')],
   ['conv2', conv2dGeometry(256, 14, 14, 16, 8, 3, 3, 2, 2, 'same')],

@@ -2,7 +2,7 @@
 // MSE of reconstructing test digits from their projection on the first k principal
 // components of the training digits. Usage: npx tsx scripts/pca-optimum.mts [k]
 import { loadSplits } from '../src/data/load.js';
-import { fitPca, pcaReconstructionMse } from '../src/train/pca.js';
+import { fitPca, pcaReconstructionMse } from '../src/analysis/pca.js';
 
 const k = Number(process.argv[2] ?? 64);
 const { train, test } = await loadSplits();

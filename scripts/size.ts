@@ -9,6 +9,7 @@ import { readdir, readFile } from 'node:fs/promises';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { gzipSync } from 'node:zlib';
+import { BUILDS } from '../src/kernels/builds.js';
 
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 export const BUDGET_BYTES = 60 * 1024;
@@ -39,7 +40,9 @@ export async function measure(dir: string): Promise<SizeReport> {
   const get = (f: string) => files.find((r) => r.file === f);
   const js = get('ae-wasm.js');
   if (!js) throw new Error(`${dir} has no ae-wasm.js: run \`npm run build\` first`);
-  const pages = ['kernels.wasm', 'kernels-relaxed.wasm']
+  // A page runs one single-threaded build; the threads builds serve the worker pool.
+  const pages = BUILDS.filter((b) => !b.threads)
+    .map((b) => b.name)
     .filter((w) => get(w))
     .map((w) => ({ what: `ae-wasm.js + ${w}`, gzip: js.gzip + get(w)!.gzip }));
   const inline = get('ae-wasm.inline.js');

@@ -1,5 +1,6 @@
 // Training samples/s on 1 and 2 kernel threads, interleaved:
 //   npx tsx scripts/step-threads.mts [preset] [batch] [train digits]
+import { RELAXED_BUILD, RELAXED_THREADS_BUILD } from '../src/kernels/builds.js';
 import { createKernels } from '../src/kernels/node.js';
 import { loadSplits } from '../src/data/load.js';
 import { Autoencoder } from '../src/models/autoencoder.js';
@@ -12,7 +13,7 @@ const n = Number(process.argv[4] ?? 4096);
 const s = await loadSplits();
 const splits = { ...s, train: subset(s.train, 0, n), test: subset(s.test, 0, 100) };
 for (const threads of [1, 2, 1, 2]) {
-  const kernels = await createKernels({ threads, build: threads > 1 ? 'kernels-relaxed-threads.wasm' : 'kernels-relaxed.wasm' });
+  const kernels = await createKernels({ threads, build: threads > 1 ? RELAXED_THREADS_BUILD : RELAXED_BUILD });
   const model = new Autoencoder(kernels, presetArchitecture(preset)).initialize(0);
   const info = PRESETS[preset]!;
   let best = 0;

@@ -1,5 +1,6 @@
 // Whole training steps of a preset through train(), samples/s (wall and CPU):
 //   npx tsx scripts/step-timing.mts [preset] [batch] [build] [train digits]
+import { RELAXED_BUILD } from '../src/kernels/builds.js';
 import { createKernels } from '../src/kernels/node.js';
 import { loadSplits } from '../src/data/load.js';
 import { Autoencoder } from '../src/models/autoencoder.js';
@@ -8,7 +9,7 @@ import { train } from '../src/train/trainer.js';
 import { subset } from '../src/data/dataset.js';
 const preset = process.argv[2] ?? 'conv';
 const batch = Number(process.argv[3] ?? 256);
-const build = process.argv[4] ?? 'kernels-relaxed.wasm';
+const build = process.argv[4] ?? RELAXED_BUILD;
 const n = Number(process.argv[5] ?? 4096);
 const kernels = await createKernels({ build });
 const s = await loadSplits();

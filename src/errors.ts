@@ -39,6 +39,9 @@ export class HeapError extends AeError {
   }
 }
 
+/** A kernel worker could not start, failed a job, or stopped answering: names the worker or job. */
+export class WorkerError extends AeError {}
+
 /** The JavaScript engine lacks a feature ae-wasm needs (WebAssembly SIMD): names the feature and where it is available. */
 export class UnsupportedError extends AeError {}
 

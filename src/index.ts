@@ -8,12 +8,14 @@ import { Autoencoder } from './models/autoencoder.js';
 import type { Architecture } from './models/architecture.js';
 import { PRESET_NAMES, PRESETS, presetArchitecture } from './models/presets.js';
 
-export { Autoencoder, RandomPurpose } from './models/autoencoder.js';
+export { Autoencoder } from './models/autoencoder.js';
+export { RandomPurpose } from './random/streams.js';
 export type { Architecture, ModelKind } from './models/architecture.js';
 export type { GraphOptions } from './models/graph.js';
 export { ModelGraph } from './models/graph.js';
 export { decodeModel, encodeModel, MODEL_FORMAT, type TrainingRecord } from './models/model-file.js';
-export { loadModel, saveModel, type LoadOptions, type ModelSource } from './models/node.js';
+export { loadModel, saveModel, type LoadOptions } from './models/node.js';
+export type { ModelSource } from './io/source.js';
 export { summaryRows, summaryText } from './models/summary.js';
 export type { LayerSpec } from './nn/layer.js';
 export { LAYER_CLASSES } from './nn/registry.js';
@@ -21,7 +23,7 @@ export { train, TRAIN_DEFAULTS, type Callbacks, type EpochRecord, type History, 
 export { Adam, SGD, createOptimizer, type Optimizer } from './train/optimizers.js';
 export { evaluate, type Metrics } from './train/evaluate.js';
 export { checkpointFromState, stateFromCheckpoint, optimizerFromRecord } from './train/checkpoint.js';
-export { fitPca, pcaTransform, pcaReconstructionMse } from './train/pca.js';
+export { fitPca, pcaTransform, pcaReconstructionMse } from './analysis/pca.js';
 export { loadSplits } from './data/load.js';
 export { loadBundledSplits, BUNDLED_SPLIT_SEED } from './data/bundled.js';
 export { loadIdxDir } from './data/idx-node.js';

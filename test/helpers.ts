@@ -3,7 +3,7 @@ import { expect } from 'vitest';
 import { JsKernels } from '../src/kernels/js.js';
 import type { Kernels } from '../src/kernels/kernels.js';
 import { createKernels } from '../src/kernels/node.js';
-import { normalAt, uniformAt } from '../src/kernels/random.js';
+import { normalAt, uniformAt } from '../src/random/generator.js';
 
 /** The WASM backend: the build named by AE_WASM_BUILD (set per vitest project), else the default. */
 export async function wasmKernels(): Promise<Kernels> {

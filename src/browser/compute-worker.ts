@@ -4,7 +4,7 @@
 // role, all instantiating the threads build on one shared WebAssembly.Memory. Blocking
 // waits (Atomics.wait) are allowed in workers.
 
-import { AeError } from '../errors.js';
+import { AeError, WorkerError } from '../errors.js';
 import { decodeModel } from '../models/model-file.js';
 import type { Autoencoder } from '../models/autoencoder.js';
 import { createSharedMemory, THREADS_MAXIMUM_PAGES } from '../kernels/threads/memory.js';
@@ -41,9 +41,9 @@ const spawnHelper: SpawnWorker = (init) =>
     const w = new Worker(new URL(import.meta.url), { type: 'module' });
     w.onmessage = (e: MessageEvent<WorkerReply>) => {
       if ('ready' in e.data) resolve({ terminate: () => w.terminate() });
-      else if ('error' in e.data) reject(new Error(e.data.error.message));
+      else if ('error' in e.data) reject(new WorkerError(`kernel worker ${init.index} failed to start: ${e.data.error.message}`));
     };
-    w.onerror = (e) => reject(new Error(`kernel worker ${init.index} failed to start: ${e.message}`));
+    w.onerror = (e) => reject(new WorkerError(`kernel worker ${init.index} failed to start: ${e.message || 'its script did not load'}`));
     w.postMessage({ role: 'kernel', init } satisfies WorkerRequest);
   });
 

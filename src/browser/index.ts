@@ -6,10 +6,12 @@
 //   const out = await model.reconstruct(imageToInput(canvas));
 //   drawImage(outputCanvas, out);
 
-export { loadModel, type LoadOptions } from './load.js';
+// The entry's names are the documented ones; inside src/ they say which loader they are.
+export { loadBrowserModel as loadModel, type BrowserLoadOptions as LoadOptions } from './load.js';
 export { BrowserModel, type ModelInfo } from './model.js';
-export type { ModelSource } from './source.js';
-export { BUILD_NAMES, type BuildName, type BuildSource, type WasmBytes, type WasmOption } from './builds.js';
+export type { ModelSource } from '../io/source.js';
+export { BUILD_NAMES, type BuildName } from '../kernels/builds.js';
+export type { BuildSource, WasmBytes, WasmOption } from './builds.js';
 export { canShareMemory } from './threads.js';
 export { imageToInput, drawImage, type DrawOptions, type ImageInput, type PreprocessOptions } from './image.js';
 export type { SummaryRow } from '../models/summary.js';

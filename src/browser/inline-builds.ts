@@ -3,7 +3,7 @@
 // with one returning the builds when it makes the inline bundle, so the default bundle
 // never carries their bytes.
 
-import type { BuildName } from './builds.js';
+import type { BuildName } from '../kernels/builds.js';
 
 export function inlineBuilds(): Readonly<Partial<Record<BuildName, string>>> | null {
   return null;

@@ -1,17 +1,19 @@
-// loadModel: model bytes + the chosen WASM build -> a BrowserModel. Nothing here touches
-// the DOM, so it runs the same on a page and inside a Web Worker.
+// loadBrowserModel (the browser entry exports it as loadModel): model bytes + the chosen
+// WASM build -> a BrowserModel. Nothing here touches the DOM, so it runs the same on a
+// page and inside a Web Worker.
 
 import { createWasmKernels } from '../kernels/wasm.js';
 import { decodeModel } from '../models/model-file.js';
-import { chooseBuild, type WasmOption } from './builds.js';
+import { chooseBrowserBuild, type WasmOption } from './builds.js';
 import { LocalExecutor, type Executor } from './executor.js';
 import { BrowserModel } from './model.js';
 import { ThreadedExecutor } from './threaded-executor.js';
 import { describeModel, type ModelDescription } from './describe.js';
-import { readModelSource, type ModelSource } from './source.js';
+import type { ModelSource } from '../io/source.js';
+import { fetchModelSource } from './source.js';
 import { resolveThreads } from './threads.js';
 
-export interface LoadOptions {
+export interface BrowserLoadOptions {
   /**
    * Threads to run on (default 1). More need a cross-origin isolated page (otherwise one
    * thread and one console warning) and ae-wasm.worker.js next to the bundle: the model
@@ -27,13 +29,13 @@ export interface LoadOptions {
   deterministic?: boolean;
 }
 
-export async function loadModel(source: ModelSource, options: LoadOptions = {}): Promise<BrowserModel> {
+export async function loadBrowserModel(source: ModelSource, options: BrowserLoadOptions = {}): Promise<BrowserModel> {
   const threads = resolveThreads(options.threads);
   const threaded = threads > 1;
   // Fetch the model and the build together: both are network round trips.
   const [{ bytes, name }, build] = await Promise.all([
-    readModelSource(source),
-    chooseBuild({ wasm: options.wasm, deterministic: options.deterministic, threaded }),
+    fetchModelSource(source),
+    chooseBrowserBuild({ wasm: options.wasm, deterministic: options.deterministic, threaded }),
   ]);
   let executor: Executor;
   let description: ModelDescription;

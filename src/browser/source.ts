@@ -2,12 +2,11 @@
 // against the page or worker), a fetch() Response, or the bytes themselves.
 
 import { ArgumentError } from '../errors.js';
-import { fetchBytes, isByteSource, readByteSource } from '../io/source.js';
+import { fetchBytes, isByteSource, readByteSource, type ModelSource } from '../io/source.js';
 import { resolveUrl } from './builds.js';
 
-export type ModelSource = string | URL | Response | ArrayBuffer | Uint8Array;
-
-export async function readModelSource(source: ModelSource): Promise<{ bytes: Uint8Array; name: string }> {
+/** The browser's reader: strings and URLs are fetched (Node's readModelSource also reads paths). */
+export async function fetchModelSource(source: ModelSource): Promise<{ bytes: Uint8Array; name: string }> {
   if (isByteSource(source)) return readByteSource(source);
   if (typeof source === 'string' || source instanceof URL) {
     const url = resolveUrl(source, 'loadModel');

@@ -2,12 +2,12 @@
 // to the bundle): the page's main thread never blocks; tasks and results travel as
 // messages (inputs copied, results transferred).
 
-import { AeError, ArgumentError, DataError, FormatError, ShapeError } from '../errors.js';
+import { AeError, ArgumentError, DataError, FormatError, ShapeError, UnsupportedError, WorkerError } from '../errors.js';
 import type { WorkerReply, WorkerRequest } from './compute-worker.js';
 import type { Executor, Task } from './executor.js';
 import type { ModelDescription } from './describe.js';
 
-const ERRORS: Record<string, new (message: string) => Error> = { ArgumentError, DataError, FormatError, ShapeError, AeError };
+const ERRORS: Record<string, new (message: string) => Error> = { ArgumentError, DataError, FormatError, ShapeError, UnsupportedError, WorkerError, AeError };
 
 function rebuild(e: { name: string; message: string }): Error {
   const Cls = ERRORS[e.name] ?? AeError;

@@ -6,10 +6,11 @@
 import { createWasmKernels } from '../kernels/wasm.js';
 import { Autoencoder } from '../models/autoencoder.js';
 import { encodeModel, type TrainingRecord } from '../models/model-file.js';
-import { PRESETS, presetArchitecture } from '../models/presets.js';
+import { ArgumentError } from '../errors.js';
+import { PRESET_NAMES, PRESETS, presetArchitecture } from '../models/presets.js';
 import { createOptimizer } from '../train/optimizers.js';
 import { train } from '../train/trainer.js';
-import { chooseBuild } from './builds.js';
+import { chooseBrowserBuild } from './builds.js';
 import type { DigitsMessage, TrainEvent, TrainRequest } from './train-protocol.js';
 
 const post = (event: TrainEvent, transfer: Transferable[] = []) => (self as unknown as Worker).postMessage(event, transfer);
@@ -22,8 +23,8 @@ function dataset({ images, labels }: DigitsMessage) {
 
 async function run(req: Extract<TrainRequest, { type: 'train' }>): Promise<void> {
   const info = PRESETS[req.preset];
-  if (!info) throw new Error(`unknown preset ${req.preset}`);
-  const build = await chooseBuild({ wasm: req.wasm });
+  if (!info) throw new ArgumentError(`train worker: unknown preset ${JSON.stringify(req.preset)}; expected one of ${PRESET_NAMES.join(', ')}`);
+  const build = await chooseBrowserBuild({ wasm: req.wasm });
   const kernels = await createWasmKernels(build.bytes as BufferSource, build.name);
   const model = new Autoencoder(kernels, presetArchitecture(req.preset, info.defaultLatent === null ? undefined : req.latent)).initialize(req.seed);
   const optimizer = createOptimizer('adam', {});

@@ -2,8 +2,8 @@
 // and the clean digits, row over row.
 
 import { Command } from 'commander';
-import { RandomPurpose } from '../models/autoencoder.js';
-import { normalAt, RandomStream, streamKey } from '../kernels/random.js';
+import { RandomPurpose, RandomStream, streamKey } from '../random/streams.js';
+import { normalAt } from '../random/generator.js';
 import { addBackendOption, addDataOption, backendFrom, dataFrom } from './context.js';
 import { addModelOption, modelFrom } from './model-option.js';
 import { floatArg, intArg } from './options.js';

@@ -3,7 +3,7 @@
 // plane through the codes that keeps the most of their spread.
 
 import { Command } from 'commander';
-import { fitPca, pcaTransform } from '../train/pca.js';
+import { fitPca, pcaTransform } from '../analysis/pca.js';
 import { scatterPlot } from '../viz/index.js';
 import { addBackendOption, addDataOption, backendFrom, dataFrom } from './context.js';
 import { addModelOption, modelFrom } from './model-option.js';

@@ -15,7 +15,7 @@ export async function modelFrom(flags: { model: string }, kernels: Kernels): Pro
 }
 
 /** How a model reads in messages: "a VAE (preset vae, latent 2)", "an autoencoder (preset conv)". */
-export function describeModel(model: Autoencoder): string {
+export function describeModelText(model: Autoencoder): string {
   const preset = model.training?.preset;
   const what = model.kind === 'vae' ? `a VAE with a ${model.codeSize}-D latent` : 'a plain (non-variational) autoencoder';
   return preset ? `${what} (preset ${preset})` : what;
@@ -30,5 +30,5 @@ export function requireVae(model: Autoencoder, file: string, command: string, la
   if (ok) return;
   const need = latent === undefined ? 'a VAE' : `a VAE with a ${latent}-D latent`;
   const hint = latent === undefined ? 'train one with --preset vae' : `train one with --preset vae --latent ${latent}`;
-  throw new ArgumentError(`${command} needs ${need}, but ${file} is ${describeModel(model)}; ${hint}`);
+  throw new ArgumentError(`${command} needs ${need}, but ${file} is ${describeModelText(model)}; ${hint}`);
 }

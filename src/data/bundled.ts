@@ -9,7 +9,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { FormatError } from '../errors.js';
-import { RandomStream, streamKey } from '../kernels/random.js';
+import { RandomPurpose, RandomStream, streamKey } from '../random/streams.js';
 import type { Dataset, Splits } from './dataset.js';
 import { decodeDigitCache, encodeDigitCache, LEVEL_TO_DECIMAL, levelOf, type DigitLevels } from './digit-cache.js';
 import { shuffledIndices } from './shuffle.js';
@@ -145,9 +145,9 @@ export async function loadBundledDigits(options: BundledOptions = {}): Promise<D
   return decode(d, Array.from({ length: d.n }, (_, i) => i));
 }
 
-/** The fixed permutation of the bundled digits: Fisher-Yates on (BUNDLED_SPLIT_SEED, purpose 0). */
+/** The fixed permutation of the bundled digits: Fisher-Yates on (BUNDLED_SPLIT_SEED, RandomPurpose.split). */
 export function bundledPermutation(n: number): Uint32Array {
-  return shuffledIndices(n, new RandomStream(streamKey(BUNDLED_SPLIT_SEED, 0)));
+  return shuffledIndices(n, new RandomStream(streamKey(BUNDLED_SPLIT_SEED, RandomPurpose.split)));
 }
 
 /** Train = the first BUNDLED_TRAIN_COUNT digits of the fixed permutation, test = the rest. */

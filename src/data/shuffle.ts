@@ -1,6 +1,6 @@
 // Seeded permutations for splits and epoch shuffles; reproducible on every platform
 // because all randomness comes from the counter-based stream.
-import type { RandomStream } from '../kernels/random.js';
+import type { RandomStream } from '../random/streams.js';
 
 /** A Fisher-Yates permutation of 0 .. n-1; draws n - 1 values from `stream`. */
 export function shuffledIndices(n: number, stream: RandomStream): Uint32Array {

@@ -4,6 +4,8 @@
 import { FileError } from '../errors.js';
 
 export type ByteSource = Uint8Array | ArrayBuffer | Response;
+/** A model file's place (a path or URL; Node reads paths and file: URLs, browsers resolve against the page) or its bytes. */
+export type ModelSource = string | URL | ByteSource;
 
 export function isByteSource(source: unknown): source is ByteSource {
   return source instanceof Uint8Array || source instanceof ArrayBuffer || (typeof Response !== 'undefined' && source instanceof Response);

@@ -6,7 +6,7 @@
 // Invariant: `data` is always a view over the current buffer. Growth detaches the old
 // buffer, so callers re-read `heap.data` after any alloc and never keep a view across one.
 
-import { HeapError } from '../errors.js';
+import { ArgumentError, HeapError } from '../errors.js';
 
 export type HeapArray = Float32Array | Float64Array;
 export type HeapDtype = 'f32' | 'f64';
@@ -139,7 +139,7 @@ export class Heap {
 
   /** Reserves `n` elements (contents unspecified) and returns their offset. */
   alloc(n: number): number {
-    if (!Number.isInteger(n) || n < 0) throw new RangeError(`Heap.alloc: size must be a non-negative integer, got ${n}`);
+    if (!Number.isInteger(n) || n < 0) throw new ArgumentError(`Heap.alloc: size must be a non-negative integer, got ${n}`);
     const size = Math.max(ALIGN, alignUp(n));
     let offset = -1;
     for (let i = 0; i < this.freeList.length; i++) {
@@ -176,7 +176,7 @@ export class Heap {
   /** Returns a block to the allocator. Freeing an unknown offset is an error. */
   free(offset: number): void {
     const size = this.blocks.get(offset);
-    if (size === undefined) throw new RangeError(`Heap.free: no block allocated at offset ${offset}`);
+    if (size === undefined) throw new ArgumentError(`Heap.free: no block allocated at offset ${offset}`);
     this.blocks.delete(offset);
     this.inUse -= size;
     if (offset + size === this.top) {

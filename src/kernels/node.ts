@@ -4,7 +4,8 @@ import { readFile } from 'node:fs/promises';
 import os from 'node:os';
 import { fileURLToPath } from 'node:url';
 import v8 from 'node:v8';
-import { ArgumentError } from '../errors.js';
+import { ArgumentError, FileError } from '../errors.js';
+import { buildInfo, buildOrder, chooseValidBuild, relaxedSimdValidates, requireSimd, THREADS_BUILD, BASELINE_BUILD, type BuildBytes } from './builds.js';
 import { JsKernels } from './js.js';
 import type { Kernels } from './kernels.js';
 import { createWasmKernels } from './wasm.js';
@@ -15,11 +16,6 @@ import type { HeapDtype } from './heap.js';
 
 /** build/ at the package root (src/kernels and dist/kernels are both two levels down). */
 export const BUILD_DIR = fileURLToPath(new URL('../../build/', import.meta.url));
-
-export const BASELINE_BUILD = 'kernels.wasm';
-export const RELAXED_BUILD = 'kernels-relaxed.wasm';
-export const THREADS_BUILD = 'kernels-threads.wasm';
-export const RELAXED_THREADS_BUILD = 'kernels-relaxed-threads.wasm';
 
 export interface BackendOptions {
   backend?: 'wasm' | 'js';
@@ -55,6 +51,15 @@ async function readBuild(file: string): Promise<Uint8Array<ArrayBuffer> | null> 
   return p;
 }
 
+async function requireBuild(file: string): Promise<Uint8Array<ArrayBuffer>> {
+  const bytes = await readBuild(file);
+  if (!bytes) throw new FileError(`cannot read ${BUILD_DIR + file}: run \`npm run build\` first`, BUILD_DIR + file);
+  return bytes;
+}
+
+/** build/ as the shared chooser's source: every build may be there. */
+const buildDir: BuildBytes = { has: () => true, bytes: requireBuild, where: (name) => BUILD_DIR + name };
+
 /**
  * Node 20's V8 accepts relaxed SIMD only behind a flag; it can be set at run time before
  * the module is compiled. Newer engines accept it by default.
@@ -63,32 +68,26 @@ function allowRelaxedSimd(): void {
   try {
     v8.setFlagsFromString('--experimental-wasm-relaxed-simd');
   } catch {
-    // Not fatal: validation below decides.
+    // Not fatal: validation decides.
   }
 }
 
-/** The build to use: the one asked for, else relaxed when the engine validates it, else baseline. */
-export async function chooseBuild(options: BackendOptions = {}, threaded = false): Promise<{ file: string; bytes: Uint8Array<ArrayBuffer> }> {
-  const [baseline, relaxedName] = threaded ? [THREADS_BUILD, RELAXED_THREADS_BUILD] : [BASELINE_BUILD, RELAXED_BUILD];
+/** The build file to use: the one asked for, else the fastest in build/ the engine validates (baseline when deterministic). */
+export async function chooseBuildFile(options: BackendOptions = {}, threaded = false): Promise<{ file: string; bytes: Uint8Array<ArrayBuffer> }> {
   if (options.build) {
+    const baseline = threaded ? THREADS_BUILD : BASELINE_BUILD;
     if (options.deterministic && options.build !== baseline) {
       throw new ArgumentError(`deterministic mode needs ${baseline}, not ${options.build}`);
     }
-    const bytes = await readBuild(options.build);
-    if (!bytes) throw new Error(`cannot read ${BUILD_DIR + options.build}: run \`npm run build\` first`);
-    if (options.build.includes('relaxed')) allowRelaxedSimd();
+    const bytes = await requireBuild(options.build);
+    if (buildInfo(options.build)?.relaxed) allowRelaxedSimd();
     return { file: options.build, bytes };
   }
-  if (!options.deterministic) {
-    const relaxed = await readBuild(relaxedName);
-    if (relaxed) {
-      allowRelaxedSimd();
-      if (WebAssembly.validate(relaxed)) return { file: relaxedName, bytes: relaxed };
-    }
-  }
-  const base = await readBuild(baseline);
-  if (!base) throw new Error(`cannot read ${BUILD_DIR + baseline}: run \`npm run build\` first`);
-  return { file: baseline, bytes: base };
+  requireSimd();
+  if (!options.deterministic) allowRelaxedSimd();
+  const order = buildOrder(threaded, !options.deterministic && relaxedSimdValidates());
+  const { name, bytes } = await chooseValidBuild(order, buildDir);
+  return { file: name, bytes: bytes as Uint8Array<ArrayBuffer> };
 }
 
 let warnedNoThreads = false;
@@ -101,12 +100,12 @@ export async function createKernels(options: BackendOptions = {}): Promise<Kerne
     if (!warnedNoThreads) console.warn(`ae-wasm: SharedArrayBuffer is unavailable; running on 1 thread instead of ${threads}`);
     warnedNoThreads = true;
   } else if (threads > 1) {
-    const { file, bytes } = await chooseBuild(options, true);
+    const { file, bytes } = await chooseBuildFile(options, true);
     const main = await createWasmKernels(bytes, file, { memory: createSharedMemory(), maximumPages: THREADS_MAXIMUM_PAGES });
     return ThreadedKernels.create(main, threads, spawnNodeWorker);
   }
-  const { file, bytes } = await chooseBuild(options);
+  const { file, bytes } = await chooseBuildFile(options);
   // A threads build asked for by name on one thread still imports a shared memory.
-  const shared = file === THREADS_BUILD || file === RELAXED_THREADS_BUILD;
+  const shared = buildInfo(file)?.threads ?? false;
   return createWasmKernels(bytes, file, shared ? { memory: createSharedMemory(), maximumPages: THREADS_MAXIMUM_PAGES } : {});
 }

@@ -3,7 +3,7 @@
 
 import { DataError, ShapeError } from '../errors.js';
 import type { Kernels } from '../kernels/kernels.js';
-import { RandomStream, streamKey } from '../kernels/random.js';
+import { RandomPurpose, RandomStream, streamKey } from '../random/streams.js';
 import { Chain } from '../nn/chain.js';
 import type { RunContext } from '../nn/layer.js';
 import { ParamStore } from '../nn/params.js';
@@ -11,9 +11,6 @@ import { formatShape, sizeOf, type Shape } from '../nn/tensor.js';
 import { checkVaeHeads, validateArchitecture, type Architecture } from './architecture.js';
 import { ModelGraph, type GraphOptions, type GraphParts } from './graph.js';
 import type { TrainingRecord } from './model-file.js';
-
-/** Purposes of the random streams derived from a seed (keys differ per purpose). */
-export const RandomPurpose = { init: 1, shuffle: 2, noise: 3, sample: 4 } as const;
 
 /** Largest batch the inference helpers run at once. */
 const INFERENCE_BATCH = 256;

@@ -2,13 +2,11 @@
 
 import { fileURLToPath } from 'node:url';
 import { readFileBytes, writeFileAtomic } from '../io/file-node.js';
-import { fetchBytes, isByteSource, readByteSource } from '../io/source.js';
+import { fetchBytes, isByteSource, readByteSource, type ModelSource } from '../io/source.js';
 import type { Kernels } from '../kernels/kernels.js';
 import { createKernels, defaultThreads, type BackendOptions } from '../kernels/node.js';
 import type { Autoencoder } from './autoencoder.js';
 import { decodeModel, encodeModel, type SaveOptions, type TrainingRecord } from './model-file.js';
-
-export type ModelSource = string | URL | Uint8Array | ArrayBuffer | Response;
 
 export interface LoadOptions extends BackendOptions {
   /** Reuse an existing backend instead of creating one. */

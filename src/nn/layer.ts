@@ -9,7 +9,7 @@
 
 import { ShapeError } from '../errors.js';
 import type { Kernels } from '../kernels/kernels.js';
-import type { RandomStream } from '../kernels/random.js';
+import type { RandomStream } from '../random/streams.js';
 import type { Planner } from './planner.js';
 import { formatShape, type Shape, type Tensor } from './tensor.js';
 

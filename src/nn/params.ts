@@ -3,7 +3,7 @@
 
 import { ShapeError } from '../errors.js';
 import type { Kernels } from '../kernels/kernels.js';
-import type { RandomStream } from '../kernels/random.js';
+import type { RandomStream } from '../random/streams.js';
 import type { Param, ParamSpec } from './layer.js';
 import { formatShape, sameShape, sizeOf } from './tensor.js';
 

@@ -2,9 +2,9 @@
 // elements), and where they apply the denoising error and the VAE's negative ELBO.
 
 import type { Dataset } from '../data/dataset.js';
-import { RandomStream, streamKey } from '../kernels/random.js';
+import { RandomPurpose, RandomStream, streamKey } from '../random/streams.js';
 import type { RunContext } from '../nn/layer.js';
-import { RandomPurpose, type Autoencoder } from '../models/autoencoder.js';
+import type { Autoencoder } from '../models/autoencoder.js';
 import { DeviceData } from './device-data.js';
 import { addInputNoise } from './noise.js';
 

@@ -7,10 +7,10 @@
 import type { Dataset, Splits } from '../data/dataset.js';
 import { subset, validateDataset } from '../data/dataset.js';
 import { ArgumentError } from '../errors.js';
-import { RandomStream, streamKey } from '../kernels/random.js';
+import { RandomPurpose, RandomStream, streamKey } from '../random/streams.js';
 import type { RunContext } from '../nn/layer.js';
 import type { LossKind } from '../nn/losses.js';
-import { RandomPurpose, type Autoencoder } from '../models/autoencoder.js';
+import type { Autoencoder } from '../models/autoencoder.js';
 import type { ModelGraph } from '../models/graph.js';
 import { DeviceData } from './device-data.js';
 import { evaluate } from './evaluate.js';

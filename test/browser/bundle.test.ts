@@ -1,7 +1,7 @@
 // The shipped browser bundles: what they contain (and must not), the size budget, and
 // that both actually load and run a model (Node has fetch, Response and atob).
 
-import { readdir, readFile, rm } from 'node:fs/promises';
+import { readFile, rm } from 'node:fs/promises';
 import path from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { beforeAll, describe, expect, it } from 'vitest';
@@ -26,17 +26,7 @@ beforeAll(async () => {
   inline = await readFile(path.join(OUT, 'ae-wasm.inline.js'), 'utf8');
 });
 
-describe('src/browser', () => {
-  it('imports nothing from node:, cli/, train/ or data/ (but the demo\'s training worker)', async () => {
-    const dir = path.join(import.meta.dirname, '../../src/browser');
-    const trainingOnly = ['train-worker.ts', 'train-protocol.ts'];
-    for (const file of (await readdir(dir)).filter((f) => f.endsWith('.ts') && !trainingOnly.includes(f))) {
-      const text = await readFile(path.join(dir, file), 'utf8');
-      expect(text, file).not.toMatch(/from\s+['"](node:|\.\.\/(cli|train|data)\/)/);
-    }
-  });
-});
-
+// What src/browser/ may import (no node:, cli/, train/ or data/) is test/architecture.test.ts's.
 describe('browser bundles', () => {
   it('import nothing: no node: modules, no bare imports', () => {
     for (const text of [js, inline]) {

@@ -1,7 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { DataError } from '../../src/errors.js';
-import { RandomStream } from '../../src/kernels/random.js';
+import { RandomStream } from '../../src/random/streams.js';
 import { gather, subset, validateDataset, type Dataset } from '../../src/data/dataset.js';
 import { shuffledIndices } from '../../src/data/shuffle.js';
 

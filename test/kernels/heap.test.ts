@@ -3,7 +3,7 @@
 // detached), used / peak accounting, and errors: freeing an unknown offset, and HeapError
 // naming the requested and maximum sizes when the storage cannot grow.
 import { describe, expect, it } from 'vitest';
-import { HeapError } from '../../src/errors.js';
+import { ArgumentError, HeapError } from '../../src/errors.js';
 import { ArrayStorage, Heap, WasmMemoryStorage, type HeapDtype } from '../../src/kernels/heap.js';
 import { wasmKernels } from '../helpers.js';
 
@@ -51,9 +51,9 @@ describe('Heap allocation', () => {
 
   it('rejects negative and non-integer sizes', () => {
     const heap = arrayHeap();
-    expect(() => heap.alloc(-1)).toThrow(RangeError);
-    expect(() => heap.alloc(2.5)).toThrow(RangeError);
-    expect(() => heap.alloc(NaN)).toThrow(RangeError);
+    expect(() => heap.alloc(-1)).toThrow(ArgumentError);
+    expect(() => heap.alloc(2.5)).toThrow(ArgumentError);
+    expect(() => heap.alloc(NaN)).toThrow(ArgumentError);
   });
 
   it('allocZeroed zeroes a reused block', () => {
@@ -123,10 +123,10 @@ describe('Heap free, coalescing and reuse', () => {
     const heap = arrayHeap();
     const a = heap.alloc(8);
     heap.alloc(4);
-    expect(() => heap.free(a + 4)).toThrow(RangeError);
+    expect(() => heap.free(a + 4)).toThrow(ArgumentError);
     expect(() => heap.free(12345)).toThrow(/no block allocated at offset 12345/);
     heap.free(a);
-    expect(() => heap.free(a)).toThrow(RangeError);
+    expect(() => heap.free(a)).toThrow(ArgumentError);
   });
 
   it('used and peak count aligned sizes; peak keeps the maximum', () => {

@@ -2,7 +2,7 @@
 // parameter gradients of backward() match central finite differences of loss().
 import { describe, expect, it } from 'vitest';
 import { JsKernels } from '../../src/kernels/js.js';
-import { RandomStream } from '../../src/kernels/random.js';
+import { RandomStream } from '../../src/random/streams.js';
 import type { LayerSpec, RunContext } from '../../src/nn/layer.js';
 import { LAYER_CLASSES } from '../../src/nn/registry.js';
 import type { Architecture } from '../../src/models/architecture.js';

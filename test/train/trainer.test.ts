@@ -2,7 +2,7 @@
 // bit for bit; WASM and the JS baseline agree over a few steps; a step allocates nothing.
 import { describe, expect, it } from 'vitest';
 import { JsKernels } from '../../src/kernels/js.js';
-import { RandomStream } from '../../src/kernels/random.js';
+import { RandomStream } from '../../src/random/streams.js';
 import { Autoencoder } from '../../src/models/autoencoder.js';
 import { PRESET_NAMES, presetArchitecture, PRESETS } from '../../src/models/presets.js';
 import { Adam, SGD } from '../../src/train/optimizers.js';

@@ -5,7 +5,7 @@ import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { decode } from 'fast-png';
 import { describe, expect, it } from 'vitest';
-import { normalAt } from '../../src/kernels/random.js';
+import { normalAt } from '../../src/random/generator.js';
 import { imageGrid, linePlot, manifoldGrid, Raster, scatterPlot, toPng, drawText, toMnistInput } from '../../src/viz/index.js';
 import { batch, clusteredPoints, mnistLike, strokeImage } from './synthetic.js';
 

@@ -1,6 +1,6 @@
 // Synthetic digit-like images and clustered points for viz tests and sample pictures,
 // so these tests need no dataset.
-import { uniformAt, normalAt } from '../../src/kernels/random.js';
+import { uniformAt, normalAt } from '../../src/random/generator.js';
 
 /** Distance from point p to segment ab. */
 function segmentDistance(px: number, py: number, ax: number, ay: number, bx: number, by: number): number {
