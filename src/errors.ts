@@ -44,6 +44,3 @@ export class WorkerError extends AeError {}
 
 /** The JavaScript engine lacks a feature ae-wasm needs (WebAssembly SIMD): names the feature and where it is available. */
 export class UnsupportedError extends AeError {}
-
-/** A kernel worker failed or stopped answering. */
-export class WorkerError extends AeError {}

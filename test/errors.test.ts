@@ -7,15 +7,6 @@ import { forEachNode, sourceFiles } from './source-files.js';
 
 const UNTYPED = new Set(['Error', 'TypeError', 'RangeError']);
 
-// TODO(lead): these files are the lead's to convert (WorkerError now lives in
-// src/errors.ts); remove each entry when its file throws only typed errors.
-const KNOWN_PENDING = new Set([
-  'src/kernels/js.ts',
-  'src/kernels/wasm.ts',
-  'src/kernels/threads/node-pool.ts',
-  'src/kernels/threads/protocol.ts',
-]);
-
 function untypedThrows(): string[] {
   const found: string[] = [];
   for (const { file, ast } of sourceFiles()) {
@@ -30,13 +21,7 @@ function untypedThrows(): string[] {
 }
 
 it('src/ constructs no Error, TypeError or RangeError (only the typed classes of src/errors.ts)', () => {
-  const found = untypedThrows().filter((hit) => !KNOWN_PENDING.has(hit.slice(0, hit.indexOf(':'))));
-  expect(found).toEqual([]);
-});
-
-it('the allow-list names only files that still need it', () => {
-  const pending = new Set(untypedThrows().map((hit) => hit.slice(0, hit.indexOf(':'))));
-  expect([...KNOWN_PENDING].filter((file) => !pending.has(file))).toEqual([]);
+  expect(untypedThrows()).toEqual([]);
 });
 
 it('WorkerError is an AeError named after its class', () => {

@@ -2,6 +2,7 @@
 // the specification the WASM kernels are tested against, written for clarity. It runs
 // over a Float32 heap (the baseline backend) or a Float64 heap (gradient checks).
 
+import { ArgumentError } from '../errors.js';
 import { Act, type Kernels } from './kernels.js';
 import { ArrayStorage, Heap, type HeapArray, type HeapDtype } from './heap.js';
 import { normalAt, uniformAt } from './random.js';
@@ -26,7 +27,7 @@ function activate(x: number, act: number, alpha: number): number {
     case Act.exp:
       return Math.exp(x);
     default:
-      throw new RangeError(`unknown activation code ${act}`);
+      throw new ArgumentError(`unknown activation code ${act}: expected 0 to 5 (kernels.ts Act)`);
   }
 }
 
@@ -46,7 +47,7 @@ function activationSlope(y: number, act: number, alpha: number): number {
     case Act.exp:
       return y;
     default:
-      throw new RangeError(`unknown activation code ${act}`);
+      throw new ArgumentError(`unknown activation code ${act}: expected 0 to 5 (kernels.ts Act)`);
   }
 }
 

@@ -6,7 +6,8 @@ import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { conv2dGeometry, conv2dTransposeGeometry } from '../../src/kernels/geometry.js';
 import type { Kernels } from '../../src/kernels/kernels.js';
 import { createKernels } from '../../src/kernels/node.js';
-import { ThreadedKernels, WorkerError } from '../../src/kernels/threads/pool.js';
+import { WorkerError } from '../../src/errors.js';
+import { ThreadedKernels } from '../../src/kernels/threads/pool.js';
 import { uniform } from '../helpers.js';
 
 let one: Kernels;

@@ -1,6 +1,7 @@
 // Node's worker factory for the kernel thread pool (worker_threads).
 
 import { Worker } from 'node:worker_threads';
+import { WorkerError } from '../../errors.js';
 import type { SpawnWorker, WorkerHandle } from './pool.js';
 
 // Running from TypeScript sources (tests, tsx) the worker is a .ts file, started through a
@@ -20,8 +21,8 @@ export const spawnNodeWorker: SpawnWorker = (init) =>
         // A pool never keeps the process alive: it ends with the process.
         worker.unref();
         resolve({ terminate: () => void worker.terminate() });
-      } else fail(new Error(`kernel worker ${init.index} failed to start: ${msg.error}`));
+      } else fail(new WorkerError(`kernel worker ${init.index} failed to start: ${msg.error}`));
     });
     worker.once('error', fail);
-    worker.once('exit', (code) => fail(new Error(`kernel worker ${init.index} exited with code ${code} before it was ready`)));
+    worker.once('exit', (code) => fail(new WorkerError(`kernel worker ${init.index} exited with code ${code} before it was ready`)));
   });

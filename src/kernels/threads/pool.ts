@@ -14,8 +14,6 @@ import { CLAIM, claimShare, claimStart, CONTROL_BYTES, controlViews, DONE, ERROR
 import { makeRunners, PLANS, product, TRAP_OP, type Runner, type SplitPlan } from './shares.js';
 import { THREADS_MAXIMUM_PAGES } from './memory.js';
 
-export { WorkerError };
-
 export interface WorkerInit {
   module: WebAssembly.Module;
   memory: WebAssembly.Memory;
