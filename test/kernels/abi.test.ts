@@ -6,13 +6,13 @@
 import { readFileSync } from 'node:fs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ABI, ABI_CONSTANTS, KERNEL_NAMES, SPLIT_KERNELS, argNames, type ArgKind, type KernelName } from '../../src/kernels/abi.js';
+import { BUILD_NAMES } from '../../src/kernels/builds.js';
 import { JsKernels } from '../../src/kernels/js.js';
 import type { Kernels } from '../../src/kernels/kernels.js';
 import { BUILD_DIR, createKernels } from '../../src/kernels/node.js';
 import { PLANS } from '../../src/kernels/threads/shares.js';
 import type { WasmKernels } from '../../src/kernels/wasm.js';
 
-const BUILDS = ['kernels.wasm', 'kernels-relaxed.wasm', 'kernels-threads.wasm', 'kernels-relaxed-threads.wasm'];
 /** Module functions that are not kernels: the heap base and the scratch region. */
 const MODULE_FUNCTIONS = ['heapBase', 'scratchFloats', 'setScratch'];
 const WASM_TYPE: Record<ArgKind, string> = { ptr: 'i32', i32: 'i32', u32: 'i32', f32: 'f32', f64: 'f64' };
@@ -29,7 +29,7 @@ function watSignatures(build: string): Map<string, { params: string[]; result: s
   return out;
 }
 
-describe.each(BUILDS)('%s exports the manifest', (build) => {
+describe.each(BUILD_NAMES)('%s exports the manifest', (build) => {
   let kernels: WasmKernels;
   beforeAll(async () => {
     kernels = (await createKernels({ build })) as WasmKernels;
