@@ -17,7 +17,8 @@ export { loadModel, saveModel, type LoadOptions, type ModelSource } from './mode
 export { summaryRows, summaryText } from './models/summary.js';
 export type { LayerSpec } from './nn/layer.js';
 export { LAYER_CLASSES } from './nn/registry.js';
-export { train, TRAIN_DEFAULTS, type Callbacks, type EpochRecord, type History, type TrainOptions, type TrainState } from './train/trainer.js';
+export { train, type Callbacks, type EpochRecord, type History, type TrainOptions, type TrainState } from './train/trainer.js';
+export { TRAIN_DEFAULTS } from './train/train-options.js';
 export { Adam, SGD, createOptimizer, type Optimizer } from './train/optimizers.js';
 export { evaluate, type Metrics } from './train/evaluate.js';
 export { checkpointFromState, stateFromCheckpoint, optimizerFromRecord } from './train/checkpoint.js';
