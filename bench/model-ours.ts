@@ -1,11 +1,11 @@
 // Our runtime in the model suites: which WASM builds to time, and a training step and a
 // forward pass on a model's compiled graph.
 //
-// A training step is exactly the trainer's (src/train/trainer.ts, `step` plus the
-// optimizer update): gather the batch from the data set uploaded into the heap, add
-// input noise when the preset denoises, forward, loss, backward, Adam. The trainer's
-// per-epoch work (the permutation, test evaluation, progress callbacks) is left out:
-// one permutation is drawn up front and cycled over in full batches.
+// A training step is the trainer's own (trainStep, src/train/step.ts): gather the batch
+// from the data set uploaded into the heap, add input noise when the preset denoises,
+// forward, loss, backward, Adam. The trainer's per-epoch work (the permutation, test
+// evaluation, progress callbacks) is left out: one permutation is drawn up front and
+// cycled over in full batches.
 
 import { readFile } from 'node:fs/promises';
 import type { Dataset } from '../src/data/dataset.js';
@@ -15,9 +15,8 @@ import { BUILD_DIR, createKernels } from '../src/kernels/node.js';
 import { RandomPurpose, RandomStream, streamKey } from '../src/random/streams.js';
 import { Autoencoder } from '../src/models/autoencoder.js';
 import type { RunContext } from '../src/nn/layer.js';
-import { DeviceData } from '../src/train/device-data.js';
-import { addInputNoise } from '../src/train/noise.js';
 import { Adam } from '../src/train/optimizers.js';
+import { planStep, releaseStep, trainStep } from '../src/train/step.js';
 import { ADAM, SEED, type ModelCase } from './model-cases.js';
 
 /** The single-threaded builds we time, when build/ has them. */
@@ -101,15 +100,9 @@ function newModel(kernels: Kernels, mc: ModelCase): Autoencoder {
 /** One training step on the trainer's path; see the file comment. */
 export function ourTrainSubject(kernels: Kernels, mc: ModelCase, batch: number, train: Dataset): TrainSubject {
   const model = newModel(kernels, mc);
-  const optimizer = new Adam(ADAM);
-  model.params.ensureTraining(optimizer.slots);
-  const noise = mc.noise;
-  const graph = model.compile({ batch, training: true, loss: mc.loss, beta: mc.beta, separateInput: noise > 0 });
-  const data = new DeviceData(kernels, train, model.inputShape, 'training data');
   const noiseStream = new RandomStream(streamKey(SEED, RandomPurpose.noise));
+  const plan = planStep(model, train, { batch, loss: mc.loss, beta: mc.beta, noise: mc.noise, optimizer: new Adam(ADAM), noiseStream });
   const order = shuffledIndices(train.n, new RandomStream(streamKey(SEED, RandomPurpose.shuffle)));
-  const ctx: RunContext = { kernels, training: true, noise: noiseStream };
-  const params = model.params.list;
   const steps = Math.floor(train.n / batch);
   let s = 0;
   // [last, first] objective: a double in a closure variable would be boxed, one
@@ -117,13 +110,7 @@ export function ourTrainSubject(kernels: Kernels, mc: ModelCase, batch: number, 
   const losses = new Float64Array([NaN, NaN]);
   return {
     step() {
-      const start = (s++ % steps) * batch;
-      data.gather(order, start, batch, graph.target.offset);
-      if (noise > 0) addInputNoise(kernels, graph.target.offset, graph.input.offset, batch * data.size, noise, noiseStream);
-      graph.forward(ctx, batch);
-      losses[0] = graph.loss(batch);
-      graph.backward(ctx, batch);
-      optimizer.step(kernels, params);
+      losses[0] = trainStep(plan, order, (s++ % steps) * batch, batch);
       if (s === 1) losses[1] = losses[0]!;
     },
     get loss() {
@@ -134,8 +121,7 @@ export function ourTrainSubject(kernels: Kernels, mc: ModelCase, batch: number, 
     },
     heap: () => ({ used: kernels.heap.used, capacity: kernels.heap.capacity }),
     dispose() {
-      graph.release();
-      data.free();
+      releaseStep(plan);
       model.dispose();
     },
   };

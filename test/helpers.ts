@@ -14,6 +14,11 @@ export function jsKernels(dtype: 'f32' | 'f64' = 'f32'): JsKernels {
   return new JsKernels(dtype);
 }
 
+/** The three backends a kernel test compares: WASM, the float32 JS spec, and the float64 spec for central differences. */
+export async function kernelBackends(): Promise<{ wasm: Kernels; js: Kernels; js64: Kernels }> {
+  return { wasm: await wasmKernels(), js: jsKernels('f32'), js64: jsKernels('f64') };
+}
+
 /** Seeded uniform values in [lo, hi). */
 export function uniform(n: number, seed: number, lo = -1, hi = 1): Float64Array {
   const out = new Float64Array(n);

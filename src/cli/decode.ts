@@ -1,37 +1,31 @@
 // ae-wasm decode: images from a "codes" tensor (what `encode` writes, or codes edited
 // or made by other tools), as a picture or as float32 tensors.
 
-import { Command } from 'commander';
+import type { Command } from 'commander';
 import { DataError, FormatError, ShapeError } from '../errors.js';
 import { readFileBytes } from '../io/file-node.js';
 import { decodeSafetensors } from '../io/safetensors.js';
 import type { Autoencoder } from '../models/autoencoder.js';
 import { formatShape } from '../nn/tensor.js';
-import { addBackendOption, backendFrom } from './context.js';
-import { addModelOption, modelFrom } from './model-option.js';
-import { addOutOption, f32Tensor, outFormat, writePng, writeTensors } from './output-file.js';
+import { modelCommand, type ModelCommandFlags, type ModelCommandRun } from './model-command.js';
+import { f32Tensor, writePng, writeTensors } from './output-file.js';
 import { tiledGrid } from './pictures.js';
 
-interface DecodeFlags {
-  model: string;
+interface DecodeFlags extends ModelCommandFlags {
   codes: string;
-  out: string;
-  backend: 'wasm' | 'js';
 }
 
 export function decodeCommand(): Command {
-  const cmd = new Command('decode').description('decode the "codes" tensor of a .safetensors file (as written by encode) to images');
-  addModelOption(cmd);
-  cmd.requiredOption('--codes <file>', '.safetensors file with an F32 tensor "codes" of shape [n, ...the model\'s code shape] (a VAE: z)');
-  addOutOption(cmd, { png: 'the decoded images', safetensors: 'float32 tensor "images" [n, 28, 28, 1]' });
-  addBackendOption(cmd);
-  return cmd.action(async (flags: DecodeFlags) => runDecode(flags));
+  return modelCommand({
+    name: 'decode',
+    description: 'decode the "codes" tensor of a .safetensors file (as written by encode) to images',
+    options: (cmd) => cmd.requiredOption('--codes <file>', '.safetensors file with an F32 tensor "codes" of shape [n, ...the model\'s code shape] (a VAE: z)'),
+    out: { png: 'the decoded images', safetensors: 'float32 tensor "images" [n, 28, 28, 1]' },
+    run: runDecode,
+  });
 }
 
-async function runDecode(flags: DecodeFlags): Promise<void> {
-  const format = outFormat(flags.out, ['png', 'safetensors']);
-  const kernels = await backendFrom(flags);
-  const model = await modelFrom(flags, kernels);
+async function runDecode({ flags, format, model }: ModelCommandRun<DecodeFlags>): Promise<void> {
   const { codes, n } = readCodes(await readFileBytes(flags.codes), flags.codes, model);
   const images = model.decode(codes);
   const message =

@@ -1,24 +1,21 @@
 // ae-wasm denoise: test digits with Gaussian noise added, what the model makes of them,
 // and the clean digits, row over row.
 
-import { Command } from 'commander';
+import type { Command } from 'commander';
 import { RandomPurpose, RandomStream, streamKey } from '../random/streams.js';
 import { normalAt } from '../random/generator.js';
-import { addBackendOption, addDataOption, backendFrom, dataFrom } from './context.js';
-import { addModelOption, modelFrom } from './model-option.js';
+import { addDataOption, dataFrom } from './context.js';
+import { modelCommand, type ModelCommandFlags, type ModelCommandRun } from './model-command.js';
 import { floatArg, intArg } from './options.js';
-import { addOutOption, f32Tensor, outFormat, writePng, writeTensors } from './output-file.js';
+import { f32Tensor, writePng, writeTensors } from './output-file.js';
 import { comparisonGrid } from './pictures.js';
 import { firstTestDigits } from './test-digits.js';
 
-interface DenoiseFlags {
-  model: string;
+interface DenoiseFlags extends ModelCommandFlags {
   noise?: number;
   n?: number;
   seed: number;
   data?: string;
-  out: string;
-  backend: 'wasm' | 'js';
 }
 
 const DEFAULT_N = 12;
@@ -27,23 +24,21 @@ const DEFAULT_N = 12;
 const FALLBACK_NOISE = 0.3;
 
 export function denoiseCommand(): Command {
-  const cmd = new Command('denoise').description(
-    'add Gaussian noise to test digits (clip(x + F * N(0, 1), 0, 1)) and show noisy / denoised / clean rows',
-  );
-  addModelOption(cmd);
-  cmd.option('--noise <f>', `noise stddev F (default: the model's training noise, or ${FALLBACK_NOISE} if it had none)`, floatArg(0, 10));
-  cmd.option('--n <n>', `how many test digits, from the start of the test split (default ${DEFAULT_N})`, intArg(1));
-  cmd.option('--seed <n>', 'seed of the noise', intArg(0, 2 ** 32 - 1), 0);
-  addDataOption(cmd);
-  addOutOption(cmd, { png: 'the three rows', safetensors: 'float32 tensors "noisy", "denoised", "clean" [n, 28, 28, 1]' });
-  addBackendOption(cmd);
-  return cmd.action(async (flags: DenoiseFlags) => runDenoise(flags));
+  return modelCommand({
+    name: 'denoise',
+    description: 'add Gaussian noise to test digits (clip(x + F * N(0, 1), 0, 1)) and show noisy / denoised / clean rows',
+    options(cmd) {
+      cmd.option('--noise <f>', `noise stddev F (default: the model's training noise, or ${FALLBACK_NOISE} if it had none)`, floatArg(0, 10));
+      cmd.option('--n <n>', `how many test digits, from the start of the test split (default ${DEFAULT_N})`, intArg(1));
+      cmd.option('--seed <n>', 'seed of the noise', intArg(0, 2 ** 32 - 1), 0);
+      addDataOption(cmd);
+    },
+    out: { png: 'the three rows', safetensors: 'float32 tensors "noisy", "denoised", "clean" [n, 28, 28, 1]' },
+    run: runDenoise,
+  });
 }
 
-async function runDenoise(flags: DenoiseFlags): Promise<void> {
-  const format = outFormat(flags.out, ['png', 'safetensors']);
-  const kernels = await backendFrom(flags);
-  const model = await modelFrom(flags, kernels);
+async function runDenoise({ flags, format, model }: ModelCommandRun<DenoiseFlags>): Promise<void> {
   const splits = await dataFrom(flags);
   const test = firstTestDigits(splits, flags.n, DEFAULT_N);
   const trained = model.training?.noise ?? 0;

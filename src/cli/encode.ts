@@ -1,37 +1,33 @@
 // ae-wasm encode: the codes of a data split as tensors, and what they cost per image.
 
-import { Command, Option } from 'commander';
+import { Option, type Command } from 'commander';
 import type { TensorEntry } from '../io/safetensors.js';
 import { formatShape } from '../nn/tensor.js';
-import { addBackendOption, addDataOption, backendFrom, dataFrom } from './context.js';
-import { addModelOption, modelFrom } from './model-option.js';
-import { addOutOption, f32Tensor, outFormat, writeTensors } from './output-file.js';
+import { addDataOption, dataFrom } from './context.js';
+import { modelCommand, type ModelCommandFlags, type ModelCommandRun } from './model-command.js';
+import { f32Tensor, writeTensors } from './output-file.js';
 
-interface EncodeFlags {
-  model: string;
+interface EncodeFlags extends ModelCommandFlags {
   data?: string;
   split: 'test' | 'train';
-  out: string;
-  backend: 'wasm' | 'js';
 }
 
 export function encodeCommand(): Command {
-  const cmd = new Command('encode').description(
-    'encode a data split: writes tensor "codes" [n, ...code shape] (a VAE also writes "z_log_var"; "codes" is its z_mean) ' +
+  return modelCommand({
+    name: 'encode',
+    description:
+      'encode a data split: writes tensor "codes" [n, ...code shape] (a VAE also writes "z_log_var"; "codes" is its z_mean) ' +
       'and "labels" [n] (U8), and prints the bytes per image of the code',
-  );
-  addModelOption(cmd);
-  addDataOption(cmd);
-  cmd.addOption(new Option('--split <name>', 'which split to encode').choices(['test', 'train']).default('test'));
-  addOutOption(cmd, { safetensors: 'float32 "codes" (and "z_log_var"), U8 "labels"' });
-  addBackendOption(cmd);
-  return cmd.action(async (flags: EncodeFlags) => runEncode(flags));
+    options(cmd) {
+      addDataOption(cmd);
+      cmd.addOption(new Option('--split <name>', 'which split to encode').choices(['test', 'train']).default('test'));
+    },
+    out: { safetensors: 'float32 "codes" (and "z_log_var"), U8 "labels"' },
+    run: runEncode,
+  });
 }
 
-async function runEncode(flags: EncodeFlags): Promise<void> {
-  outFormat(flags.out, ['safetensors']);
-  const kernels = await backendFrom(flags);
-  const model = await modelFrom(flags, kernels);
+async function runEncode({ flags, model }: ModelCommandRun<EncodeFlags>): Promise<void> {
   const splits = await dataFrom(flags);
   const ds = splits[flags.split];
   const { codes, logVar } = model.encodeWithLogVar(ds.images);

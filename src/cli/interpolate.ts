@@ -2,43 +2,39 @@
 // digits' codes (a VAE's z_means), to show how smoothly the code space morphs one into
 // the other.
 
-import { Command } from 'commander';
-import { addBackendOption, addDataOption, backendFrom, dataFrom } from './context.js';
-import { addModelOption, modelFrom } from './model-option.js';
+import type { Command } from 'commander';
+import { addDataOption, dataFrom } from './context.js';
+import { modelCommand, type ModelCommandFlags, type ModelCommandRun } from './model-command.js';
 import { intArg } from './options.js';
-import { addOutOption, f32Tensor, outFormat, writePng, writeTensors } from './output-file.js';
+import { f32Tensor, writePng, writeTensors } from './output-file.js';
 import { interpolationStrip } from './pictures.js';
 import { testIndex } from './test-digits.js';
 
-interface InterpolateFlags {
-  model: string;
+interface InterpolateFlags extends ModelCommandFlags {
   from: number;
   to: number;
   steps: number;
   data?: string;
-  out: string;
-  backend: 'wasm' | 'js';
 }
 
 export function interpolateCommand(): Command {
-  const cmd = new Command('interpolate').description(
-    'decode codes evenly spaced on the line from test digit I\'s code to test digit J\'s (a VAE: between their z_means); ' +
+  return modelCommand({
+    name: 'interpolate',
+    description:
+      'decode codes evenly spaced on the line from test digit I\'s code to test digit J\'s (a VAE: between their z_means); ' +
       'the picture shows the two originals at the ends',
-  );
-  addModelOption(cmd);
-  cmd.requiredOption('--from <i>', 'index of the first test digit', intArg(0));
-  cmd.requiredOption('--to <j>', 'index of the second test digit', intArg(0));
-  cmd.option('--steps <k>', 'codes to decode, both ends included (t = 0, 1/(k-1), ..., 1)', intArg(2, 200), 10);
-  addDataOption(cmd);
-  addOutOption(cmd, { png: 'the strip', safetensors: 'float32 tensors "images" [k, 28, 28, 1], "codes" [k, ...code shape], "originals" [2, 28, 28, 1]' });
-  addBackendOption(cmd);
-  return cmd.action(async (flags: InterpolateFlags) => runInterpolate(flags));
+    options(cmd) {
+      cmd.requiredOption('--from <i>', 'index of the first test digit', intArg(0));
+      cmd.requiredOption('--to <j>', 'index of the second test digit', intArg(0));
+      cmd.option('--steps <k>', 'codes to decode, both ends included (t = 0, 1/(k-1), ..., 1)', intArg(2, 200), 10);
+      addDataOption(cmd);
+    },
+    out: { png: 'the strip', safetensors: 'float32 tensors "images" [k, 28, 28, 1], "codes" [k, ...code shape], "originals" [2, 28, 28, 1]' },
+    run: runInterpolate,
+  });
 }
 
-async function runInterpolate(flags: InterpolateFlags): Promise<void> {
-  const format = outFormat(flags.out, ['png', 'safetensors']);
-  const kernels = await backendFrom(flags);
-  const model = await modelFrom(flags, kernels);
+async function runInterpolate({ flags, format, model }: ModelCommandRun<InterpolateFlags>): Promise<void> {
   const splits = await dataFrom(flags);
   const test = splits.test;
   const ends = [testIndex(splits, flags.from, '--from'), testIndex(splits, flags.to, '--to')] as const;

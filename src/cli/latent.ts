@@ -2,40 +2,36 @@
 // of more than two dimensions is shown by its first two principal components: the
 // plane through the codes that keeps the most of their spread.
 
-import { Command } from 'commander';
+import type { Command } from 'commander';
 import { fitPca, pcaTransform } from '../analysis/pca.js';
 import { scatterPlot } from '../viz/index.js';
-import { addBackendOption, addDataOption, backendFrom, dataFrom } from './context.js';
-import { addModelOption, modelFrom } from './model-option.js';
+import { addDataOption, dataFrom } from './context.js';
+import { modelCommand, type ModelCommandFlags, type ModelCommandRun } from './model-command.js';
 import { intArg } from './options.js';
-import { addOutOption, outFormat, writePng } from './output-file.js';
+import { writePng } from './output-file.js';
 import { firstTestDigits } from './test-digits.js';
 
-interface LatentFlags {
-  model: string;
+interface LatentFlags extends ModelCommandFlags {
   data?: string;
   n?: number;
-  out: string;
-  backend: 'wasm' | 'js';
 }
 
 export function latentCommand(): Command {
-  const cmd = new Command('latent').description(
-    'scatter plot of the test digits\' codes coloured by digit (a VAE: z_mean); codes of more than 2 dimensions ' +
+  return modelCommand({
+    name: 'latent',
+    description:
+      'scatter plot of the test digits\' codes coloured by digit (a VAE: z_mean); codes of more than 2 dimensions ' +
       'are projected on their first two principal components',
-  );
-  addModelOption(cmd);
-  addDataOption(cmd);
-  cmd.option('--n <n>', 'how many test digits, from the start of the test split (default: all)', intArg(1));
-  addOutOption(cmd, { png: 'the scatter plot' });
-  addBackendOption(cmd);
-  return cmd.action(async (flags: LatentFlags) => runLatent(flags));
+    options(cmd) {
+      addDataOption(cmd);
+      cmd.option('--n <n>', 'how many test digits, from the start of the test split (default: all)', intArg(1));
+    },
+    out: { png: 'the scatter plot' },
+    run: runLatent,
+  });
 }
 
-async function runLatent(flags: LatentFlags): Promise<void> {
-  outFormat(flags.out, ['png']);
-  const kernels = await backendFrom(flags);
-  const model = await modelFrom(flags, kernels);
+async function runLatent({ flags, model }: ModelCommandRun<LatentFlags>): Promise<void> {
   const splits = await dataFrom(flags);
   const test = firstTestDigits(splits, flags.n);
   const codes = model.encode(test.images);

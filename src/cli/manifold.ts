@@ -1,44 +1,39 @@
 // ae-wasm manifold: a 2-D VAE's decoder swept over a size x size grid of codes, the
 // figure of Kingma & Welling (2014, fig. 4) and of the Keras VAE example.
 
-import { Command } from 'commander';
+import type { Command } from 'commander';
 import { manifoldGrid } from '../viz/index.js';
-import { addBackendOption, backendFrom } from './context.js';
-import { addModelOption, modelFrom, requireVae } from './model-option.js';
+import { modelCommand, type ModelCommandFlags, type ModelCommandRun } from './model-command.js';
+import { requireVae } from './model-option.js';
 import { floatArg, intArg } from './options.js';
-import { addOutOption, f32Tensor, outFormat, writePng, writeTensors } from './output-file.js';
+import { f32Tensor, writePng, writeTensors } from './output-file.js';
 
-interface ManifoldFlags {
-  model: string;
+interface ManifoldFlags extends ModelCommandFlags {
   size: number;
   extent?: number;
-  out: string;
-  backend: 'wasm' | 'js';
 }
 
 export function manifoldCommand(): Command {
-  const cmd = new Command('manifold').description(
-    'VAE with a 2-D latent only: decode a size x size grid of codes, z[0] increasing to the right and z[1] upward',
-  );
-  addModelOption(cmd);
-  cmd.option('--size <n>', 'images per side of the grid', intArg(2, 100), 15);
-  cmd.option(
-    '--extent <x>',
-    'sweep each axis evenly over [-x, x]. Default, as in Kingma & Welling: each axis takes the ' +
-      'inverse normal CDF of the evenly spaced quantiles (i + 0.5) / size, so every cell stands ' +
-      'for the same prior probability and the grid spans where the prior N(0, I) puts its codes ' +
-      '(about [-1.83, 1.83] for 15)',
-    floatArg(0, 100, false, true),
-  );
-  addOutOption(cmd, { png: 'the grid', safetensors: 'float32 tensors "images" [size^2, 28, 28, 1] and "codes" [size^2, 2], row-major from the top-left' });
-  addBackendOption(cmd);
-  return cmd.action(async (flags: ManifoldFlags) => runManifold(flags));
+  return modelCommand({
+    name: 'manifold',
+    description: 'VAE with a 2-D latent only: decode a size x size grid of codes, z[0] increasing to the right and z[1] upward',
+    options(cmd) {
+      cmd.option('--size <n>', 'images per side of the grid', intArg(2, 100), 15);
+      cmd.option(
+        '--extent <x>',
+        'sweep each axis evenly over [-x, x]. Default, as in Kingma & Welling: each axis takes the ' +
+          'inverse normal CDF of the evenly spaced quantiles (i + 0.5) / size, so every cell stands ' +
+          'for the same prior probability and the grid spans where the prior N(0, I) puts its codes ' +
+          '(about [-1.83, 1.83] for 15)',
+        floatArg(0, 100, false, true),
+      );
+    },
+    out: { png: 'the grid', safetensors: 'float32 tensors "images" [size^2, 28, 28, 1] and "codes" [size^2, 2], row-major from the top-left' },
+    run: runManifold,
+  });
 }
 
-async function runManifold(flags: ManifoldFlags): Promise<void> {
-  const format = outFormat(flags.out, ['png', 'safetensors']);
-  const kernels = await backendFrom(flags);
-  const model = await modelFrom(flags, kernels);
+async function runManifold({ flags, format, model }: ModelCommandRun<ManifoldFlags>): Promise<void> {
   requireVae(model, flags.model, 'manifold', 2);
   const s = flags.size;
   const axis = axisValues(s, flags.extent);

@@ -24,3 +24,9 @@ export function floatArg(min: number, max: number, maxExclusive = false, minExcl
     return v;
   };
 }
+
+/** Any integer: for flags whose range a validator owns (validateTrainOptions), so it is stated once. */
+export const anyInteger = intArg(-Number.MAX_SAFE_INTEGER);
+
+/** Any finite number, for flags whose range a validator owns. */
+export const anyNumber = floatArg(-Infinity, Infinity);

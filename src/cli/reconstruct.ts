@@ -1,53 +1,49 @@
 // ae-wasm reconstruct: test digits, or the user's own PNG pictures of digits, through a
 // model: a picture of originals over reconstructions, or the reconstructions as tensors.
 
-import { Command, Option } from 'commander';
+import { Option, type Command } from 'commander';
 import { AeError, DataError, ShapeError } from '../errors.js';
 import { readFileBytes } from '../io/file-node.js';
 import type { Autoencoder } from '../models/autoencoder.js';
 import { formatShape } from '../nn/tensor.js';
 import { decodePng, toMnistInput } from '../viz/index.js';
-import { addBackendOption, addDataOption, backendFrom, dataFrom } from './context.js';
-import { addModelOption, modelFrom } from './model-option.js';
+import { addDataOption, dataFrom } from './context.js';
+import { modelCommand, type ModelCommandFlags, type ModelCommandRun } from './model-command.js';
 import { intArg } from './options.js';
-import { addOutOption, f32Tensor, outFormat, writePng, writeTensors } from './output-file.js';
+import { f32Tensor, writePng, writeTensors } from './output-file.js';
 import { comparisonGrid } from './pictures.js';
 import { firstTestDigits } from './test-digits.js';
 
 const DEFAULT_N = 16;
 
-interface ReconstructFlags {
-  model: string;
+interface ReconstructFlags extends ModelCommandFlags {
   data?: string;
   input?: string[];
   n?: number;
-  out: string;
-  backend: 'wasm' | 'js';
 }
 
 export function reconstructCommand(): Command {
-  const cmd = new Command('reconstruct').description(
-    'reconstruct test digits (or PNG pictures of digits) with a model: originals over reconstructions as a .png, or the reconstructions as .safetensors',
-  );
-  addModelOption(cmd);
-  addDataOption(cmd);
-  cmd.addOption(
-    new Option(
-      '--input <png...>',
-      'reconstruct these PNG pictures instead of test digits; each is made MNIST-like first: ' +
-        'inverted if dark-on-light, cropped to the ink, scaled into 20 x 20, centred by its centre of mass in 28 x 28',
-    ).conflicts(['data', 'n']),
-  );
-  cmd.option('--n <n>', `how many test digits, from the start of the test split (default ${DEFAULT_N})`, intArg(1));
-  addOutOption(cmd, { png: 'originals over reconstructions', safetensors: 'the reconstructions as float32 tensor "images" [n, 28, 28, 1]' });
-  addBackendOption(cmd);
-  return cmd.action(async (flags: ReconstructFlags) => runReconstruct(flags));
+  return modelCommand({
+    name: 'reconstruct',
+    description:
+      'reconstruct test digits (or PNG pictures of digits) with a model: originals over reconstructions as a .png, or the reconstructions as .safetensors',
+    options(cmd) {
+      addDataOption(cmd);
+      cmd.addOption(
+        new Option(
+          '--input <png...>',
+          'reconstruct these PNG pictures instead of test digits; each is made MNIST-like first: ' +
+            'inverted if dark-on-light, cropped to the ink, scaled into 20 x 20, centred by its centre of mass in 28 x 28',
+        ).conflicts(['data', 'n']),
+      );
+      cmd.option('--n <n>', `how many test digits, from the start of the test split (default ${DEFAULT_N})`, intArg(1));
+    },
+    out: { png: 'originals over reconstructions', safetensors: 'the reconstructions as float32 tensor "images" [n, 28, 28, 1]' },
+    run: runReconstruct,
+  });
 }
 
-async function runReconstruct(flags: ReconstructFlags): Promise<void> {
-  const format = outFormat(flags.out, ['png', 'safetensors']);
-  const kernels = await backendFrom(flags);
-  const model = await modelFrom(flags, kernels);
+async function runReconstruct({ flags, format, model }: ModelCommandRun<ReconstructFlags>): Promise<void> {
   let originals: Float32Array;
   let n: number;
   let origin: string;

@@ -11,9 +11,10 @@ import { decodeModel, encodeModel, type TrainingRecord } from '../models/model-f
 import { PRESET_NAMES, PRESETS, presetArchitecture } from '../models/presets.js';
 import { checkpointFromState, historyFromCheckpoint, optimizerFromRecord, stateFromCheckpoint } from '../train/checkpoint.js';
 import { createOptimizer, type Optimizer } from '../train/optimizers.js';
-import { train, TRAIN_DEFAULTS, type EpochRecord, type TrainState } from '../train/trainer.js';
+import { TRAIN_DEFAULTS, validateTrainOptions, type OptionNames } from '../train/train-options.js';
+import { train, type EpochRecord, type TrainOptions, type TrainState } from '../train/trainer.js';
 import { addBackendOption, addDataOption, backendFrom, dataFrom, outputMode } from './context.js';
-import { floatArg, intArg } from './options.js';
+import { anyInteger, anyNumber, floatArg, intArg } from './options.js';
 import { lossPng, reconstructionsPng } from './pictures.js';
 import { createReporter } from './progress.js';
 
@@ -43,23 +44,40 @@ interface TrainFlags {
 /** Settings a checkpoint fixes: giving them with --resume is an error, not silently ignored. */
 const FIXED_BY_CHECKPOINT = ['preset', 'latent', 'batch', 'lr', 'optimizer', 'momentum', 'loss', 'seed', 'valSplit', 'patience', 'noise', 'l1', 'beta'] as const;
 
+/** The flags of the training options: their ranges are the library's (validateTrainOptions). */
+const OPTION_FLAGS: OptionNames = {
+  epochs: '--epochs',
+  batchSize: '--batch',
+  seed: '--seed',
+  noise: '--noise',
+  l1: '--l1',
+  beta: '--beta',
+  validationSplit: '--val-split',
+  patience: '--patience',
+};
+
+function trainOptionsOf(flags: TrainFlags): TrainOptions {
+  const { epochs, batch: batchSize, seed, noise, l1, beta, valSplit: validationSplit, patience } = flags;
+  return { epochs, batchSize, seed, noise, l1, beta, validationSplit, patience };
+}
+
 export function trainCommand(): Command {
   const cmd = new Command('train')
     .description('train an autoencoder and write model.safetensors, history.json, reconstructions.png and loss.png')
     .addOption(new Option('--preset <name>', 'architecture preset').choices(PRESET_NAMES).default('dense'))
     .option('--latent <n>', 'code size for dense, linear, deep (default 64) and vae (default 2)', intArg(1, 4096))
-    .option('--epochs <n>', 'epochs to train (in total, counting a resumed checkpoint\'s)', intArg(1, 100000), TRAIN_DEFAULTS.epochs)
-    .option('--batch <n>', 'batch size', intArg(1, 65536), TRAIN_DEFAULTS.batchSize)
+    .option('--epochs <n>', 'epochs to train (in total, counting a resumed checkpoint\'s)', anyInteger, TRAIN_DEFAULTS.epochs)
+    .option('--batch <n>', 'batch size', anyInteger, TRAIN_DEFAULTS.batchSize)
     .option('--lr <x>', 'learning rate (default: adam 0.001, sgd 0.01)', floatArg(0, 10, false, true))
     .addOption(new Option('--optimizer <name>', 'optimizer').choices(['adam', 'sgd']).default('adam'))
     .option('--momentum <x>', 'momentum for --optimizer sgd', floatArg(0, 1, true))
     .addOption(new Option('--loss <name>', 'reconstruction loss (default: mse; bce for vae)').choices(['mse', 'bce']))
-    .option('--seed <n>', 'seed for initialisation, shuffling and noise', intArg(0, 2 ** 32 - 1), TRAIN_DEFAULTS.seed)
-    .option('--val-split <f>', 'fraction of the training split held out for validation', floatArg(0, 1, true), 0)
-    .option('--patience <n>', 'early stopping: epochs without val_loss improvement (needs --val-split)', intArg(1, 100000))
-    .option('--noise <f>', 'denoising: stddev of Gaussian input noise (default 0.2 for conv, else 0)', floatArg(0, 10))
-    .option('--l1 <f>', 'sparse: L1 activity penalty on the code', floatArg(0, 1e6), 0)
-    .option('--beta <f>', 'vae: weight of the KL term', floatArg(0, 1e6), 1)
+    .option('--seed <n>', 'seed for initialisation, shuffling and noise', anyInteger, TRAIN_DEFAULTS.seed)
+    .option('--val-split <f>', 'fraction of the training split held out for validation', anyNumber, 0)
+    .option('--patience <n>', 'early stopping: epochs without val_loss improvement (needs --val-split)', anyInteger)
+    .option('--noise <f>', 'denoising: stddev of Gaussian input noise (default 0.2 for conv, else 0)', anyNumber)
+    .option('--l1 <f>', 'sparse: L1 activity penalty on the code', anyNumber, 0)
+    .option('--beta <f>', 'vae: weight of the KL term', anyNumber, 1)
     .option('--out <dir>', 'output directory (default runs/<preset>, or the --resume file\'s directory)')
     .option('--checkpoint-every <n>', 'write OUT/checkpoint.safetensors every n epochs (and OUT/best.safetensors with --val-split)', intArg(1, 100000))
     .option('--resume <file>', 'continue a checkpoint to --epochs in total (architecture, optimizer and random state from the file)')
@@ -83,7 +101,6 @@ async function freshRun(flags: TrainFlags, kernels: Kernels, source: string): Pr
     throw new ArgumentError(`--latent does not apply to preset ${flags.preset}: its code shape is fixed by its layers`);
   }
   if (flags.momentum !== undefined && flags.optimizer !== 'sgd') throw new ArgumentError('--momentum goes with --optimizer sgd');
-  if (flags.patience !== undefined && flags.valSplit === 0) throw new ArgumentError('--patience needs --val-split');
   if (flags.beta !== 1 && flags.preset !== 'vae') throw new ArgumentError('--beta applies to the vae preset only');
   const model = new Autoencoder(kernels, presetArchitecture(flags.preset, flags.latent)).initialize(flags.seed);
   const optimizer = createOptimizer(flags.optimizer, { learningRate: flags.lr, momentum: flags.momentum });
@@ -129,6 +146,8 @@ async function resumedRun(flags: TrainFlags, command: Command, kernels: Kernels)
 }
 
 async function runTrain(flags: TrainFlags, command: Command): Promise<void> {
+  // Before any work, so a bad value costs nothing; train() checks the same again.
+  validateTrainOptions(trainOptionsOf(flags), OPTION_FLAGS);
   const reporter = createReporter(outputMode(flags.quiet));
   const kernels = await backendFrom(flags);
   const splits = await dataFrom(flags);

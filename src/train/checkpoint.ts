@@ -6,6 +6,24 @@ import type { CheckpointRecord, TrainingRecord } from '../models/model-file.js';
 import { Adam, SGD, type Optimizer } from './optimizers.js';
 import type { EpochRecord, TrainState } from './trainer.js';
 
+type PartialState = NonNullable<TrainState['partial']>;
+type PartialRecord = NonNullable<CheckpointRecord['partial']>;
+
+// Each field the state and the record share under two spellings, listed once for both directions.
+const OPTIONAL_FIELDS = [
+  ['bestValLoss', 'best_val_loss'],
+  ['bestEpoch', 'best_epoch'],
+  ['epochsWithoutImprovement', 'epochs_without_improvement'],
+] as const satisfies readonly (readonly [keyof TrainState, keyof CheckpointRecord])[];
+
+const PARTIAL_FIELDS = [
+  ['stepInEpoch', 'step_in_epoch'],
+  ['epochShuffleCounter', 'epoch_shuffle_counter'],
+  ['lossSum', 'loss_sum'],
+  ['seen', 'seen'],
+  ['seconds', 'seconds'],
+] as const satisfies readonly (readonly [keyof PartialState, keyof PartialRecord])[];
+
 export function checkpointFromState(state: TrainState, history: readonly EpochRecord[]): CheckpointRecord {
   const c: CheckpointRecord = {
     epoch: state.epoch,
@@ -13,24 +31,28 @@ export function checkpointFromState(state: TrainState, history: readonly EpochRe
     rng: { shuffle: { ...state.shuffle }, noise: { ...state.noise } },
     history: history.map((e) => ({ ...e })),
   };
-  if (state.bestValLoss !== undefined) c.best_val_loss = state.bestValLoss;
-  if (state.bestEpoch !== undefined) c.best_epoch = state.bestEpoch;
-  if (state.epochsWithoutImprovement !== undefined) c.epochs_without_improvement = state.epochsWithoutImprovement;
+  for (const [ours, theirs] of OPTIONAL_FIELDS) {
+    const v = state[ours];
+    if (v !== undefined) c[theirs] = v;
+  }
   if (state.partial) {
-    const p = state.partial;
-    c.partial = { step_in_epoch: p.stepInEpoch, epoch_shuffle_counter: p.epochShuffleCounter, loss_sum: p.lossSum, seen: p.seen, seconds: p.seconds };
+    const p = {} as PartialRecord;
+    for (const [ours, theirs] of PARTIAL_FIELDS) p[theirs] = state.partial[ours];
+    c.partial = p;
   }
   return c;
 }
 
 export function stateFromCheckpoint(c: CheckpointRecord): TrainState {
   const state: TrainState = { epoch: c.epoch, step: c.step, shuffle: { ...c.rng.shuffle }, noise: { ...c.rng.noise } };
-  if (c.best_val_loss !== undefined) state.bestValLoss = c.best_val_loss;
-  if (c.best_epoch !== undefined) state.bestEpoch = c.best_epoch;
-  if (c.epochs_without_improvement !== undefined) state.epochsWithoutImprovement = c.epochs_without_improvement;
+  for (const [ours, theirs] of OPTIONAL_FIELDS) {
+    const v = c[theirs];
+    if (v !== undefined) state[ours] = v;
+  }
   if (c.partial) {
-    const p = c.partial;
-    state.partial = { stepInEpoch: p.step_in_epoch, epochShuffleCounter: p.epoch_shuffle_counter, lossSum: p.loss_sum, seen: p.seen, seconds: p.seconds };
+    const p = {} as PartialState;
+    for (const [ours, theirs] of PARTIAL_FIELDS) p[ours] = c.partial[theirs];
+    state.partial = p;
   }
   return state;
 }

@@ -8,11 +8,11 @@ import { join } from 'node:path';
 import { gzipSync } from 'node:zlib';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { loadBundledSplits } from '../../src/data/bundled.js';
-import type { Dataset } from '../../src/data/dataset.js';
 import { decodeSafetensors } from '../../src/io/safetensors.js';
 import { JsKernels } from '../../src/kernels/js.js';
 import { loadModel } from '../../src/models/node.js';
 import { decodePng } from '../../src/viz/decode-png.js';
+import { idxFiles } from './idx-fixture.js';
 import { cli, ROOT, type Run } from './run-cli.js';
 
 const TRAIN_N = 200;
@@ -22,21 +22,6 @@ const TEST_N = 50;
 const show = (r: Run) => `exit ${r.code}\n--- stdout\n${r.stdout}\n--- stderr\n${r.stderr}`;
 
 // ---------------------------------------------------------------- IDX fixture
-
-function idx(magicDims: number, dims: number[], payload: Uint8Array): Uint8Array {
-  const out = new Uint8Array(4 + 4 * dims.length + payload.length);
-  const view = new DataView(out.buffer);
-  view.setUint32(0, 0x00000800 | magicDims, false);
-  dims.forEach((d, i) => view.setUint32(4 + 4 * i, d, false));
-  out.set(payload, 4 + 4 * dims.length);
-  return out;
-}
-
-function idxFiles(ds: Dataset, n: number): { images: Uint8Array; labels: Uint8Array } {
-  const pixels = new Uint8Array(n * 784);
-  for (let i = 0; i < pixels.length; i++) pixels[i] = Math.round(ds.images[i]! * 255);
-  return { images: idx(3, [n, 28, 28], pixels), labels: idx(1, [n], ds.labels.slice(0, n)) };
-}
 
 let tmp: string;
 let data: string;

@@ -22,6 +22,7 @@ import { presetArchitecture } from '../../src/models/presets.js';
 import { Adam } from '../../src/train/optimizers.js';
 import { train } from '../../src/train/trainer.js';
 import { decodePng, type DecodedImage } from '../../src/viz/index.js';
+import { idxFiles } from './idx-fixture.js';
 import { cli, type Run } from './run-cli.js';
 
 const TRAIN_N = 512;
@@ -85,20 +86,10 @@ function cellsAcross(img: DecodedImage): number {
 
 // ---------------------------------------------------------------- fixtures
 
-function idx(magicDims: number, dims: number[], payload: Uint8Array): Uint8Array {
-  const out = new Uint8Array(4 + 4 * dims.length + payload.length);
-  const view = new DataView(out.buffer);
-  view.setUint32(0, 0x00000800 | magicDims, false);
-  dims.forEach((d, i) => view.setUint32(4 + 4 * i, d, false));
-  out.set(payload, 4 + 4 * dims.length);
-  return out;
-}
-
 async function writeIdx(dir: string, stem: string, ds: Dataset, n: number): Promise<void> {
-  const pixels = new Uint8Array(n * 784);
-  for (let i = 0; i < pixels.length; i++) pixels[i] = Math.round(ds.images[i]! * 255);
-  await writeFile(join(dir, `${stem}-images-idx3-ubyte`), idx(3, [n, 28, 28], pixels));
-  await writeFile(join(dir, `${stem}-labels-idx1-ubyte`), idx(1, [n], ds.labels.slice(0, n)));
+  const { images, labels } = idxFiles(ds, n);
+  await writeFile(join(dir, `${stem}-images-idx3-ubyte`), images);
+  await writeFile(join(dir, `${stem}-labels-idx1-ubyte`), labels);
 }
 
 /** A dark, slightly slanted "1" with a foot on a white gray-scale canvas: how a user draws. */

@@ -17,16 +17,14 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import { conv2dGeometry, conv2dTransposeGeometry, type Padding } from '../../src/kernels/geometry.js';
 import type { ConvGeom, Kernels } from '../../src/kernels/kernels.js';
 import {
-  U32, centralDiff, dot, expectClose, expectWithin, jsKernels, runGuarded, uniform, wasmKernels,
+  U32, centralDiff, dot, expectClose, expectWithin, kernelBackends, runGuarded, uniform,
 } from '../helpers.js';
 
 let wasm: Kernels;
 let js: Kernels;
 let js64: Kernels;
 beforeAll(async () => {
-  wasm = await wasmKernels();
-  js = jsKernels('f32');
-  js64 = jsKernels('f64');
+  ({ wasm, js, js64 } = await kernelBackends());
 });
 
 const COL_FLOATS = 262144;

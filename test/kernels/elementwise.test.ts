@@ -11,16 +11,14 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import { Act } from '../../src/kernels/kernels.js';
 import type { Kernels } from '../../src/kernels/kernels.js';
 import {
-  U32, centralDiff, dot, expectClose, expectWithin, f32, jsKernels, runGuarded, uniform, wasmKernels,
+  U32, centralDiff, dot, expectClose, expectWithin, f32, kernelBackends, runGuarded, uniform,
 } from '../helpers.js';
 
 let wasm: Kernels;
 let js: Kernels;
 let js64: Kernels;
 beforeAll(async () => {
-  wasm = await wasmKernels();
-  js = jsKernels('f32');
-  js64 = jsKernels('f64');
+  ({ wasm, js, js64 } = await kernelBackends());
 });
 
 /** 0, 1, primes, and sizes below, at and above multiples of the SIMD width 4. */

@@ -8,16 +8,14 @@
 import { beforeAll, describe, expect, it } from 'vitest';
 import type { Kernels } from '../../src/kernels/kernels.js';
 import {
-  U32, centralDiff, dot, expectClose, expectExact, expectWithin, f32, jsKernels, runGuarded, uniform, wasmKernels,
+  U32, centralDiff, dot, expectClose, expectExact, expectWithin, f32, kernelBackends, runGuarded, uniform,
 } from '../helpers.js';
 
 let wasm: Kernels;
 let js: Kernels;
 let js64: Kernels;
 beforeAll(async () => {
-  wasm = await wasmKernels();
-  js = jsKernels('f32');
-  js64 = jsKernels('f64');
+  ({ wasm, js, js64 } = await kernelBackends());
 });
 
 const SIZES = [1, 2, 3, 4, 5, 7, 8, 9, 13, 16, 17, 31, 64, 97, 1031];

@@ -8,16 +8,14 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import { pool2dGeometry, type Padding } from '../../src/kernels/geometry.js';
 import type { Kernels, PoolGeom } from '../../src/kernels/kernels.js';
 import {
-  U32, centralDiff, dot, expectClose, expectExact, expectWithin, jsKernels, runGuarded, uniform, wasmKernels,
+  U32, centralDiff, dot, expectClose, expectExact, expectWithin, kernelBackends, runGuarded, uniform,
 } from '../helpers.js';
 
 let wasm: Kernels;
 let js: Kernels;
 let js64: Kernels;
 beforeAll(async () => {
-  wasm = await wasmKernels();
-  js = jsKernels('f32');
-  js64 = jsKernels('f64');
+  ({ wasm, js, js64 } = await kernelBackends());
 });
 
 interface PoolCase {

@@ -1,12 +1,13 @@
 // Resume equivalence: training N epochs in one go equals training, checkpointing
 // through a model file, and resuming — bit for bit, also from inside an epoch.
 import { describe, expect, it } from 'vitest';
+import type { Splits } from '../../src/data/dataset.js';
 import { decodeModel, encodeModel, type TrainingRecord } from '../../src/models/model-file.js';
 import { Autoencoder } from '../../src/models/autoencoder.js';
 import { presetArchitecture } from '../../src/models/presets.js';
 import { checkpointFromState, optimizerFromRecord, stateFromCheckpoint } from '../../src/train/checkpoint.js';
 import { Adam, SGD, type Optimizer } from '../../src/train/optimizers.js';
-import { train, type TrainOptions } from '../../src/train/trainer.js';
+import { train, type History, type TrainOptions } from '../../src/train/trainer.js';
 import { wasmKernels } from '../helpers.js';
 import { smallSplits } from './fixtures.js';
 
@@ -15,6 +16,24 @@ function bits(model: Autoencoder): string[] {
 }
 
 const record = (o: Optimizer, noise: number): TrainingRecord => ({ loss: 'mse', optimizer: o.config(), noise, l1: 0, beta: 1, seed: 11 });
+
+/**
+ * Writes `model` and the state `h` ended in to a checkpoint file's bytes, loads them on
+ * fresh kernels (as a new process would) and trains on with `options`.
+ */
+async function resumeFromFile(
+  model: Autoencoder, h: History, optimizer: Optimizer, noise: number, label: string, splits: Splits, options: TrainOptions,
+): Promise<{ model: Autoencoder; history: History }> {
+  const bytes = encodeModel(model, { ...record(optimizer, noise), checkpoint: checkpointFromState(h.state, h.epochs) }, { optimizerState: true });
+  const kernels = await wasmKernels();
+  const loaded = decodeModel(bytes, kernels, label);
+  const history = await train(loaded.model, splits, {
+    ...options,
+    optimizer: optimizerFromRecord(loaded.training),
+    resume: stateFromCheckpoint(loaded.training.checkpoint!),
+  });
+  return { model: loaded.model, history };
+}
 
 describe('checkpoint and resume', () => {
   for (const [preset, noise, makeOpt] of [
@@ -35,15 +54,8 @@ describe('checkpoint and resume', () => {
       const first = new Autoencoder(k2, presetArchitecture(preset)).initialize(11);
       const opt = makeOpt();
       const h1 = await train(first, splits, { ...base, epochs: 1, optimizer: opt });
-      const bytes = encodeModel(first, { ...record(opt, noise), checkpoint: checkpointFromState(h1.state, h1.epochs) }, { optimizerState: true });
-      const k3 = await wasmKernels();
-      const loaded = decodeModel(bytes, k3, 'checkpoint');
-      const h2 = await train(loaded.model, splits, {
-        ...base,
-        epochs: 2,
-        optimizer: optimizerFromRecord(loaded.training),
-        resume: stateFromCheckpoint(loaded.training.checkpoint!),
-      });
+      const loaded = await resumeFromFile(first, h1, opt, noise, 'checkpoint', splits, { ...base, epochs: 2 });
+      const h2 = loaded.history;
       expect(bits(loaded.model)).toEqual(bits(straight));
       expect(h2.epochs[0]!.loss).toBe(full.epochs[1]!.loss);
       expect(h2.epochs[0]!.val_loss).toBe(full.epochs[1]!.val_loss);
@@ -63,15 +75,8 @@ describe('checkpoint and resume', () => {
       });
       expect(hc.stopped).toBe('interrupted');
       expect(hc.state.partial?.stepInEpoch).toBe(2);
-      const cbytes = encodeModel(cut, { ...record(makeOpt(), noise), checkpoint: checkpointFromState(hc.state, hc.epochs) }, { optimizerState: true });
-      const k5 = await wasmKernels();
-      const again = decodeModel(cbytes, k5, 'interrupted');
-      const hr = await train(again.model, splits, {
-        ...base,
-        epochs: 2,
-        optimizer: optimizerFromRecord(again.training),
-        resume: stateFromCheckpoint(again.training.checkpoint!),
-      });
+      const again = await resumeFromFile(cut, hc, makeOpt(), noise, 'interrupted', splits, { ...base, epochs: 2 });
+      const hr = again.history;
       expect(bits(again.model)).toEqual(bits(straight));
       expect(hr.epochs[0]!.loss).toBe(full.epochs[1]!.loss);
     });

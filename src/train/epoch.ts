@@ -1,0 +1,150 @@
+// One epoch of training: its steps over a fresh permutation (picked up mid-epoch from
+// TrainState.partial after an interruption), then its bookkeeping — test MSE, validation
+// loss, early stopping, the best epoch, the history record and the callbacks.
+
+import type { Dataset } from '../data/dataset.js';
+import { shuffledIndices } from '../data/shuffle.js';
+import { RandomPurpose, RandomStream, streamKey } from '../random/streams.js';
+import type { RunContext } from '../nn/layer.js';
+import type { LossKind } from '../nn/losses.js';
+import type { Autoencoder } from '../models/autoencoder.js';
+import { DeviceData } from './device-data.js';
+import { evaluate } from './evaluate.js';
+import { addInputNoise } from './noise.js';
+import { trainStep } from './step.js';
+import type { EpochRecord, History, TrainRun, TrainState } from './trainer.js';
+
+/** What an epoch's steps add up to. */
+export interface EpochTotals {
+  /** Σ over steps of the batch's mean objective times its size. */
+  lossSum: number;
+  seen: number;
+  seconds: number;
+}
+
+/** setImmediate in Node; a zero timeout where there is none (the demo's training worker). */
+function yieldToEventLoop(fn: () => void): void {
+  const immediate = (globalThis as { setImmediate?: (fn: () => void) => unknown }).setImmediate;
+  if (immediate) immediate(fn);
+  else setTimeout(fn, 0);
+}
+
+/** The stream positions into the state, so it resumes from exactly here. */
+function saveStreams(run: TrainRun): void {
+  run.state.shuffle.counter = run.shuffle.counter;
+  run.state.noise.counter = run.noise.counter;
+}
+
+/**
+ * Runs the steps of epoch state.epoch + 1 (from state.partial's step when set). Returns
+ * null when the abort signal stopped it inside the epoch; state.partial then says where to
+ * pick it up.
+ */
+export async function runEpoch(run: TrainRun): Promise<EpochTotals | null> {
+  const { state, shuffle, plan, steps, batch, options } = run;
+  const n = run.trainSet.n;
+  const epoch = state.epoch + 1;
+  const partial = state.partial;
+  delete state.partial;
+  // A resumed epoch draws its permutation again from the same stream position.
+  if (partial) shuffle.counter = partial.epochShuffleCounter;
+  const epochShuffleCounter = shuffle.counter;
+  const order = shuffledIndices(n, shuffle);
+  let lossSum = partial?.lossSum ?? 0;
+  let seen = partial?.seen ?? 0;
+  const t0 = performance.now() - (partial?.seconds ?? 0) * 1000;
+  let lastReport = performance.now();
+  for (let s = partial?.stepInEpoch ?? 0; s < steps; s++) {
+    const start = s * batch;
+    const m = Math.min(batch, n - start);
+    lossSum += trainStep(plan, order, start, m) * m;
+    state.step++;
+    seen += m;
+    const now = performance.now();
+    if (now - lastReport >= options.progressIntervalMs || s === steps - 1) {
+      lastReport = now;
+      options.callbacks?.onBatchEnd?.({ epoch, epochs: options.epochs, step: s + 1, steps, loss: lossSum / seen, samplesPerSec: seen / ((now - t0) / 1000) });
+      // Let timers, signals and I/O run between reports.
+      await new Promise<void>((r) => yieldToEventLoop(r));
+    }
+    if (options.signal?.aborted && s < steps - 1) {
+      state.partial = { stepInEpoch: s + 1, epochShuffleCounter, lossSum, seen, seconds: (performance.now() - t0) / 1000 };
+      saveStreams(run);
+      return null;
+    }
+  }
+  return { lossSum, seen, seconds: (performance.now() - t0) / 1000 };
+}
+
+/**
+ * Closes the epoch runEpoch just ran: counts it in the state, records it in the history
+ * (with test MSE and validation loss), tracks the best epoch and calls onEpochEnd. Returns
+ * why training stops here, or null to go on.
+ */
+export async function endEpoch(run: TrainRun, totals: EpochTotals): Promise<Exclude<History['stopped'], 'completed'> | null> {
+  const { state, history, options } = run;
+  const epoch = state.epoch + 1;
+  state.epoch = epoch;
+  saveStreams(run);
+  const record: EpochRecord = {
+    epoch,
+    loss: totals.lossSum / totals.seen,
+    test_mse: options.evaluateTest ? evaluate(run.model, run.test).mse : NaN,
+    seconds: totals.seconds,
+    samples_per_sec: totals.seen / totals.seconds,
+  };
+  let stopEarly = false;
+  if (run.valSet) {
+    record.val_loss = validationLoss(run.model, run.valSet, { ...options, batch: run.batch, loss: run.loss });
+    stopEarly = trackBest(state, epoch, record.val_loss, options.patience);
+  }
+  history.epochs.push(record);
+  if (state.bestEpoch !== undefined) history.bestEpoch = state.bestEpoch;
+  const verdict = await options.callbacks?.onEpochEnd?.(record, state);
+  if (verdict === 'stop') return 'callback';
+  if (stopEarly) return 'early_stopping';
+  if (options.signal?.aborted && state.epoch < options.epochs) return 'interrupted';
+  return null;
+}
+
+/** Updates the best validation loss and epoch; true when patience has run out. */
+function trackBest(state: TrainState, epoch: number, valLoss: number, patience: number | undefined): boolean {
+  if (state.bestValLoss === undefined || valLoss < state.bestValLoss) {
+    state.bestValLoss = valLoss;
+    state.bestEpoch = epoch;
+    state.epochsWithoutImprovement = 0;
+    return false;
+  }
+  state.epochsWithoutImprovement = (state.epochsWithoutImprovement ?? 0) + 1;
+  return patience !== undefined && state.epochsWithoutImprovement >= patience;
+}
+
+/**
+ * The training objective on the validation split in inference mode, with noise and eps
+ * from a stream reset for every evaluation, so epochs compare like with like.
+ */
+function validationLoss(
+  model: Autoencoder, ds: Dataset,
+  o: { batch: number; loss: LossKind; l1: number; beta: number; noise: number; seed: number },
+): number {
+  const kernels = model.kernels;
+  const batch = Math.min(o.batch, ds.n);
+  const g = model.compile({ batch, training: false, loss: o.loss, l1: o.l1, beta: o.beta, separateInput: o.noise > 0 });
+  const data = new DeviceData(kernels, ds, model.inputShape, 'validation data');
+  const stream = new RandomStream(streamKey(o.seed, RandomPurpose.sample));
+  const ctx: RunContext = { kernels, training: false, noise: stream };
+  let total = 0;
+  try {
+    for (let start = 0; start < ds.n; start += batch) {
+      const n = Math.min(batch, ds.n - start);
+      data.gather(null, start, n, g.target.offset);
+      if (o.noise > 0) addInputNoise(kernels, g.target.offset, g.input.offset, n * data.size, o.noise, stream);
+      g.forward(ctx, n, true);
+      total += g.loss(n) * n;
+    }
+  } finally {
+    g.release();
+    data.free();
+  }
+  return total / ds.n;
+}

@@ -1,0 +1,96 @@
+// The training options' ranges and defaults, checked in one place: train() checks what a
+// library caller passes, and `ae-wasm train` checks its flags with the same function
+// (naming the flags), so the command and the library accept exactly the same runs.
+
+import { ArgumentError } from '../errors.js';
+import type { TrainOptions } from './trainer.js';
+
+export const TRAIN_DEFAULTS = { epochs: 10, batchSize: 32, seed: 0 } as const;
+
+/** The options with a numeric range. */
+export type RangedOption = 'epochs' | 'batchSize' | 'seed' | 'noise' | 'l1' | 'beta' | 'validationSplit' | 'patience';
+
+interface Range {
+  integer: boolean;
+  min: number;
+  max: number;
+  maxInclusive: boolean;
+}
+
+const int = (min: number, max: number): Range => ({ integer: true, min, max, maxInclusive: true });
+const real = (min: number, max: number, maxInclusive = true): Range => ({ integer: false, min, max, maxInclusive });
+
+const RANGES: Record<RangedOption, Range> = {
+  epochs: int(1, 100000),
+  batchSize: int(1, 65536),
+  // Streams are keyed by the seed as a uint32: a larger seed would alias a smaller one.
+  seed: int(0, 2 ** 32 - 1),
+  noise: real(0, 10),
+  l1: real(0, 1e6),
+  beta: real(0, 1e6),
+  // The held-out fraction: a split of 1 would leave nothing to train on.
+  validationSplit: real(0, 1, false),
+  patience: int(1, 100000),
+};
+
+/** How errors name each option: the library's words, or the command's flags. */
+export type OptionNames = Record<RangedOption, string>;
+
+export const LIBRARY_OPTION_NAMES: OptionNames = {
+  epochs: 'epochs',
+  batchSize: 'batch size',
+  seed: 'seed',
+  noise: 'noise',
+  l1: 'l1',
+  beta: 'beta',
+  validationSplit: 'validation split',
+  patience: 'patience',
+};
+
+/** TrainOptions with every ranged option checked and its default filled in. */
+export interface ResolvedTrainOptions extends Omit<TrainOptions, RangedOption | 'evaluateTest' | 'progressIntervalMs'> {
+  epochs: number;
+  batchSize: number;
+  seed: number;
+  noise: number;
+  l1: number;
+  beta: number;
+  validationSplit: number;
+  /** Undefined: no early stopping. */
+  patience: number | undefined;
+  evaluateTest: boolean;
+  progressIntervalMs: number;
+}
+
+function check(option: RangedOption, v: number, names: OptionNames): number {
+  const r = RANGES[option];
+  const name = names[option];
+  if (r.integer) {
+    if (!Number.isInteger(v) || v < r.min) throw new ArgumentError(`${name} must be an integer >= ${r.min}, got ${v}`);
+    if (v > r.max) throw new ArgumentError(`${name} must be an integer <= ${r.max}, got ${v}`);
+  } else if (!Number.isFinite(v) || v < r.min || (r.maxInclusive ? v > r.max : v >= r.max)) {
+    throw new ArgumentError(`${name} must be in [${r.min}, ${r.max}${r.maxInclusive ? ']' : ')'}, got ${v}`);
+  }
+  return v;
+}
+
+/** Checks `options` (ArgumentError naming the option by `names`) and fills in the defaults. */
+export function validateTrainOptions(options: TrainOptions, names: OptionNames = LIBRARY_OPTION_NAMES): ResolvedTrainOptions {
+  const resolved: ResolvedTrainOptions = {
+    ...options,
+    epochs: check('epochs', options.epochs ?? TRAIN_DEFAULTS.epochs, names),
+    batchSize: check('batchSize', options.batchSize ?? TRAIN_DEFAULTS.batchSize, names),
+    seed: check('seed', options.seed ?? TRAIN_DEFAULTS.seed, names),
+    noise: check('noise', options.noise ?? 0, names),
+    l1: check('l1', options.l1 ?? 0, names),
+    beta: check('beta', options.beta ?? 1, names),
+    validationSplit: check('validationSplit', options.validationSplit ?? 0, names),
+    patience: options.patience === undefined ? undefined : check('patience', options.patience, names),
+    evaluateTest: options.evaluateTest ?? true,
+    progressIntervalMs: options.progressIntervalMs ?? 100,
+  };
+  if (resolved.patience !== undefined && resolved.validationSplit === 0) {
+    throw new ArgumentError(`early stopping (${names.patience}) needs a validation split (${names.validationSplit} > 0)`);
+  }
+  return resolved;
+}
