@@ -44,14 +44,16 @@ export const TAB_SEG = 1024 * 4;
 const NO_ROW: i32 = -0x40000000;
 
 /**
- * The micro-kernel (relaxed build): C[r, 0..8] (+)= Σ_k A_r[k] B[k, 0..8] for 6 rows, A_r
- * at aTab[r] + aOff (byte addresses), B a packed [kc][8] panel, C rows at cTab[0..6];
- * accumulate 0 starts from zero. 12 accumulators + 2 B + 1 broadcast = 15 live v128.
+ * The MR x 8 micro-kernel: C[r, 0..8] (+)= Σ_k A_r[k] B[k, 0..8] for MR rows, A_r at
+ * aTab[r] + aOff (byte addresses), B a packed [kc][8] panel, C rows at cTab[0..MR];
+ * accumulate 0 starts from zero. 2 MR accumulators + 2 B + 1 broadcast (+ 1 product with
+ * mul + add): 15 live v128 at MR = 6, 14 at MR = 5. Rows past 5 sit under `MR > 5`, a
+ * compile-time constant that Binaryen folds away.
  * Not @inline, and called from more than one place so that Binaryen does not inline it
  * either: inlined, V8 spills its accumulators (half speed). Looping over kernel rows
  * inside it (a loop nest, or one loop per row in sequence) also spills.
  */
-function implicitMicro6x8(kc: i32, aTab: usize, aOff: usize, b: usize, cTab: usize, accumulate: bool): void {
+function implicitMicro(kc: i32, aTab: usize, aOff: usize, b: usize, cTab: usize, accumulate: bool): void {
   let c00 = f32x4.splat(0), c01 = f32x4.splat(0);
   let c10 = f32x4.splat(0), c11 = f32x4.splat(0);
   let c20 = f32x4.splat(0), c21 = f32x4.splat(0);
@@ -69,11 +71,13 @@ function implicitMicro6x8(kc: i32, aTab: usize, aOff: usize, b: usize, cTab: usi
     c30 = v128.load(c); c31 = v128.load(c, 16);
     c = load<usize>(cTab, 16);
     c40 = v128.load(c); c41 = v128.load(c, 16);
-    c = load<usize>(cTab, 20);
-    c50 = v128.load(c); c51 = v128.load(c, 16);
+    if (MR > 5) {
+      c = load<usize>(cTab, 20);
+      c50 = v128.load(c); c51 = v128.load(c, 16);
+    }
   }
   let a0 = load<usize>(aTab) + aOff, a1 = load<usize>(aTab, 4) + aOff, a2 = load<usize>(aTab, 8) + aOff;
-  let a3 = load<usize>(aTab, 12) + aOff, a4 = load<usize>(aTab, 16) + aOff, a5 = load<usize>(aTab, 20) + aOff;
+  let a3 = load<usize>(aTab, 12) + aOff, a4 = load<usize>(aTab, 16) + aOff, a5 = MR > 5 ? load<usize>(aTab, 20) + aOff : 0;
   for (let k = 0; k < kc; k++) {
     const b0 = v128.load(b);
     const b1 = v128.load(b, 16);
@@ -87,61 +91,12 @@ function implicitMicro6x8(kc: i32, aTab: usize, aOff: usize, b: usize, cTab: usi
     c30 = madd(av, b0, c30); c31 = madd(av, b1, c31);
     av = v128.load32_splat(a4);
     c40 = madd(av, b0, c40); c41 = madd(av, b1, c41);
-    av = v128.load32_splat(a5);
-    c50 = madd(av, b0, c50); c51 = madd(av, b1, c51);
-    a0 += 4; a1 += 4; a2 += 4; a3 += 4; a4 += 4; a5 += 4;
-    b += 32;
-  }
-  let c = load<usize>(cTab);
-  v128.store(c, c00); v128.store(c, c01, 16);
-  c = load<usize>(cTab, 4);
-  v128.store(c, c10); v128.store(c, c11, 16);
-  c = load<usize>(cTab, 8);
-  v128.store(c, c20); v128.store(c, c21, 16);
-  c = load<usize>(cTab, 12);
-  v128.store(c, c30); v128.store(c, c31, 16);
-  c = load<usize>(cTab, 16);
-  v128.store(c, c40); v128.store(c, c41, 16);
-  c = load<usize>(cTab, 20);
-  v128.store(c, c50); v128.store(c, c51, 16);
-}
-
-
-/** The mul + add micro-kernel (baseline build): 5 rows, 10 accumulators + 2 B + broadcast + product. */
-function implicitMicro5x8(kc: i32, aTab: usize, aOff: usize, b: usize, cTab: usize, accumulate: bool): void {
-  let c00 = f32x4.splat(0), c01 = f32x4.splat(0);
-  let c10 = f32x4.splat(0), c11 = f32x4.splat(0);
-  let c20 = f32x4.splat(0), c21 = f32x4.splat(0);
-  let c30 = f32x4.splat(0), c31 = f32x4.splat(0);
-  let c40 = f32x4.splat(0), c41 = f32x4.splat(0);
-  if (accumulate) {
-    let c = load<usize>(cTab);
-    c00 = v128.load(c); c01 = v128.load(c, 16);
-    c = load<usize>(cTab, 4);
-    c10 = v128.load(c); c11 = v128.load(c, 16);
-    c = load<usize>(cTab, 8);
-    c20 = v128.load(c); c21 = v128.load(c, 16);
-    c = load<usize>(cTab, 12);
-    c30 = v128.load(c); c31 = v128.load(c, 16);
-    c = load<usize>(cTab, 16);
-    c40 = v128.load(c); c41 = v128.load(c, 16);
-  }
-  let a0 = load<usize>(aTab) + aOff, a1 = load<usize>(aTab, 4) + aOff, a2 = load<usize>(aTab, 8) + aOff;
-  let a3 = load<usize>(aTab, 12) + aOff, a4 = load<usize>(aTab, 16) + aOff;
-  for (let k = 0; k < kc; k++) {
-    const b0 = v128.load(b);
-    const b1 = v128.load(b, 16);
-    let av = v128.load32_splat(a0);
-    c00 = madd(av, b0, c00); c01 = madd(av, b1, c01);
-    av = v128.load32_splat(a1);
-    c10 = madd(av, b0, c10); c11 = madd(av, b1, c11);
-    av = v128.load32_splat(a2);
-    c20 = madd(av, b0, c20); c21 = madd(av, b1, c21);
-    av = v128.load32_splat(a3);
-    c30 = madd(av, b0, c30); c31 = madd(av, b1, c31);
-    av = v128.load32_splat(a4);
-    c40 = madd(av, b0, c40); c41 = madd(av, b1, c41);
+    if (MR > 5) {
+      av = v128.load32_splat(a5);
+      c50 = madd(av, b0, c50); c51 = madd(av, b1, c51);
+    }
     a0 += 4; a1 += 4; a2 += 4; a3 += 4; a4 += 4;
+    if (MR > 5) a5 += 4;
     b += 32;
   }
   let c = load<usize>(cTab);
@@ -154,6 +109,10 @@ function implicitMicro5x8(kc: i32, aTab: usize, aOff: usize, b: usize, cTab: usi
   v128.store(c, c30); v128.store(c, c31, 16);
   c = load<usize>(cTab, 16);
   v128.store(c, c40); v128.store(c, c41, 16);
+  if (MR > 5) {
+    c = load<usize>(cTab, 20);
+    v128.store(c, c50); v128.store(c, c51, 16);
+  }
 }
 
 /**
@@ -166,8 +125,7 @@ function implicitMicro5x8(kc: i32, aTab: usize, aOff: usize, b: usize, cTab: usi
 ): void {
   let aOff: usize = 0;
   for (let s = 0; s < segs; s++) {
-    if (MR == 6) implicitMicro6x8(kc, aTab, aOff, b, cTab, s > 0);
-    else implicitMicro5x8(kc, aTab, aOff, b, cTab, s > 0);
+    implicitMicro(kc, aTab, aOff, b, cTab, s > 0);
     aTab += aTabStep;
     aOff += aSegOff;
     b += bSegStep;
