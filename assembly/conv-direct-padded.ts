@@ -25,15 +25,11 @@
 import {
   DUMP_FLOATS, KC, NC, PACK_A_FLOATS, TAB_ENTRIES, WORK_FLOATS, dumpPtr, packAPtr, packBPtr, tabPtr, workPtr,
 } from './scratch';
-import { madd } from './simd';
+import { hsum, madd } from './simd';
 import { blockImages, padImages } from './conv-copy';
 
 /** Bytes of padded images per block: they stay in cache while their pixels run. */
 const BLOCK_BYTES = 64 * 1024;
-
-@inline function hsum(v: v128): f32 {
-  return f32x4.extract_lane(v, 0) + f32x4.extract_lane(v, 1) + f32x4.extract_lane(v, 2) + f32x4.extract_lane(v, 3);
-}
 
 /** Images per block at `perImage` floats of WORK each plus `extra` once; 0 if one does not fit. */
 @inline function blockOf(n: i32, perImage: i64, extra: i64): i32 {

@@ -7,7 +7,7 @@
 // order (taps, then channels), so results do not depend on how pixels are grouped.
 
 import { zeroPtr, ZERO_FLOATS } from './scratch';
-import { madd } from './simd';
+import { hsum, madd } from './simd';
 
 /** Channels a direct kernel may read through the ZERO area. */
 export const DIRECT_MAX_CHANNELS: i32 = ZERO_FLOATS;
@@ -15,10 +15,6 @@ export const DIRECT_MAX_CHANNELS: i32 = ZERO_FLOATS;
 /** Address of x[b, iy, ix, 0], or ZERO when (iy, ix) lies in the padding. */
 @inline function at(x: usize, b: i32, iy: i32, ix: i32, ih: i32, iw: i32, c: i32): usize {
   return iy >= 0 && iy < ih && ix >= 0 && ix < iw ? x + ((<usize>((b * ih + iy) * iw + ix) * c) << 2) : zeroPtr;
-}
-
-@inline function hsum(v: v128): f32 {
-  return f32x4.extract_lane(v, 0) + f32x4.extract_lane(v, 1) + f32x4.extract_lane(v, 2) + f32x4.extract_lane(v, 3);
 }
 
 /**

@@ -224,7 +224,7 @@ export function conv2dBackwardInput(
   }
 }
 
-/** Images per filter-gradient chunk (src/kernels/threads/shares.ts has the same constant). */
+/** Images per filter-gradient chunk; the thread pool deals out the same chunks (exported). */
 export const FILTER_CHUNK = 16;
 
 /**

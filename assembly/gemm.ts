@@ -228,8 +228,11 @@ function sgemmMicro(kc: i32, a: usize, b: usize, c: usize, ldc: i32, alpha: f32,
   storePartial(c, ldc, alpha, beta, mr, nr);
 }
 
-/** Rows this few skip packing (the packing of B would cost as much as the product). */
-const SMALL_M = 4;
+/**
+ * Rows this few skip packing (the packing of B would cost as much as the product). The
+ * thread pool splits such calls by columns instead, so it reads this from the module.
+ */
+export const FEW_ROWS = 4;
 
 /**
  * C = alpha A B + beta C for a few rows of A (A and B not transposed): for each block of
@@ -322,7 +325,7 @@ function gemm(
     if (fused) epilogue(cp, ldc, m, n, bias, 0, act, actAlpha);
     return;
   }
-  if (fewRows && m <= SMALL_M && transA == 0 && transB == 0) {
+  if (fewRows && m <= FEW_ROWS && transA == 0 && transB == 0) {
     sgemmFewRows(m, n, k, alpha, ap, lda, bp, ldb, beta, cp, ldc);
     if (fused) epilogue(cp, ldc, m, n, bias, 0, act, actAlpha);
     return;
