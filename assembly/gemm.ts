@@ -8,6 +8,8 @@
 // every panel pair. Packing absorbs the transposes, so one micro-kernel serves X·W
 // (forward), Xᵀ·dY (weight gradient) and dY·Wᵀ (input gradient). A few rows (batch-1
 // inference) skip packing: a row-times-matrix kernel streams B once.
+// The convolutions' implicit GEMMs have micro-kernels of the same MR x 8 shape that read
+// A through tables instead of packed panels (conv-tile.ts, conv-filter-grad-implicit.ts).
 
 import { MR, NR, KC, MC, NC, tilePtr, packAPtr, packBPtr } from './scratch';
 import { madd } from './simd';
@@ -173,7 +175,7 @@ function storePartial(c: usize, ldc: i32, alpha: f32, beta: f32, mr: i32, nr: i3
  * Binaryen folds away. Not @inline: inlining it into the blocking loops halves its speed
  * in V8.
  */
-function sgemmMicro(kc: i32, a: usize, b: usize, c: usize, ldc: i32, alpha: f32, beta: f32, mr: i32, nr: i32): void {
+export function sgemmMicro(kc: i32, a: usize, b: usize, c: usize, ldc: i32, alpha: f32, beta: f32, mr: i32, nr: i32): void {
   let c00 = f32x4.splat(0), c01 = f32x4.splat(0);
   let c10 = f32x4.splat(0), c11 = f32x4.splat(0);
   let c20 = f32x4.splat(0), c21 = f32x4.splat(0);

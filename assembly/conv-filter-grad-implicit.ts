@@ -23,9 +23,9 @@ const BLOCK_BYTES = 64 * 1024;
  * pixels, A_p = MR consecutive floats at a + offs[p] (byte offsets), B_p 8 floats at
  * b + p bStep; C rows ldc bytes apart; accumulate 0 starts from zero. One flat loop, 2 MR
  * accumulators + 2 B + 1 broadcast; rows past 5 under the folded constant `MR > 5`; not
- * inlined (see implicitMicro).
+ * inlined (see conv-tile.ts's implicitMicro).
  */
-function filterMicro(np: i32, a: usize, offs: usize, b: usize, bStep: usize, c: usize, ldc: usize, accumulate: bool): void {
+export function filterMicro(np: i32, a: usize, offs: usize, b: usize, bStep: usize, c: usize, ldc: usize, accumulate: bool): void {
   let c00 = f32x4.splat(0), c01 = f32x4.splat(0);
   let c10 = f32x4.splat(0), c11 = f32x4.splat(0);
   let c20 = f32x4.splat(0), c21 = f32x4.splat(0);
