@@ -1,7 +1,8 @@
 // conv2d over NHWC activations with HWIO kernels [kh, kw, cin, cout] (Keras layouts):
 // the three exported passes and their dispatch. Conv2DTranspose reuses them: its forward
 // is conv2dBackwardInput and its backward passes are conv2dForward and
-// conv2dBackwardFilter with the roles of x and y swapped.
+// conv2dBackwardFilter with the roles of x and y swapped. Both backward passes overwrite
+// their gradient (dx, dw), as does the forward y.
 //
 // Each pass takes the first of these that fits the shape (the "fits" functions check the
 // scratch space each needs); files are named by pass, then algorithm:

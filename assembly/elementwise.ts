@@ -2,6 +2,7 @@
 // arithmetic ops the models need with their gradients. Tensors are element offsets
 // (f32 index); outputs may alias inputs. Every loop runs f32x4 over the body and the
 // same arithmetic in scalar over the tail, so no access passes the end of a tensor.
+// Every backward kernel here overwrites its gradient output.
 
 import { hsum } from './simd';
 import { expv, exps, sigmoidv, sigmoids, tanhv, tanhs } from './vmath';
