@@ -1,14 +1,16 @@
 // conv2d over NHWC activations with HWIO kernels [kh, kw, cin, cout] (Keras layouts):
 // the three exported passes and their dispatch. Conv2DTranspose reuses them: its forward
 // is conv2dBackwardInput and its backward passes are conv2dForward and
-// conv2dBackwardFilter with the roles of x and y swapped.
+// conv2dBackwardFilter with the roles of x and y swapped. Both backward passes overwrite
+// their gradient (dx, dw), as does the forward y.
 //
 // Each pass takes the first of these that fits the shape (the "fits" functions check the
-// scratch space each needs):
-//   one channel in or out    conv-direct-padded.ts, then conv-direct.ts (cout = 1)
-//   forward                  implicit GEMM (conv-implicit.ts)
-//   input gradient           implicit GEMM per output-parity class (conv-parity.ts)
-//   filter gradient          implicit GEMM over padded images (conv-filter.ts)
+// scratch space each needs); files are named by pass, then algorithm:
+//   one channel in or out    conv-onechannel-forward.ts, conv-onechannel-input-grad.ts,
+//                            conv-onechannel-filter-grad.ts (padded blocks, then in place)
+//   forward                  implicit GEMM (conv-forward-implicit.ts)
+//   input gradient           implicit GEMM per output-parity class (conv-input-grad-parity.ts)
+//   filter gradient          implicit GEMM over padded images (conv-filter-grad-implicit.ts)
 //   anything else            sgemm over an im2col matrix COL[P, K] (P output pixels,
 //                            K = kh kw cin, columns ordered (ky, kx, ci)), a chunk of
 //                            pixels at a time: Y = COL · W; dCOL = dY · Wᵀ scattered back
@@ -20,14 +22,16 @@
 import { COL_FLOATS, colPtr, PARTIAL_FLOATS, partialPtr } from './scratch';
 import { sgemm, sgemmUniform } from './gemm';
 import { add, fill } from './elementwise';
-import { DIRECT_MAX_CHANNELS, convForwardOneOut, convInputGradOneOut } from './conv-direct';
 import {
-  convFilterGradOneInPadded, convFilterGradOneOutPadded, convForwardOneInPlane, convForwardOneOutPadded, convInputGradOneOutPlane,
-  filterGradOneInPaddedFits, filterGradOneOutPaddedFits, forwardOneInPlaneFits, forwardOneOutPaddedFits, inputGradOneOutPlaneFits,
-} from './conv-direct-padded';
-import { convForwardImplicit, forwardImplicitFits } from './conv-implicit';
-import { convInputGradParity, inputGradParityFits } from './conv-parity';
-import { convFilterGradImplicit, filterGradImplicitFits } from './conv-filter';
+  DIRECT_MAX_CHANNELS, convForwardOneInPlane, convForwardOneOut, convForwardOneOutPadded, forwardOneInPlaneFits, forwardOneOutPaddedFits,
+} from './conv-onechannel-forward';
+import { convInputGradOneOut, convInputGradOneOutPlane, inputGradOneOutPlaneFits } from './conv-onechannel-input-grad';
+import {
+  convFilterGradOneInPadded, convFilterGradOneOutPadded, filterGradOneInPaddedFits, filterGradOneOutPaddedFits,
+} from './conv-onechannel-filter-grad';
+import { convForwardImplicit, forwardImplicitFits } from './conv-forward-implicit';
+import { convInputGradParity, inputGradParityFits } from './conv-input-grad-parity';
+import { convFilterGradImplicit, filterGradImplicitFits } from './conv-filter-grad-implicit';
 
 /** Copies `cin` floats, or zeros them when `src` is 0 (a padding cell). */
 @inline function copyChannels(dst: usize, src: usize, cin: i32): void {
@@ -224,7 +228,7 @@ export function conv2dBackwardInput(
   }
 }
 
-/** Images per filter-gradient chunk (src/kernels/threads/shares.ts has the same constant). */
+/** Images per filter-gradient chunk; the thread pool deals out the same chunks (exported). */
 export const FILTER_CHUNK = 16;
 
 /**

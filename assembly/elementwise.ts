@@ -2,7 +2,9 @@
 // arithmetic ops the models need with their gradients. Tensors are element offsets
 // (f32 index); outputs may alias inputs. Every loop runs f32x4 over the body and the
 // same arithmetic in scalar over the tail, so no access passes the end of a tensor.
+// Every backward kernel here overwrites its gradient output.
 
+import { hsum } from './simd';
 import { expv, exps, sigmoidv, sigmoids, tanhv, tanhs } from './vmath';
 
 export const ACT_LINEAR = 0;
@@ -380,7 +382,7 @@ export function clipBackward(a: i32, dy: i32, dx: i32, lo: f32, hi: f32, n: i32)
   let acc = f32x4.splat(0);
   const c4 = cols & ~3;
   for (let c = 0; c < c4; c += 4) acc = f32x4.add(acc, v128.load(p + (<usize>c << 2)));
-  let s = f32x4.extract_lane(acc, 0) + f32x4.extract_lane(acc, 1) + f32x4.extract_lane(acc, 2) + f32x4.extract_lane(acc, 3);
+  let s = hsum(acc);
   for (let c = c4; c < cols; c++) s += load<f32>(p + (<usize>c << 2));
   return s;
 }

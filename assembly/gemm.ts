@@ -8,6 +8,8 @@
 // every panel pair. Packing absorbs the transposes, so one micro-kernel serves X·W
 // (forward), Xᵀ·dY (weight gradient) and dY·Wᵀ (input gradient). A few rows (batch-1
 // inference) skip packing: a row-times-matrix kernel streams B once.
+// The convolutions' implicit GEMMs have micro-kernels of the same MR x 8 shape that read
+// A through tables instead of packed panels (conv-tile.ts, conv-filter-grad-implicit.ts).
 
 import { MR, NR, KC, MC, NC, tilePtr, packAPtr, packBPtr } from './scratch';
 import { madd } from './simd';
@@ -166,11 +168,14 @@ function storePartial(c: usize, ldc: i32, alpha: f32, beta: f32, mr: i32, nr: i3
 }
 
 /**
- * The fused-multiply-add micro-kernel (relaxed build): 12 accumulators + 2 B vectors +
- * 1 broadcast = 15 live v128. acc = Apanel[kc x 6]ᵀ Bpanel[kc x 8]; then C = alpha acc +
- * beta C. Not @inline: inlining it into the blocking loops halves its speed in V8.
+ * The MR x 8 micro-kernel: acc = Apanel[kc x MR]ᵀ Bpanel[kc x 8]; then C = alpha acc +
+ * beta C on the mr x nr corner. Registers: 2 MR accumulators + 2 B vectors + 1 broadcast,
+ * plus a product with mul + add: 15 of V8's 15 at MR = 6 (relaxed build, FMA), 14 at
+ * MR = 5 (baseline build). Rows past 5 sit under `MR > 5`, a compile-time constant that
+ * Binaryen folds away. Not @inline: inlining it into the blocking loops halves its speed
+ * in V8.
  */
-function sgemmMicro6x8(kc: i32, a: usize, b: usize, c: usize, ldc: i32, alpha: f32, beta: f32, mr: i32, nr: i32): void {
+export function sgemmMicro(kc: i32, a: usize, b: usize, c: usize, ldc: i32, alpha: f32, beta: f32, mr: i32, nr: i32): void {
   let c00 = f32x4.splat(0), c01 = f32x4.splat(0);
   let c10 = f32x4.splat(0), c11 = f32x4.splat(0);
   let c20 = f32x4.splat(0), c21 = f32x4.splat(0);
@@ -190,21 +195,27 @@ function sgemmMicro6x8(kc: i32, a: usize, b: usize, c: usize, ldc: i32, alpha: f
     c30 = madd(av, b0, c30); c31 = madd(av, b1, c31);
     av = v128.load32_splat(a, 16);
     c40 = madd(av, b0, c40); c41 = madd(av, b1, c41);
-    av = v128.load32_splat(a, 20);
-    c50 = madd(av, b0, c50); c51 = madd(av, b1, c51);
-    a += 24;
+    if (MR > 5) {
+      av = v128.load32_splat(a, 20);
+      c50 = madd(av, b0, c50); c51 = madd(av, b1, c51);
+    }
+    a += <usize>MR << 2;
     b += 32;
   }
   const al = f32x4.splat(alpha);
   const bt = f32x4.splat(beta);
-  if (mr == 6 && nr == NR) {
+  if (mr == MR && nr == NR) {
     const ld = <usize>ldc << 2;
     storeRow8(c, c00, c01, al, bt, beta); c += ld;
     storeRow8(c, c10, c11, al, bt, beta); c += ld;
     storeRow8(c, c20, c21, al, bt, beta); c += ld;
     storeRow8(c, c30, c31, al, bt, beta); c += ld;
-    storeRow8(c, c40, c41, al, bt, beta); c += ld;
-    storeRow8(c, c50, c51, al, bt, beta);
+    if (MR > 5) {
+      storeRow8(c, c40, c41, al, bt, beta); c += ld;
+      storeRow8(c, c50, c51, al, bt, beta);
+    } else {
+      storeRow8(c, c40, c41, al, bt, beta);
+    }
     return;
   }
   const t = tilePtr;
@@ -213,58 +224,17 @@ function sgemmMicro6x8(kc: i32, a: usize, b: usize, c: usize, ldc: i32, alpha: f
   v128.store(t, c20, 64); v128.store(t, c21, 80);
   v128.store(t, c30, 96); v128.store(t, c31, 112);
   v128.store(t, c40, 128); v128.store(t, c41, 144);
-  v128.store(t, c50, 160); v128.store(t, c51, 176);
+  if (MR > 5) {
+    v128.store(t, c50, 160); v128.store(t, c51, 176);
+  }
   storePartial(c, ldc, alpha, beta, mr, nr);
 }
 
 /**
- * The mul + add micro-kernel (baseline build): 10 accumulators + 2 B + 1 broadcast + 1
- * product = 14 live v128 (a 6x8 tile would need 16 and spill).
+ * Rows this few skip packing (the packing of B would cost as much as the product). The
+ * thread pool splits such calls by columns instead, so it reads this from the module.
  */
-function sgemmMicro5x8(kc: i32, a: usize, b: usize, c: usize, ldc: i32, alpha: f32, beta: f32, mr: i32, nr: i32): void {
-  let c00 = f32x4.splat(0), c01 = f32x4.splat(0);
-  let c10 = f32x4.splat(0), c11 = f32x4.splat(0);
-  let c20 = f32x4.splat(0), c21 = f32x4.splat(0);
-  let c30 = f32x4.splat(0), c31 = f32x4.splat(0);
-  let c40 = f32x4.splat(0), c41 = f32x4.splat(0);
-  for (let k = 0; k < kc; k++) {
-    const b0 = v128.load(b);
-    const b1 = v128.load(b, 16);
-    let av = v128.load32_splat(a);
-    c00 = madd(av, b0, c00); c01 = madd(av, b1, c01);
-    av = v128.load32_splat(a, 4);
-    c10 = madd(av, b0, c10); c11 = madd(av, b1, c11);
-    av = v128.load32_splat(a, 8);
-    c20 = madd(av, b0, c20); c21 = madd(av, b1, c21);
-    av = v128.load32_splat(a, 12);
-    c30 = madd(av, b0, c30); c31 = madd(av, b1, c31);
-    av = v128.load32_splat(a, 16);
-    c40 = madd(av, b0, c40); c41 = madd(av, b1, c41);
-    a += 20;
-    b += 32;
-  }
-  const al = f32x4.splat(alpha);
-  const bt = f32x4.splat(beta);
-  if (mr == 5 && nr == NR) {
-    const ld = <usize>ldc << 2;
-    storeRow8(c, c00, c01, al, bt, beta); c += ld;
-    storeRow8(c, c10, c11, al, bt, beta); c += ld;
-    storeRow8(c, c20, c21, al, bt, beta); c += ld;
-    storeRow8(c, c30, c31, al, bt, beta); c += ld;
-    storeRow8(c, c40, c41, al, bt, beta);
-    return;
-  }
-  const t = tilePtr;
-  v128.store(t, c00, 0); v128.store(t, c01, 16);
-  v128.store(t, c10, 32); v128.store(t, c11, 48);
-  v128.store(t, c20, 64); v128.store(t, c21, 80);
-  v128.store(t, c30, 96); v128.store(t, c31, 112);
-  v128.store(t, c40, 128); v128.store(t, c41, 144);
-  storePartial(c, ldc, alpha, beta, mr, nr);
-}
-
-/** Rows this few skip packing (the packing of B would cost as much as the product). */
-const SMALL_M = 4;
+export const FEW_ROWS = 4;
 
 /**
  * C = alpha A B + beta C for a few rows of A (A and B not transposed): for each block of
@@ -357,7 +327,7 @@ function gemm(
     if (fused) epilogue(cp, ldc, m, n, bias, 0, act, actAlpha);
     return;
   }
-  if (fewRows && m <= SMALL_M && transA == 0 && transB == 0) {
+  if (fewRows && m <= FEW_ROWS && transA == 0 && transB == 0) {
     sgemmFewRows(m, n, k, alpha, ap, lda, bp, ldb, beta, cp, ldc);
     if (fused) epilogue(cp, ldc, m, n, bias, 0, act, actAlpha);
     return;
@@ -383,8 +353,7 @@ function gemm(
             const mr = min(MR, mc - ir);
             const cTile = cp + ((<usize>(i0 + ir) * ldc + j0 + jr) << 2);
             const aPanel = packAPtr + (<usize>(ir * kc) << 2);
-            if (MR == 6) sgemmMicro6x8(kc, aPanel, bPanel, cTile, ldc, alpha, betaEff, mr, nr);
-            else sgemmMicro5x8(kc, aPanel, bPanel, cTile, ldc, alpha, betaEff, mr, nr);
+            sgemmMicro(kc, aPanel, bPanel, cTile, ldc, alpha, betaEff, mr, nr);
           }
         }
         // The block's rows are still in cache: finish them now.

@@ -17,12 +17,15 @@ export {
 export { adamStep, sgdStep } from './optim';
 export { randUniform, randNormal } from './random';
 
+// The numbers the TypeScript side must agree on (scratch layout, tile and chunk sizes),
+// as immutable i32 globals: instance.exports.NAME.value.
+export {
+  MR, NR, KC, COL_FLOATS, WORK_FLOATS, DUMP_FLOATS, TAB_ENTRIES, PARTIAL_FLOATS, SCRATCH_FLOATS,
+} from './scratch';
+export { FEW_ROWS } from './gemm';
+export { FILTER_CHUNK } from './conv';
+
 /** First byte above the module's static data: JS lays out its heap from here. */
 export function heapBase(): usize {
   return __heap_base;
 }
-
-// ABI constants the TypeScript side reads (src/kernels/abi.ts ABI_CONSTANTS), exported as immutable globals.
-export { MR, NR, KC, COL_FLOATS, PARTIAL_FLOATS, WORK_FLOATS, DUMP_FLOATS, TAB_ENTRIES, SCRATCH_FLOATS } from './scratch';
-export { FILTER_CHUNK } from './conv';
-export const FEW_ROWS: i32 = 4;

@@ -4,16 +4,12 @@
 // 1 / batch for per-sample sums averaged).
 // Also the VAE's KL term and reparameterisation.
 
+import { hsum } from './simd';
 import { expv, exps, logv, logs, sigmoidv, sigmoids } from './vmath';
 
 const BCE_EPS: f32 = 1e-7;
 const ONE: f32 = 1.0;
 const BCE_HI: f32 = ONE - BCE_EPS;
-
-/** Row sum of f over cols elements at (p, t): vector lanes, then lanes in order, then tail. */
-@inline function lanesToScalar(acc: v128): f32 {
-  return f32x4.extract_lane(acc, 0) + f32x4.extract_lane(acc, 1) + f32x4.extract_lane(acc, 2) + f32x4.extract_lane(acc, 3);
-}
 
 /** out[r] = sum over c of (p - t)². */
 export function mseForward(p: i32, t: i32, out: i32, rows: i32, cols: i32): void {
@@ -27,7 +23,7 @@ export function mseForward(p: i32, t: i32, out: i32, rows: i32, cols: i32): void
       const d = f32x4.sub(v128.load(pp + o), v128.load(tp + o));
       acc = f32x4.add(acc, f32x4.mul(d, d));
     }
-    let s = lanesToScalar(acc);
+    let s = hsum(acc);
     for (let c = c4; c < cols; c++) {
       const o = base + (<usize>c << 2);
       const d = load<f32>(pp + o) - load<f32>(tp + o);
@@ -81,7 +77,7 @@ export function bceForward(p: i32, t: i32, out: i32, rows: i32, cols: i32): void
       const o = base + (<usize>c << 2);
       acc = f32x4.add(acc, bcev(v128.load(pp + o), v128.load(tp + o)));
     }
-    let s = lanesToScalar(acc);
+    let s = hsum(acc);
     for (let c = c4; c < cols; c++) {
       const o = base + (<usize>c << 2);
       s += bces(load<f32>(pp + o), load<f32>(tp + o));
@@ -138,7 +134,7 @@ export function bceLogitsForward(x: i32, t: i32, out: i32, rows: i32, cols: i32)
       const o = base + (<usize>c << 2);
       acc = f32x4.add(acc, bceLogitsv(v128.load(xp + o), v128.load(tp + o)));
     }
-    let s = lanesToScalar(acc);
+    let s = hsum(acc);
     for (let c = c4; c < cols; c++) {
       const o = base + (<usize>c << 2);
       s += bceLogitss(load<f32>(xp + o), load<f32>(tp + o));
@@ -176,7 +172,7 @@ export function klForward(mu: i32, lv: i32, out: i32, rows: i32, cols: i32): voi
       const l = v128.load(lp + o);
       acc = f32x4.add(acc, f32x4.sub(f32x4.sub(f32x4.add(one, l), f32x4.mul(m, m)), expv(l)));
     }
-    let s = lanesToScalar(acc);
+    let s = hsum(acc);
     for (let c = c4; c < cols; c++) {
       const o = base + (<usize>c << 2);
       const m = load<f32>(mp + o);

@@ -1,4 +1,5 @@
-// Max pooling and nearest-neighbour upsampling over NHWC tensors.
+// Max pooling and nearest-neighbour upsampling over NHWC tensors. The backward kernels
+// overwrite dx.
 
 /** y = max over each window; cells outside the input (padding) never win. */
 export function maxpool2dForward(

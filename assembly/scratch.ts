@@ -4,7 +4,8 @@
 //   [TILE: 64][ZERO: 1024][PACK_A: 6*18*KC][PACK_B: KC*NC][COL: COL_FLOATS][PARTIAL: 65536]
 // ZERO stays all zeros: direct convolutions point a padding tap's input there instead
 // of branching in their inner loops. The convolutions that read a prepared copy of
-// their input (conv-implicit.ts, conv-parity.ts, conv-filter.ts, conv-direct-padded.ts)
+// their input (conv-forward-implicit.ts, conv-input-grad-parity.ts,
+// conv-filter-grad-implicit.ts, conv-onechannel-*.ts)
 // use PACK_A / PACK_B for packed kernels or filter-gradient accumulators and divide COL
 // (which only the im2col fallback otherwise uses) into
 //   [DUMP: 6*8*128][TAB: 2048 x 32-bit][WORK: the rest]

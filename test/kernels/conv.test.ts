@@ -4,7 +4,7 @@
 //    2x2, 3x3, 5x5 and non-square; strides 1, 2, 3; 'same' and 'valid' from
 //    conv2dGeometry; batch 1 and 3; odd spatial sizes; transposed convs from
 //    conv2dTransposeGeometry; the five convolutions of the TF-tutorial denoiser; shapes
-//    that need several im2col chunks (COL_FLOATS = 262144) and one whose patch alone is
+//    that need several im2col chunks (COL_FLOATS, read from the module) and one whose patch alone is
 //    longer than the column buffer; shapes that take each dispatch branch of
 //    assembly/conv.ts and its tails (see DISPATCH_CASES). Every tensor is guarded
 //    (runGuarded).
@@ -16,18 +16,22 @@
 import { beforeAll, describe, expect, it } from 'vitest';
 import { conv2dGeometry, conv2dTransposeGeometry, type Padding } from '../../src/kernels/geometry.js';
 import type { ConvGeom, Kernels } from '../../src/kernels/kernels.js';
+import type { WasmKernels } from '../../src/kernels/wasm.js';
 import {
-  U32, centralDiff, dot, expectClose, expectWithin, kernelBackends, runGuarded, uniform,
+  U32, centralDiff, dot, expectClose, expectWithin, jsKernels, runGuarded, uniform, wasmKernels,
 } from '../helpers.js';
 
-let wasm: Kernels;
+// Loaded before the case tables: their sizes come from the module's exported constants.
+const wasm = await wasmKernels();
 let js: Kernels;
 let js64: Kernels;
-beforeAll(async () => {
-  ({ wasm, js, js64 } = await kernelBackends());
+beforeAll(() => {
+  js = jsKernels('f32');
+  js64 = jsKernels('f64');
 });
 
-const COL_FLOATS = 262144;
+/** im2col's column buffer and the implicit kernels' WORK area, in floats, as the module exports them. */
+const { COL_FLOATS, WORK_FLOATS } = (wasm as WasmKernels).constants;
 
 interface ConvCase {
   name: string;
@@ -51,9 +55,6 @@ function conv(
 ): ConvCase {
   return { name, n, ih, iw, cin, cout, kh, kw, sh, sw, padding, transposed };
 }
-
-/** The implicit kernels' WORK area in floats: COL_FLOATS minus DUMP and TAB (assembly/scratch.ts). */
-const WORK_FLOATS = COL_FLOATS - 6 * 8 * 128 - 2048;
 
 /**
  * Shapes for the dispatch branches of assembly/conv.ts that the table above does not

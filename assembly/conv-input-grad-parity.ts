@@ -5,7 +5,7 @@
 // rx) / sw, reads the dy pixels (t - j, u - i). In a copy of dy stacked ny rows deep
 // (stackDy: entry [t][uu] holds dy rows t - ny + 1 .. t at one column) those are one
 // contiguous run of ny nx cout floats, so each class is one implicit GEMM: one call of
-// conv-implicit.ts's micro-kernel per tile of MR class pixels and 8-channel panel,
+// conv-tile.ts's micro-kernel per tile of MR class pixels and 8-channel panel,
 // against the class's taps packed as Wᵀ, and every dx pixel is written once.
 // (Three alternatives measured slower: GEMM + col2im; per-class GEMMs over unstacked dy,
 // one call per tap row, whose runs are only nx cout = 8..16 long; fusing the tap rows
@@ -16,9 +16,9 @@
 
 import { MR, KC, NC, WORK_FLOATS, dumpPtr, packBPtr, tabPtr, workPtr } from './scratch';
 import { copyBytes, zeroBytes } from './conv-copy';
-import { MAX_PANELS, TAB_A, TAB_C, TAB_OUT, TAB_SEG, endTile, flushPartialPanel, micro } from './conv-implicit';
+import { MAX_PANELS, TAB_A, TAB_C, TAB_OUT, TAB_SEG, endTile, flushPartialPanel, micro } from './conv-tile';
 
-// TAB use beyond conv-implicit.ts's tile rows: the packed-tap offset of each class.
+// TAB use beyond conv-tile.ts's tile rows: the packed-tap offset of each class.
 const TAB_CLS = TAB_SEG;
 const TAB_CLASSES = 1024;
 

@@ -19,12 +19,13 @@ import { blockImages, padImages } from './conv-copy';
 const BLOCK_BYTES = 64 * 1024;
 
 /**
- * Filter-gradient micro-kernel (relaxed build): C[r, 0..8] (+)= Σ_p A_p[r] B_p[0..8] over
- * np pixels, A_p = 6 consecutive floats at a + offs[p] (byte offsets), B_p 8 floats at
- * b + p bStep; C rows ldc bytes apart; accumulate 0 starts from zero. One flat loop, 12
- * accumulators + 2 B + 1 broadcast; not inlined (see implicitMicro6x8).
+ * The MR x 8 filter-gradient micro-kernel: C[r, 0..8] (+)= Σ_p A_p[r] B_p[0..8] over np
+ * pixels, A_p = MR consecutive floats at a + offs[p] (byte offsets), B_p 8 floats at
+ * b + p bStep; C rows ldc bytes apart; accumulate 0 starts from zero. One flat loop, 2 MR
+ * accumulators + 2 B + 1 broadcast; rows past 5 under the folded constant `MR > 5`; not
+ * inlined (see conv-tile.ts's implicitMicro).
  */
-function filterMicro6x8(np: i32, a: usize, offs: usize, b: usize, bStep: usize, c: usize, ldc: usize, accumulate: bool): void {
+export function filterMicro(np: i32, a: usize, offs: usize, b: usize, bStep: usize, c: usize, ldc: usize, accumulate: bool): void {
   let c00 = f32x4.splat(0), c01 = f32x4.splat(0);
   let c10 = f32x4.splat(0), c11 = f32x4.splat(0);
   let c20 = f32x4.splat(0), c21 = f32x4.splat(0);
@@ -37,7 +38,9 @@ function filterMicro6x8(np: i32, a: usize, offs: usize, b: usize, bStep: usize, 
     c20 = v128.load(c + 2 * ldc); c21 = v128.load(c + 2 * ldc, 16);
     c30 = v128.load(c + 3 * ldc); c31 = v128.load(c + 3 * ldc, 16);
     c40 = v128.load(c + 4 * ldc); c41 = v128.load(c + 4 * ldc, 16);
-    c50 = v128.load(c + 5 * ldc); c51 = v128.load(c + 5 * ldc, 16);
+    if (MR > 5) {
+      c50 = v128.load(c + 5 * ldc); c51 = v128.load(c + 5 * ldc, 16);
+    }
   }
   for (let p = 0; p < np; p++) {
     const ap = a + load<usize>(offs);
@@ -53,8 +56,10 @@ function filterMicro6x8(np: i32, a: usize, offs: usize, b: usize, bStep: usize, 
     c30 = madd(av, b0, c30); c31 = madd(av, b1, c31);
     av = v128.load32_splat(ap, 16);
     c40 = madd(av, b0, c40); c41 = madd(av, b1, c41);
-    av = v128.load32_splat(ap, 20);
-    c50 = madd(av, b0, c50); c51 = madd(av, b1, c51);
+    if (MR > 5) {
+      av = v128.load32_splat(ap, 20);
+      c50 = madd(av, b0, c50); c51 = madd(av, b1, c51);
+    }
     offs += 4;
     b += bStep;
   }
@@ -63,50 +68,9 @@ function filterMicro6x8(np: i32, a: usize, offs: usize, b: usize, bStep: usize, 
   v128.store(c + 2 * ldc, c20); v128.store(c + 2 * ldc, c21, 16);
   v128.store(c + 3 * ldc, c30); v128.store(c + 3 * ldc, c31, 16);
   v128.store(c + 4 * ldc, c40); v128.store(c + 4 * ldc, c41, 16);
-  v128.store(c + 5 * ldc, c50); v128.store(c + 5 * ldc, c51, 16);
-}
-
-/** The mul + add filter-gradient micro-kernel (baseline build): 5 rows. */
-function filterMicro5x8(np: i32, a: usize, offs: usize, b: usize, bStep: usize, c: usize, ldc: usize, accumulate: bool): void {
-  let c00 = f32x4.splat(0), c01 = f32x4.splat(0);
-  let c10 = f32x4.splat(0), c11 = f32x4.splat(0);
-  let c20 = f32x4.splat(0), c21 = f32x4.splat(0);
-  let c30 = f32x4.splat(0), c31 = f32x4.splat(0);
-  let c40 = f32x4.splat(0), c41 = f32x4.splat(0);
-  if (accumulate) {
-    c00 = v128.load(c); c01 = v128.load(c, 16);
-    c10 = v128.load(c + ldc); c11 = v128.load(c + ldc, 16);
-    c20 = v128.load(c + 2 * ldc); c21 = v128.load(c + 2 * ldc, 16);
-    c30 = v128.load(c + 3 * ldc); c31 = v128.load(c + 3 * ldc, 16);
-    c40 = v128.load(c + 4 * ldc); c41 = v128.load(c + 4 * ldc, 16);
+  if (MR > 5) {
+    v128.store(c + 5 * ldc, c50); v128.store(c + 5 * ldc, c51, 16);
   }
-  for (let p = 0; p < np; p++) {
-    const ap = a + load<usize>(offs);
-    const b0 = v128.load(b);
-    const b1 = v128.load(b, 16);
-    let av = v128.load32_splat(ap);
-    c00 = madd(av, b0, c00); c01 = madd(av, b1, c01);
-    av = v128.load32_splat(ap, 4);
-    c10 = madd(av, b0, c10); c11 = madd(av, b1, c11);
-    av = v128.load32_splat(ap, 8);
-    c20 = madd(av, b0, c20); c21 = madd(av, b1, c21);
-    av = v128.load32_splat(ap, 12);
-    c30 = madd(av, b0, c30); c31 = madd(av, b1, c31);
-    av = v128.load32_splat(ap, 16);
-    c40 = madd(av, b0, c40); c41 = madd(av, b1, c41);
-    offs += 4;
-    b += bStep;
-  }
-  v128.store(c, c00); v128.store(c, c01, 16);
-  v128.store(c + ldc, c10); v128.store(c + ldc, c11, 16);
-  v128.store(c + 2 * ldc, c20); v128.store(c + 2 * ldc, c21, 16);
-  v128.store(c + 3 * ldc, c30); v128.store(c + 3 * ldc, c31, 16);
-  v128.store(c + 4 * ldc, c40); v128.store(c + 4 * ldc, c41, 16);
-}
-
-@inline function filterMicro(np: i32, a: usize, offs: usize, b: usize, bStep: usize, c: usize, ldc: usize, accumulate: bool): void {
-  if (MR == 6) filterMicro6x8(np, a, offs, b, bStep, c, ldc, accumulate);
-  else filterMicro5x8(np, a, offs, b, bStep, c, ldc, accumulate);
 }
 
 /** Images per block of the filter gradient, or 0 when one padded image does not fit WORK. */
