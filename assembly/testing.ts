@@ -1,5 +1,5 @@
 // Test-only entry, compiled into build/kernels-test.wasm and build/kernels-relaxed-test.wasm
-// (scripts/build-wasm.js --tests), never into a production build: the ABI of index.ts plus
+// (scripts/build-wasm.ts --tests), never into a production build: the ABI of index.ts plus
 // thin wrappers that run one micro-kernel family on a tile the test lays out, so a test
 // sweeps rows 1..MR, columns 1..8 and depths directly instead of steering dispatch.
 // Offsets are floats, as in the ABI; each wrapper sets up what the family's real callers

@@ -83,7 +83,7 @@ export async function loadBuilds(notes: string[]): Promise<Build[]> {
       }
     }
     if (lastError === 'absent') {
-      if (build === 'kernels.wasm') throw new Error(`${path} is missing: run \`node scripts/build-wasm.js\``);
+      if (build === 'kernels.wasm') throw new Error(`${path} is missing: run \`npm run build:wasm\``);
       notes.push(`${build}: not in build/, not timed.`);
     } else if (lastError) {
       if (build === 'kernels.wasm') throw new Error(`${path}: ${lastError}`);

@@ -5,7 +5,7 @@
 
 import { UnsupportedError } from '../errors.js';
 
-/** Every build scripts/build-wasm.js writes: relaxed SIMD or not, shared memory (threads) or not. */
+/** Every build scripts/build-wasm.ts writes: relaxed SIMD or not, shared memory (threads) or not. */
 export const BUILDS = [
   { name: 'kernels.wasm', relaxed: false, threads: false },
   { name: 'kernels-relaxed.wasm', relaxed: true, threads: false },

@@ -1,5 +1,5 @@
-// The shared memory of the threads builds: limits must match the module's import
-// (scripts/build-wasm.js: --initialMemory 64 --maximumMemory 16384, i.e. 4 MiB .. 1 GiB).
+// The shared memory of the threads builds, with the limits the module imports it with
+// (scripts/build-wasm.ts compiles the threads builds with these limits: 4 MiB .. 1 GiB).
 
 export const THREADS_INITIAL_PAGES = 64;
 export const THREADS_MAXIMUM_PAGES = 16384;

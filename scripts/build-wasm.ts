@@ -4,21 +4,26 @@
 // With --tests (`npm run build:wasm-test`, run by `npm test`) it builds instead the
 // test-only variants from assembly/testing.ts: the same kernels plus wrappers that
 // expose the micro-kernels to test/kernels/micro.test.ts.
+// The build list and the shared memory's limits come from the runtime's own modules, so
+// what is built is exactly what the loaders look for.
 import asc from 'assemblyscript/asc';
+import { BUILDS } from '../src/kernels/builds.js';
+import { THREADS_INITIAL_PAGES, THREADS_MAXIMUM_PAGES } from '../src/kernels/threads/memory.js';
 
-// Threads builds import one shared memory (created by JS with exactly these limits:
-// src/kernels/threads/memory.ts) so that every worker's instance sees the same heap.
-const THREADS = ['--enable', 'threads', '--sharedMemory', '--importMemory', '--initialMemory', '64', '--maximumMemory', '16384'];
+// Threads builds import one shared memory (created by JS with exactly these limits) so
+// that every worker's instance sees the same heap.
+const THREADS = ['--enable', 'threads', '--sharedMemory', '--importMemory', '--initialMemory', String(THREADS_INITIAL_PAGES), '--maximumMemory', String(THREADS_MAXIMUM_PAGES)];
+const RELAXED = ['--enable', 'relaxed-simd'];
 
-const production = [
-  { file: 'kernels.wasm', flags: [] },
-  { file: 'kernels-relaxed.wasm', flags: ['--enable', 'relaxed-simd'] },
-  { file: 'kernels-threads.wasm', flags: THREADS },
-  { file: 'kernels-relaxed-threads.wasm', flags: ['--enable', 'relaxed-simd', ...THREADS] },
-];
-const tests = [
+interface Variant {
+  file: string;
+  flags: string[];
+  entry?: string;
+}
+const production: Variant[] = BUILDS.map((b) => ({ file: b.name, flags: [...(b.relaxed ? RELAXED : []), ...(b.threads ? THREADS : [])] }));
+const tests: Variant[] = [
   { file: 'kernels-test.wasm', flags: [], entry: 'assembly/testing.ts' },
-  { file: 'kernels-relaxed-test.wasm', flags: ['--enable', 'relaxed-simd'], entry: 'assembly/testing.ts' },
+  { file: 'kernels-relaxed-test.wasm', flags: RELAXED, entry: 'assembly/testing.ts' },
 ];
 const variants = process.argv.includes('--tests') ? tests : production;
 
