@@ -60,15 +60,18 @@ import { convFilterGradImplicit, filterGradImplicitFits } from './conv-filter-gr
   }
 }
 
-/** Writes rows p0 .. p0+pc of the im2col matrix of x to colPtr. */
-function im2col(
-  x: usize, p0: i32, pc: i32,
+/**
+ * Rows p0 .. p0+pc of the im2col matrix COL[P, kh kw cin] at colPtr, against x: gathers
+ * them from x (padding taps as zeros), or with `scatter` adds them back into x (col2im;
+ * padding taps dropped).
+ */
+function im2colRows(
+  scatter: bool, x: usize, p0: i32, pc: i32,
   ih: i32, iw: i32, cin: i32, oh: i32, ow: i32,
   kh: i32, kw: i32, sh: i32, sw: i32, pt: i32, pl: i32,
 ): void {
-  const kdim = kh * kw * cin;
   const cinBytes = <usize>cin << 2;
-  let d = colPtr;
+  let col = colPtr;
   for (let p = p0; p < p0 + pc; p++) {
     const ox = p % ow;
     const t = p / ow;
@@ -79,35 +82,10 @@ function im2col(
       const rowOk = iy >= 0 && iy < ih;
       for (let kx = 0; kx < kw; kx++) {
         const ix = ox * sw - pl + kx;
-        const src: usize = rowOk && ix >= 0 && ix < iw ? x + ((<usize>((nn * ih + iy) * iw + ix) * cin) << 2) : 0;
-        copyChannels(d, src, cin);
-        d += cinBytes;
-      }
-    }
-  }
-  assert(d == colPtr + (<usize>(pc * kdim) << 2));
-}
-
-/** Adds rows p0 .. p0+pc of the column matrix at colPtr back into dx (col2im). */
-function col2imAdd(
-  dx: usize, p0: i32, pc: i32,
-  ih: i32, iw: i32, cin: i32, oh: i32, ow: i32,
-  kh: i32, kw: i32, sh: i32, sw: i32, pt: i32, pl: i32,
-): void {
-  const cinBytes = <usize>cin << 2;
-  let s = colPtr;
-  for (let p = p0; p < p0 + pc; p++) {
-    const ox = p % ow;
-    const t = p / ow;
-    const oy = t % oh;
-    const nn = t / oh;
-    for (let ky = 0; ky < kh; ky++) {
-      const iy = oy * sh - pt + ky;
-      const rowOk = iy >= 0 && iy < ih;
-      for (let kx = 0; kx < kw; kx++) {
-        const ix = ox * sw - pl + kx;
-        if (rowOk && ix >= 0 && ix < iw) addChannels(dx + ((<usize>((nn * ih + iy) * iw + ix) * cin) << 2), s, cin);
-        s += cinBytes;
+        const at: usize = rowOk && ix >= 0 && ix < iw ? x + ((<usize>((nn * ih + iy) * iw + ix) * cin) << 2) : 0;
+        if (!scatter) copyChannels(col, at, cin);
+        else if (at != 0) addChannels(at, col, cin);
+        col += cinBytes;
       }
     }
   }
@@ -188,7 +166,7 @@ export function conv2dForward(
   const col = <i32>(colPtr >> 2);
   for (let p0 = 0; p0 < rows; p0 += step) {
     const pc = min(step, rows - p0);
-    im2col(<usize>x << 2, p0, pc, ih, iw, cin, oh, ow, kh, kw, sh, sw, pt, pl);
+    im2colRows(false, <usize>x << 2, p0, pc, ih, iw, cin, oh, ow, kh, kw, sh, sw, pt, pl);
     // Every chunk through the packed kernel: a chunk of a few rows must sum as a big one does.
     sgemmUniform(0, 0, pc, cout, kdim, 1.0, col, kdim, w, cout, 0.0, y + p0 * cout, cout);
   }
@@ -224,7 +202,7 @@ export function conv2dBackwardInput(
   for (let p0 = 0; p0 < rows; p0 += step) {
     const pc = min(step, rows - p0);
     sgemm(0, 1, pc, kdim, cout, 1.0, dy + p0 * cout, cout, w, cout, 0.0, col, kdim);
-    col2imAdd(<usize>dx << 2, p0, pc, ih, iw, cin, oh, ow, kh, kw, sh, sw, pt, pl);
+    im2colRows(true, <usize>dx << 2, p0, pc, ih, iw, cin, oh, ow, kh, kw, sh, sw, pt, pl);
   }
 }
 
@@ -287,7 +265,7 @@ function filterGradient(
   const col = <i32>(colPtr >> 2);
   for (let p0 = 0; p0 < rows; p0 += step) {
     const pc = min(step, rows - p0);
-    im2col(<usize>x << 2, p0, pc, ih, iw, cin, oh, ow, kh, kw, sh, sw, pt, pl);
+    im2colRows(false, <usize>x << 2, p0, pc, ih, iw, cin, oh, ow, kh, kw, sh, sw, pt, pl);
     sgemm(1, 0, kdim, cout, pc, 1.0, col, kdim, dy + p0 * cout, cout, p0 == 0 ? 0.0 : 1.0, dw, cout);
   }
 }

@@ -11,26 +11,57 @@ const BCE_EPS: f32 = 1e-7;
 const ONE: f32 = 1.0;
 const BCE_HI: f32 = ONE - BCE_EPS;
 
-/** out[r] = sum over c of (p - t)². */
-export function mseForward(p: i32, t: i32, out: i32, rows: i32, cols: i32): void {
-  const pp = <usize>p << 2, tp = <usize>t << 2, op = <usize>out << 2;
+// The forwards share one row-sum loop, specialised per loss by a constant `kind` that
+// inlining folds away: each element's term in SIMD lanes, the lanes summed, the row's
+// tail in scalars; KL's sum is scaled by -0.5 at the end.
+const LOSS_MSE = 0;
+const LOSS_BCE = 1;
+const LOSS_BCE_LOGITS = 2;
+const LOSS_KL = 3;
+
+@inline function termv(kind: i32, a: v128, b: v128): v128 {
+  if (kind == LOSS_MSE) {
+    const d = f32x4.sub(a, b);
+    return f32x4.mul(d, d);
+  }
+  if (kind == LOSS_BCE) return bcev(a, b);
+  if (kind == LOSS_BCE_LOGITS) return bceLogitsv(a, b);
+  // KL: a = mu, b = log-variance.
+  return f32x4.sub(f32x4.sub(f32x4.add(f32x4.splat(1.0), b), f32x4.mul(a, a)), expv(b));
+}
+
+@inline function terms(kind: i32, a: f32, b: f32): f32 {
+  if (kind == LOSS_MSE) {
+    const d = a - b;
+    return d * d;
+  }
+  if (kind == LOSS_BCE) return bces(a, b);
+  if (kind == LOSS_BCE_LOGITS) return bceLogitss(a, b);
+  return ONE + b - a * a - exps(b);
+}
+
+/** out[r] = sum over c of term(a[r, c], b[r, c]) (byte addresses). */
+@inline function rowSums(kind: i32, ap: usize, bp: usize, op: usize, rows: i32, cols: i32): void {
   const c4 = cols & ~3;
   for (let r = 0; r < rows; r++) {
     const base = <usize>(r * cols) << 2;
     let acc = f32x4.splat(0);
     for (let c = 0; c < c4; c += 4) {
       const o = base + (<usize>c << 2);
-      const d = f32x4.sub(v128.load(pp + o), v128.load(tp + o));
-      acc = f32x4.add(acc, f32x4.mul(d, d));
+      acc = f32x4.add(acc, termv(kind, v128.load(ap + o), v128.load(bp + o)));
     }
     let s = hsum(acc);
     for (let c = c4; c < cols; c++) {
       const o = base + (<usize>c << 2);
-      const d = load<f32>(pp + o) - load<f32>(tp + o);
-      s += d * d;
+      s += terms(kind, load<f32>(ap + o), load<f32>(bp + o));
     }
-    store<f32>(op + (<usize>r << 2), s);
+    store<f32>(op + (<usize>r << 2), kind == LOSS_KL ? -0.5 * s : s);
   }
+}
+
+/** out[r] = sum over c of (p - t)². */
+export function mseForward(p: i32, t: i32, out: i32, rows: i32, cols: i32): void {
+  rowSums(LOSS_MSE, <usize>p << 2, <usize>t << 2, <usize>out << 2, rows, cols);
 }
 
 /** Overwrites dp = scale 2 (p - t). */
@@ -68,22 +99,7 @@ export function mseBackward(p: i32, t: i32, dp: i32, n: i32, scale: f32): void {
 }
 
 export function bceForward(p: i32, t: i32, out: i32, rows: i32, cols: i32): void {
-  const pp = <usize>p << 2, tp = <usize>t << 2, op = <usize>out << 2;
-  const c4 = cols & ~3;
-  for (let r = 0; r < rows; r++) {
-    const base = <usize>(r * cols) << 2;
-    let acc = f32x4.splat(0);
-    for (let c = 0; c < c4; c += 4) {
-      const o = base + (<usize>c << 2);
-      acc = f32x4.add(acc, bcev(v128.load(pp + o), v128.load(tp + o)));
-    }
-    let s = hsum(acc);
-    for (let c = c4; c < cols; c++) {
-      const o = base + (<usize>c << 2);
-      s += bces(load<f32>(pp + o), load<f32>(tp + o));
-    }
-    store<f32>(op + (<usize>r << 2), s);
-  }
+  rowSums(LOSS_BCE, <usize>p << 2, <usize>t << 2, <usize>out << 2, rows, cols);
 }
 
 /** Overwrites dp = scale d/dp (clipped BCE): 0 where p lies outside [eps, 1 - eps]. */
@@ -125,22 +141,7 @@ export function bceBackward(p: i32, t: i32, dp: i32, n: i32, scale: f32): void {
 }
 
 export function bceLogitsForward(x: i32, t: i32, out: i32, rows: i32, cols: i32): void {
-  const xp = <usize>x << 2, tp = <usize>t << 2, op = <usize>out << 2;
-  const c4 = cols & ~3;
-  for (let r = 0; r < rows; r++) {
-    const base = <usize>(r * cols) << 2;
-    let acc = f32x4.splat(0);
-    for (let c = 0; c < c4; c += 4) {
-      const o = base + (<usize>c << 2);
-      acc = f32x4.add(acc, bceLogitsv(v128.load(xp + o), v128.load(tp + o)));
-    }
-    let s = hsum(acc);
-    for (let c = c4; c < cols; c++) {
-      const o = base + (<usize>c << 2);
-      s += bceLogitss(load<f32>(xp + o), load<f32>(tp + o));
-    }
-    store<f32>(op + (<usize>r << 2), s);
-  }
+  rowSums(LOSS_BCE_LOGITS, <usize>x << 2, <usize>t << 2, <usize>out << 2, rows, cols);
 }
 
 /** Overwrites dx = scale (sigmoid(x) - t). */
@@ -160,27 +161,7 @@ export function bceLogitsBackward(x: i32, t: i32, dx: i32, n: i32, scale: f32): 
 
 /** out[r] = -0.5 sum over c of (1 + lv - mu² - exp(lv)). */
 export function klForward(mu: i32, lv: i32, out: i32, rows: i32, cols: i32): void {
-  const mp = <usize>mu << 2, lp = <usize>lv << 2, op = <usize>out << 2;
-  const one = f32x4.splat(1.0);
-  const c4 = cols & ~3;
-  for (let r = 0; r < rows; r++) {
-    const base = <usize>(r * cols) << 2;
-    let acc = f32x4.splat(0);
-    for (let c = 0; c < c4; c += 4) {
-      const o = base + (<usize>c << 2);
-      const m = v128.load(mp + o);
-      const l = v128.load(lp + o);
-      acc = f32x4.add(acc, f32x4.sub(f32x4.sub(f32x4.add(one, l), f32x4.mul(m, m)), expv(l)));
-    }
-    let s = hsum(acc);
-    for (let c = c4; c < cols; c++) {
-      const o = base + (<usize>c << 2);
-      const m = load<f32>(mp + o);
-      const l = load<f32>(lp + o);
-      s += ONE + l - m * m - exps(l);
-    }
-    store<f32>(op + (<usize>r << 2), -0.5 * s);
-  }
+  rowSums(LOSS_KL, <usize>mu << 2, <usize>lv << 2, <usize>out << 2, rows, cols);
 }
 
 /** Overwrites dmu = scale mu, dlv = scale 0.5 (exp(lv) - 1). */

@@ -28,8 +28,9 @@ const tests: Variant[] = [
 const variants = process.argv.includes('--tests') ? tests : production;
 
 for (const v of variants) {
-  // Only production builds write a .wat: it is what one reads to check the micro-kernels' code.
-  const text = v.entry ? [] : ['--textFile', `build/${v.file.replace('.wasm', '.wat')}`];
+  // Every build writes its own .wat (asconfig's default would overwrite kernels.wat):
+  // the text is what one reads to check the micro-kernels' code, and what the abi test reads.
+  const text = ['--textFile', `build/${v.file.replace('.wasm', '.wat')}`];
   const { error, stderr } = await asc.main(
     [v.entry ?? 'assembly/index.ts', '--config', 'asconfig.json', '--target', 'release', '--outFile', `build/${v.file}`, ...text, ...v.flags],
     {},

@@ -79,8 +79,9 @@ export async function chooseBuildFile(options: BackendOptions = {}, threaded = f
     if (options.deterministic && options.build !== baseline) {
       throw new ArgumentError(`deterministic mode needs ${baseline}, not ${options.build}`);
     }
+    // Any build but the deterministic one may use relaxed SIMD (test builds are not in BUILDS).
+    if (!options.deterministic) allowRelaxedSimd();
     const bytes = await requireBuild(options.build);
-    if (buildInfo(options.build)?.relaxed) allowRelaxedSimd();
     return { file: options.build, bytes };
   }
   requireSimd();
