@@ -24,6 +24,7 @@ import {
   type EncodableArrays,
   type EncodableDtype,
 } from './dtype.js';
+import { describeDepthExcess, jsonDepthExcess } from './json-depth.js';
 
 export type { DecodedArrays, DecodeOnlyDtype, Dtype, EncodableArrays, EncodableDtype } from './dtype.js';
 
@@ -186,6 +187,8 @@ function parseHeader(raw: Uint8Array, fail: (msg: string) => never): Record<stri
   }
   // The spec requires the header to start with '{'; only trailing padding is allowed.
   if (!text.startsWith('{')) fail(`header must start with '{', found ${JSON.stringify(text.slice(0, 16))}`);
+  const deep = jsonDepthExcess(text);
+  if (deep) fail(`header JSON ${describeDepthExcess(deep)}`);
   let parsed: unknown;
   try {
     parsed = JSON.parse(text);
@@ -286,7 +289,7 @@ function elementCount(shape: readonly unknown[]): number | string {
 }
 
 /** A short description of a JSON-ish value for error messages. */
-function describe(value: unknown): string {
+export function describe(value: unknown): string {
   if (value === undefined) return 'nothing';
   if (typeof value === 'bigint') return `${value}n`;
   const text = JSON.stringify(value) ?? String(value);

@@ -5,10 +5,12 @@
 
 import { FormatError } from '../errors.js';
 import type { Kernels } from '../kernels/kernels.js';
+import { describeDepthExcess, jsonDepthExcess } from '../io/json-depth.js';
 import { decodeSafetensors, encodeSafetensors, type TensorEntry } from '../io/safetensors.js';
 import { formatShape, sameShape } from '../nn/tensor.js';
 import { validateArchitecture } from './architecture.js';
 import { Autoencoder } from './autoencoder.js';
+import { validateTrainingRecord } from './training-record.js';
 
 export const MODEL_FORMAT = 'ae-wasm/1';
 
@@ -74,36 +76,13 @@ export interface DecodedModel {
 
 function parseJson(text: string | undefined, key: string, source: string): unknown {
   if (text === undefined) throw new FormatError(`${source}: missing __metadata__ key "${key}" (not an ae-wasm model file?)`);
+  const deep = jsonDepthExcess(text);
+  if (deep) throw new FormatError(`${source}: __metadata__ "${key}" ${describeDepthExcess(deep)}`);
   try {
     return JSON.parse(text);
   } catch (err) {
     throw new FormatError(`${source}: __metadata__ "${key}" is not valid JSON: ${(err as Error).message}`);
   }
-}
-
-function validateTraining(value: unknown, source: string): TrainingRecord {
-  const fail = (msg: string): never => {
-    throw new FormatError(`${source}: training record ${msg}`);
-  };
-  if (typeof value !== 'object' || value === null || Array.isArray(value)) return fail('must be a JSON object');
-  const t = value as Record<string, unknown>;
-  if (t['loss'] !== 'mse' && t['loss'] !== 'bce') fail(`loss must be "mse" or "bce", got ${JSON.stringify(t['loss'])}`);
-  for (const key of ['noise', 'l1', 'beta', 'seed']) {
-    if (typeof t[key] !== 'number' || !Number.isFinite(t[key] as number) || (t[key] as number) < 0) {
-      fail(`${key} must be a non-negative number, got ${JSON.stringify(t[key])}`);
-    }
-  }
-  if (typeof t['optimizer'] !== 'object' || t['optimizer'] === null) fail('optimizer must be an object');
-  const c = t['checkpoint'] as Record<string, unknown> | undefined;
-  if (c !== undefined) {
-    const isInt = (v: unknown) => Number.isInteger(v) && (v as number) >= 0;
-    const rng = c['rng'] as Record<string, { key?: unknown; counter?: unknown }> | undefined;
-    const streamOk = (s: { key?: unknown; counter?: unknown } | undefined) => !!s && isInt(s.key) && isInt(s.counter);
-    if (!isInt(c['epoch']) || !isInt(c['step']) || !rng || !streamOk(rng['shuffle']) || !streamOk(rng['noise'])) {
-      fail('checkpoint must have integer epoch, step and rng {shuffle, noise} {key, counter}');
-    }
-  }
-  return value as TrainingRecord;
 }
 
 /** Decodes and validates a model file onto a backend. */
@@ -113,7 +92,7 @@ export function decodeModel(bytes: Uint8Array, kernels: Kernels, source = '<byte
     throw new FormatError(`${source}: __metadata__ format is ${JSON.stringify(metadata['format'])}, expected "${MODEL_FORMAT}"`);
   }
   const arch = validateArchitecture(parseJson(metadata['architecture'], 'architecture', source), source);
-  const training = validateTraining(parseJson(metadata['training'], 'training', source), source);
+  const training = validateTrainingRecord(parseJson(metadata['training'], 'training', source), source);
   let model: Autoencoder;
   try {
     model = new Autoencoder(kernels, arch);

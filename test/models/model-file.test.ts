@@ -19,6 +19,7 @@ import { Adam, SGD } from '../../src/train/optimizers.js';
 import { train } from '../../src/train/trainer.js';
 import { expectBitIdentical, normal, wasmKernels } from '../helpers.js';
 import { smallSplits } from '../train/fixtures.js';
+import { edit } from './model-fixtures.js';
 
 const SOURCE = 'runs/test/model.safetensors';
 
@@ -378,17 +379,6 @@ describe('checkpoints carry the optimizer state', () => {
 });
 
 // ---------------------------------------------------------------- rejection
-
-type Editable = Map<string, { dtype: TensorEntry['dtype']; shape: readonly number[]; data: TensorEntry['data'] }>;
-
-/** Decodes `bytes` generically, lets `change` edit the tensors and metadata, re-encodes. */
-function edit(bytes: Uint8Array, change: (tensors: Editable, metadata: Record<string, string>) => void): Uint8Array {
-  const { tensors, metadata } = decodeSafetensors(bytes);
-  const t: Editable = new Map([...tensors].map(([name, d]) => [name, { dtype: d.dtype as TensorEntry['dtype'], shape: d.shape, data: d.data as TensorEntry['data'] }]));
-  const md = { ...metadata };
-  change(t, md);
-  return encodeSafetensors([...t].map(([name, e]) => ({ name, ...e }) as TensorEntry), md);
-}
 
 function expectRejected(kernels: Kernels, bytes: Uint8Array, problem: RegExp): FormatError {
   let caught: unknown;
