@@ -13,6 +13,7 @@ export type { Architecture, ModelKind } from './models/architecture.js';
 export type { GraphOptions } from './models/graph.js';
 export { ModelGraph } from './models/graph.js';
 export { decodeModel, encodeModel, MODEL_FORMAT, type TrainingRecord } from './models/model-file.js';
+export { DEFAULT_MODEL_LIMITS, type ModelLimits } from './models/limits.js';
 export { loadModel, saveModel, type LoadOptions, type ModelSource } from './models/node.js';
 export { summaryRows, summaryText } from './models/summary.js';
 export type { LayerSpec } from './nn/layer.js';
