@@ -12,7 +12,7 @@ function flag(name: string, fallback: number): number {
   return i >= 0 ? Number(process.argv[i + 1]) : fallback;
 }
 
-const CASES = flag('cases', 2000);
+const CASES = flag('cases', 5000);
 const SEED = flag('seed', 20261206);
 /** A case with no answer after this long is stuck, not slow (the worker times slow ones itself). */
 const WATCHDOG_MS = 4 * CASE_TIME_LIMIT_MS;
