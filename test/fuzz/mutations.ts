@@ -6,6 +6,7 @@
 // from Object.prototype, deleted and renamed keys).
 import fc from 'fast-check';
 import { gzipSync, gunzipSync } from 'node:zlib';
+import { concat } from '../io/safetensors-fixtures.js';
 import { deepJson, editHeaderText } from '../models/model-fixtures.js';
 
 /** Values that break validators that trust types, ranges or own properties. */
@@ -124,16 +125,6 @@ function position(bytes: Uint8Array, at: number, inHeader: boolean): number {
   if (!inHeader || bytes.length < 8) return Math.floor(at * bytes.length);
   const n = Number(new DataView(bytes.buffer, bytes.byteOffset).getBigUint64(0, true));
   return Math.floor(at * Math.min(8 + n, bytes.length));
-}
-
-function concat(...parts: Uint8Array[]): Uint8Array {
-  const out = new Uint8Array(parts.reduce((s, p) => s + p.length, 0));
-  let at = 0;
-  for (const p of parts) {
-    out.set(p, at);
-    at += p.length;
-  }
-  return out;
 }
 
 /** `bytes` with one JSON edit, or unchanged when an earlier mutation left no JSON to edit. */

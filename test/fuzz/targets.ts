@@ -7,6 +7,7 @@ import { decodeSafetensors } from '../../src/io/safetensors.js';
 import type { Kernels } from '../../src/kernels/kernels.js';
 import { decodeModel } from '../../src/models/model-file.js';
 import { historyFromCheckpoint, optimizerFromRecord, stateFromCheckpoint } from '../../src/train/checkpoint.js';
+import { jsKernels } from '../helpers.js';
 import { gzipMutation, idxMutation, modelMutation, type Mutation } from './mutations.js';
 import { checkpointSeeds, gzipSeeds, idxSeeds, modelSeeds, type Seed } from './seeds.js';
 
@@ -18,6 +19,7 @@ export interface Target {
 }
 
 export function targets(kernels: Kernels): Target[] {
+  const js = jsKernels();
   const models = modelSeeds(kernels);
   const checkpoints = checkpointSeeds(kernels);
   const idx = idxSeeds();
@@ -34,6 +36,13 @@ export function targets(kernels: Kernels): Target[] {
       seeds: models,
       mutation: modelMutation(),
       run: (bytes) => decodeModel(bytes, kernels, 'fuzz.safetensors').model.dispose(),
+    },
+    {
+      // The JS backend takes activation codes as given, so a bad name shows there first.
+      name: 'model (JS)',
+      seeds: models,
+      mutation: modelMutation(),
+      run: (bytes) => decodeModel(bytes, js, 'fuzz.safetensors').model.dispose(),
     },
     {
       name: 'checkpoint',

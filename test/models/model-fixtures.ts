@@ -6,18 +6,19 @@ import { Autoencoder } from '../../src/models/autoencoder.js';
 import { encodeModel, type CheckpointRecord, type TrainingRecord } from '../../src/models/model-file.js';
 import { presetArchitecture } from '../../src/models/presets.js';
 
-export function trainingRecord(preset: string): TrainingRecord {
+export function trainingRecord(preset: string, extra: Partial<TrainingRecord> = {}): TrainingRecord {
   return {
     preset,
     loss: preset === 'vae' ? 'bce' : 'mse',
     optimizer: { name: 'adam', learning_rate: 0.001, beta_1: 0.9, beta_2: 0.999, epsilon: 1e-7 },
-    noise: 0,
+    noise: preset === 'conv' ? 0.2 : 0,
     l1: 0,
     beta: 1,
     seed: 7,
     batch_size: 32,
     epochs: 3,
     data: 'test fixture',
+    ...extra,
   };
 }
 
