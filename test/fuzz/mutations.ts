@@ -65,8 +65,8 @@ export function modelMutation(): fc.Arbitrary<Mutation> {
   return fc.oneof({ weight: 4, arbitrary: one }, { weight: 1, arbitrary: fc.array(one, { minLength: 2, maxLength: 4 }).map((steps) => ({ kind: 'many' as const, steps })) });
 }
 
-/** Mutations of a raw IDX file. */
-export function idxMutation(): fc.Arbitrary<Mutation> {
+/** Byte-level mutations only (raw IDX files, PNG files). */
+export function byteMutation(): fc.Arbitrary<Mutation> {
   return fc.oneof({ weight: 4, arbitrary: byteLevel }, { weight: 1, arbitrary: fc.array(byteLevel, { minLength: 2, maxLength: 4 }).map((steps) => ({ kind: 'many' as const, steps })) });
 }
 
@@ -76,7 +76,7 @@ export function gzipMutation(): fc.Arbitrary<Mutation> {
     kind: fc.constant('inner' as const),
     at: fc.integer({ min: 0, max: 40 }),
     value: fc.integer({ min: 0, max: 255 }),
-    // Zero bytes appended before compressing; 16 MB is a small gzip bomb (16 KB compressed).
+      // Zero bytes appended before compressing; 16 MB is a small gzip bomb (16 KB compressed).
     extra: fc.oneof({ weight: 3, arbitrary: fc.constant(0) }, { weight: 3, arbitrary: fc.integer({ min: 1, max: 100 }) }, { weight: 1, arbitrary: fc.constant(16 << 20) }),
   });
   return fc.oneof({ weight: 1, arbitrary: byteLevel }, { weight: 1, arbitrary: inner as fc.Arbitrary<Mutation> });

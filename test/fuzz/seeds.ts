@@ -1,5 +1,6 @@
 // The real files every mutation starts from: a model file of each preset and checkpoints,
 // made and encoded by the library, and IDX image and label files, raw and gzipped.
+import { encode } from 'fast-png';
 import { gzipSync } from 'node:zlib';
 import type { Kernels } from '../../src/kernels/kernels.js';
 import { PRESET_NAMES } from '../../src/models/presets.js';
@@ -41,4 +42,13 @@ export function idxSeeds(): Seed[] {
 
 export function gzipSeeds(): Seed[] {
   return idxSeeds().map((s) => ({ ...s, name: `${s.name} (gzip)`, bytes: new Uint8Array(gzipSync(s.bytes)) }));
+}
+
+export function pngSeeds(): Seed[] {
+  const gray = Uint8Array.from({ length: 28 * 28 }, (_, i) => (i * 7) & 0xff);
+  const rgba16 = Uint16Array.from({ length: 12 * 9 * 4 }, (_, i) => (i * 2017) & 0xffff);
+  return [
+    { name: 'PNG gray 8-bit', bytes: new Uint8Array(encode({ width: 28, height: 28, data: gray, channels: 1, depth: 8 })) },
+    { name: 'PNG RGBA 16-bit', bytes: new Uint8Array(encode({ width: 12, height: 9, data: rgba16, channels: 4, depth: 16 })) },
+  ];
 }

@@ -6,10 +6,11 @@ import { idxDataset, parseIdx } from '../../src/data/idx.js';
 import { decodeSafetensors } from '../../src/io/safetensors.js';
 import type { Kernels } from '../../src/kernels/kernels.js';
 import { decodeModel } from '../../src/models/model-file.js';
+import { decodePng, toMnistInput } from '../../src/viz/preprocess.js';
 import { historyFromCheckpoint, optimizerFromRecord, stateFromCheckpoint } from '../../src/train/checkpoint.js';
 import { jsKernels } from '../helpers.js';
-import { gzipMutation, idxMutation, modelMutation, type Mutation } from './mutations.js';
-import { checkpointSeeds, gzipSeeds, idxSeeds, modelSeeds, type Seed } from './seeds.js';
+import { gzipMutation, byteMutation, modelMutation, type Mutation } from './mutations.js';
+import { checkpointSeeds, gzipSeeds, idxSeeds, modelSeeds, pngSeeds, type Seed } from './seeds.js';
 
 export interface Target {
   name: string;
@@ -65,7 +66,7 @@ export function targets(kernels: Kernels): Target[] {
     {
       name: 'IDX raw',
       seeds: idx,
-      mutation: idxMutation(),
+      mutation: byteMutation(),
       run: (bytes, seed) => {
         if (seed.idxDims === 3) idxDataset(bytes, labels, 'fuzz-images', 'fuzz-labels');
         else parseIdx(bytes, 'fuzz-labels', 1);
@@ -80,6 +81,12 @@ export function targets(kernels: Kernels): Target[] {
         if (seed.idxDims === 3) idxDataset(raw, labels, 'fuzz.gz', 'fuzz-labels');
         else parseIdx(raw, 'fuzz.gz', 1);
       },
+    },
+    {
+      name: 'PNG',
+      seeds: pngSeeds(),
+      mutation: byteMutation(),
+      run: (bytes) => void toMnistInput(decodePng(bytes, 'fuzz.png')),
     },
   ];
 }
