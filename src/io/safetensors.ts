@@ -139,8 +139,11 @@ interface HeaderEntry {
   end: number;
 }
 
-/** Parses and fully validates a safetensors file; `source` names it in errors. */
-export function decodeSafetensors(bytes: Uint8Array, source = '<bytes>'): DecodedSafetensors {
+/**
+ * Parses and fully validates a safetensors file; `source` names it in errors. Callers that
+ * know their headers are small (model files) pass a lower `maxHeaderBytes`.
+ */
+export function decodeSafetensors(bytes: Uint8Array, source = '<bytes>', maxHeaderBytes = MAX_HEADER_BYTES): DecodedSafetensors {
   const fail = (msg: string): never => {
     throw new FormatError(`${source}: ${msg}`);
   };
@@ -149,8 +152,8 @@ export function decodeSafetensors(bytes: Uint8Array, source = '<bytes>'): Decode
   }
   const n64 = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength).getBigUint64(0, true);
   if (n64 === 0n) fail('header length is 0 (expected a JSON object)');
-  if (n64 > BigInt(MAX_HEADER_BYTES)) {
-    fail(`header length ${n64} is over the ${MAX_HEADER_BYTES}-byte limit; not a safetensors file?`);
+  if (n64 > BigInt(maxHeaderBytes)) {
+    fail(`header length ${n64} is over the ${maxHeaderBytes}-byte limit; not a safetensors file?`);
   }
   const n = Number(n64);
   if (n > bytes.length - 8) fail(`header length ${n} runs past the end of the file (${bytes.length - 8} bytes follow it; truncated?)`);

@@ -16,6 +16,12 @@ import { validateTrainingRecord } from './training-record.js';
 
 export const MODEL_FORMAT = 'ae-wasm/1';
 
+/**
+ * A model file's header lists a few tensors per layer and two JSON records; 16 MiB is
+ * hundreds of times more than the largest architecture the limits allow needs.
+ */
+export const MAX_MODEL_HEADER_BYTES = 1 << 24;
+
 /** How a model was trained (every file has one), plus the resume state in checkpoints. */
 export interface TrainingRecord {
   preset?: string;
@@ -89,7 +95,7 @@ function parseJson(text: string | undefined, key: string, source: string): unkno
 
 /** Decodes and validates a model file onto a backend; `limits` bound what its architecture may ask for. */
 export function decodeModel(bytes: Uint8Array, kernels: Kernels, source = '<bytes>', limits: Partial<ModelLimits> = {}): DecodedModel {
-  const { tensors, metadata } = decodeSafetensors(bytes, source);
+  const { tensors, metadata } = decodeSafetensors(bytes, source, MAX_MODEL_HEADER_BYTES);
   if (metadata['format'] !== MODEL_FORMAT) {
     throw new FormatError(`${source}: __metadata__ format is ${JSON.stringify(metadata['format'])}, expected "${MODEL_FORMAT}"`);
   }

@@ -8,7 +8,7 @@ import type { Kernels } from '../../src/kernels/kernels.js';
 import type { Architecture } from '../../src/models/architecture.js';
 import { Autoencoder } from '../../src/models/autoencoder.js';
 import { DEFAULT_MODEL_LIMITS, resolveLimits } from '../../src/models/limits.js';
-import { decodeModel, MODEL_FORMAT } from '../../src/models/model-file.js';
+import { decodeModel, MAX_MODEL_HEADER_BYTES, MODEL_FORMAT } from '../../src/models/model-file.js';
 import { planArchitecture } from '../../src/models/plan.js';
 import { presetArchitecture, PRESET_NAMES } from '../../src/models/presets.js';
 import { wasmKernels } from '../helpers.js';
@@ -101,5 +101,15 @@ describe('model limits', () => {
     } finally {
       model.dispose();
     }
+  });
+});
+
+describe('model file header size', () => {
+  it('a header over 16 MiB is refused before it is parsed', () => {
+    const bytes = new Uint8Array(16);
+    new DataView(bytes.buffer).setBigUint64(0, BigInt(MAX_MODEL_HEADER_BYTES + 1), true);
+    expect(() => decodeModel(bytes, kernels, 'big.safetensors')).toThrow(
+      `big.safetensors: header length ${MAX_MODEL_HEADER_BYTES + 1} is over the ${MAX_MODEL_HEADER_BYTES}-byte limit; not a safetensors file?`,
+    );
   });
 });
