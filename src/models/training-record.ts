@@ -46,7 +46,8 @@ export function validateTrainingRecord(value: unknown, source: string): Training
   if (t['loss'] !== 'mse' && t['loss'] !== 'bce') fail('loss', '"mse" or "bce"', t['loss']);
   for (const key of ['noise', 'l1', 'beta', 'seed']) number(t, key, NON_NEGATIVE, fail, key);
   optional(t, 'batch_size', { min: 1, integer: true }, fail);
-  optional(t, 'epochs', { min: 1, integer: true }, fail);
+  // 0 epochs: a model saved before any training.
+  optional(t, 'epochs', COUNT, fail);
   optional(t, 'patience', { min: 1, integer: true }, fail);
   optional(t, 'validation_split', { min: 0, below: 1 }, fail);
   for (const key of ['preset', 'data']) {
