@@ -3,9 +3,10 @@
 // state of the wrong type or range. Each is rejected with a one-line FormatError
 // naming the file and the field, before anything is built.
 import { beforeAll, describe, expect, it } from 'vitest';
-import { AeError, ArgumentError, FormatError } from '../../src/errors.js';
+import { AeError, ArgumentError, FileError, FormatError } from '../../src/errors.js';
 import type { Kernels } from '../../src/kernels/kernels.js';
 import { decodeModel } from '../../src/models/model-file.js';
+import { loadModel } from '../../src/models/node.js';
 import { presetArchitecture } from '../../src/models/presets.js';
 import { jsKernels, wasmKernels } from '../helpers.js';
 import { deepJson, editHeaderText, editRecord, modelFile } from './model-fixtures.js';
@@ -138,5 +139,13 @@ describe('checkpoint state is validated where it is decoded', () => {
 
   it('every rejection is an AeError', () => {
     expect(rejection(wasm, withPartial(null))).toBeInstanceOf(AeError);
+  });
+});
+
+describe('model paths that are not regular files', () => {
+  it('--model /dev/zero is a FileError, not an endless read', async () => {
+    const err = await loadModel('/dev/zero', { kernels: wasm }).catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(FileError);
+    expect((err as Error).message).toBe('cannot read /dev/zero: it is a character device, not a regular file');
   });
 });
