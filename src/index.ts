@@ -12,6 +12,7 @@ export { Autoencoder } from './models/autoencoder.js';
 export { RandomPurpose } from './random/streams.js';
 export type { Architecture, ModelKind } from './models/architecture.js';
 export type { GraphOptions } from './models/graph.js';
+export { DEFAULT_MODEL_LIMITS, type ModelLimits } from './models/limits.js';
 export { ModelGraph } from './models/graph.js';
 export { decodeModel, encodeModel, MODEL_FORMAT, type TrainingRecord } from './models/model-file.js';
 export { loadModel, saveModel, type LoadOptions } from './models/node.js';

@@ -1,10 +1,10 @@
 // Reads a directory of IDX files under the standard MNIST / Fashion-MNIST names (Node only).
-import { readFile, stat } from 'node:fs/promises';
+import { stat } from 'node:fs/promises';
 import path from 'node:path';
-import { promisify } from 'node:util';
-import { gunzip } from 'node:zlib';
-import { FormatError } from '../errors.js';
+import { FileError, FormatError } from '../errors.js';
+import { readFileBytes } from '../io/file-node.js';
 import type { Splits } from './dataset.js';
+import { gunzipIdx } from './idx-gunzip.js';
 import { idxDataset } from './idx.js';
 
 export const IDX_FILE_NAMES = {
@@ -13,8 +13,6 @@ export const IDX_FILE_NAMES = {
   testImages: 't10k-images-idx3-ubyte',
   testLabels: 't10k-labels-idx1-ubyte',
 } as const;
-
-const gunzipAsync = promisify(gunzip);
 
 interface IdxFile {
   file: string;
@@ -27,17 +25,13 @@ async function readIdxFile(dir: string, base: string): Promise<IdxFile | undefin
     const file = path.join(dir, name);
     let bytes: Uint8Array;
     try {
-      bytes = await readFile(file);
+      bytes = await readFileBytes(file);
     } catch (e) {
-      if ((e as NodeJS.ErrnoException).code === 'ENOENT') continue;
+      if (e instanceof FileError && (e.cause as NodeJS.ErrnoException | undefined)?.code === 'ENOENT') continue;
       throw e;
     }
     if (!name.endsWith('.gz')) return { file, bytes };
-    try {
-      return { file, bytes: await gunzipAsync(bytes) };
-    } catch (e) {
-      throw new FormatError(`${file}: corrupt gzip stream (${(e as Error).message})`, { cause: e });
-    }
+    return { file, bytes: await gunzipIdx(bytes, file) };
   }
   return undefined;
 }

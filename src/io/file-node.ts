@@ -1,5 +1,5 @@
-// Node-only file access for model files and checkpoints: reads whose errors name the
-// path, and atomic writes. A writer killed midway (crash, power loss, Ctrl-C) must
+// Node-only file access for model files, checkpoints, IDX and PNG inputs: capped reads of
+// regular files whose errors name the path, and atomic writes. A writer killed midway (crash, power loss, Ctrl-C) must
 // leave either the old file or the new one, never half of either, so we write a temp
 // file in the same directory (rename is atomic only within one file system), fsync
 // it, rename it over the target, then fsync the directory so the rename itself is
@@ -14,16 +14,57 @@ import { FileError } from '../errors.js';
 /** Directory fsync is refused on some platforms and file systems; that is not a failure. */
 const DIRECTORY_SYNC_UNSUPPORTED = new Set(['EINVAL', 'EISDIR', 'EPERM', 'EACCES', 'ENOTSUP', 'EBADF']);
 
-/** Reads a whole file; a missing or unreadable file is a FileError naming `path`. */
-export async function readFileBytes(path: string): Promise<Uint8Array<ArrayBuffer>> {
-  let buf: Buffer;
+/**
+ * The largest file readFileBytes reads unless told otherwise: well above any model file
+ * or MNIST-sized IDX file, well below what would exhaust memory.
+ */
+export const DEFAULT_MAX_FILE_BYTES = 1 << 30;
+
+/**
+ * Reads a whole regular file of at most `maxBytes` bytes; anything else (missing,
+ * unreadable, a directory, a device such as /dev/zero, a FIFO, too large) is a FileError
+ * naming `path` and what it is. Checked on the open descriptor, so the file that is
+ * measured is the one that is read, and a file that grows while we read is cut off.
+ */
+export async function readFileBytes(path: string, maxBytes = DEFAULT_MAX_FILE_BYTES): Promise<Uint8Array<ArrayBuffer>> {
+  let handle: fsp.FileHandle;
   try {
-    buf = await fsp.readFile(path);
+    // O_NONBLOCK: opening a FIFO for reading would otherwise wait for a writer forever.
+    handle = await fsp.open(path, fs.constants.O_RDONLY | fs.constants.O_NONBLOCK);
   } catch (err) {
     throw new FileError(`cannot read ${path}: ${reason(err)}`, path, { cause: err });
   }
-  // A plain Uint8Array (not a Buffer) so callers see standard slice semantics.
-  return new Uint8Array(buf.buffer as ArrayBuffer, buf.byteOffset, buf.byteLength);
+  try {
+    const stats = await handle.stat();
+    if (stats.isDirectory()) throw new FileError(`cannot read ${path}: ${REASONS['EISDIR']} (EISDIR)`, path);
+    if (!stats.isFile()) throw new FileError(`cannot read ${path}: it is ${fileKind(stats)}, not a regular file`, path);
+    if (stats.size > maxBytes) {
+      throw new FileError(`cannot read ${path}: it is ${stats.size} bytes, over the ${maxBytes}-byte limit for this kind of file`, path);
+    }
+    // One byte more than the size: finding it means the file grew since fstat.
+    const bytes = new Uint8Array(stats.size + 1);
+    let length = 0;
+    for (;;) {
+      const { bytesRead } = await handle.read(bytes, length, bytes.length - length, null);
+      if (bytesRead === 0) break;
+      length += bytesRead;
+      if (length === bytes.length) throw new FileError(`cannot read ${path}: it grew while being read (expected ${stats.size} bytes)`, path);
+    }
+    return bytes.subarray(0, length);
+  } catch (err) {
+    if (err instanceof FileError) throw err;
+    throw new FileError(`cannot read ${path}: ${reason(err)}`, path, { cause: err });
+  } finally {
+    await handle.close();
+  }
+}
+
+function fileKind(stats: fs.Stats): string {
+  if (stats.isCharacterDevice()) return 'a character device';
+  if (stats.isBlockDevice()) return 'a block device';
+  if (stats.isFIFO()) return 'a FIFO (named pipe)';
+  if (stats.isSocket()) return 'a socket';
+  return 'not a regular file';
 }
 
 /**

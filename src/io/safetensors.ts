@@ -24,6 +24,7 @@ import {
   type EncodableArrays,
   type EncodableDtype,
 } from './dtype.js';
+import { describeDepthExcess, jsonDepthExcess } from './json-depth.js';
 
 export type { DecodedArrays, DecodeOnlyDtype, Dtype, EncodableArrays, EncodableDtype } from './dtype.js';
 
@@ -138,8 +139,11 @@ interface HeaderEntry {
   end: number;
 }
 
-/** Parses and fully validates a safetensors file; `source` names it in errors. */
-export function decodeSafetensors(bytes: Uint8Array, source = '<bytes>'): DecodedSafetensors {
+/**
+ * Parses and fully validates a safetensors file; `source` names it in errors. Callers that
+ * know their headers are small (model files) pass a lower `maxHeaderBytes`.
+ */
+export function decodeSafetensors(bytes: Uint8Array, source = '<bytes>', maxHeaderBytes = MAX_HEADER_BYTES): DecodedSafetensors {
   const fail = (msg: string): never => {
     throw new FormatError(`${source}: ${msg}`);
   };
@@ -148,8 +152,8 @@ export function decodeSafetensors(bytes: Uint8Array, source = '<bytes>'): Decode
   }
   const n64 = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength).getBigUint64(0, true);
   if (n64 === 0n) fail('header length is 0 (expected a JSON object)');
-  if (n64 > BigInt(MAX_HEADER_BYTES)) {
-    fail(`header length ${n64} is over the ${MAX_HEADER_BYTES}-byte limit; not a safetensors file?`);
+  if (n64 > BigInt(maxHeaderBytes)) {
+    fail(`header length ${n64} is over the ${maxHeaderBytes}-byte limit; not a safetensors file?`);
   }
   const n = Number(n64);
   if (n > bytes.length - 8) fail(`header length ${n} runs past the end of the file (${bytes.length - 8} bytes follow it; truncated?)`);
@@ -186,6 +190,8 @@ function parseHeader(raw: Uint8Array, fail: (msg: string) => never): Record<stri
   }
   // The spec requires the header to start with '{'; only trailing padding is allowed.
   if (!text.startsWith('{')) fail(`header must start with '{', found ${JSON.stringify(text.slice(0, 16))}`);
+  const deep = jsonDepthExcess(text);
+  if (deep) fail(`header JSON ${describeDepthExcess(deep)}`);
   let parsed: unknown;
   try {
     parsed = JSON.parse(text);
@@ -286,7 +292,7 @@ function elementCount(shape: readonly unknown[]): number | string {
 }
 
 /** A short description of a JSON-ish value for error messages. */
-function describe(value: unknown): string {
+export function describe(value: unknown): string {
   if (value === undefined) return 'nothing';
   if (typeof value === 'bigint') return `${value}n`;
   const text = JSON.stringify(value) ?? String(value);

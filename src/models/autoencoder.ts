@@ -10,7 +10,9 @@ import { ParamStore } from '../nn/params.js';
 import { formatShape, sizeOf, type Shape } from '../nn/tensor.js';
 import { checkVaeHeads, validateArchitecture, type Architecture } from './architecture.js';
 import { ModelGraph, type GraphOptions, type GraphParts } from './graph.js';
+import type { ModelLimits } from './limits.js';
 import type { TrainingRecord } from './model-file.js';
+import { planArchitecture } from './plan.js';
 
 /** Largest batch the inference helpers run at once. */
 const INFERENCE_BATCH = 256;
@@ -33,9 +35,12 @@ export class Autoencoder {
   constructor(
     readonly kernels: Kernels,
     readonly architecture: Architecture,
+    limits: Partial<ModelLimits> = {},
   ) {
     validateArchitecture(architecture, 'model');
     checkVaeHeads(architecture);
+    // Sizes are checked on a dry run first: building allocates every parameter.
+    planArchitecture(architecture, limits);
     this.kind = architecture.kind;
     this.params = new ParamStore(kernels);
     const { parts } = architecture;

@@ -5,12 +5,22 @@
 
 import { FormatError } from '../errors.js';
 import type { Kernels } from '../kernels/kernels.js';
-import { decodeSafetensors, encodeSafetensors, type TensorEntry } from '../io/safetensors.js';
+import { describeDepthExcess, jsonDepthExcess } from '../io/json-depth.js';
+import { decodeSafetensors, encodeSafetensors, type DecodedTensor, type TensorEntry } from '../io/safetensors.js';
 import { formatShape, sameShape } from '../nn/tensor.js';
-import { validateArchitecture } from './architecture.js';
+import { checkVaeHeads, validateArchitecture } from './architecture.js';
 import { Autoencoder } from './autoencoder.js';
+import type { ModelLimits } from './limits.js';
+import { planArchitecture, type ModelPlan } from './plan.js';
+import { validateTrainingRecord } from './training-record.js';
 
 export const MODEL_FORMAT = 'ae-wasm/1';
+
+/**
+ * A model file's header lists a few tensors per layer and two JSON records; 16 MiB is
+ * hundreds of times more than the largest architecture the limits allow needs.
+ */
+export const MAX_MODEL_HEADER_BYTES = 1 << 24;
 
 /** How a model was trained (every file has one), plus the resume state in checkpoints. */
 export interface TrainingRecord {
@@ -74,6 +84,8 @@ export interface DecodedModel {
 
 function parseJson(text: string | undefined, key: string, source: string): unknown {
   if (text === undefined) throw new FormatError(`${source}: missing __metadata__ key "${key}" (not an ae-wasm model file?)`);
+  const deep = jsonDepthExcess(text);
+  if (deep) throw new FormatError(`${source}: __metadata__ "${key}" ${describeDepthExcess(deep)}`);
   try {
     return JSON.parse(text);
   } catch (err) {
@@ -81,77 +93,35 @@ function parseJson(text: string | undefined, key: string, source: string): unkno
   }
 }
 
-function validateTraining(value: unknown, source: string): TrainingRecord {
-  const fail = (msg: string): never => {
-    throw new FormatError(`${source}: training record ${msg}`);
-  };
-  if (typeof value !== 'object' || value === null || Array.isArray(value)) return fail('must be a JSON object');
-  const t = value as Record<string, unknown>;
-  if (t['loss'] !== 'mse' && t['loss'] !== 'bce') fail(`loss must be "mse" or "bce", got ${JSON.stringify(t['loss'])}`);
-  for (const key of ['noise', 'l1', 'beta', 'seed']) {
-    if (typeof t[key] !== 'number' || !Number.isFinite(t[key] as number) || (t[key] as number) < 0) {
-      fail(`${key} must be a non-negative number, got ${JSON.stringify(t[key])}`);
-    }
-  }
-  if (typeof t['optimizer'] !== 'object' || t['optimizer'] === null) fail('optimizer must be an object');
-  const c = t['checkpoint'] as Record<string, unknown> | undefined;
-  if (c !== undefined) {
-    const isInt = (v: unknown) => Number.isInteger(v) && (v as number) >= 0;
-    const rng = c['rng'] as Record<string, { key?: unknown; counter?: unknown }> | undefined;
-    const streamOk = (s: { key?: unknown; counter?: unknown } | undefined) => !!s && isInt(s.key) && isInt(s.counter);
-    if (!isInt(c['epoch']) || !isInt(c['step']) || !rng || !streamOk(rng['shuffle']) || !streamOk(rng['noise'])) {
-      fail('checkpoint must have integer epoch, step and rng {shuffle, noise} {key, counter}');
-    }
-  }
-  return value as TrainingRecord;
-}
-
-/** Decodes and validates a model file onto a backend. */
-export function decodeModel(bytes: Uint8Array, kernels: Kernels, source = '<bytes>'): DecodedModel {
-  const { tensors, metadata } = decodeSafetensors(bytes, source);
+/** Decodes and validates a model file onto a backend; `limits` bound what its architecture may ask for. */
+export function decodeModel(bytes: Uint8Array, kernels: Kernels, source = '<bytes>', limits: Partial<ModelLimits> = {}): DecodedModel {
+  const { tensors, metadata } = decodeSafetensors(bytes, source, MAX_MODEL_HEADER_BYTES);
   if (metadata['format'] !== MODEL_FORMAT) {
     throw new FormatError(`${source}: __metadata__ format is ${JSON.stringify(metadata['format'])}, expected "${MODEL_FORMAT}"`);
   }
   const arch = validateArchitecture(parseJson(metadata['architecture'], 'architecture', source), source);
-  const training = validateTraining(parseJson(metadata['training'], 'training', source), source);
+  const training = validateTrainingRecord(parseJson(metadata['training'], 'training', source), source);
+  let plan: ModelPlan;
+  try {
+    checkVaeHeads(arch);
+    plan = planArchitecture(arch, limits);
+  } catch (err) {
+    throw new FormatError(`${source}: invalid architecture: ${(err as Error).message}`, { cause: err });
+  }
+  // Every tensor is checked against the plan before the model allocates its parameters.
+  const slotNames = checkTensors(tensors, plan, source);
   let model: Autoencoder;
   try {
-    model = new Autoencoder(kernels, arch);
+    model = new Autoencoder(kernels, arch, limits);
   } catch (err) {
     throw new FormatError(`${source}: invalid architecture: ${(err as Error).message}`, { cause: err });
   }
   try {
-    const expected = new Set(model.params.list.map((p) => p.name));
-    const slots = new Set<string>();
-    for (const [name, t] of tensors) {
-      if (expected.has(name)) continue;
-      const m = /^optimizer\.(.+)\.([A-Za-z_]+)$/.exec(name);
-      if (!m || !expected.has(m[1]!)) throw new FormatError(`${source}: tensor "${name}" belongs to no parameter of the architecture`);
-      if (t.dtype !== 'F32') throw new FormatError(`${source}: tensor "${name}" has dtype ${t.dtype}, expected F32`);
-      slots.add(m[2]!);
-    }
-    for (const p of model.params.list) {
-      const t = tensors.get(p.name);
-      if (!t) throw new FormatError(`${source}: missing tensor "${p.name}" ${formatShape(p.shape)}`);
-      if (t.dtype !== 'F32') throw new FormatError(`${source}: tensor "${p.name}" has dtype ${t.dtype}, expected F32`);
-      if (!sameShape(t.shape, p.shape)) {
-        throw new FormatError(`${source}: tensor "${p.name}" has shape ${formatShape(t.shape)}, the architecture needs ${formatShape(p.shape)}`);
-      }
-      for (let i = 0; i < t.data.length; i++) {
-        if (!Number.isFinite(t.data[i] as number)) throw new FormatError(`${source}: tensor "${p.name}" holds a non-finite value at index ${i}`);
-      }
-      model.params.write(p, t.data as Float32Array);
-    }
-    const slotNames = [...slots].sort();
+    for (const p of model.params.list) model.params.write(p, tensors.get(p.name)!.data as Float32Array);
     if (slotNames.length > 0) {
       model.params.ensureTraining(slotNames);
       for (const p of model.params.list) {
-        for (const slot of slotNames) {
-          const t = tensors.get(`optimizer.${p.name}.${slot}`);
-          if (!t) throw new FormatError(`${source}: checkpoint lacks optimizer slot "optimizer.${p.name}.${slot}"`);
-          if (!sameShape(t.shape, p.shape)) throw new FormatError(`${source}: tensor "optimizer.${p.name}.${slot}" has shape ${formatShape(t.shape)}, expected ${formatShape(p.shape)}`);
-          kernels.heap.write(p.slots.get(slot)!, t.data as Float32Array);
-        }
+        for (const slot of slotNames) kernels.heap.write(p.slots.get(slot)!, tensors.get(`optimizer.${p.name}.${slot}`)!.data as Float32Array);
       }
     }
     model.training = training;
@@ -160,4 +130,38 @@ export function decodeModel(bytes: Uint8Array, kernels: Kernels, source = '<byte
     model.dispose();
     throw err;
   }
+}
+
+/** Checks the file's tensors against the planned parameters; returns the optimizer slot names, sorted. */
+function checkTensors(tensors: Map<string, DecodedTensor>, plan: ModelPlan, source: string): string[] {
+  const expected = new Set(plan.params.map((p) => p.name));
+  const slots = new Set<string>();
+  for (const [name, t] of tensors) {
+    if (expected.has(name)) continue;
+    const m = /^optimizer\.(.+)\.([A-Za-z_]+)$/.exec(name);
+    if (!m || !expected.has(m[1]!)) throw new FormatError(`${source}: tensor "${name}" belongs to no parameter of the architecture`);
+    if (t.dtype !== 'F32') throw new FormatError(`${source}: tensor "${name}" has dtype ${t.dtype}, expected F32`);
+    slots.add(m[2]!);
+  }
+  for (const p of plan.params) {
+    const t = tensors.get(p.name);
+    if (!t) throw new FormatError(`${source}: missing tensor "${p.name}" ${formatShape(p.shape)}`);
+    if (t.dtype !== 'F32') throw new FormatError(`${source}: tensor "${p.name}" has dtype ${t.dtype}, expected F32`);
+    if (!sameShape(t.shape, p.shape)) {
+      throw new FormatError(`${source}: tensor "${p.name}" has shape ${formatShape(t.shape)}, the architecture needs ${formatShape(p.shape)}`);
+    }
+    for (let i = 0; i < t.data.length; i++) {
+      if (!Number.isFinite(t.data[i] as number)) throw new FormatError(`${source}: tensor "${p.name}" holds a non-finite value at index ${i}`);
+    }
+  }
+  const slotNames = [...slots].sort();
+  for (const p of plan.params) {
+    for (const slot of slotNames) {
+      const name = `optimizer.${p.name}.${slot}`;
+      const t = tensors.get(name);
+      if (!t) throw new FormatError(`${source}: checkpoint lacks optimizer slot "${name}"`);
+      if (!sameShape(t.shape, p.shape)) throw new FormatError(`${source}: tensor "${name}" has shape ${formatShape(t.shape)}, expected ${formatShape(p.shape)}`);
+    }
+  }
+  return slotNames;
 }

@@ -117,7 +117,7 @@ export const PRESET_NAMES = Object.keys(PRESETS);
 
 /** The architecture of a preset; `latent` only where the preset has a code-size choice. */
 export function presetArchitecture(name: string, latent?: number): Architecture {
-  const info = PRESETS[name];
+  const info = Object.hasOwn(PRESETS, name) ? PRESETS[name] : undefined;
   if (!info) throw new ArgumentError(`unknown preset ${JSON.stringify(name)}; expected one of ${PRESET_NAMES.join(', ')}`);
   if (info.defaultLatent === null) {
     if (latent !== undefined) throw new ArgumentError(`preset ${name} has a fixed code shape (set by its layers); --latent does not apply to it`);

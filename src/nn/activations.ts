@@ -23,7 +23,8 @@ export const LEAKY_RELU_LAYER_DEFAULT_ALPHA = 0.3;
 
 export function activationCode(name: unknown, where: string): ActCode {
   if (name === undefined || name === null) return Act.linear;
-  if (typeof name !== 'string' || !(name in CODES)) {
+  // Own properties only: `in` would accept "constructor" or "toString" from Object.prototype.
+  if (typeof name !== 'string' || !Object.hasOwn(CODES, name)) {
     throw new ArgumentError(`${where}: unknown activation ${JSON.stringify(name)}; expected one of ${ACTIVATION_NAMES.join(', ')}`);
   }
   return CODES[name as ActivationName];

@@ -10,11 +10,16 @@ export class ConfigReader {
   ) {}
 
   has(key: string): boolean {
-    return this.cfg[key] !== undefined && this.cfg[key] !== null;
+    return this.get(key) !== undefined && this.get(key) !== null;
+  }
+
+  /** The config's own value for `key`: a key Object.prototype has must not read its member. */
+  private get(key: string): unknown {
+    return Object.hasOwn(this.cfg, key) ? this.cfg[key] : undefined;
   }
 
   positiveInt(key: string, fallback?: number): number {
-    const v = this.cfg[key] ?? fallback;
+    const v = this.get(key) ?? fallback;
     if (typeof v !== 'number' || !Number.isInteger(v) || v < 1) {
       throw new ArgumentError(`${this.where}: ${key} must be a positive integer, got ${JSON.stringify(v)}`);
     }
@@ -22,7 +27,7 @@ export class ConfigReader {
   }
 
   number(key: string, fallback: number, min = -Infinity): number {
-    const v = this.cfg[key] ?? fallback;
+    const v = this.get(key) ?? fallback;
     if (typeof v !== 'number' || !Number.isFinite(v) || v < min) {
       throw new ArgumentError(`${this.where}: ${key} must be a finite number >= ${min}, got ${JSON.stringify(v)}`);
     }
@@ -30,14 +35,14 @@ export class ConfigReader {
   }
 
   bool(key: string, fallback: boolean): boolean {
-    const v = this.cfg[key] ?? fallback;
+    const v = this.get(key) ?? fallback;
     if (typeof v !== 'boolean') throw new ArgumentError(`${this.where}: ${key} must be true or false, got ${JSON.stringify(v)}`);
     return v;
   }
 
   /** Keras accepts an int or a pair for sizes such as kernel_size and strides. */
   pair(key: string, fallback?: [number, number]): [number, number] {
-    const v = this.cfg[key] ?? fallback;
+    const v = this.get(key) ?? fallback;
     const pair = typeof v === 'number' ? [v, v] : v;
     if (!Array.isArray(pair) || pair.length !== 2 || !pair.every((d) => Number.isInteger(d) && d >= 1)) {
       throw new ArgumentError(`${this.where}: ${key} must be a positive integer or a pair of them, got ${JSON.stringify(v)}`);
@@ -46,7 +51,7 @@ export class ConfigReader {
   }
 
   padding(): Padding {
-    const v = this.cfg['padding'] ?? 'valid';
+    const v = this.get('padding') ?? 'valid';
     if (v !== 'same' && v !== 'valid') {
       throw new ArgumentError(`${this.where}: padding must be "same" or "valid", got ${JSON.stringify(v)}`);
     }
@@ -54,7 +59,7 @@ export class ConfigReader {
   }
 
   intList(key: string): number[] {
-    const v = this.cfg[key];
+    const v = this.get(key);
     if (!Array.isArray(v) || v.length === 0 || !v.every((d) => Number.isInteger(d) && d >= 1)) {
       throw new ArgumentError(`${this.where}: ${key} must be a list of positive integers, got ${JSON.stringify(v)}`);
     }
@@ -62,7 +67,7 @@ export class ConfigReader {
   }
 
   raw(key: string): unknown {
-    return this.cfg[key];
+    return this.get(key);
   }
 
   /** Rejects keys this layer does not understand (a typo must not be silently ignored). */

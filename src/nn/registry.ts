@@ -28,7 +28,8 @@ export function createLayer(spec: LayerSpec, where: string): Layer {
   if (typeof spec !== 'object' || spec === null || typeof spec.class_name !== 'string') {
     throw new ArgumentError(`${where}: a layer must be {"class_name": ..., "config": {...}}, got ${JSON.stringify(spec)}`);
   }
-  const cls = LAYER_CLASSES[spec.class_name];
+  // Own properties only: "toString" or "constructor" must not find Object.prototype's.
+  const cls = Object.hasOwn(LAYER_CLASSES, spec.class_name) ? LAYER_CLASSES[spec.class_name] : undefined;
   if (!cls) {
     throw new ArgumentError(`${where}: unknown layer class ${JSON.stringify(spec.class_name)}; supported: ${Object.keys(LAYER_CLASSES).join(', ')}`);
   }

@@ -28,6 +28,7 @@ export function decodePng(bytes: Uint8Array | ArrayBuffer, name = 'PNG data'): D
     const found = [...view.subarray(0, 8)].map((b) => b.toString(16).padStart(2, '0')).join(' ');
     throw new FormatError(`${name}: not a PNG file (expected the 8-byte PNG signature 89 50 4e 47 0d 0a 1a 0a, found ${found || 'no bytes'})`);
   }
+  checkDimensions(view, name);
   let png: DecodedPng;
   try {
     png = decode(view, { checkCrc: true });
@@ -39,6 +40,23 @@ export function decodePng(bytes: Uint8Array | ArrayBuffer, name = 'PNG data'): D
   } catch (e) {
     if (e instanceof FormatError) throw new FormatError(`${name}: ${e.message}`, { cause: e });
     throw new FormatError(`${name}: corrupt PNG pixel data (${e instanceof Error ? e.message : String(e)})`, { cause: e });
+  }
+}
+
+/**
+ * Far more pixels than any drawing or scan of a digit needs; a PNG of a few hundred bytes
+ * can declare 65535 x 65535 and make the decoder allocate gigabytes for it.
+ */
+export const MAX_PNG_PIXELS = 1 << 24;
+
+/** Reads width and height from the IHDR chunk (always first, at byte 16) before decoding. */
+function checkDimensions(view: Uint8Array, name: string): void {
+  if (view.length < 24) return; // The decoder reports the truncation.
+  const header = new DataView(view.buffer, view.byteOffset + 16, 8);
+  const width = header.getUint32(0, false);
+  const height = header.getUint32(4, false);
+  if (width * height > MAX_PNG_PIXELS) {
+    throw new FormatError(`${name}: PNG is ${width} x ${height} pixels, over the limit of ${MAX_PNG_PIXELS} pixels`);
   }
 }
 

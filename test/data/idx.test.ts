@@ -3,7 +3,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { gzipSync } from 'node:zlib';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { FormatError } from '../../src/errors.js';
+import { FileError, FormatError } from '../../src/errors.js';
 import { parseIdx } from '../../src/data/idx.js';
 import { IDX_FILE_NAMES, loadIdxDir } from '../../src/data/idx-node.js';
 import { loadSplits } from '../../src/data/load.js';
@@ -134,6 +134,16 @@ describe('loadIdxDir', () => {
     const nowhere = path.join(dir, 'nowhere');
     const e2 = await rejection(loadIdxDir(nowhere));
     expect(e2.message).toContain(`${nowhere} is not a directory`);
+  });
+
+  it('names a directory where an IDX file was expected (not a raw EISDIR)', async () => {
+    writeAll(false);
+    const where = path.join(dir, IDX_FILE_NAMES.trainImages);
+    rmSync(where);
+    mkdirSync(where);
+    const e = await rejection(loadIdxDir(dir));
+    expect(e).toBeInstanceOf(FileError);
+    expect(e.message).toBe(`cannot read ${where}: it is a directory (EISDIR)`);
   });
 
   it('rejects train and test images of different sizes', async () => {

@@ -148,3 +148,39 @@ describe('readFileBytes', () => {
     await expectFileError(readFileBytes(dir), /^cannot read .*: it is a directory \(EISDIR\)$/);
   });
 });
+
+describe('readFileBytes refuses what is not a regular file of bounded size', () => {
+  it('refuses /dev/zero (it would read forever)', async () => {
+    const err = await readFileBytes('/dev/zero').catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(FileError);
+    expect((err as Error).message).toBe('cannot read /dev/zero: it is a character device, not a regular file');
+  });
+
+  it('refuses a FIFO without waiting for a writer', async () => {
+    const { execFileSync } = await import('node:child_process');
+    const dir = await mkdtemp(join(tmpdir(), 'ae-wasm-fifo-'));
+    const fifo = join(dir, 'model.safetensors');
+    execFileSync('mkfifo', [fifo]);
+    try {
+      const err = await readFileBytes(fifo).catch((e: unknown) => e);
+      expect(err).toBeInstanceOf(FileError);
+      expect((err as Error).message).toBe(`cannot read ${fifo}: it is a FIFO (named pipe), not a regular file`);
+    } finally {
+      await rm(dir, { recursive: true, force: true });
+    }
+  });
+
+  it('refuses a file over the size cap, naming both sizes', async () => {
+    const dir = await mkdtemp(join(tmpdir(), 'ae-wasm-cap-'));
+    const file = join(dir, 'big.bin');
+    await writeFile(file, new Uint8Array(1001));
+    try {
+      const err = await readFileBytes(file, 1000).catch((e: unknown) => e);
+      expect(err).toBeInstanceOf(FileError);
+      expect((err as Error).message).toBe(`cannot read ${file}: it is 1001 bytes, over the 1000-byte limit for this kind of file`);
+      expect((await readFileBytes(file, 1001)).length).toBe(1001);
+    } finally {
+      await rm(dir, { recursive: true, force: true });
+    }
+  });
+});

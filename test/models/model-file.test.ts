@@ -12,31 +12,16 @@ import { decodeSafetensors, encodeSafetensors, type DecodedTensor, type TensorEn
 import { JsKernels } from '../../src/kernels/js.js';
 import type { Kernels } from '../../src/kernels/kernels.js';
 import { Autoencoder } from '../../src/models/autoencoder.js';
-import { decodeModel, encodeModel, MODEL_FORMAT, type TrainingRecord } from '../../src/models/model-file.js';
+import { decodeModel, encodeModel, MODEL_FORMAT } from '../../src/models/model-file.js';
 import { loadModel, saveModel } from '../../src/models/node.js';
 import { presetArchitecture } from '../../src/models/presets.js';
 import { Adam, SGD } from '../../src/train/optimizers.js';
 import { train } from '../../src/train/trainer.js';
 import { expectBitIdentical, normal, wasmKernels } from '../helpers.js';
 import { smallSplits } from '../train/fixtures.js';
+import { edit, trainingRecord as record } from './model-fixtures.js';
 
 const SOURCE = 'runs/test/model.safetensors';
-
-function record(preset: string, extra: Partial<TrainingRecord> = {}): TrainingRecord {
-  return {
-    preset,
-    loss: preset === 'vae' ? 'bce' : 'mse',
-    optimizer: { name: 'adam', learning_rate: 0.001, beta_1: 0.9, beta_2: 0.999, epsilon: 1e-7 },
-    noise: preset === 'conv' ? 0.2 : 0,
-    l1: 0,
-    beta: 1,
-    seed: 7,
-    batch_size: 32,
-    epochs: 3,
-    data: 'test fixture',
-    ...extra,
-  };
-}
 
 /**
  * A model of `preset` with glorot kernels and non-zero biases (zeros would round trip
@@ -378,17 +363,6 @@ describe('checkpoints carry the optimizer state', () => {
 });
 
 // ---------------------------------------------------------------- rejection
-
-type Editable = Map<string, { dtype: TensorEntry['dtype']; shape: readonly number[]; data: TensorEntry['data'] }>;
-
-/** Decodes `bytes` generically, lets `change` edit the tensors and metadata, re-encodes. */
-function edit(bytes: Uint8Array, change: (tensors: Editable, metadata: Record<string, string>) => void): Uint8Array {
-  const { tensors, metadata } = decodeSafetensors(bytes);
-  const t: Editable = new Map([...tensors].map(([name, d]) => [name, { dtype: d.dtype as TensorEntry['dtype'], shape: d.shape, data: d.data as TensorEntry['data'] }]));
-  const md = { ...metadata };
-  change(t, md);
-  return encodeSafetensors([...t].map(([name, e]) => ({ name, ...e }) as TensorEntry), md);
-}
 
 function expectRejected(kernels: Kernels, bytes: Uint8Array, problem: RegExp): FormatError {
   let caught: unknown;

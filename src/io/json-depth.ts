@@ -1,0 +1,54 @@
+// A nesting-depth scan of JSON text, run before JSON.parse on untrusted text. V8 parses
+// deep nesting fine, but every recursive walk of the result afterwards (validators,
+// JSON.stringify in error messages) overflows the stack on 100,000 levels, so we refuse
+// such text up front. Linear, allocation-free, browser-safe.
+
+/** No file we write nests more than a handful of levels; this leaves room for others'. */
+export const MAX_JSON_DEPTH = 64;
+
+export interface DepthExcess {
+  /** Character offset of the bracket that went one level too deep. */
+  offset: number;
+  /** The top-level object key whose value it is in, when there is one. */
+  key: string | undefined;
+}
+
+/**
+ * Where `text` first nests arrays and objects deeper than `maxDepth`, or undefined.
+ * Brackets inside strings do not count; invalid JSON is left for JSON.parse to report.
+ */
+export function jsonDepthExcess(text: string, maxDepth = MAX_JSON_DEPTH): DepthExcess | undefined {
+  let depth = 0;
+  let key: string | undefined;
+  // Whether the next string at depth 1 is a key (it follows '{' or ',').
+  let expectKey = false;
+  for (let i = 0; i < text.length; i++) {
+    const c = text.charCodeAt(i);
+    if (c === 0x22 /* " */) {
+      const start = i;
+      for (i++; i < text.length; i++) {
+        const s = text.charCodeAt(i);
+        if (s === 0x5c /* \ */) i++;
+        else if (s === 0x22) break;
+      }
+      if (depth === 1 && expectKey) key = text.slice(start + 1, i);
+      expectKey = false;
+    } else if (c === 0x7b /* { */ || c === 0x5b /* [ */) {
+      depth++;
+      if (depth > maxDepth) return { offset: i, key };
+      expectKey = c === 0x7b && depth === 1;
+    } else if (c === 0x7d /* } */ || c === 0x5d /* ] */) {
+      depth--;
+      expectKey = false;
+    } else if (c === 0x2c /* , */) {
+      expectKey = depth === 1;
+    }
+  }
+  return undefined;
+}
+
+/** A phrase for error messages: "nests deeper than 64 levels at character 9 (in "shape")". */
+export function describeDepthExcess(e: DepthExcess, maxDepth = MAX_JSON_DEPTH): string {
+  const inKey = e.key === undefined ? '' : ` (in ${JSON.stringify(e.key.length > 60 ? `${e.key.slice(0, 57)}...` : e.key)})`;
+  return `nests deeper than ${maxDepth} levels at character ${e.offset}${inKey}`;
+}

@@ -1,0 +1,97 @@
+// The dry run of building a model: every layer constructed and shaped, every parameter
+// named and shaped, nothing allocated, each size checked against the limits on the way.
+// Model files are checked against this plan (tensor names, shapes, counts) before the
+// real model is built, and the Autoencoder constructor runs it before it allocates.
+
+import { ShapeError } from '../errors.js';
+import { Chain } from '../nn/chain.js';
+import type { Layer, Param, ParamSpec } from '../nn/layer.js';
+import { Conv2D } from '../nn/layers/conv2d.js';
+import { Dense } from '../nn/layers/dense.js';
+import { MaxPooling2D, UpSampling2D } from '../nn/layers/pooling.js';
+import type { ParamStore } from '../nn/params.js';
+import { formatShape, sizeOf, type Shape } from '../nn/tensor.js';
+import type { Architecture, PartName } from './architecture.js';
+import { resolveLimits, type ModelLimits } from './limits.js';
+
+export interface PlannedParam {
+  name: string;
+  shape: number[];
+}
+
+export interface ModelPlan {
+  params: PlannedParam[];
+  /** Parameter values in total. */
+  paramCount: number;
+  /** Values of one sample over every layer output. */
+  activationValues: number;
+}
+
+/** Plans `arch` (already structurally valid) against `limits`; a ShapeError names the layer and the value. */
+export function planArchitecture(arch: Architecture, limits: Partial<ModelLimits> = {}): ModelPlan {
+  const max = resolveLimits(limits);
+  const params: PlannedParam[] = [];
+  let paramCount = 0;
+  // Stands in for the ParamStore: records names and shapes, allocates nothing.
+  const recorder = {
+    add(name: string, spec: ParamSpec): Param {
+      const size = sizeOf(spec.shape);
+      paramCount += size;
+      if (paramCount > max.maxParams) {
+        throw new ShapeError(`parameter ${name} ${formatShape(spec.shape)} brings the model to ${paramCount} parameter values, over the limit of ${max.maxParams} (maxParams)`);
+      }
+      params.push({ name, shape: [...spec.shape] });
+      return { name, shape: spec.shape, size } as Param;
+    },
+  } as unknown as ParamStore;
+
+  const input = arch.input_shape;
+  if (sizeOf(input) > max.maxValuesPerLayer) {
+    throw new ShapeError(`input_shape ${formatShape(input)} has ${sizeOf(input)} values per sample, over the limit of ${max.maxValuesPerLayer} (maxValuesPerLayer)`);
+  }
+  let activationValues = 0;
+  const build = (part: PartName, from: Shape): Shape => {
+    const specs = arch.parts[part]!;
+    if (specs.length > max.maxLayersPerPart) {
+      throw new ShapeError(`part ${part} has ${specs.length} layers, over the limit of ${max.maxLayersPerPart} (maxLayersPerPart)`);
+    }
+    const chain = new Chain(part, specs);
+    chain.layers.forEach((layer, i) => checkConfig(layer, `${part} layer ${i} (${layer.className})`, max));
+    const out = chain.build(from, recorder);
+    chain.layers.forEach((layer, i) => {
+      const values = sizeOf(layer.outShape);
+      if (values > max.maxValuesPerLayer) {
+        throw new ShapeError(`${part} layer ${i} (${layer.className}) outputs ${formatShape(layer.outShape)}, ${values} values per sample, over the limit of ${max.maxValuesPerLayer} (maxValuesPerLayer)`);
+      }
+      activationValues += values;
+      if (activationValues > max.maxActivationValues) {
+        throw new ShapeError(`${part} layer ${i} (${layer.className}) brings the plan to ${activationValues} values per sample, over the limit of ${max.maxActivationValues} (maxActivationValues)`);
+      }
+    });
+    return out;
+  };
+  // The order the Autoencoder builds in, so parameter names and shapes match it.
+  const code = build('encoder', input);
+  const latent = arch.kind === 'vae' ? build('z_mean', code) : code;
+  if (arch.kind === 'vae') build('z_log_var', code);
+  build('decoder', latent);
+  return { params, paramCount, activationValues };
+}
+
+/** The sizes a layer's config sets directly, checked before any shape is computed from them. */
+function checkConfig(layer: Layer, where: string, max: ModelLimits): void {
+  const over = (what: string, value: number, limit: number, key: keyof ModelLimits) => {
+    if (value > limit) throw new ShapeError(`${where}: ${what} ${value} is over the limit of ${limit} (${key})`);
+  };
+  if (layer instanceof Dense) over('units', layer.units, max.maxUnits, 'maxUnits');
+  if (layer instanceof Conv2D) {
+    over('filters', layer.filters, max.maxUnits, 'maxUnits');
+    for (const d of layer.kernelSize) over('kernel_size', d, max.maxWindow, 'maxWindow');
+    for (const d of layer.strides) over('strides', d, max.maxWindow, 'maxWindow');
+  }
+  if (layer instanceof MaxPooling2D) {
+    for (const d of layer.poolSize) over('pool_size', d, max.maxWindow, 'maxWindow');
+    for (const d of layer.strides) over('strides', d, max.maxWindow, 'maxWindow');
+  }
+  if (layer instanceof UpSampling2D) for (const d of layer.size) over('size', d, max.maxUpsample, 'maxUpsample');
+}

@@ -1,0 +1,92 @@
+// The parsers and loaders under fuzz, each with its seeds and mutations. A target's run
+// either returns (the input was accepted) or throws; the harness judges the throw.
+import type fc from 'fast-check';
+import { gunzipIdx } from '../../src/data/idx-gunzip.js';
+import { idxDataset, parseIdx } from '../../src/data/idx.js';
+import { decodeSafetensors } from '../../src/io/safetensors.js';
+import type { Kernels } from '../../src/kernels/kernels.js';
+import { decodeModel } from '../../src/models/model-file.js';
+import { decodePng, toMnistInput } from '../../src/viz/preprocess.js';
+import { historyFromCheckpoint, optimizerFromRecord, stateFromCheckpoint } from '../../src/train/checkpoint.js';
+import { jsKernels } from '../helpers.js';
+import { gzipMutation, byteMutation, modelMutation, type Mutation } from './mutations.js';
+import { checkpointSeeds, gzipSeeds, idxSeeds, modelSeeds, pngSeeds, type Seed } from './seeds.js';
+
+export interface Target {
+  name: string;
+  seeds: Seed[];
+  mutation: fc.Arbitrary<Mutation>;
+  run(bytes: Uint8Array, seed: Seed): void | Promise<void>;
+}
+
+export function targets(kernels: Kernels): Target[] {
+  const js = jsKernels();
+  const models = modelSeeds(kernels);
+  const checkpoints = checkpointSeeds(kernels);
+  const idx = idxSeeds();
+  const labels = idx.find((s) => s.idxDims === 1)!.bytes;
+  return [
+    {
+      name: 'safetensors',
+      seeds: [...models, ...checkpoints],
+      mutation: modelMutation(),
+      run: (bytes) => void decodeSafetensors(bytes, 'fuzz.safetensors'),
+    },
+    {
+      name: 'model file',
+      seeds: models,
+      mutation: modelMutation(),
+      run: (bytes) => decodeModel(bytes, kernels, 'fuzz.safetensors').model.dispose(),
+    },
+    {
+      // The JS backend takes activation codes as given, so a bad name shows there first.
+      name: 'model (JS)',
+      seeds: models,
+      mutation: modelMutation(),
+      run: (bytes) => decodeModel(bytes, js, 'fuzz.safetensors').model.dispose(),
+    },
+    {
+      name: 'checkpoint',
+      seeds: checkpoints,
+      mutation: modelMutation(),
+      // What a resumed run does with a checkpoint before training from it.
+      run: (bytes) => {
+        const { model, training } = decodeModel(bytes, kernels, 'fuzz.safetensors');
+        try {
+          optimizerFromRecord(training);
+          if (training.checkpoint) {
+            stateFromCheckpoint(training.checkpoint);
+            for (const e of historyFromCheckpoint(training.checkpoint)) void { ...e };
+          }
+        } finally {
+          model.dispose();
+        }
+      },
+    },
+    {
+      name: 'IDX raw',
+      seeds: idx,
+      mutation: byteMutation(),
+      run: (bytes, seed) => {
+        if (seed.idxDims === 3) idxDataset(bytes, labels, 'fuzz-images', 'fuzz-labels');
+        else parseIdx(bytes, 'fuzz-labels', 1);
+      },
+    },
+    {
+      name: 'IDX gzip',
+      seeds: gzipSeeds(),
+      mutation: gzipMutation(),
+      run: async (bytes, seed) => {
+        const raw = await gunzipIdx(bytes, 'fuzz.gz');
+        if (seed.idxDims === 3) idxDataset(raw, labels, 'fuzz.gz', 'fuzz-labels');
+        else parseIdx(raw, 'fuzz.gz', 1);
+      },
+    },
+    {
+      name: 'PNG',
+      seeds: pngSeeds(),
+      mutation: byteMutation(),
+      run: (bytes) => void toMnistInput(decodePng(bytes, 'fuzz.png')),
+    },
+  ];
+}
