@@ -5,18 +5,13 @@
 //    and klBackward overwriting NaN-filled gradients.
 // 2. Every backward against central differences of its forward on the JS spec (float64).
 // Tolerances are bounds on float32 rounding in units of U32 = 2^-24, written per case.
-import { beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import type { Kernels } from '../../src/kernels/kernels.js';
 import {
   U32, centralDiff, dot, expectClose, expectExact, expectWithin, f32, kernelBackends, runGuarded, uniform,
 } from '../helpers.js';
 
-let wasm: Kernels;
-let js: Kernels;
-let js64: Kernels;
-beforeAll(async () => {
-  ({ wasm, js, js64 } = await kernelBackends());
-});
+const { wasm, js, js64 } = await kernelBackends();
 
 const SIZES = [1, 2, 3, 4, 5, 7, 8, 9, 13, 16, 17, 31, 64, 97, 1031];
 // Forward shapes; their tensors start cols % 4 cells past a 16-byte boundary.
