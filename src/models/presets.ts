@@ -20,6 +20,12 @@ const up = (): LayerSpec => ({ class_name: 'UpSampling2D', config: { size: [2, 2
 
 export const INPUT_SHAPE = [28, 28, 1];
 
+const autoencoder = (encoder: LayerSpec[], decoder: LayerSpec[]): Architecture => ({
+  kind: 'autoencoder',
+  input_shape: INPUT_SHAPE,
+  parts: { encoder, decoder },
+});
+
 export interface PresetInfo {
   /** The code size when it is a choice (dense, linear, deep, vae); null when fixed by the layers. */
   defaultLatent: number | null;
@@ -34,34 +40,22 @@ export const PRESETS: Readonly<Record<string, PresetInfo>> = {
     defaultLatent: 64,
     defaults: { loss: 'mse', noise: 0 },
     description: 'the seed model: 784 -> latent (relu) -> 784 (sigmoid)',
-    build: (latent) => ({
-      kind: 'autoencoder',
-      input_shape: INPUT_SHAPE,
-      parts: { encoder: [flatten(), dense(latent, 'relu')], decoder: [dense(784, 'sigmoid'), reshape(28, 28, 1)] },
-    }),
+    build: (latent) => autoencoder([flatten(), dense(latent, 'relu')], [dense(784, 'sigmoid'), reshape(28, 28, 1)]),
   },
   linear: {
     defaultLatent: 64,
     defaults: { loss: 'mse', noise: 0 },
     description: 'no activations: its code spans the PCA subspace',
-    build: (latent) => ({
-      kind: 'autoencoder',
-      input_shape: INPUT_SHAPE,
-      parts: { encoder: [flatten(), dense(latent, 'linear')], decoder: [dense(784, 'linear'), reshape(28, 28, 1)] },
-    }),
+    build: (latent) => autoencoder([flatten(), dense(latent, 'linear')], [dense(784, 'linear'), reshape(28, 28, 1)]),
   },
   deep: {
     defaultLatent: 64,
     defaults: { loss: 'mse', noise: 0 },
     description: '784 -> 256 -> 128 -> latent -> 128 -> 256 -> 784',
-    build: (latent) => ({
-      kind: 'autoencoder',
-      input_shape: INPUT_SHAPE,
-      parts: {
-        encoder: [flatten(), dense(256, 'relu'), dense(128, 'relu'), dense(latent, 'relu')],
-        decoder: [dense(128, 'relu'), dense(256, 'relu'), dense(784, 'sigmoid'), reshape(28, 28, 1)],
-      },
-    }),
+    build: (latent) => autoencoder(
+      [flatten(), dense(256, 'relu'), dense(128, 'relu'), dense(latent, 'relu')],
+      [dense(128, 'relu'), dense(256, 'relu'), dense(784, 'sigmoid'), reshape(28, 28, 1)],
+    ),
   },
   conv: {
     defaultLatent: null,
@@ -70,31 +64,23 @@ export const PRESETS: Readonly<Record<string, PresetInfo>> = {
     // plateaus the same way); BCE from logits trains it on every seed tried.
     defaults: { loss: 'bce', noise: 0.2 },
     description: "the TensorFlow tutorial's convolutional denoiser; code 7x7x8",
-    build: () => ({
-      kind: 'autoencoder',
-      input_shape: INPUT_SHAPE,
-      parts: {
-        encoder: [conv(16, 2, 'same', 'relu'), conv(8, 2, 'same', 'relu')],
-        decoder: [convT(8, 2, 'relu'), convT(16, 2, 'relu'), conv(1, 1, 'same', 'sigmoid')],
-      },
-    }),
+    build: () => autoencoder(
+      [conv(16, 2, 'same', 'relu'), conv(8, 2, 'same', 'relu')],
+      [convT(8, 2, 'relu'), convT(16, 2, 'relu'), conv(1, 1, 'same', 'sigmoid')],
+    ),
   },
   'deep-conv': {
     defaultLatent: null,
     // The Keras blog trains this model with binary cross-entropy (and MSE collapses it).
     defaults: { loss: 'bce', noise: 0 },
     description: 'the Keras blog convolutional autoencoder with pooling and upsampling; code 4x4x8',
-    build: () => ({
-      kind: 'autoencoder',
-      input_shape: INPUT_SHAPE,
-      parts: {
-        encoder: [conv(16, 1, 'same', 'relu'), pool(), conv(8, 1, 'same', 'relu'), pool(), conv(8, 1, 'same', 'relu'), pool()],
-        decoder: [
-          conv(8, 1, 'same', 'relu'), up(), conv(8, 1, 'same', 'relu'), up(), conv(16, 1, 'valid', 'relu'), up(),
-          conv(1, 1, 'same', 'sigmoid'),
-        ],
-      },
-    }),
+    build: () => autoencoder(
+      [conv(16, 1, 'same', 'relu'), pool(), conv(8, 1, 'same', 'relu'), pool(), conv(8, 1, 'same', 'relu'), pool()],
+      [
+        conv(8, 1, 'same', 'relu'), up(), conv(8, 1, 'same', 'relu'), up(), conv(16, 1, 'valid', 'relu'), up(),
+        conv(1, 1, 'same', 'sigmoid'),
+      ],
+    ),
   },
   vae: {
     defaultLatent: 2,

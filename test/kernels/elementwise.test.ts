@@ -7,19 +7,14 @@
 //    in float64.
 // Tolerances are written beside each case in units of U32 = 2^-24 (float32 unit
 // roundoff); "exact" means both backends round the same real number once.
-import { beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { Act } from '../../src/kernels/kernels.js';
 import type { Kernels } from '../../src/kernels/kernels.js';
 import {
   U32, centralDiff, dot, expectClose, expectWithin, f32, kernelBackends, runGuarded, uniform,
 } from '../helpers.js';
 
-let wasm: Kernels;
-let js: Kernels;
-let js64: Kernels;
-beforeAll(async () => {
-  ({ wasm, js, js64 } = await kernelBackends());
-});
+const { wasm, js, js64 } = await kernelBackends();
 
 /** 0, 1, primes, and sizes below, at and above multiples of the SIMD width 4. */
 const SIZES = [0, 1, 2, 3, 4, 5, 7, 8, 9, 13, 16, 17, 31, 64, 97, 1031];

@@ -5,18 +5,13 @@
 //    and klBackward overwriting NaN-filled gradients.
 // 2. Every backward against central differences of its forward on the JS spec (float64).
 // Tolerances are bounds on float32 rounding in units of U32 = 2^-24, written per case.
-import { beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import type { Kernels } from '../../src/kernels/kernels.js';
 import {
   U32, centralDiff, dot, expectClose, expectExact, expectWithin, f32, kernelBackends, runGuarded, uniform,
 } from '../helpers.js';
 
-let wasm: Kernels;
-let js: Kernels;
-let js64: Kernels;
-beforeAll(async () => {
-  ({ wasm, js, js64 } = await kernelBackends());
-});
+const { wasm, js, js64 } = await kernelBackends();
 
 const SIZES = [1, 2, 3, 4, 5, 7, 8, 9, 13, 16, 17, 31, 64, 97, 1031];
 // Forward shapes; their tensors start cols % 4 cells past a 16-byte boundary.
@@ -300,29 +295,33 @@ function lossSum(forward: (a: number, b: number, out: number) => void, a: Float6
 describe('loss gradients vs central differences (JS spec, float64)', () => {
   const scale = 0.3;
 
-  it('mseBackward = scale d/dp Σ mseForward', () => {
-    const p = uniform(n, 30);
-    const t = uniform(n, 31);
-    const dp = f64([p, t, new Float64Array(n)], [2], (o) => js64.mseBackward(o[0]!, o[1]!, o[2]!, n, scale))[0]!;
-    const num = centralDiff([p, t], 0, (ins) => lossSum((a, b, out) => js64.mseForward(a, b, out, rows, cols), ins[0]!, ins[1]!, scale));
-    expectClose(dp, num, FD_ATOL, FD_RTOL, 'dp');
-  });
-
-  it('bceBackward = scale d/dp Σ bceForward (p inside the clip bounds)', () => {
-    const p = uniform(n, 32, 0.05, 0.95);
-    const t = targets(n, 33);
-    const dp = f64([p, t, new Float64Array(n)], [2], (o) => js64.bceBackward(o[0]!, o[1]!, o[2]!, n, scale))[0]!;
-    const num = centralDiff([p, t], 0, (ins) => lossSum((a, b, out) => js64.bceForward(a, b, out, rows, cols), ins[0]!, ins[1]!, scale));
-    expectClose(dp, num, FD_ATOL, FD_RTOL, 'dp');
-  });
-
-  it('bceLogitsBackward = scale d/dx Σ bceLogitsForward', () => {
-    const x = uniform(n, 34, -4, 4);
-    const t = targets(n, 35);
-    const dx = f64([x, t, new Float64Array(n)], [2], (o) => js64.bceLogitsBackward(o[0]!, o[1]!, o[2]!, n, scale))[0]!;
-    const num = centralDiff([x, t], 0, (ins) => lossSum((a, b, out) => js64.bceLogitsForward(a, b, out, rows, cols), ins[0]!, ins[1]!, scale));
-    expectClose(dx, num, FD_ATOL, FD_RTOL, 'dx');
-  });
+  // Losses of predictions x against targets t: backward(x, t, dx, n, scale) is
+  // scale d/dx of Σ forward(x, t, out, rows, cols).
+  const cases = [
+    {
+      name: 'mseBackward = scale d/dp Σ mseForward', x: uniform(n, 30), t: uniform(n, 31), label: 'dp',
+      forward: (a: number, b: number, out: number) => js64.mseForward(a, b, out, rows, cols),
+      backward: (o: number[]) => js64.mseBackward(o[0]!, o[1]!, o[2]!, n, scale),
+    },
+    {
+      name: 'bceBackward = scale d/dp Σ bceForward (p inside the clip bounds)',
+      x: uniform(n, 32, 0.05, 0.95), t: targets(n, 33), label: 'dp',
+      forward: (a: number, b: number, out: number) => js64.bceForward(a, b, out, rows, cols),
+      backward: (o: number[]) => js64.bceBackward(o[0]!, o[1]!, o[2]!, n, scale),
+    },
+    {
+      name: 'bceLogitsBackward = scale d/dx Σ bceLogitsForward', x: uniform(n, 34, -4, 4), t: targets(n, 35), label: 'dx',
+      forward: (a: number, b: number, out: number) => js64.bceLogitsForward(a, b, out, rows, cols),
+      backward: (o: number[]) => js64.bceLogitsBackward(o[0]!, o[1]!, o[2]!, n, scale),
+    },
+  ];
+  for (const { name, x, t, label, forward, backward } of cases) {
+    it(name, () => {
+      const dx = f64([x, t, new Float64Array(n)], [2], backward)[0]!;
+      const num = centralDiff([x, t], 0, (ins) => lossSum(forward, ins[0]!, ins[1]!, scale));
+      expectClose(dx, num, FD_ATOL, FD_RTOL, label);
+    });
+  }
 
   it('klBackward = scale d/d(mu, lv) Σ klForward', () => {
     const mu = uniform(n, 36, -2, 2);

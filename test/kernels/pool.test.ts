@@ -4,19 +4,14 @@
 //    above the SIMD width), batch 1 and 3, ties and -Infinity; upsampling 2x2 and 3x1.
 // 2. maxpool2dBackward (inputs without ties) and upsample2dBackward against central
 //    differences of their forwards on the JS spec in float64.
-import { beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { pool2dGeometry, type Padding } from '../../src/kernels/geometry.js';
 import type { Kernels, PoolGeom } from '../../src/kernels/kernels.js';
 import {
   U32, centralDiff, dot, expectClose, expectExact, expectWithin, kernelBackends, runGuarded, uniform,
 } from '../helpers.js';
 
-let wasm: Kernels;
-let js: Kernels;
-let js64: Kernels;
-beforeAll(async () => {
-  ({ wasm, js, js64 } = await kernelBackends());
-});
+const { wasm, js, js64 } = await kernelBackends();
 
 interface PoolCase {
   name: string;

@@ -7,6 +7,14 @@ import { ConfigReader } from '../config.js';
 import { ActivatedLayer, type LayerBuffers, type ParamSpec, type RunContext } from '../layer.js';
 import type { Shape } from '../tensor.js';
 
+/** A ConvGeom as the conv kernels take it after the batch size. */
+function geometryArgs(g: ConvGeom): [
+  ih: number, iw: number, cin: number, oh: number, ow: number, cout: number,
+  kh: number, kw: number, sh: number, sw: number, padTop: number, padLeft: number,
+] {
+  return [g.ih, g.iw, g.cin, g.oh, g.ow, g.cout, g.kh, g.kw, g.sh, g.sw, g.padTop, g.padLeft];
+}
+
 export class Conv2D extends ActivatedLayer {
   readonly className: string = 'Conv2D';
   readonly filters: number;
@@ -63,7 +71,7 @@ export class Conv2D extends ActivatedLayer {
 
   forward(ctx: RunContext, b: LayerBuffers, n: number): void {
     const g = this.g;
-    ctx.kernels.conv2dForward(b.x.offset, this.params[0]!.value, this.pre(b), n, g.ih, g.iw, g.cin, g.oh, g.ow, g.cout, g.kh, g.kw, g.sh, g.sw, g.padTop, g.padLeft);
+    ctx.kernels.conv2dForward(b.x.offset, this.params[0]!.value, this.pre(b), n, ...geometryArgs(g));
     this.finish(ctx, b, this.useBias ? this.params[1]!.value : -1, n * g.oh * g.ow, this.filters, LEAKY_RELU_ACTIVATION_SLOPE);
   }
 
@@ -75,10 +83,10 @@ export class Conv2D extends ActivatedLayer {
     this.activationBackward(ctx, b, rows * this.filters, LEAKY_RELU_ACTIVATION_SLOPE);
     const w = this.params[0];
     const bias = this.params[1];
-    kernels.conv2dBackwardFilter(b.x.offset, dy, w!.grad, n, g.ih, g.iw, g.cin, g.oh, g.ow, g.cout, g.kh, g.kw, g.sh, g.sw, g.padTop, g.padLeft);
+    kernels.conv2dBackwardFilter(b.x.offset, dy, w!.grad, n, ...geometryArgs(g));
     if (bias) kernels.biasBackward(dy, bias.grad, rows, this.filters);
     if (b.dx) {
-      kernels.conv2dBackwardInput(dy, w!.value, b.dx.offset, n, g.ih, g.iw, g.cin, g.oh, g.ow, g.cout, g.kh, g.kw, g.sh, g.sw, g.padTop, g.padLeft);
+      kernels.conv2dBackwardInput(dy, w!.value, b.dx.offset, n, ...geometryArgs(g));
     }
   }
 }
@@ -119,7 +127,7 @@ export class Conv2DTranspose extends Conv2D {
 
   override forward(ctx: RunContext, b: LayerBuffers, n: number): void {
     const g = this.g;
-    ctx.kernels.conv2dBackwardInput(b.x.offset, this.params[0]!.value, this.pre(b), n, g.ih, g.iw, g.cin, g.oh, g.ow, g.cout, g.kh, g.kw, g.sh, g.sw, g.padTop, g.padLeft);
+    ctx.kernels.conv2dBackwardInput(b.x.offset, this.params[0]!.value, this.pre(b), n, ...geometryArgs(g));
     this.finish(ctx, b, this.useBias ? this.params[1]!.value : -1, n * g.ih * g.iw, this.filters, LEAKY_RELU_ACTIVATION_SLOPE);
   }
 
@@ -132,10 +140,10 @@ export class Conv2DTranspose extends Conv2D {
     const w = this.params[0];
     const bias = this.params[1];
     // The underlying conv's "x" is our dy and its "dy" is our x.
-    kernels.conv2dBackwardFilter(dy, b.x.offset, w!.grad, n, g.ih, g.iw, g.cin, g.oh, g.ow, g.cout, g.kh, g.kw, g.sh, g.sw, g.padTop, g.padLeft);
+    kernels.conv2dBackwardFilter(dy, b.x.offset, w!.grad, n, ...geometryArgs(g));
     if (bias) kernels.biasBackward(dy, bias.grad, rows, this.filters);
     if (b.dx) {
-      kernels.conv2dForward(dy, w!.value, b.dx.offset, n, g.ih, g.iw, g.cin, g.oh, g.ow, g.cout, g.kh, g.kw, g.sh, g.sw, g.padTop, g.padLeft);
+      kernels.conv2dForward(dy, w!.value, b.dx.offset, n, ...geometryArgs(g));
     }
   }
 }
