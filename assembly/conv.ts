@@ -47,19 +47,6 @@ import { convFilterGradImplicit, filterGradImplicitFits } from './conv-filter-gr
   }
 }
 
-/** Adds `cin` floats from src into dst. */
-@inline function addChannels(dst: usize, src: usize, cin: i32): void {
-  const c4 = cin & ~3;
-  for (let c = 0; c < c4; c += 4) {
-    const o = <usize>c << 2;
-    v128.store(dst + o, f32x4.add(v128.load(dst + o), v128.load(src + o)));
-  }
-  for (let c = c4; c < cin; c++) {
-    const o = <usize>c << 2;
-    store<f32>(dst + o, load<f32>(dst + o) + load<f32>(src + o));
-  }
-}
-
 /**
  * Rows p0 .. p0+pc of the im2col matrix COL[P, kh kw cin] at colPtr, against x: gathers
  * them from x (padding taps as zeros), or with `scatter` adds them back into x (col2im;
@@ -84,7 +71,7 @@ function im2colRows(
         const ix = ox * sw - pl + kx;
         const at: usize = rowOk && ix >= 0 && ix < iw ? x + ((<usize>((nn * ih + iy) * iw + ix) * cin) << 2) : 0;
         if (!scatter) copyChannels(col, at, cin);
-        else if (at != 0) addChannels(at, col, cin);
+        else if (at != 0) add(<i32>(at >> 2), <i32>(col >> 2), <i32>(at >> 2), cin);
         col += cinBytes;
       }
     }

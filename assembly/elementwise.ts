@@ -213,95 +213,22 @@ export function copy(src: i32, dst: i32, n: i32): void {
   memory.copy(<usize>dst << 2, <usize>src << 2, <usize>n << 2);
 }
 
-export function add(a: i32, b: i32, out: i32, n: i32): void {
-  const pa = <usize>a << 2, pb = <usize>b << 2, po = <usize>out << 2;
-  const n4 = n & ~3;
-  for (let i = 0; i < n4; i += 4) {
-    const o = <usize>i << 2;
-    v128.store(po + o, f32x4.add(v128.load(pa + o), v128.load(pb + o)));
-  }
-  for (let i = n4; i < n; i++) {
-    const o = <usize>i << 2;
-    store<f32>(po + o, load<f32>(pa + o) + load<f32>(pb + o));
-  }
-}
+// The arithmetic ops share one loop: out[i] = term(a[i], b[i]) with up to two scalars,
+// the op a constant that inlining folds away (so each export compiles to its own loop,
+// and an op that takes one tensor never loads a second).
+const OP_ADD = 0;
+const OP_MUL = 1;
+const OP_SCALE = 2;
+const OP_AXPY = 3;
+const OP_SQUARE_BACKWARD = 4;
+const OP_ABS = 5;
+const OP_SIGN = 6;
+const OP_ABS_BACKWARD = 7;
+const OP_CLIP = 8;
+const OP_CLIP_BACKWARD = 9;
 
-export function mul(a: i32, b: i32, out: i32, n: i32): void {
-  const pa = <usize>a << 2, pb = <usize>b << 2, po = <usize>out << 2;
-  const n4 = n & ~3;
-  for (let i = 0; i < n4; i += 4) {
-    const o = <usize>i << 2;
-    v128.store(po + o, f32x4.mul(v128.load(pa + o), v128.load(pb + o)));
-  }
-  for (let i = n4; i < n; i++) {
-    const o = <usize>i << 2;
-    store<f32>(po + o, load<f32>(pa + o) * load<f32>(pb + o));
-  }
-}
-
-export function scale(a: i32, s: f32, out: i32, n: i32): void {
-  const pa = <usize>a << 2, po = <usize>out << 2;
-  const sv = f32x4.splat(s);
-  const n4 = n & ~3;
-  for (let i = 0; i < n4; i += 4) {
-    const o = <usize>i << 2;
-    v128.store(po + o, f32x4.mul(v128.load(pa + o), sv));
-  }
-  for (let i = n4; i < n; i++) {
-    const o = <usize>i << 2;
-    store<f32>(po + o, load<f32>(pa + o) * s);
-  }
-}
-
-/** y += alpha * x */
-export function axpy(alpha: f32, x: i32, y: i32, n: i32): void {
-  const px = <usize>x << 2, py = <usize>y << 2;
-  const av = f32x4.splat(alpha);
-  const n4 = n & ~3;
-  for (let i = 0; i < n4; i += 4) {
-    const o = <usize>i << 2;
-    v128.store(py + o, f32x4.add(v128.load(py + o), f32x4.mul(av, v128.load(px + o))));
-  }
-  for (let i = n4; i < n; i++) {
-    const o = <usize>i << 2;
-    store<f32>(py + o, load<f32>(py + o) + alpha * load<f32>(px + o));
-  }
-}
-
-export function exp(a: i32, out: i32, n: i32): void {
-  actRange(<usize>a << 2, <usize>out << 2, n, ACT_EXP, 0);
-}
-
-export function square(a: i32, out: i32, n: i32): void {
-  mul(a, a, out, n);
-}
-
-/** Overwrites dx = 2 a dy. */
-export function squareBackward(a: i32, dy: i32, dx: i32, n: i32): void {
-  const pa = <usize>a << 2, pd = <usize>dy << 2, po = <usize>dx << 2;
-  const two = f32x4.splat(2.0);
-  const n4 = n & ~3;
-  for (let i = 0; i < n4; i += 4) {
-    const o = <usize>i << 2;
-    v128.store(po + o, f32x4.mul(f32x4.mul(two, v128.load(pa + o)), v128.load(pd + o)));
-  }
-  for (let i = n4; i < n; i++) {
-    const o = <usize>i << 2;
-    store<f32>(po + o, 2.0 * load<f32>(pa + o) * load<f32>(pd + o));
-  }
-}
-
-export function abs(a: i32, out: i32, n: i32): void {
-  const pa = <usize>a << 2, po = <usize>out << 2;
-  const n4 = n & ~3;
-  for (let i = 0; i < n4; i += 4) {
-    const o = <usize>i << 2;
-    v128.store(po + o, f32x4.abs(v128.load(pa + o)));
-  }
-  for (let i = n4; i < n; i++) {
-    const o = <usize>i << 2;
-    store<f32>(po + o, Mathf.abs(load<f32>(pa + o)));
-  }
+@inline function takesB(op: i32): bool {
+  return op != OP_SCALE && op != OP_ABS && op != OP_SIGN && op != OP_CLIP;
 }
 
 /** sign(v) as a vector: -1, 0 or 1 (NaN gives 0). */
@@ -316,65 +243,102 @@ export function abs(a: i32, out: i32, n: i32): void {
   return x > 0 ? 1.0 : x < 0 ? -1.0 : 0.0;
 }
 
-export function sign(a: i32, out: i32, n: i32): void {
-  const pa = <usize>a << 2, po = <usize>out << 2;
-  const n4 = n & ~3;
-  for (let i = 0; i < n4; i += 4) {
-    const o = <usize>i << 2;
-    v128.store(po + o, signv(v128.load(pa + o)));
-  }
-  for (let i = n4; i < n; i++) {
-    const o = <usize>i << 2;
-    store<f32>(po + o, signs(load<f32>(pa + o)));
-  }
+@inline function termv(op: i32, x: v128, y: v128, sv: v128, tv: v128): v128 {
+  if (op == OP_ADD) return f32x4.add(x, y);
+  if (op == OP_MUL) return f32x4.mul(x, y);
+  if (op == OP_SCALE) return f32x4.mul(x, sv);
+  if (op == OP_AXPY) return f32x4.add(x, f32x4.mul(sv, y));
+  if (op == OP_SQUARE_BACKWARD) return f32x4.mul(f32x4.mul(f32x4.splat(2.0), x), y);
+  if (op == OP_ABS) return f32x4.abs(x);
+  if (op == OP_SIGN) return signv(x);
+  if (op == OP_ABS_BACKWARD) return f32x4.mul(signv(x), y);
+  if (op == OP_CLIP) return f32x4.pmin(f32x4.pmax(x, sv), tv);
+  // OP_CLIP_BACKWARD: y where sv <= x <= tv, else 0.
+  return v128.and(y, v128.and(f32x4.ge(x, sv), f32x4.le(x, tv)));
 }
 
-/** Overwrites dx = sign(a) dy. */
-export function absBackward(a: i32, dy: i32, dx: i32, n: i32): void {
-  const pa = <usize>a << 2, pd = <usize>dy << 2, po = <usize>dx << 2;
-  const n4 = n & ~3;
-  for (let i = 0; i < n4; i += 4) {
-    const o = <usize>i << 2;
-    v128.store(po + o, f32x4.mul(signv(v128.load(pa + o)), v128.load(pd + o)));
+@inline function terms(op: i32, x: f32, y: f32, s: f32, t: f32): f32 {
+  if (op == OP_ADD) return x + y;
+  if (op == OP_MUL) return x * y;
+  if (op == OP_SCALE) return x * s;
+  if (op == OP_AXPY) return x + s * y;
+  if (op == OP_SQUARE_BACKWARD) return 2.0 * x * y;
+  if (op == OP_ABS) return Mathf.abs(x);
+  if (op == OP_SIGN) return signs(x);
+  if (op == OP_ABS_BACKWARD) return signs(x) * y;
+  if (op == OP_CLIP) {
+    const c = x < s ? s : x;
+    return t < c ? t : c;
   }
-  for (let i = n4; i < n; i++) {
-    const o = <usize>i << 2;
-    store<f32>(po + o, signs(load<f32>(pa + o)) * load<f32>(pd + o));
-  }
+  return x >= s && x <= t ? y : 0;
 }
 
-export function clip(a: i32, lo: f32, hi: f32, out: i32, n: i32): void {
-  const pa = <usize>a << 2, po = <usize>out << 2;
-  const lv = f32x4.splat(lo), hv = f32x4.splat(hi);
-  const n4 = n & ~3;
-  for (let i = 0; i < n4; i += 4) {
-    const o = <usize>i << 2;
-    v128.store(po + o, f32x4.pmin(f32x4.pmax(v128.load(pa + o), lv), hv));
-  }
-  for (let i = n4; i < n; i++) {
-    const o = <usize>i << 2;
-    let x = load<f32>(pa + o);
-    x = x < lo ? lo : x;
-    store<f32>(po + o, hi < x ? hi : x);
-  }
-}
-
-/** Overwrites dx = dy where lo <= a <= hi, else 0. */
-export function clipBackward(a: i32, dy: i32, dx: i32, lo: f32, hi: f32, n: i32): void {
-  const pa = <usize>a << 2, pd = <usize>dy << 2, po = <usize>dx << 2;
-  const lv = f32x4.splat(lo), hv = f32x4.splat(hi);
+@inline function elementwise(op: i32, a: i32, b: i32, out: i32, n: i32, s: f32, t: f32): void {
+  const pa = <usize>a << 2, pb = <usize>b << 2, po = <usize>out << 2;
+  const sv = f32x4.splat(s), tv = f32x4.splat(t);
   const n4 = n & ~3;
   for (let i = 0; i < n4; i += 4) {
     const o = <usize>i << 2;
     const x = v128.load(pa + o);
-    const inside = v128.and(f32x4.ge(x, lv), f32x4.le(x, hv));
-    v128.store(po + o, v128.and(v128.load(pd + o), inside));
+    v128.store(po + o, termv(op, x, takesB(op) ? v128.load(pb + o) : x, sv, tv));
   }
   for (let i = n4; i < n; i++) {
     const o = <usize>i << 2;
     const x = load<f32>(pa + o);
-    store<f32>(po + o, x >= lo && x <= hi ? load<f32>(pd + o) : 0);
+    store<f32>(po + o, terms(op, x, takesB(op) ? load<f32>(pb + o) : x, s, t));
   }
+}
+
+export function add(a: i32, b: i32, out: i32, n: i32): void {
+  elementwise(OP_ADD, a, b, out, n, 0, 0);
+}
+
+export function mul(a: i32, b: i32, out: i32, n: i32): void {
+  elementwise(OP_MUL, a, b, out, n, 0, 0);
+}
+
+export function scale(a: i32, s: f32, out: i32, n: i32): void {
+  elementwise(OP_SCALE, a, a, out, n, s, 0);
+}
+
+/** y += alpha * x */
+export function axpy(alpha: f32, x: i32, y: i32, n: i32): void {
+  elementwise(OP_AXPY, y, x, y, n, alpha, 0);
+}
+
+export function exp(a: i32, out: i32, n: i32): void {
+  actRange(<usize>a << 2, <usize>out << 2, n, ACT_EXP, 0);
+}
+
+export function square(a: i32, out: i32, n: i32): void {
+  mul(a, a, out, n);
+}
+
+/** Overwrites dx = 2 a dy. */
+export function squareBackward(a: i32, dy: i32, dx: i32, n: i32): void {
+  elementwise(OP_SQUARE_BACKWARD, a, dy, dx, n, 0, 0);
+}
+
+export function abs(a: i32, out: i32, n: i32): void {
+  elementwise(OP_ABS, a, a, out, n, 0, 0);
+}
+
+export function sign(a: i32, out: i32, n: i32): void {
+  elementwise(OP_SIGN, a, a, out, n, 0, 0);
+}
+
+/** Overwrites dx = sign(a) dy. */
+export function absBackward(a: i32, dy: i32, dx: i32, n: i32): void {
+  elementwise(OP_ABS_BACKWARD, a, dy, dx, n, 0, 0);
+}
+
+export function clip(a: i32, lo: f32, hi: f32, out: i32, n: i32): void {
+  elementwise(OP_CLIP, a, a, out, n, lo, hi);
+}
+
+/** Overwrites dx = dy where lo <= a <= hi, else 0. */
+export function clipBackward(a: i32, dy: i32, dx: i32, lo: f32, hi: f32, n: i32): void {
+  elementwise(OP_CLIP_BACKWARD, a, dy, dx, n, lo, hi);
 }
 
 /** Sum of a row: four lane sums over the body, then lanes in order, then the tail. */

@@ -3,7 +3,7 @@
 // import is a dependency too).
 //
 //   cli -> train -> models -> nn -> kernels     (an arrow may skip layers, never point up)
-//   io, data: leaves used by cli, train and models; random: the seeded streams' leaf
+//   io, data: leaves used by cli, train and models (data reads files through io); random: the seeded streams' leaf
 //   browser -> io, models, nn, kernels (and viz); never cli, train, data or node:
 //   viz, analysis: leaves for pictures and PCA; errors.ts: usable by all, uses nothing
 import { existsSync } from 'node:fs';
@@ -18,7 +18,7 @@ const USES: Record<string, string[]> = {
   errors: [],
   random: [],
   io: [],
-  data: ['random'],
+  data: ['io', 'random'],
   analysis: [],
   viz: [],
   kernels: ['random'],

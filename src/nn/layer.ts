@@ -91,6 +91,13 @@ export abstract class Layer {
     return { class_name: this.className, config: this.config() };
   }
 
+  /** build() of a layer whose output has its input's shape (activations, noise). */
+  protected keepShape(input: Shape): Shape {
+    this.inShape = input;
+    this.outShape = input;
+    return input;
+  }
+
   protected expectRank(input: Shape, rank: number, what: string): void {
     if (input.length !== rank) {
       throw new ShapeError(`${this.className} expects a ${what} input of rank ${rank} (per sample), got ${formatShape(input)}`);

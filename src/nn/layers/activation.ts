@@ -21,9 +21,7 @@ export class Activation extends ActivatedLayer {
   }
 
   build(input: Shape): Shape {
-    this.inShape = input;
-    this.outShape = input;
-    return input;
+    return this.keepShape(input);
   }
 
   config(): Record<string, unknown> {

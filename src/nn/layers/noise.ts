@@ -18,9 +18,7 @@ export class GaussianNoise extends Layer {
   }
 
   build(input: Shape): Shape {
-    this.inShape = input;
-    this.outShape = input;
-    return input;
+    return this.keepShape(input);
   }
 
   config(): Record<string, unknown> {
