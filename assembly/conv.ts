@@ -21,7 +21,7 @@
 
 import { COL_FLOATS, colPtr, PARTIAL_FLOATS, partialPtr } from './scratch';
 import { sgemm, sgemmUniform } from './gemm';
-import { add, fill } from './elementwise';
+import { add, addAt, fill } from './elementwise';
 import {
   DIRECT_MAX_CHANNELS, convForwardOneInPlane, convForwardOneOut, convForwardOneOutPadded, forwardOneInPlaneFits, forwardOneOutPaddedFits,
 } from './conv-onechannel-forward';
@@ -50,9 +50,9 @@ import { convFilterGradImplicit, filterGradImplicitFits } from './conv-filter-gr
 /**
  * Rows p0 .. p0+pc of the im2col matrix COL[P, kh kw cin] at colPtr, against x: gathers
  * them from x (padding taps as zeros), or with `scatter` adds them back into x (col2im;
- * padding taps dropped).
+ * padding taps dropped). Inlined into one function per direction, so `scatter` folds.
  */
-function im2colRows(
+@inline function im2colRows(
   scatter: bool, x: usize, p0: i32, pc: i32,
   ih: i32, iw: i32, cin: i32, oh: i32, ow: i32,
   kh: i32, kw: i32, sh: i32, sw: i32, pt: i32, pl: i32,
@@ -69,13 +69,34 @@ function im2colRows(
       const rowOk = iy >= 0 && iy < ih;
       for (let kx = 0; kx < kw; kx++) {
         const ix = ox * sw - pl + kx;
-        const at: usize = rowOk && ix >= 0 && ix < iw ? x + ((<usize>((nn * ih + iy) * iw + ix) * cin) << 2) : 0;
-        if (!scatter) copyChannels(col, at, cin);
-        else if (at != 0) add(<i32>(at >> 2), <i32>(col >> 2), <i32>(at >> 2), cin);
+        const inside = rowOk && ix >= 0 && ix < iw;
+        if (scatter) {
+          if (inside) addAt(x + ((<usize>((nn * ih + iy) * iw + ix) * cin) << 2), col, cin);
+        } else {
+          copyChannels(col, inside ? x + ((<usize>((nn * ih + iy) * iw + ix) * cin) << 2) : 0, cin);
+        }
         col += cinBytes;
       }
     }
   }
+}
+
+/** Writes rows p0 .. p0+pc of the im2col matrix of x to colPtr. */
+function im2col(
+  x: usize, p0: i32, pc: i32,
+  ih: i32, iw: i32, cin: i32, oh: i32, ow: i32,
+  kh: i32, kw: i32, sh: i32, sw: i32, pt: i32, pl: i32,
+): void {
+  im2colRows(false, x, p0, pc, ih, iw, cin, oh, ow, kh, kw, sh, sw, pt, pl);
+}
+
+/** Adds rows p0 .. p0+pc of the column matrix at colPtr back into dx (col2im). */
+function col2imAdd(
+  dx: usize, p0: i32, pc: i32,
+  ih: i32, iw: i32, cin: i32, oh: i32, ow: i32,
+  kh: i32, kw: i32, sh: i32, sw: i32, pt: i32, pl: i32,
+): void {
+  im2colRows(true, dx, p0, pc, ih, iw, cin, oh, ow, kh, kw, sh, sw, pt, pl);
 }
 
 @inline function chunkRows(kdim: i32): i32 {
@@ -153,7 +174,7 @@ export function conv2dForward(
   const col = <i32>(colPtr >> 2);
   for (let p0 = 0; p0 < rows; p0 += step) {
     const pc = min(step, rows - p0);
-    im2colRows(false, <usize>x << 2, p0, pc, ih, iw, cin, oh, ow, kh, kw, sh, sw, pt, pl);
+    im2col(<usize>x << 2, p0, pc, ih, iw, cin, oh, ow, kh, kw, sh, sw, pt, pl);
     // Every chunk through the packed kernel: a chunk of a few rows must sum as a big one does.
     sgemmUniform(0, 0, pc, cout, kdim, 1.0, col, kdim, w, cout, 0.0, y + p0 * cout, cout);
   }
@@ -189,7 +210,7 @@ export function conv2dBackwardInput(
   for (let p0 = 0; p0 < rows; p0 += step) {
     const pc = min(step, rows - p0);
     sgemm(0, 1, pc, kdim, cout, 1.0, dy + p0 * cout, cout, w, cout, 0.0, col, kdim);
-    im2colRows(true, <usize>dx << 2, p0, pc, ih, iw, cin, oh, ow, kh, kw, sh, sw, pt, pl);
+    col2imAdd(<usize>dx << 2, p0, pc, ih, iw, cin, oh, ow, kh, kw, sh, sw, pt, pl);
   }
 }
 
@@ -252,7 +273,7 @@ function filterGradient(
   const col = <i32>(colPtr >> 2);
   for (let p0 = 0; p0 < rows; p0 += step) {
     const pc = min(step, rows - p0);
-    im2colRows(false, <usize>x << 2, p0, pc, ih, iw, cin, oh, ow, kh, kw, sh, sw, pt, pl);
+    im2col(<usize>x << 2, p0, pc, ih, iw, cin, oh, ow, kh, kw, sh, sw, pt, pl);
     sgemm(1, 0, kdim, cout, pc, 1.0, col, kdim, dy + p0 * cout, cout, p0 == 0 ? 0.0 : 1.0, dw, cout);
   }
 }

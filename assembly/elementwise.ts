@@ -274,7 +274,11 @@ const OP_CLIP_BACKWARD = 9;
 }
 
 @inline function elementwise(op: i32, a: i32, b: i32, out: i32, n: i32, s: f32, t: f32): void {
-  const pa = <usize>a << 2, pb = <usize>b << 2, po = <usize>out << 2;
+  elementwiseAt(op, <usize>a << 2, <usize>b << 2, <usize>out << 2, n, s, t);
+}
+
+/** The loop on byte addresses (pa, pb, po). */
+@inline function elementwiseAt(op: i32, pa: usize, pb: usize, po: usize, n: i32, s: f32, t: f32): void {
   const sv = f32x4.splat(s), tv = f32x4.splat(t);
   const n4 = n & ~3;
   for (let i = 0; i < n4; i += 4) {
@@ -287,6 +291,11 @@ const OP_CLIP_BACKWARD = 9;
     const x = load<f32>(pa + o);
     store<f32>(po + o, terms(op, x, takesB(op) ? load<f32>(pb + o) : x, s, t));
   }
+}
+
+/** dst[0 .. n) += src[0 .. n) on byte addresses, inlined where a kernel adds short runs (col2im). */
+@inline export function addAt(dst: usize, src: usize, n: i32): void {
+  elementwiseAt(OP_ADD, dst, src, dst, n, 0, 0);
 }
 
 export function add(a: i32, b: i32, out: i32, n: i32): void {
