@@ -74,18 +74,17 @@ function allowRelaxedSimd(): void {
 
 /** The build file to use: the one asked for, else the fastest in build/ the engine validates (baseline when deterministic). */
 export async function chooseBuildFile(options: BackendOptions = {}, threaded = false): Promise<{ file: string; bytes: Uint8Array<ArrayBuffer> }> {
+  // Any build but the deterministic one may use relaxed SIMD (test builds, not in BUILDS, too).
+  if (!options.deterministic) allowRelaxedSimd();
   if (options.build) {
     const baseline = threaded ? THREADS_BUILD : BASELINE_BUILD;
     if (options.deterministic && options.build !== baseline) {
       throw new ArgumentError(`deterministic mode needs ${baseline}, not ${options.build}`);
     }
-    // Any build but the deterministic one may use relaxed SIMD (test builds are not in BUILDS).
-    if (!options.deterministic) allowRelaxedSimd();
     const bytes = await requireBuild(options.build);
     return { file: options.build, bytes };
   }
   requireSimd();
-  if (!options.deterministic) allowRelaxedSimd();
   const order = buildOrder(threaded, !options.deterministic && relaxedSimdValidates());
   const { name, bytes } = await chooseValidBuild(order, buildDir);
   return { file: name, bytes: bytes as Uint8Array<ArrayBuffer> };

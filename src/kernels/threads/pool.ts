@@ -8,7 +8,7 @@
 import { AeError, WorkerError } from '../../errors.js';
 import type { Heap } from '../heap.js';
 import type { Kernels } from '../kernels.js';
-import { KERNEL_NAMES, type AbiConstants } from '../abi.js';
+import { argIndex, KERNEL_NAMES, type AbiConstants } from '../abi.js';
 import type { KernelExports, WasmKernels } from '../wasm.js';
 import { CLAIM, claimShare, claimStart, CONTROL_BYTES, controlViews, DONE, ERROR, EXIT, GEN, MAX_SHARES, OP, PARTS, readError, SPIN, type ControlViews } from './protocol.js';
 import { makeRunners, PLANS, product, TRAP_OP, type Runner, type SplitPlan } from './shares.js';
@@ -64,7 +64,7 @@ export class ThreadedKernels {
     // other kernel runs on the calling thread, unwrapped.
     const self = this as unknown as Record<string, unknown>;
     for (const name of KERNEL_NAMES) self[name] = this.ex[name];
-    for (const p of PLANS) self[p.name] = p.by === 'imageChunks' ? this.chunkedMethod(p) : this.splitMethod(p);
+    for (const p of PLANS) self[p.name] = this.splitMethod(p);
   }
 
   /** Starts threads - 1 workers around `main` (a threads build on a shared memory). */
@@ -159,20 +159,36 @@ export class ThreadedKernels {
 
   /**
    * A split kernel's method: arguments into A at the manifest's positions, then the call
-   * runs here alone (too small to split) or as a job of `parts` shares. Fixed arity and no
-   * rest parameters, so a call allocates nothing.
+   * runs here alone (too small to split) or as a job of that many shares. Fixed arity and
+   * no rest parameters, so a call allocates nothing.
    */
   private splitMethod(p: SplitPlan): (...args: number[]) => void {
     const A = this.A;
     const fn = this.ex[p.name] as (...args: number[]) => void;
-    const maxShares = p.by === 'gemm' ? (a: Float64Array) => Math.max(a[p.work[0]!]!, a[p.work[1]!]!) : (a: Float64Array) => a[p.count]!;
+    const parts = this.partsOf(p);
+    const job = p.by === 'imageChunks' ? (n: number) => this.runChunks(p, n) : (n: number) => this.run(p.op, n);
     return (a0, a1, a2, a3, a4, a5, a6, a7, a8, a9, a10, a11, a12, a13, a14, a15) => {
       A[0] = a0!; A[1] = a1!; A[2] = a2!; A[3] = a3!; A[4] = a4!; A[5] = a5!; A[6] = a6!; A[7] = a7!;
       A[8] = a8!; A[9] = a9!; A[10] = a10!; A[11] = a11!; A[12] = a12!; A[13] = a13!; A[14] = a14!; A[15] = a15!;
-      const parts = this.sharesFor(product(A, p.work), p.minWork, maxShares(A));
-      if (parts <= 1) fn(a0!, a1!, a2!, a3!, a4!, a5!, a6!, a7!, a8!, a9!, a10!, a11!, a12!, a13!, a14!, a15!);
-      else this.run(p.op, parts);
+      const n = parts(A);
+      if (n <= 1) fn(a0!, a1!, a2!, a3!, a4!, a5!, a6!, a7!, a8!, a9!, a10!, a11!, a12!, a13!, a14!, a15!);
+      else job(n);
     };
+  }
+
+  /** How many shares a call with arguments `a` gets: at most one per unit the split divides. */
+  private partsOf(p: SplitPlan): (a: Float64Array) => number {
+    const work = (a: Float64Array) => product(a, p.work);
+    if (p.by === 'gemm') {
+      const m = argIndex(p.name, 'm'), n = argIndex(p.name, 'n');
+      return (a) => this.sharesFor(work(a), p.minWork, Math.max(a[m]!, a[n]!));
+    }
+    if (p.by === 'imageChunks') {
+      // Kernels larger than PARTIAL_FLOATS are summed in one pass, never split.
+      const { FILTER_CHUNK, PARTIAL_FLOATS } = this.constants;
+      return (a) => (product(a, p.outSize) > PARTIAL_FLOATS ? 1 : this.sharesFor(work(a), p.minWork, Math.ceil(a[p.count]! / FILTER_CHUNK)));
+    }
+    return (a) => this.sharesFor(work(a), p.minWork, a[p.count]!);
   }
 
   /**
@@ -180,27 +196,16 @@ export class ThreadedKernels {
    * partial sums in order — the kernel does exactly this on one thread (assembly/conv.ts)
    * — so chunks can run on different threads and the result stays bit-identical.
    */
-  private chunkedMethod(p: SplitPlan): (...args: number[]) => void {
+  private runChunks(p: SplitPlan, parts: number): void {
     const A = this.A;
-    const fn = this.ex[p.name] as (...args: number[]) => void;
-    const { FILTER_CHUNK, PARTIAL_FLOATS } = this.constants;
-    return (a0, a1, a2, a3, a4, a5, a6, a7, a8, a9, a10, a11, a12, a13, a14, a15) => {
-      A[0] = a0!; A[1] = a1!; A[2] = a2!; A[3] = a3!; A[4] = a4!; A[5] = a5!; A[6] = a6!; A[7] = a7!;
-      A[8] = a8!; A[9] = a9!; A[10] = a10!; A[11] = a11!; A[12] = a12!; A[13] = a13!; A[14] = a14!; A[15] = a15!;
-      const chunks = Math.ceil(A[p.count]! / FILTER_CHUNK);
-      const size = product(A, p.outSize);
-      const parts = size > PARTIAL_FLOATS ? 1 : this.sharesFor(product(A, p.work), p.minWork, chunks);
-      if (parts <= 1) {
-        fn(a0!, a1!, a2!, a3!, a4!, a5!, a6!, a7!, a8!, a9!, a10!, a11!, a12!, a13!, a14!, a15!);
-        return;
-      }
-      const out = A[p.out]!;
-      const partials = this.partialBuffer(chunks * size);
-      A[p.out] = partials;
-      this.run(p.op, parts);
-      this.ex.copy(partials, out, size);
-      for (let c = 1; c < chunks; c++) this.ex.add(out, partials + c * size, out, size);
-    };
+    const chunks = Math.ceil(A[p.count]! / this.constants.FILTER_CHUNK);
+    const size = product(A, p.outSize);
+    const out = A[p.out]!;
+    const partials = this.partialBuffer(chunks * size);
+    A[p.out] = partials;
+    this.run(p.op, parts);
+    this.ex.copy(partials, out, size);
+    for (let c = 1; c < chunks; c++) this.ex.add(out, partials + c * size, out, size);
   }
 
   /** Scratch for filter-gradient partials on the shared heap, grown (rarely) and kept. */
