@@ -1,34 +1,55 @@
 // Typed errors: each says what was expected, what was found, and where.
+//
+// Every class spells its own name: `static readonly errorName = '...'`. Minifiers rename
+// classes (FormatError becomes `f` in the browser bundle), so a name read from the
+// constructor is not stable; this one is, and `err.name` is what users branch on. The
+// worker boundaries rebuild errors by this name too (src/kernels/threads/error-transport.ts),
+// which finds every exported class that declares it. test/errors.test.ts checks each class.
 
 /** Base class so callers can catch everything ae-wasm throws on bad input. */
 export class AeError extends Error {
+  static readonly errorName: string = 'AeError';
+
   constructor(message: string, options?: { cause?: unknown }) {
     super(message, options);
-    this.name = new.target.name;
+    // A caller's own subclass without an errorName keeps its (unminified) class name.
+    this.name = Object.hasOwn(new.target, 'errorName') ? (new.target as typeof AeError).errorName : new.target.name;
   }
 }
 
 /** A tensor or layer has the wrong shape. */
-export class ShapeError extends AeError {}
+export class ShapeError extends AeError {
+  static override readonly errorName = 'ShapeError';
+}
 
 /** A file (model, IDX, PNG) is malformed, truncated or of the wrong kind. */
-export class FormatError extends AeError {}
+export class FormatError extends AeError {
+  static override readonly errorName = 'FormatError';
+}
 
 /** Data is unusable: NaN or infinite values, values out of range, wrong sizes. */
-export class DataError extends AeError {}
+export class DataError extends AeError {
+  static override readonly errorName = 'DataError';
+}
 
 /** A file could not be read or written (missing, not permitted, disk full): names the path and the reason. */
 export class FileError extends AeError {
+  static override readonly errorName = 'FileError';
+
   constructor(message: string, readonly path: string, options?: { cause?: unknown }) {
     super(message, options);
   }
 }
 
 /** An argument or option is outside its documented range. */
-export class ArgumentError extends AeError {}
+export class ArgumentError extends AeError {
+  static override readonly errorName = 'ArgumentError';
+}
 
 /** Memory could not be reserved: names the request, what is in use, and the limit. */
 export class HeapError extends AeError {
+  static override readonly errorName = 'HeapError';
+
   constructor(
     message: string,
     readonly requestedBytes: number,
@@ -40,7 +61,11 @@ export class HeapError extends AeError {
 }
 
 /** A kernel worker could not start, failed a job, or stopped answering: names the worker or job. */
-export class WorkerError extends AeError {}
+export class WorkerError extends AeError {
+  static override readonly errorName = 'WorkerError';
+}
 
 /** The JavaScript engine lacks a feature ae-wasm needs (WebAssembly SIMD): names the feature and where it is available. */
-export class UnsupportedError extends AeError {}
+export class UnsupportedError extends AeError {
+  static override readonly errorName = 'UnsupportedError';
+}

@@ -4,12 +4,13 @@
 // role, all instantiating the threads build on one shared WebAssembly.Memory. Blocking
 // waits (Atomics.wait) are allowed in workers.
 
-import { AeError, WorkerError } from '../errors.js';
+import { WorkerError } from '../errors.js';
 import { decodeModel } from '../models/model-file.js';
 import type { Autoencoder } from '../models/autoencoder.js';
 import { createSharedMemory, THREADS_MAXIMUM_PAGES } from '../kernels/threads/memory.js';
 import { ThreadedKernels, type SpawnWorker, type WorkerInit } from '../kernels/threads/pool.js';
 import { workerLoop } from '../kernels/threads/protocol.js';
+import { serializeError, type ErrorRecord } from '../kernels/threads/error-transport.js';
 import { createWasmKernels, kernelExports, type KernelExports } from '../kernels/wasm.js';
 import type { Task } from './executor.js';
 import { describeModel, type ModelDescription } from './describe.js';
@@ -23,7 +24,7 @@ export type WorkerRequest =
 export type WorkerReply =
   | { ready: true; description?: ModelDescription }
   | { id: number; result: Float32Array }
-  | { id: number | null; error: { name: string; message: string } };
+  | { id: number | null; error: ErrorRecord };
 
 interface Scope {
   postMessage(message: unknown, transfer?: Transferable[]): void;
@@ -51,10 +52,6 @@ function reply(message: WorkerReply, transfer: Transferable[] = []): void {
   scope.postMessage(message, transfer);
 }
 
-function errorOf(err: unknown): { name: string; message: string } {
-  return err instanceof Error ? { name: err instanceof AeError ? err.name : err.name || 'Error', message: err.message } : { name: 'Error', message: String(err) };
-}
-
 function run(task: Task): Float32Array {
   const m = model!;
   switch (task.op) {
@@ -77,7 +74,7 @@ scope.onmessage = async (e: MessageEvent<WorkerRequest>) => {
       ex = kernelExports(new WebAssembly.Instance(msg.init.module, { env: { memory: msg.init.memory } }).exports, 'the kernel worker\'s build');
       ex.setScratch(msg.init.scratch);
     } catch (err) {
-      reply({ id: null, error: errorOf(err) });
+      reply({ id: null, error: serializeError(err) });
       return;
     }
     reply({ ready: true });
@@ -94,7 +91,7 @@ scope.onmessage = async (e: MessageEvent<WorkerRequest>) => {
       model = decoded.model;
       reply({ ready: true, description: describeModel(decoded.model, decoded.training) });
     } catch (err) {
-      reply({ id: null, error: errorOf(err) });
+      reply({ id: null, error: serializeError(err) });
     }
     return;
   }
@@ -108,6 +105,6 @@ scope.onmessage = async (e: MessageEvent<WorkerRequest>) => {
     const result = run(msg.task);
     reply({ id: msg.id, result }, [result.buffer]);
   } catch (err) {
-    reply({ id: msg.id, error: errorOf(err) });
+    reply({ id: msg.id, error: serializeError(err) });
   }
 };

@@ -17,4 +17,6 @@ export { imageToInput, drawImage, type DrawOptions, type ImageInput, type Prepro
 export type { SummaryRow } from '../models/summary.js';
 export type { TrainingRecord } from '../models/model-file.js';
 export type { Architecture, ModelKind } from '../models/architecture.js';
-export { AeError, ArgumentError, DataError, FileError, FormatError, HeapError, ShapeError, UnsupportedError } from '../errors.js';
+// Every typed error, so a page can test `instanceof` on any it may meet (err.name is the
+// stable alternative: it survives minification and holds across bundles).
+export * from '../errors.js';

@@ -2,17 +2,14 @@
 // to the bundle): the page's main thread never blocks; tasks and results travel as
 // messages (inputs copied, results transferred).
 
-import { AeError, ArgumentError, DataError, FormatError, ShapeError, UnsupportedError, WorkerError } from '../errors.js';
+import { ArgumentError, ShapeError, WorkerError } from '../errors.js';
+import { rebuildError } from '../kernels/threads/error-transport.js';
 import type { WorkerReply, WorkerRequest } from './compute-worker.js';
 import type { Executor, Task } from './executor.js';
 import type { ModelDescription } from './describe.js';
 
-const ERRORS: Record<string, new (message: string) => Error> = { ArgumentError, DataError, FormatError, ShapeError, UnsupportedError, WorkerError, AeError };
-
-function rebuild(e: { name: string; message: string }): Error {
-  const Cls = ERRORS[e.name] ?? AeError;
-  return new Cls(e.message);
-}
+/** The class thrown in the worker, with its message and fields (a WorkerError for an unknown name). */
+const rebuild = (record: unknown) => rebuildError(record, 'the compute worker');
 
 /** The compute worker's script: next to this bundle. */
 export function computeWorkerUrl(): URL {
@@ -37,7 +34,7 @@ export class ThreadedExecutor implements Executor {
       if ('error' in msg) p.reject(rebuild(msg.error));
       else p.resolve(msg.result);
     };
-    worker.onerror = (e) => this.fail(new AeError(`the compute worker failed: ${e.message}`));
+    worker.onerror = (e) => this.fail(new WorkerError(`the compute worker failed: ${e.message}`));
   }
 
   /** Starts the compute worker and its pool, and decodes the model there. */
@@ -55,7 +52,7 @@ export class ThreadedExecutor implements Executor {
       };
       worker.onerror = (e) => {
         worker.terminate();
-        reject(new AeError(`could not start the compute worker ${computeWorkerUrl().href}: ${e.message || 'failed to load'}`));
+        reject(new WorkerError(`could not start the compute worker ${computeWorkerUrl().href}: ${e.message || 'failed to load'}`));
       };
       worker.postMessage({ role: 'model', model, source, build, buildName, threads } satisfies WorkerRequest);
     });

@@ -1,6 +1,7 @@
 // Messages between a page and the training worker (train-worker.ts). Types only, so a
 // page can speak the protocol without importing any training code.
 
+import type { ErrorRecord } from '../kernels/threads/error-transport.js';
 import type { EpochRecord } from '../train/trainer.js';
 
 export interface DigitsMessage {
@@ -31,4 +32,5 @@ export type TrainEvent =
   | { type: 'epoch'; record: EpochRecord }
   /** The trained model as a .safetensors file (also after a stop: the weights so far). */
   | { type: 'done'; bytes: Uint8Array; stopped: boolean }
-  | { type: 'error'; message: string };
+  /** `message` reads "FormatError: ..."; `error` rebuilds the class (rebuildError in error-transport.ts). */
+  | { type: 'error'; message: string; error: ErrorRecord };

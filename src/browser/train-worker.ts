@@ -10,6 +10,7 @@ import { ArgumentError } from '../errors.js';
 import { PRESET_NAMES, PRESETS, presetArchitecture } from '../models/presets.js';
 import { createOptimizer } from '../train/optimizers.js';
 import { train } from '../train/trainer.js';
+import { serializeError } from '../kernels/threads/error-transport.js';
 import { chooseBrowserBuild } from './builds.js';
 import type { DigitsMessage, TrainEvent, TrainRequest } from './train-protocol.js';
 
@@ -69,5 +70,8 @@ async function run(req: Extract<TrainRequest, { type: 'train' }>): Promise<void>
 self.onmessage = (e: MessageEvent<TrainRequest>) => {
   const req = e.data;
   if (req.type === 'stop') return stopper?.abort();
-  run(req).catch((err: unknown) => post({ type: 'error', message: err instanceof Error ? `${err.name}: ${err.message}` : String(err) }));
+  run(req).catch((err: unknown) => {
+    const error = serializeError(err);
+    post({ type: 'error', message: `${error.name}: ${error.message}`, error });
+  });
 };

@@ -10,7 +10,7 @@ import type { Heap } from '../heap.js';
 import type { Kernels } from '../kernels.js';
 import { argIndex, KERNEL_NAMES, type AbiConstants } from '../abi.js';
 import type { KernelExports, WasmKernels } from '../wasm.js';
-import { CLAIM, claimShare, claimStart, CONTROL_BYTES, controlViews, DONE, ERROR, EXIT, GEN, MAX_SHARES, OP, PARTS, readError, SPIN, type ControlViews } from './protocol.js';
+import { CLAIM, claimShare, claimStart, CONTROL_BYTES, controlViews, DONE, ERROR, EXIT, GEN, MAX_SHARES, OP, PARTS, readError, requestThrow, SPIN, type ControlViews } from './protocol.js';
 import { makeRunners, PLANS, product, TRAP_OP, type Runner, type SplitPlan } from './shares.js';
 import { THREADS_MAXIMUM_PAGES } from './memory.js';
 
@@ -129,9 +129,10 @@ export class ThreadedKernels {
     }
     this.join(parts);
     if (Atomics.load(ctl, ERROR) !== 0) {
-      const message = readError(this.v);
+      // A typed error keeps its class, message and fields; anything else is a WorkerError.
+      const err = readError(this.v, op);
       Atomics.store(ctl, ERROR, 0);
-      throw new WorkerError(`kernel job ${op} failed in ${message}`);
+      throw err;
     }
     if (own) throw own;
   }
@@ -221,6 +222,14 @@ export class ThreadedKernels {
   /** Test hook: a job whose every share traps, to check that worker errors surface. */
   trapForTest(): void {
     // Left to the workers: the calling thread claims none of the shares.
+    this.A[0] = 0;
+    this.run(TRAP_OP, this.threads, false);
+  }
+
+  /** Test hook: a job whose every share throws (in a worker) the error `err` describes. */
+  throwInWorkerForTest(err: Error): void {
+    requestThrow(this.v, err);
+    this.A[0] = 1;
     this.run(TRAP_OP, this.threads, false);
   }
 }

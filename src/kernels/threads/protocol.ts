@@ -7,7 +7,8 @@
 // a job down instead of stalling it. Which thread runs a share never changes its result.
 
 import { WorkerError } from '../../errors.js';
-import { makeRunners } from './shares.js';
+import { errorRecordText, rebuildError, serializeError, type ErrorRecord } from './error-transport.js';
+import { makeRunners, TRAP_OP, type Runner } from './shares.js';
 import { abiConstants, type KernelExports } from '../wasm.js';
 
 export const GEN = 0;
@@ -44,7 +45,9 @@ export const ARGS_OFFSET = 64;
 export const ARGS_COUNT = 24;
 export const ERROR_OFFSET = ARGS_OFFSET + ARGS_COUNT * 8;
 export const ERROR_BYTES = 1024;
-export const CONTROL_BYTES = ERROR_OFFSET + ERROR_BYTES;
+/** Test hook only: an error record a worker is asked to throw (throwInWorkerForTest). */
+export const REQUEST_OFFSET = ERROR_OFFSET + ERROR_BYTES;
+export const CONTROL_BYTES = REQUEST_OFFSET + ERROR_BYTES;
 
 /**
  * Polls of a flag (about 20-50 us) before sleeping on it: a training step's back-to-back
@@ -57,6 +60,7 @@ export interface ControlViews {
   ctl: Int32Array;
   args: Float64Array;
   error: Uint8Array;
+  request: Uint8Array;
 }
 
 export function controlViews(control: SharedArrayBuffer): ControlViews {
@@ -64,19 +68,56 @@ export function controlViews(control: SharedArrayBuffer): ControlViews {
     ctl: new Int32Array(control, 0, ARGS_OFFSET / 4),
     args: new Float64Array(control, ARGS_OFFSET, ARGS_COUNT),
     error: new Uint8Array(control, ERROR_OFFSET, ERROR_BYTES),
+    request: new Uint8Array(control, REQUEST_OFFSET, ERROR_BYTES),
   };
 }
 
-export function writeError(v: ControlViews, message: string): void {
-  const bytes = new TextEncoder().encode(message.slice(0, ERROR_BYTES / 4));
-  v.error.fill(0);
-  v.error.set(bytes.subarray(0, ERROR_BYTES - 1));
+/** What a failed share leaves in the error slot: which worker, and the error's record (error-transport.ts). */
+interface SlotError {
+  worker: number;
+  error: ErrorRecord;
 }
 
-export function readError(v: ControlViews): string {
-  const end = v.error.indexOf(0);
+/** Writes `record` (JSON, NUL-terminated) into a slot of ERROR_BYTES. */
+function writeSlot(slot: Uint8Array, record: ErrorRecord, wrap?: (r: ErrorRecord) => unknown): void {
+  const bytes = new TextEncoder().encode(errorRecordText(record, ERROR_BYTES - 1, wrap));
+  slot.fill(0);
+  slot.set(bytes.subarray(0, ERROR_BYTES - 1));
+}
+
+function readSlot(slot: Uint8Array): string {
+  const end = slot.indexOf(0);
   // TextDecoder refuses views of shared memory: copy first.
-  return new TextDecoder().decode(v.error.slice(0, end < 0 ? ERROR_BYTES : end));
+  return new TextDecoder().decode(slot.slice(0, end < 0 ? ERROR_BYTES : end));
+}
+
+export function writeError(v: ControlViews, worker: number, err: unknown): void {
+  writeSlot(v.error, serializeError(err), (error) => ({ worker, error }) satisfies SlotError);
+}
+
+/** The error a worker reported for job `op`, as its own class (a WorkerError for anything else). */
+export function readError(v: ControlViews, op: number): Error {
+  const text = readSlot(v.error);
+  let slot: Partial<SlotError>;
+  try {
+    slot = JSON.parse(text) as Partial<SlotError>;
+  } catch {
+    return new WorkerError(`kernel job ${op} failed in a worker: ${text.slice(0, 300)}`);
+  }
+  return rebuildError(slot.error, `kernel job ${op} failed in worker ${slot.worker}`);
+}
+
+/** Test hook: asks the workers to throw `err` on the next TRAP_OP job whose first argument is 1. */
+export function requestThrow(v: ControlViews, err: unknown): void {
+  writeSlot(v.request, serializeError(err));
+}
+
+/** TRAP_OP for a worker: traps, or (first argument 1) throws the requested error, rebuilt here. */
+function testRunner(v: ControlViews, trap: Runner): Runner {
+  return (a, t, T) => {
+    if (a[0] !== 1) return trap(a, t, T);
+    throw rebuildError(JSON.parse(readSlot(v.request)), 'the requested test error');
+  };
 }
 
 /**
@@ -90,6 +131,7 @@ export function workerLoop(ex: KernelExports, control: SharedArrayBuffer, index:
   // would race with a job posted while this worker was still starting, and miss it.
   let seen = 0;
   const runners = makeRunners(ex, abiConstants(ex));
+  runners[TRAP_OP] = testRunner(v, runners[TRAP_OP]!);
   for (;;) {
     let gen = Atomics.load(ctl, GEN);
     for (let i = 0; gen === seen && i < SPIN; i++) gen = Atomics.load(ctl, GEN);
@@ -106,7 +148,7 @@ export function workerLoop(ex: KernelExports, control: SharedArrayBuffer, index:
         if (!run) throw new WorkerError(`unknown job ${Atomics.load(ctl, OP)}`);
         run(v.args, share, parts);
       } catch (err) {
-        if (Atomics.compareExchange(ctl, ERROR, 0, 1) === 0) writeError(v, `worker ${index}: ${(err as Error)?.message ?? err}`);
+        if (Atomics.compareExchange(ctl, ERROR, 0, 1) === 0) writeError(v, index, err);
       }
       Atomics.add(ctl, DONE, 1);
       Atomics.notify(ctl, DONE);
