@@ -4,6 +4,7 @@
 import { Command, CommanderError } from 'commander';
 import { readFileSync } from 'node:fs';
 import { AeError } from '../errors.js';
+import { terminalLines, terminalText } from '../io/terminal-text.js';
 import { decodeCommand } from './decode.js';
 import { denoiseCommand } from './denoise.js';
 import { encodeCommand } from './encode.js';
@@ -53,11 +54,12 @@ export async function main(argv: string[]): Promise<number> {
       // Commander already printed its message (or the help / version text).
       return err.exitCode === 0 ? 0 : 2;
     }
+    // Messages quote file content (names, paths, records): escaped, never raw.
     if (err instanceof AeError) {
-      process.stderr.write(`ae-wasm: ${err.message}\n`);
+      process.stderr.write(`ae-wasm: ${terminalText(err.message)}\n`);
       return err.name === 'ArgumentError' ? 2 : 1;
     }
-    process.stderr.write(`ae-wasm: unexpected error: ${(err as Error)?.stack ?? err}\n`);
+    process.stderr.write(`ae-wasm: unexpected error: ${terminalLines(String((err as Error)?.stack ?? err))}\n`);
     return 1;
   }
 }

@@ -2,11 +2,13 @@
 // nothing with --quiet (errors still go to stderr).
 
 import cliProgress from 'cli-progress';
+import { terminalText } from '../io/terminal-text.js';
 import type { BatchInfo, Callbacks, EpochRecord } from '../train/trainer.js';
 
 export interface Reporter extends Callbacks {
   /** Stops the bar (on completion, interruption or error). */
   stop(): void;
+  /** One line, escaped (it may quote a checkpoint's preset or a data path). */
   log(line: string): void;
 }
 
@@ -36,7 +38,7 @@ export function createReporter(mode: 'tty' | 'plain' | 'quiet', stream: NodeJS.W
         process.stdout.write(epochLine(r, epochs) + '\n');
       },
       stop() {},
-      log: (line) => process.stdout.write(line + '\n'),
+      log: (line) => process.stdout.write(terminalText(line) + '\n'),
     };
   }
   const bar = new cliProgress.SingleBar(
@@ -74,6 +76,6 @@ export function createReporter(mode: 'tty' | 'plain' | 'quiet', stream: NodeJS.W
       if (active) bar.stop();
       active = false;
     },
-    log: (line) => stream.write(line + '\n'),
+    log: (line) => stream.write(terminalText(line) + '\n'),
   };
 }

@@ -3,6 +3,7 @@
 import { Command } from 'commander';
 import { summaryText } from '../models/summary.js';
 import { JsKernels } from '../kernels/js.js';
+import { terminalLines, terminalText } from '../io/terminal-text.js';
 import { addModelOption, modelFrom } from './model-option.js';
 
 export function summaryCommand(): Command {
@@ -12,6 +13,7 @@ export function summaryCommand(): Command {
     // Reading the architecture needs no fast kernels: the JS backend avoids compiling WASM.
     const model = await modelFrom(flags, new JsKernels());
     const title = model.training?.preset ?? flags.model;
-    process.stdout.write(summaryText(model, title) + '\n');
+    // The title (a preset name from the file) on one line; the table keeps its own lines.
+    process.stdout.write(terminalLines(summaryText(model, terminalText(title))) + '\n');
   });
 }
