@@ -65,4 +65,17 @@ describe('browser bundles', () => {
     b.dispose();
     node.dispose();
   });
+
+  it('keep the error class names through minification (err.name, instanceof the exported class)', async () => {
+    const lib = (await import(pathToFileURL(path.join(OUT, 'ae-wasm.inline.js')).href)) as typeof BrowserApi;
+    // The minifier renames the classes; the names users branch on are spelled out in errors.ts.
+    expect(lib.FormatError.name).not.toBe('FormatError');
+    const err = await lib.loadModel(new Uint8Array(16)).catch((e: unknown) => e as Error);
+    expect(err).toBeInstanceOf(lib.FormatError);
+    expect(err).toBeInstanceOf(lib.AeError);
+    expect((err as Error).name).toBe('FormatError');
+    for (const name of ['AeError', 'ArgumentError', 'DataError', 'FileError', 'FormatError', 'HeapError', 'ShapeError', 'UnsupportedError', 'WorkerError'] as const) {
+      expect(new lib[name]('x', '' as never, 0 as never, 0 as never).name).toBe(name);
+    }
+  });
 });
