@@ -1,11 +1,14 @@
-// `npm run fuzz [-- --cases N --seed S]`: every target's cases in a worker thread with a
-// watchdog, then a table of cases per parser and counts of crashes, hangs and
-// over-allocations; exits 1 if there is any. Reproduce a case with the same seed.
+// `npm run fuzz [-- --cases N --seed S --browser-cases M]`: every target's cases in a worker
+// thread with a watchdog, then the browser loader in Chromium (chromium.ts; skipped with a
+// note where Chromium is missing), then a table of cases per parser and counts of
+// crashes, hangs and over-allocations; exits 1 if there is any. Reproduce a case with the same seed.
 import { Worker } from 'node:worker_threads';
 import { wasmKernels } from '../helpers.js';
 import { CASE_MEMORY_LIMIT_BYTES, CASE_TIME_LIMIT_MS } from './harness.js';
 import { targets } from './targets.js';
 import type { WorkerJob, WorkerMessage } from './worker.js';
+import { HAVE_CHROMIUM, INSTALL_HINT } from '../browser/chromium.js';
+import { chromiumLine, fuzzChromium } from './chromium.js';
 
 function flag(name: string, fallback: number): number {
   const i = process.argv.indexOf(`--${name}`);
@@ -14,6 +17,8 @@ function flag(name: string, fallback: number): number {
 
 const CASES = flag('cases', 5000);
 const SEED = flag('seed', 20261206);
+/** Each browser case compiles the bundle's wasm, so the Chromium run is shorter by default. */
+const BROWSER_CASES = flag('browser-cases', Math.min(CASES, 2000));
 /** A case with no answer after this long is stuck, not slow (the worker times slow ones itself). */
 const WATCHDOG_MS = 4 * CASE_TIME_LIMIT_MS;
 
@@ -71,7 +76,8 @@ function runTarget(index: number, tally: Tally, start = 0): Promise<void> {
   });
 }
 
-const names = targets(await wasmKernels()).map((t) => t.name);
+const kernels = await wasmKernels();
+const names = targets(kernels).map((t) => t.name);
 const tallies: Tally[] = [];
 const t0 = performance.now();
 for (const [i, name] of names.entries()) {
@@ -81,6 +87,14 @@ for (const [i, name] of names.entries()) {
   tallies.push(tally);
   const seconds = ((performance.now() - start) / 1000).toFixed(1);
   console.log(`${name.padEnd(12)} ${String(tally.cases).padStart(6)} cases in ${seconds.padStart(5)} s: ${tally.accepted} accepted, ${tally.rejected} rejected, ${tally.crash} crashes, ${tally.hang} hangs, ${tally.overallocation} over-allocations`);
+}
+if (HAVE_CHROMIUM) {
+  const start = performance.now();
+  const tally = await fuzzChromium(kernels, BROWSER_CASES, SEED);
+  console.log(chromiumLine(tally, (performance.now() - start) / 1000, SEED));
+  tallies.push({ ...tally, overallocation: 0, crash: tally.crash + tally.mismatch });
+} else {
+  console.log(`browser loader (Chromium) skipped: ${INSTALL_HINT}`);
 }
 const bad = tallies.flatMap((t) => t.reports);
 for (const r of bad.slice(0, 50)) console.log(`  ${r}`);
