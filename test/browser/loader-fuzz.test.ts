@@ -6,7 +6,7 @@ import { fuzzChromium, chromiumLine } from '../fuzz/chromium.js';
 import { wasmKernels } from '../helpers.js';
 import { HAVE_CHROMIUM, INSTALL_HINT } from './chromium.js';
 
-const CASES = 300;
+const CASES = 240;
 const SEED = 11;
 
 it.skipIf(!HAVE_CHROMIUM)(`browser loader in Chromium: ${CASES} mutated model files (seed ${SEED}) accepted or refused with a typed error, as in Node`, async () => {

@@ -4,7 +4,8 @@
 // bundle's class of its name, with the name and message Node's decodeModel gives for the
 // same bytes (the decoding code is shared, so any difference is a browser-only fault;
 // only the engine's own JSON.parse wording may differ).
-// A case with no answer within HANG_MS is a hang (the page is replaced and the run goes
+// Every THREADED_EVERY-th case loads with threads: 2, through the compute worker, so its
+// refusal also crosses a worker boundary. A case with no answer within HANG_MS is a hang (the page is replaced and the run goes
 // on); a renderer crash is a crash.
 
 import fc from 'fast-check';
@@ -22,6 +23,7 @@ import type { Target } from './targets.js';
 
 /** Time a case may take in the page, wasm compilation included (the Node suite's watchdog). */
 export const HANG_MS = 4 * CASE_TIME_LIMIT_MS;
+const THREADED_EVERY = 10;
 const OUT = path.join(import.meta.dirname, '../../test-output/fuzz-chromium');
 
 export interface ChromiumTally {
@@ -49,14 +51,14 @@ interface PageOutcome {
 }
 
 /** What the page does with one case: fetch it, load it with the bundle, report. */
-async function loadInPage(url: string): Promise<PageOutcome> {
+async function loadInPage({ url, threads }: { url: string; threads: number }): Promise<PageOutcome> {
   const g = globalThis as unknown as { aeLib?: Promise<Record<string, unknown>> };
-  g.aeLib ??= (0, eval)('import("/browser/ae-wasm.inline.js")') as Promise<Record<string, unknown>>;
+  g.aeLib ??= (0, eval)('import("/browser/ae-wasm.js")') as Promise<Record<string, unknown>>;
   const lib = (await g.aeLib) as { loadModel: (b: Uint8Array, o: object) => Promise<{ dispose(): void }>; AeError: new () => Error } & Record<string, unknown>;
   const bytes = new Uint8Array(await (await fetch(url)).arrayBuffer());
   const t0 = performance.now();
   try {
-    (await lib.loadModel(bytes, { deterministic: true })).dispose();
+    (await lib.loadModel(bytes, { deterministic: true, threads })).dispose();
     return { accepted: true, ms: performance.now() - t0 };
   } catch (err) {
     const e = err as Error;
@@ -106,12 +108,13 @@ export async function fuzzChromium(kernels: Kernels, cases: number, seed: number
       const s = seeds[c.seed % seeds.length]!;
       const bytes = applyMutation(s.bytes, c.mutation, seeds.map((x) => x.bytes));
       const url = `/case/${i}`;
+      const threads = i % THREADED_EVERY === 0 ? 2 : 1;
       server.files.set(url, bytes);
       const fault = (kind: 'crash' | 'hang' | 'mismatch', what: string) => {
         tally[kind]++;
-        tally.reports.push(`browser loader ${kind} on case ${i} (${s.name}, ${JSON.stringify(c.mutation).slice(0, 200)}): ${what.slice(0, 300)}`);
+        tally.reports.push(`browser loader ${kind} on case ${i} (${s.name}, threads ${threads}, ${JSON.stringify(c.mutation).slice(0, 200)}): ${what.slice(0, 300)}`);
       };
-      const got = await Promise.race([page.evaluate(loadInPage, url).catch((err: unknown) => ({ crashed: String(err) })), sleep(HANG_MS)]);
+      const got = await Promise.race([page.evaluate(loadInPage, { url, threads }).catch((err: unknown) => ({ crashed: String(err) })), sleep(HANG_MS)]);
       server.files.delete(url);
       tally.cases++;
       if (got === 'hang' || 'crashed' in got) {
