@@ -19,8 +19,12 @@ import { trainCommand } from './train.js';
 
 const pkg = JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as { version: string };
 
+/** Commander's own error lines quote the arguments (file names from a shell glob, say): escaped too. */
+const OUTPUT = { outputError: (line: string, write: (text: string) => void) => write(`${terminalText(line.replace(/\n$/, ''))}\n`) };
+
 export function buildProgram(): Command {
   const program = new Command('ae-wasm')
+    .configureOutput(OUTPUT)
     .description('Autoencoders on MNIST with WebAssembly SIMD kernels: train, evaluate and inspect models')
     .version(pkg.version)
     .showHelpAfterError('(add --help for usage)')
@@ -39,7 +43,7 @@ export function buildProgram(): Command {
     denoiseCommand(),
   ];
   for (const cmd of commands) {
-    program.addCommand(cmd.exitOverride().showHelpAfterError('(add --help for usage)'));
+    program.addCommand(cmd.configureOutput(OUTPUT).exitOverride().showHelpAfterError('(add --help for usage)'));
   }
   return program;
 }

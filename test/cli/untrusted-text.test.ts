@@ -73,13 +73,27 @@ describe('hostile strings from files are escaped before the terminal', () => {
       layer.config[HOSTILE] = 1;
       return a;
     }));
-    expectOneLineError(await cli('summary', '--model', key));
+    const keyRun = await cli('summary', '--model', key);
+    expectOneLineError(keyRun);
+    // The message quotes it with JSON.stringify (\u001b), which leaves C1 and bidi raw: escaped here.
+    expect(keyRun.stderr).toContain('\\x9b1m\\u202etxt');
     const part = await write('part.safetensors', editRecord(dense(), 'architecture', (a) => {
       const parts = a['parts'] as Record<string, unknown>;
       parts[HOSTILE] = parts['decoder'];
       return a;
     }));
-    expectOneLineError(await cli('summary', '--model', part));
+    const partRun = await cli('summary', '--model', part);
+    expectOneLineError(partRun);
+    expect(partRun.stderr).toContain('\\x9b1m\\u202etxt');
+  });
+
+  it('an unknown option or command, as Commander reports it', async () => {
+    for (const args of [['summary', '--model', 'm.safetensors', `--${HOSTILE}`], [HOSTILE]]) {
+      const r = await cli(...args);
+      expectClean(r);
+      expect(r.code).toBe(2);
+      expect(r.stderr).toContain(SHOWN);
+    }
   });
 
   it('a file path', async () => {
