@@ -16,7 +16,7 @@ import type { Kernels } from '../../src/kernels/kernels.js';
 import { decodeModel } from '../../src/models/model-file.js';
 import { launchChromium, type LaunchedBrowser } from '../browser/chromium.js';
 import { serveForTests, type TestServer } from '../browser/serve.js';
-import { CASE_TIME_LIMIT_MS, fuzzCase } from './harness.js';
+import { CASE_TIME_LIMIT_MS, fuzzCase, type Tally } from './harness.js';
 import { applyMutation, modelMutation } from './mutations.js';
 import { modelSeeds } from './seeds.js';
 import type { Target } from './targets.js';
@@ -26,15 +26,12 @@ export const HANG_MS = 4 * CASE_TIME_LIMIT_MS;
 const THREADED_EVERY = 10;
 const OUT = path.join(import.meta.dirname, '../../test-output/fuzz-chromium');
 
-export interface ChromiumTally {
-  name: string;
-  cases: number;
-  accepted: number;
-  rejected: number;
-  /** Untyped errors, a refusal of the wrong class, or a page crash. */
-  crash: number;
-  hang: number;
-  /** Typed, but not what Node says for the same bytes. */
+/**
+ * `crash` counts untyped errors, refusals of the wrong class and page crashes; memory is
+ * not measured in the page (overallocation stays 0: a runaway allocation crashes the page).
+ */
+export interface ChromiumTally extends Tally {
+  /** Typed, but not what Node says for the same bytes (also in reports). */
   mismatch: number;
   /** Slowest case, ms (compilation included). */
   slowestMs: number;
@@ -92,7 +89,7 @@ export async function fuzzChromium(kernels: Kernels, cases: number, seed: number
   const seeds = modelSeeds(kernels);
   const target = { name: 'browser loader', seeds, mutation: modelMutation() } as Target;
   const samples = fc.sample(fuzzCase(target), { numRuns: cases, seed });
-  const tally: ChromiumTally = { name: 'browser loader (Chromium)', cases: 0, accepted: 0, rejected: 0, crash: 0, hang: 0, mismatch: 0, slowestMs: 0, reports: [] };
+  const tally: ChromiumTally = { name: 'browser loader (Chromium)', cases: 0, accepted: 0, rejected: 0, crash: 0, hang: 0, overallocation: 0, mismatch: 0, slowestMs: 0, reports: [] };
   let server: TestServer | undefined;
   let chromium: LaunchedBrowser | undefined;
   try {

@@ -18,6 +18,18 @@ export interface Outcome {
   error?: unknown;
 }
 
+/** Counts of one target's verdicts, and a line for each fault. */
+export interface Tally {
+  name: string;
+  cases: number;
+  accepted: number;
+  rejected: number;
+  crash: number;
+  hang: number;
+  overallocation: number;
+  reports: string[];
+}
+
 export interface FuzzCase {
   seed: number;
   mutation: Mutation;

@@ -4,7 +4,7 @@
 // crashes, hangs and over-allocations; exits 1 if there is any. Reproduce a case with the same seed.
 import { Worker } from 'node:worker_threads';
 import { wasmKernels } from '../helpers.js';
-import { CASE_MEMORY_LIMIT_BYTES, CASE_TIME_LIMIT_MS } from './harness.js';
+import { CASE_MEMORY_LIMIT_BYTES, CASE_TIME_LIMIT_MS, type Tally } from './harness.js';
 import { targets } from './targets.js';
 import type { WorkerJob, WorkerMessage } from './worker.js';
 import { HAVE_CHROMIUM, INSTALL_HINT } from '../browser/chromium.js';
@@ -21,17 +21,6 @@ const SEED = flag('seed', 20261206);
 const BROWSER_CASES = flag('browser-cases', Math.min(CASES, 2000));
 /** A case with no answer after this long is stuck, not slow (the worker times slow ones itself). */
 const WATCHDOG_MS = 4 * CASE_TIME_LIMIT_MS;
-
-interface Tally {
-  name: string;
-  cases: number;
-  accepted: number;
-  rejected: number;
-  crash: number;
-  hang: number;
-  overallocation: number;
-  reports: string[];
-}
 
 /** Runs target `index` from case `start`; resolves when done, restarting past a stuck case. */
 function runTarget(index: number, tally: Tally, start = 0): Promise<void> {
@@ -92,7 +81,7 @@ if (HAVE_CHROMIUM) {
   const start = performance.now();
   const tally = await fuzzChromium(kernels, BROWSER_CASES, SEED);
   console.log(chromiumLine(tally, (performance.now() - start) / 1000, SEED));
-  tallies.push({ ...tally, overallocation: 0, crash: tally.crash + tally.mismatch });
+  tallies.push(tally);
 } else {
   console.log(`browser loader (Chromium) skipped: ${INSTALL_HINT}`);
 }
