@@ -37,6 +37,8 @@ const MARKER_RADIUS = 3.5;
 /** Markers are drawn only while neighbouring points are at least this far apart (px). */
 const MARKER_MIN_SPACING = 14;
 const LEGEND_INSET = 10;
+/** Enough samples per segment for any segment that crosses the canvas at 3 px spacing. */
+const MAX_SEGMENT_SAMPLES = 2000;
 
 /** [min, max] by a loop: spreading 60 000 latent codes into Math.min would overflow the stack. */
 function extent(values: readonly number[]): [number, number] {
@@ -69,7 +71,7 @@ export function linePlot(o: LinePlotOptions): Raster {
   const [min, max] = extent(finite);
   const logY = o.logY ?? (finite.length > 0 && positive.length === finite.length && max / min >= 10);
   const shown = logY ? positive : finite;
-  const n = Math.max(1, ...o.series.map((s) => s.values.length));
+  const n = o.series.reduce((m, s) => Math.max(m, s.values.length), 1);
 
   // Tick density follows the space available: ~60 px per y tick, ~55 px per x tick
   // (so ten epochs get ten ticks on the default width).
@@ -125,7 +127,9 @@ function placeLegend(r: Raster, area: PlotArea, entries: LegendEntry[], paths: {
       const nx = xs[i + 1];
       const ny = ys[i + 1];
       if (nx === undefined || ny === undefined || !Number.isFinite(ny)) continue;
-      const steps = Math.ceil(Math.hypot(nx - xs[i]!, ny - ys[i]!) / 3);
+      // Points may lie far off the canvas (a value of 1e308 on a linear axis): sample at
+      // most MAX_SEGMENT_SAMPLES along a segment, whatever its length in pixels.
+      const steps = Math.min(Math.ceil(Math.hypot(nx - xs[i]!, ny - ys[i]!) / 3), MAX_SEGMENT_SAMPLES);
       for (let k = 1; k < steps; k++) samples.push([xs[i]! + ((nx - xs[i]!) * k) / steps, ys[i]! + ((ny - ys[i]!) * k) / steps]);
     }
   }
