@@ -1,10 +1,10 @@
 // Shared pieces of the sub-commands: backend and data flags, output modes.
 
-import { Option, type Command } from 'commander';
+import { InvalidArgumentError, Option, type Command } from 'commander';
 import { loadSplits } from '../data/load.js';
 import type { Splits } from '../data/dataset.js';
 import type { Kernels } from '../kernels/kernels.js';
-import { createKernels, defaultThreads } from '../kernels/node.js';
+import { checkThreads, createKernels, defaultThreads, maxThreads } from '../kernels/node.js';
 import { intArg } from './options.js';
 
 export interface BackendFlags {
@@ -14,11 +14,21 @@ export interface BackendFlags {
   threads?: number;
 }
 
+/** --threads: an integer, then the library's cap (its message names the cores). */
+function threadsArg(value: string): number {
+  const n = intArg(1)(value);
+  try {
+    return checkThreads(n, '--threads');
+  } catch (err) {
+    throw new InvalidArgumentError((err as Error).message);
+  }
+}
+
 export function addBackendOption(cmd: Command): Command {
   return cmd
     .addOption(new Option('--backend <name>', 'kernel backend: WASM SIMD or the plain JS baseline').choices(['wasm', 'js']).default('wasm'))
     .option('--deterministic', 'use the baseline SIMD build (no relaxed-SIMD fused multiply-add): results bit-identical on every machine')
-    .option('--threads <n>', 'kernel threads (results are identical for any count)', intArg(1, 256), defaultThreads());
+    .option('--threads <n>', `kernel threads, at most ${maxThreads()} (twice the cores; results are identical for any count)`, threadsArg, defaultThreads());
 }
 
 export function addDataOption(cmd: Command): Command {
