@@ -2,7 +2,7 @@
 
 import { InvalidArgumentError, Option, type Command } from 'commander';
 import { loadSplits } from '../data/load.js';
-import type { Splits } from '../data/dataset.js';
+import { requireImages, requireTrainingAfterValidation, type SplitName, type Splits } from '../data/dataset.js';
 import type { Kernels } from '../kernels/kernels.js';
 import { checkThreads, createKernels, defaultThreads, maxThreads } from '../kernels/node.js';
 import { intArg } from './options.js';
@@ -39,8 +39,17 @@ export async function backendFrom(flags: BackendFlags): Promise<Kernels> {
   return createKernels({ backend: flags.backend, deterministic: flags.deterministic, threads: flags.threads });
 }
 
-export async function dataFrom(flags: { data?: string }): Promise<Splits> {
-  return loadSplits({ data: flags.data });
+/**
+ * The splits of --data (or the bundled digits), refused with a DataError naming the split
+ * and source when one the command reads is empty: before any work, so an empty test split
+ * never reports `"mse": null`. `needs` defaults to both (train reads both); train's flags
+ * also carry --val-split, checked here to leave at least one training image.
+ */
+export async function dataFrom(flags: { data?: string; valSplit?: number }, needs: readonly SplitName[] = ['train', 'test']): Promise<Splits> {
+  const splits = await loadSplits({ data: flags.data });
+  for (const split of needs) requireImages(splits, split);
+  if (needs.includes('train') && flags.valSplit !== undefined && flags.valSplit > 0) requireTrainingAfterValidation(splits, flags.valSplit);
+  return splits;
 }
 
 /** Human output mode for progress: a live bar on a terminal, plain lines otherwise. */

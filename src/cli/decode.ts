@@ -10,6 +10,7 @@ import { formatShape } from '../nn/tensor.js';
 import { modelCommand, type ModelCommandFlags, type ModelCommandRun } from './model-command.js';
 import { f32Tensor, writePng, writeTensors } from './output-file.js';
 import { tiledGrid } from './pictures.js';
+import { requireFinite } from './numeric.js';
 
 interface DecodeFlags extends ModelCommandFlags {
   codes: string;
@@ -27,7 +28,7 @@ export function decodeCommand(): Command {
 
 async function runDecode({ flags, format, model }: ModelCommandRun<DecodeFlags>): Promise<void> {
   const { codes, n } = readCodes(await readFileBytes(flags.codes), flags.codes, model);
-  const images = model.decode(codes);
+  const images = requireFinite(model.decode(codes), model.inputSize, 'decoded image', flags.model);
   const message =
     format === 'png'
       ? await writePng(

@@ -10,6 +10,7 @@ import { floatArg, intArg } from './options.js';
 import { f32Tensor, writePng, writeTensors } from './output-file.js';
 import { comparisonGrid } from './pictures.js';
 import { firstTestDigits } from './test-digits.js';
+import { requireFinite } from './numeric.js';
 
 interface DenoiseFlags extends ModelCommandFlags {
   noise?: number;
@@ -39,7 +40,7 @@ export function denoiseCommand(): Command {
 }
 
 async function runDenoise({ flags, format, model }: ModelCommandRun<DenoiseFlags>): Promise<void> {
-  const splits = await dataFrom(flags);
+  const splits = await dataFrom(flags, ['test']);
   const test = firstTestDigits(splits, flags.n, DEFAULT_N);
   const trained = model.training?.noise ?? 0;
   const level = flags.noise ?? (trained > 0 ? trained : FALLBACK_NOISE);
@@ -50,7 +51,7 @@ async function runDenoise({ flags, format, model }: ModelCommandRun<DenoiseFlags
   const first = stream.take(clean.length);
   const noisy = new Float32Array(clean.length);
   for (let i = 0; i < clean.length; i++) noisy[i] = Math.min(1, Math.max(0, clean[i]! + level * normalAt(stream.key, first + i)));
-  const denoised = model.reconstruct(noisy);
+  const denoised = requireFinite(model.reconstruct(noisy), model.inputSize, 'reconstruction', flags.model);
   const mse = (a: Float32Array): number => {
     let s = 0;
     for (let i = 0; i < a.length; i++) s += (a[i]! - clean[i]!) ** 2;

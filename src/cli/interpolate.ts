@@ -9,6 +9,7 @@ import { intArg } from './options.js';
 import { f32Tensor, writePng, writeTensors } from './output-file.js';
 import { interpolationStrip } from './pictures.js';
 import { testIndex } from './test-digits.js';
+import { requireFinite } from './numeric.js';
 
 interface InterpolateFlags extends ModelCommandFlags {
   from: number;
@@ -35,20 +36,20 @@ export function interpolateCommand(): Command {
 }
 
 async function runInterpolate({ flags, format, model }: ModelCommandRun<InterpolateFlags>): Promise<void> {
-  const splits = await dataFrom(flags);
+  const splits = await dataFrom(flags, ['test']);
   const test = splits.test;
   const ends = [testIndex(splits, flags.from, '--from'), testIndex(splits, flags.to, '--to')] as const;
   const size = model.inputSize;
   const originals = new Float32Array(2 * size);
   ends.forEach((idx, i) => originals.set(test.images.subarray(idx * size, (idx + 1) * size), i * size));
-  const [a, b] = [model.encode(originals.subarray(0, size)), model.encode(originals.subarray(size))];
+  const [a, b] = [0, 1].map((i) => requireFinite(model.encode(originals.subarray(i * size, (i + 1) * size)), model.codeSize, `code of test digit #${ends[i]}`, flags.model)) as [Float32Array, Float32Array];
   const cs = model.codeSize;
   const t = Array.from({ length: flags.steps }, (_, i) => i / (flags.steps - 1));
   const codes = new Float32Array(flags.steps * cs);
   t.forEach((ti, i) => {
     for (let j = 0; j < cs; j++) codes[i * cs + j] = (1 - ti) * a[j]! + ti * b[j]!;
   });
-  const images = model.decode(codes);
+  const images = requireFinite(model.decode(codes), model.inputSize, 'decoded image', flags.model);
   const [la, lb] = [test.labels[ends[0]]!, test.labels[ends[1]]!];
   const message =
     format === 'png'

@@ -10,6 +10,7 @@ import { modelCommand, type ModelCommandFlags, type ModelCommandRun } from './mo
 import { intArg } from './options.js';
 import { writePng } from './output-file.js';
 import { firstTestDigits } from './test-digits.js';
+import { requireFinite } from './numeric.js';
 
 interface LatentFlags extends ModelCommandFlags {
   data?: string;
@@ -32,9 +33,9 @@ export function latentCommand(): Command {
 }
 
 async function runLatent({ flags, model }: ModelCommandRun<LatentFlags>): Promise<void> {
-  const splits = await dataFrom(flags);
+  const splits = await dataFrom(flags, ['test']);
   const test = firstTestDigits(splits, flags.n);
-  const codes = model.encode(test.images);
+  const codes = requireFinite(model.encode(test.images), model.codeSize, model.kind === 'vae' ? 'z_mean' : 'code', flags.model);
   const d = model.codeSize;
   const n = test.n;
   const name = model.kind === 'vae' ? 'z_mean' : 'code';

@@ -7,6 +7,7 @@ import { modelCommand, type ModelCommandFlags, type ModelCommandRun } from './mo
 import { requireVae } from './model-option.js';
 import { floatArg, intArg } from './options.js';
 import { f32Tensor, writePng, writeTensors } from './output-file.js';
+import { requireFinite } from './numeric.js';
 
 interface ManifoldFlags extends ModelCommandFlags {
   size: number;
@@ -45,7 +46,7 @@ async function runManifold({ flags, format, model }: ModelCommandRun<ManifoldFla
       codes[(row * s + col) * 2 + 1] = axis[s - 1 - row]!;
     }
   }
-  const images = model.decode(codes);
+  const images = requireFinite(model.decode(codes), model.inputSize, 'decoded image', flags.model);
   const lo = axis[0]!.toFixed(2);
   const hi = axis[s - 1]!.toFixed(2);
   const message =

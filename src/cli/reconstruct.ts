@@ -13,6 +13,7 @@ import { intArg } from './options.js';
 import { f32Tensor, writePng, writeTensors } from './output-file.js';
 import { comparisonGrid } from './pictures.js';
 import { firstTestDigits } from './test-digits.js';
+import { requireFinite } from './numeric.js';
 
 const DEFAULT_N = 16;
 
@@ -52,13 +53,13 @@ async function runReconstruct({ flags, format, model }: ModelCommandRun<Reconstr
     n = flags.input.length;
     origin = `${n} PNG input${n === 1 ? '' : 's'}`;
   } else {
-    const splits = await dataFrom(flags);
+    const splits = await dataFrom(flags, ['test']);
     const test = firstTestDigits(splits, flags.n, DEFAULT_N);
     originals = test.images;
     n = test.n;
     origin = `the first ${n} test digits of ${splits.source}`;
   }
-  const recon = model.reconstruct(originals);
+  const recon = requireFinite(model.reconstruct(originals), model.inputSize, 'reconstruction', flags.model);
   let sq = 0;
   for (let i = 0; i < recon.length; i++) sq += (recon[i]! - originals[i]!) ** 2;
   const mse = `MSE per pixel ${(sq / recon.length).toFixed(6)} over ${origin}`;

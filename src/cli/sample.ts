@@ -6,6 +6,7 @@ import { requireVae } from './model-option.js';
 import { intArg } from './options.js';
 import { f32Tensor, writePng, writeTensors } from './output-file.js';
 import { tiledGrid } from './pictures.js';
+import { requireFinite } from './numeric.js';
 
 interface SampleFlags extends ModelCommandFlags {
   n: number;
@@ -27,7 +28,7 @@ export function sampleCommand(): Command {
 
 async function runSample({ flags, format, model }: ModelCommandRun<SampleFlags>): Promise<void> {
   requireVae(model, flags.model, 'sample');
-  const images = model.sample(flags.n, flags.seed);
+  const images = requireFinite(model.sample(flags.n, flags.seed), model.inputSize, 'decoded image', flags.model);
   const message =
     format === 'png'
       ? await writePng(
