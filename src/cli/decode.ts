@@ -22,6 +22,7 @@ export function decodeCommand(): Command {
     description: 'decode the "codes" tensor of a .safetensors file (as written by encode) to images',
     options: (cmd) => cmd.requiredOption('--codes <file>', '.safetensors file with an F32 tensor "codes" of shape [n, ...the model\'s code shape] (a VAE: z)'),
     out: { png: 'the decoded images', safetensors: 'float32 tensor "images" [n, 28, 28, 1]' },
+    inputs: (flags) => [{ flag: '--codes', file: flags.codes }],
     run: runDecode,
   });
 }

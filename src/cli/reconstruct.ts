@@ -40,6 +40,7 @@ export function reconstructCommand(): Command {
       cmd.option('--n <n>', `how many test digits, from the start of the test split (default ${DEFAULT_N})`, intArg(1));
     },
     out: { png: 'originals over reconstructions', safetensors: 'the reconstructions as float32 tensor "images" [n, 28, 28, 1]' },
+    inputs: (flags) => (flags.input ?? []).map((file) => ({ flag: '--input', file })),
     run: runReconstruct,
   });
 }
