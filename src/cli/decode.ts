@@ -9,7 +9,7 @@ import type { Autoencoder } from '../models/autoencoder.js';
 import { formatShape } from '../nn/tensor.js';
 import { modelCommand, type ModelCommandFlags, type ModelCommandRun } from './model-command.js';
 import { f32Tensor, writePng, writeTensors } from './output-file.js';
-import { tiledGrid } from './pictures.js';
+import { checkPictureSize, tiledGrid, tiledGridSize } from './pictures.js';
 import { requireFinite } from './numeric.js';
 
 interface DecodeFlags extends ModelCommandFlags {
@@ -29,12 +29,15 @@ export function decodeCommand(): Command {
 
 async function runDecode({ flags, format, model }: ModelCommandRun<DecodeFlags>): Promise<void> {
   const { codes, n } = readCodes(await readFileBytes(flags.codes), flags.codes, model);
+  const size = { height: model.inputShape[0]!, width: model.inputShape[1]! };
+  const title = `${model.training?.preset ?? 'model'}: ${n} decoded`;
+  if (format === 'png') checkPictureSize((m) => tiledGridSize(m, size, title), n, `${flags.codes} holds ${n} codes`);
   const images = requireFinite(model.decode(codes), model.inputSize, 'decoded image', flags.model);
   const message =
     format === 'png'
       ? await writePng(
           flags.out,
-          tiledGrid(images, n, { height: model.inputShape[0]!, width: model.inputShape[1]! }, `${model.training?.preset ?? 'model'}: ${n} decoded`),
+          tiledGrid(images, n, size, title),
         )
       : await writeTensors(flags.out, [f32Tensor('images', images, n, model.outputShape)], {
           producer: 'ae-wasm decode',

@@ -7,7 +7,7 @@ import { addDataOption, dataFrom } from './context.js';
 import { modelCommand, type ModelCommandFlags, type ModelCommandRun } from './model-command.js';
 import { intArg } from './options.js';
 import { f32Tensor, writePng, writeTensors } from './output-file.js';
-import { interpolationStrip } from './pictures.js';
+import { checkPictureSize, interpolationStrip, interpolationStripSize } from './pictures.js';
 import { testIndex } from './test-digits.js';
 import { requireFinite } from './numeric.js';
 
@@ -39,6 +39,10 @@ async function runInterpolate({ flags, format, model }: ModelCommandRun<Interpol
   const splits = await dataFrom(flags, ['test']);
   const test = splits.test;
   const ends = [testIndex(splits, flags.from, '--from'), testIndex(splits, flags.to, '--to')] as const;
+  const [la, lb] = [test.labels[ends[0]]!, test.labels[ends[1]]!];
+  const imageSize = { height: model.inputShape[0]!, width: model.inputShape[1]! };
+  const title = `${model.training?.preset ?? 'model'}: test #${ends[0]} (a ${la}) to #${ends[1]} (a ${lb})`;
+  if (format === 'png') checkPictureSize((m) => interpolationStripSize(m, imageSize, title), flags.steps, `--steps ${flags.steps}`);
   const size = model.inputSize;
   const originals = new Float32Array(2 * size);
   ends.forEach((idx, i) => originals.set(test.images.subarray(idx * size, (idx + 1) * size), i * size));
@@ -50,7 +54,6 @@ async function runInterpolate({ flags, format, model }: ModelCommandRun<Interpol
     for (let j = 0; j < cs; j++) codes[i * cs + j] = (1 - ti) * a[j]! + ti * b[j]!;
   });
   const images = requireFinite(model.decode(codes), model.inputSize, 'decoded image', flags.model);
-  const [la, lb] = [test.labels[ends[0]]!, test.labels[ends[1]]!];
   const message =
     format === 'png'
       ? await writePng(
@@ -58,8 +61,8 @@ async function runInterpolate({ flags, format, model }: ModelCommandRun<Interpol
           interpolationStrip(
             { images: originals, captions: [`#${ends[0]} (${la})`, `#${ends[1]} (${lb})`] },
             { images, t },
-            { height: model.inputShape[0]!, width: model.inputShape[1]! },
-            `${model.training?.preset ?? 'model'}: test #${ends[0]} (a ${la}) to #${ends[1]} (a ${lb})`,
+            imageSize,
+            title,
           ),
         )
       : await writeTensors(
