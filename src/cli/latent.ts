@@ -4,6 +4,7 @@
 
 import type { Command } from 'commander';
 import { fitPca, pcaTransform } from '../analysis/pca.js';
+import { classCount } from '../data/dataset.js';
 import { scatterPlot } from '../viz/index.js';
 import { addDataOption, dataFrom } from './context.js';
 import { modelCommand, type ModelCommandFlags, type ModelCommandRun } from './model-command.js';
@@ -76,6 +77,9 @@ async function runLatent({ flags, model }: ModelCommandRun<LatentFlags>): Promis
     xLabel,
     yLabel,
     points: { x, y, labels: test.labels },
+    // The split's class count (largest label + 1, at most MAX_CLASSES as loading checks),
+    // not the first n digits': the legend and colours stay the same whatever --n is.
+    classNames: Array.from({ length: Math.max(1, classCount(splits.test.labels)) }, (_, c) => String(c)),
   });
   process.stdout.write(`plotted ${n} test digits: x = ${xLabel}, y = ${yLabel}\n${await writePng(flags.out, raster)}\n`);
 }
