@@ -8,7 +8,7 @@ import { decodeSafetensors } from '../io/safetensors.js';
 import type { Autoencoder } from '../models/autoencoder.js';
 import { formatShape } from '../nn/tensor.js';
 import { modelCommand, type ModelCommandFlags, type ModelCommandRun } from './model-command.js';
-import { f32Tensor, writePng, writeTensors } from './output-file.js';
+import { checkTensorOutput, f32Tensor, writePng, writeTensors } from './output-file.js';
 import { checkPictureSize, tiledGrid, tiledGridSize } from './pictures.js';
 import { requireFinite } from './numeric.js';
 
@@ -31,7 +31,9 @@ async function runDecode({ flags, format, model }: ModelCommandRun<DecodeFlags>)
   const { codes, n } = readCodes(await readFileBytes(flags.codes), flags.codes, model);
   const size = { height: model.inputShape[0]!, width: model.inputShape[1]! };
   const title = `${model.training?.preset ?? 'model'}: ${n} decoded`;
-  if (format === 'png') checkPictureSize((m) => tiledGridSize(m, size, title), n, `${flags.codes} holds ${n} codes`);
+  const what = `${flags.codes} holds ${n} codes`;
+  if (format === 'png') checkPictureSize((m) => tiledGridSize(m, size, title), n, what);
+  else checkTensorOutput(n, model.inputSize, what);
   const images = requireFinite(model.decode(codes), model.inputSize, 'decoded image', flags.model);
   const message =
     format === 'png'

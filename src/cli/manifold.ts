@@ -7,7 +7,7 @@ import { checkPictureSize, manifoldOptions, manifoldSize } from './pictures.js';
 import { modelCommand, type ModelCommandFlags, type ModelCommandRun } from './model-command.js';
 import { requireVae } from './model-option.js';
 import { floatArg, intArg } from './options.js';
-import { f32Tensor, writePng, writeTensors } from './output-file.js';
+import { checkTensorOutput, f32Tensor, writePng, writeTensors } from './output-file.js';
 import { requireFinite } from './numeric.js';
 
 interface ManifoldFlags extends ModelCommandFlags {
@@ -44,6 +44,7 @@ async function runManifold({ flags, format, model }: ModelCommandRun<ManifoldFla
   const size = { height: model.inputShape[0]!, width: model.inputShape[1]! };
   const title = `${model.training?.preset ?? 'vae'}: z[0] right, z[1] up, ${lo} to ${hi}${flags.extent === undefined ? ' (normal quantiles)' : ''}`;
   if (format === 'png') checkPictureSize((m) => manifoldSize(m, size, title), s, `--size ${s}`);
+  else checkTensorOutput(s * s, model.inputSize + 2, `--size ${s}`);
   // Row 0 is the top of the picture, so it takes the largest z[1]: up means larger, as on a plot.
   const codes = new Float32Array(s * s * 2);
   for (let row = 0; row < s; row++) {

@@ -5,7 +5,7 @@ import type { Command } from 'commander';
 import fs from 'node:fs/promises';
 import path from 'node:path';
 import { ArgumentError, FileError } from '../errors.js';
-import { writeFileAtomic } from '../io/file-node.js';
+import { DEFAULT_MAX_FILE_BYTES, writeFileAtomic } from '../io/file-node.js';
 import { encodeSafetensors, type TensorEntry } from '../io/safetensors.js';
 import { formatShape, type Shape } from '../nn/tensor.js';
 import { toPng, type Raster } from '../viz/index.js';
@@ -84,6 +84,19 @@ async function resolvedOut(file: string): Promise<string> {
   if (real) return real;
   const parent = await fs.realpath(path.dirname(abs)).catch(() => path.dirname(abs));
   return path.join(parent, path.basename(abs));
+}
+
+/**
+ * Refuses, before any work, float32 output of `n` samples of `perSample` values each over
+ * the size ae-wasm reads back (DEFAULT_MAX_FILE_BYTES, 1 GiB): such a file could not be
+ * used as --codes or a model input, and the arrays behind it would not fit in memory.
+ * `what` names the count ("--n 100000", "c.safetensors holds 200000 codes").
+ */
+export function checkTensorOutput(n: number, perSample: number, what: string): void {
+  const bytes = n * perSample * 4;
+  if (bytes <= DEFAULT_MAX_FILE_BYTES) return;
+  const fits = Math.floor(DEFAULT_MAX_FILE_BYTES / (perSample * 4));
+  throw new ArgumentError(`${what}: the output would be ${bytes} bytes of float32, over the ${DEFAULT_MAX_FILE_BYTES}-byte file limit (at most ${fits} samples of ${perSample} values); ask for fewer`);
 }
 
 /** `n` samples of `shape` as one F32 tensor [n, ...shape]. */

@@ -4,7 +4,7 @@ import type { Command } from 'commander';
 import { modelCommand, type ModelCommandFlags, type ModelCommandRun } from './model-command.js';
 import { requireVae } from './model-option.js';
 import { intArg } from './options.js';
-import { f32Tensor, writePng, writeTensors } from './output-file.js';
+import { checkTensorOutput, f32Tensor, writePng, writeTensors } from './output-file.js';
 import { checkPictureSize, tiledGrid, tiledGridSize } from './pictures.js';
 import { requireFinite } from './numeric.js';
 
@@ -31,6 +31,7 @@ async function runSample({ flags, format, model }: ModelCommandRun<SampleFlags>)
   const size = { height: model.inputShape[0]!, width: model.inputShape[1]! };
   const title = `${model.training?.preset ?? 'vae'}: prior samples, seed ${flags.seed}`;
   if (format === 'png') checkPictureSize((m) => tiledGridSize(m, size, title), flags.n, `--n ${flags.n}`);
+  else checkTensorOutput(flags.n, model.inputSize, `--n ${flags.n}`);
   const images = requireFinite(model.sample(flags.n, flags.seed), model.inputSize, 'decoded image', flags.model);
   const message =
     format === 'png'

@@ -211,6 +211,18 @@ describe('picture sizes', () => {
     expect(existsSync(out('many.png'))).toBe(false);
   });
 
+  it('tensor output over the 1 GiB read limit is refused before decoding, naming how many fit', async () => {
+    const codes = join(tmp, 'too-many-codes.safetensors');
+    await writeFile(codes, encodeSafetensors([{ name: 'codes', dtype: 'F32', shape: [400000, 2], data: new Float32Array(800000) }], {}));
+    const file = out('too-many.safetensors');
+    expectRefused(
+      await run('decode', '--model', models.vae, '--codes', codes, '--out', file),
+      2,
+      `${codes} holds 400000 codes: the output would be 1254400000 bytes of float32, over the 1073741824-byte file limit (at most 342392 samples of 784 values); ask for fewer`,
+    );
+    expect(existsSync(file)).toBe(false);
+  });
+
   it('sample --n 100000 as a PNG is refused; the most that fit still draws', async () => {
     expectRefused(await run('sample', '--model', models.vae, '--n', '100000', '--out', out('s.png')), 2, /--n 100000: the picture would be .* \(at most 4800 fit\)/);
     const r = await run('sample', '--model', models.vae, '--n', '4800', '--out', out('s.png'));
