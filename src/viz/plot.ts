@@ -39,6 +39,8 @@ const MARKER_MIN_SPACING = 14;
 const LEGEND_INSET = 10;
 /** Enough samples per segment for any segment that crosses the canvas at 3 px spacing. */
 const MAX_SEGMENT_SAMPLES = 2000;
+/** All the samples legend placement takes, however many epochs and however wild the values. */
+const MAX_LEGEND_SAMPLES = 1_000_000;
 
 /** [min, max] by a loop: spreading 60 000 latent codes into Math.min would overflow the stack. */
 function extent(values: readonly number[]): [number, number] {
@@ -120,6 +122,8 @@ export function linePlot(o: LinePlotOptions): Raster {
 function placeLegend(r: Raster, area: PlotArea, entries: LegendEntry[], paths: { xs: number[]; ys: number[] }[]): void {
   const { width: w, height: h } = legendSize(entries, TEXT_SCALE);
   const samples: [number, number][] = [];
+  const segments = paths.reduce((n, p) => n + Math.max(0, p.xs.length - 1), 0);
+  const perSegment = Math.max(1, Math.min(MAX_SEGMENT_SAMPLES, Math.floor(MAX_LEGEND_SAMPLES / Math.max(1, segments))));
   for (const { xs, ys } of paths) {
     for (let i = 0; i < xs.length; i++) {
       if (!Number.isFinite(ys[i])) continue;
@@ -127,9 +131,9 @@ function placeLegend(r: Raster, area: PlotArea, entries: LegendEntry[], paths: {
       const nx = xs[i + 1];
       const ny = ys[i + 1];
       if (nx === undefined || ny === undefined || !Number.isFinite(ny)) continue;
-      // Points may lie far off the canvas (a value of 1e308 on a linear axis): sample at
-      // most MAX_SEGMENT_SAMPLES along a segment, whatever its length in pixels.
-      const steps = Math.min(Math.ceil(Math.hypot(nx - xs[i]!, ny - ys[i]!) / 3), MAX_SEGMENT_SAMPLES);
+      // Points may lie far off the canvas (a value of 1e308 on a linear axis): sample a
+      // bounded number of points along a segment, whatever its length in pixels.
+      const steps = Math.min(Math.ceil(Math.hypot(nx - xs[i]!, ny - ys[i]!) / 3), perSegment);
       for (let k = 1; k < steps; k++) samples.push([xs[i]! + ((nx - xs[i]!) * k) / steps, ys[i]! + ((ny - ys[i]!) * k) / steps]);
     }
   }

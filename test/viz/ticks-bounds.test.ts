@@ -101,6 +101,12 @@ describe('loss plot for any history', () => {
     }
   });
 
+  it('a long history of alternating extremes renders with bounded work (legend placement samples at most 1e6 points)', () => {
+    const values = Float64Array.from({ length: 200_000 }, (_, i) => (i % 2 ? 1e308 : -1e308));
+    const r = linePlot({ series: [{ name: 'loss', values }], width: 400, height: 300 });
+    expect(r.height).toBe(300);
+  });
+
   it('linePlot renders any series of doubles', () => {
     fc.assert(
       fc.property(fc.array(fc.array(anyDouble, { maxLength: 12 }), { minLength: 1, maxLength: 3 }), fc.option(fc.boolean(), { nil: undefined }), (series, logY) => {
