@@ -41,6 +41,12 @@ export class FileError extends AeError {
   }
 }
 
+/**
+ * A computation produced a non-finite or impossible number (a model output of NaN, a
+ * negative cross-entropy): names the quantity, the first offending sample and the likely cause.
+ */
+export class NumericError extends AeError {}
+
 /** An argument or option is outside its documented range. */
 export class ArgumentError extends AeError {
   static override readonly errorName = 'ArgumentError';

@@ -8,8 +8,9 @@ import { decodeSafetensors } from '../io/safetensors.js';
 import type { Autoencoder } from '../models/autoencoder.js';
 import { formatShape } from '../nn/tensor.js';
 import { modelCommand, type ModelCommandFlags, type ModelCommandRun } from './model-command.js';
-import { f32Tensor, writePng, writeTensors } from './output-file.js';
-import { tiledGrid } from './pictures.js';
+import { checkTensorOutput, f32Tensor, writePng, writeTensors } from './output-file.js';
+import { checkPictureSize, tiledGrid, tiledGridSize } from './pictures.js';
+import { requireFinite } from './numeric.js';
 
 interface DecodeFlags extends ModelCommandFlags {
   codes: string;
@@ -21,18 +22,24 @@ export function decodeCommand(): Command {
     description: 'decode the "codes" tensor of a .safetensors file (as written by encode) to images',
     options: (cmd) => cmd.requiredOption('--codes <file>', '.safetensors file with an F32 tensor "codes" of shape [n, ...the model\'s code shape] (a VAE: z)'),
     out: { png: 'the decoded images', safetensors: 'float32 tensor "images" [n, 28, 28, 1]' },
+    inputs: (flags) => [{ flag: '--codes', file: flags.codes }],
     run: runDecode,
   });
 }
 
 async function runDecode({ flags, format, model }: ModelCommandRun<DecodeFlags>): Promise<void> {
   const { codes, n } = readCodes(await readFileBytes(flags.codes), flags.codes, model);
-  const images = model.decode(codes);
+  const size = { height: model.inputShape[0]!, width: model.inputShape[1]! };
+  const title = `${model.training?.preset ?? 'model'}: ${n} decoded`;
+  const what = `${flags.codes} holds ${n} codes`;
+  if (format === 'png') checkPictureSize((m) => tiledGridSize(m, size, title), n, what);
+  else checkTensorOutput(n, model.inputSize, what);
+  const images = requireFinite(model.decode(codes), model.inputSize, 'decoded image', flags.model);
   const message =
     format === 'png'
       ? await writePng(
           flags.out,
-          tiledGrid(images, n, { height: model.inputShape[0]!, width: model.inputShape[1]! }, `${model.training?.preset ?? 'model'}: ${n} decoded`),
+          tiledGrid(images, n, size, title),
         )
       : await writeTensors(flags.out, [f32Tensor('images', images, n, model.outputShape)], {
           producer: 'ae-wasm decode',

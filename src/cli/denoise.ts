@@ -8,8 +8,9 @@ import { addDataOption, dataFrom } from './context.js';
 import { modelCommand, type ModelCommandFlags, type ModelCommandRun } from './model-command.js';
 import { floatArg, intArg } from './options.js';
 import { f32Tensor, writePng, writeTensors } from './output-file.js';
-import { comparisonGrid } from './pictures.js';
+import { checkPictureSize, comparisonGrid, comparisonGridSize } from './pictures.js';
 import { firstTestDigits } from './test-digits.js';
+import { requireFinite } from './numeric.js';
 
 interface DenoiseFlags extends ModelCommandFlags {
   noise?: number;
@@ -39,18 +40,22 @@ export function denoiseCommand(): Command {
 }
 
 async function runDenoise({ flags, format, model }: ModelCommandRun<DenoiseFlags>): Promise<void> {
-  const splits = await dataFrom(flags);
+  const splits = await dataFrom(flags, ['test']);
   const test = firstTestDigits(splits, flags.n, DEFAULT_N);
   const trained = model.training?.noise ?? 0;
   const level = flags.noise ?? (trained > 0 ? trained : FALLBACK_NOISE);
   const clean = test.images;
+  const size = { height: model.inputShape[0]!, width: model.inputShape[1]! };
+  const labels = ['noisy', 'denoised', 'clean'] as const;
+  const title = `${model.training?.preset ?? 'model'}: denoising, noise ${level}`;
+  if (format === 'png') checkPictureSize((m) => comparisonGridSize(labels, m, size, title), test.n, `--n ${test.n}`);
   // The same stream purpose as training noise, so a seed means one thing everywhere; the
   // counter-based generator makes the noise independent of batch size and backend.
   const stream = new RandomStream(streamKey(flags.seed, RandomPurpose.noise));
   const first = stream.take(clean.length);
   const noisy = new Float32Array(clean.length);
   for (let i = 0; i < clean.length; i++) noisy[i] = Math.min(1, Math.max(0, clean[i]! + level * normalAt(stream.key, first + i)));
-  const denoised = model.reconstruct(noisy);
+  const denoised = requireFinite(model.reconstruct(noisy), model.inputSize, 'reconstruction', flags.model);
   const mse = (a: Float32Array): number => {
     let s = 0;
     for (let i = 0; i < a.length; i++) s += (a[i]! - clean[i]!) ** 2;
@@ -65,13 +70,13 @@ async function runDenoise({ flags, format, model }: ModelCommandRun<DenoiseFlags
           flags.out,
           comparisonGrid(
             [
-              { label: 'noisy', images: noisy },
-              { label: 'denoised', images: denoised },
-              { label: 'clean', images: clean },
+              { label: labels[0], images: noisy },
+              { label: labels[1], images: denoised },
+              { label: labels[2], images: clean },
             ],
             test.n,
-            { height: model.inputShape[0]!, width: model.inputShape[1]! },
-            `${model.training?.preset ?? 'model'}: denoising, noise ${level}`,
+            size,
+            title,
           ),
         )
       : await writeTensors(

@@ -6,6 +6,7 @@ import { formatShape } from '../nn/tensor.js';
 import { addDataOption, dataFrom } from './context.js';
 import { modelCommand, type ModelCommandFlags, type ModelCommandRun } from './model-command.js';
 import { f32Tensor, writeTensors } from './output-file.js';
+import { requireFinite } from './numeric.js';
 
 interface EncodeFlags extends ModelCommandFlags {
   data?: string;
@@ -28,9 +29,11 @@ export function encodeCommand(): Command {
 }
 
 async function runEncode({ flags, model }: ModelCommandRun<EncodeFlags>): Promise<void> {
-  const splits = await dataFrom(flags);
+  const splits = await dataFrom(flags, [flags.split]);
   const ds = splits[flags.split];
   const { codes, logVar } = model.encodeWithLogVar(ds.images);
+  requireFinite(codes, model.codeSize, model.kind === 'vae' ? 'z_mean' : 'code', flags.model);
+  if (logVar) requireFinite(logVar, model.codeSize, 'z_log_var', flags.model);
   const tensors: TensorEntry[] = [f32Tensor('codes', codes, ds.n, model.codeShape)];
   if (logVar) tensors.push(f32Tensor('z_log_var', logVar, ds.n, model.codeShape));
   tensors.push({ name: 'labels', dtype: 'U8', shape: [ds.n], data: ds.labels });

@@ -7,8 +7,9 @@ import { addDataOption, dataFrom } from './context.js';
 import { modelCommand, type ModelCommandFlags, type ModelCommandRun } from './model-command.js';
 import { intArg } from './options.js';
 import { f32Tensor, writePng, writeTensors } from './output-file.js';
-import { interpolationStrip } from './pictures.js';
+import { checkPictureSize, interpolationStrip, interpolationStripSize } from './pictures.js';
 import { testIndex } from './test-digits.js';
+import { requireFinite } from './numeric.js';
 
 interface InterpolateFlags extends ModelCommandFlags {
   from: number;
@@ -35,21 +36,24 @@ export function interpolateCommand(): Command {
 }
 
 async function runInterpolate({ flags, format, model }: ModelCommandRun<InterpolateFlags>): Promise<void> {
-  const splits = await dataFrom(flags);
+  const splits = await dataFrom(flags, ['test']);
   const test = splits.test;
   const ends = [testIndex(splits, flags.from, '--from'), testIndex(splits, flags.to, '--to')] as const;
+  const [la, lb] = [test.labels[ends[0]]!, test.labels[ends[1]]!];
+  const imageSize = { height: model.inputShape[0]!, width: model.inputShape[1]! };
+  const title = `${model.training?.preset ?? 'model'}: test #${ends[0]} (a ${la}) to #${ends[1]} (a ${lb})`;
+  if (format === 'png') checkPictureSize((m) => interpolationStripSize(m, imageSize, title), flags.steps, `--steps ${flags.steps}`);
   const size = model.inputSize;
   const originals = new Float32Array(2 * size);
   ends.forEach((idx, i) => originals.set(test.images.subarray(idx * size, (idx + 1) * size), i * size));
-  const [a, b] = [model.encode(originals.subarray(0, size)), model.encode(originals.subarray(size))];
+  const [a, b] = [0, 1].map((i) => requireFinite(model.encode(originals.subarray(i * size, (i + 1) * size)), model.codeSize, `code of test digit #${ends[i]}`, flags.model)) as [Float32Array, Float32Array];
   const cs = model.codeSize;
   const t = Array.from({ length: flags.steps }, (_, i) => i / (flags.steps - 1));
   const codes = new Float32Array(flags.steps * cs);
   t.forEach((ti, i) => {
     for (let j = 0; j < cs; j++) codes[i * cs + j] = (1 - ti) * a[j]! + ti * b[j]!;
   });
-  const images = model.decode(codes);
-  const [la, lb] = [test.labels[ends[0]]!, test.labels[ends[1]]!];
+  const images = requireFinite(model.decode(codes), model.inputSize, 'decoded image', flags.model);
   const message =
     format === 'png'
       ? await writePng(
@@ -57,8 +61,8 @@ async function runInterpolate({ flags, format, model }: ModelCommandRun<Interpol
           interpolationStrip(
             { images: originals, captions: [`#${ends[0]} (${la})`, `#${ends[1]} (${lb})`] },
             { images, t },
-            { height: model.inputShape[0]!, width: model.inputShape[1]! },
-            `${model.training?.preset ?? 'model'}: test #${ends[0]} (a ${la}) to #${ends[1]} (a ${lb})`,
+            imageSize,
+            title,
           ),
         )
       : await writeTensors(

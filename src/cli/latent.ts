@@ -4,12 +4,14 @@
 
 import type { Command } from 'commander';
 import { fitPca, pcaTransform } from '../analysis/pca.js';
+import { classCount } from '../data/dataset.js';
 import { scatterPlot } from '../viz/index.js';
 import { addDataOption, dataFrom } from './context.js';
 import { modelCommand, type ModelCommandFlags, type ModelCommandRun } from './model-command.js';
 import { intArg } from './options.js';
 import { writePng } from './output-file.js';
 import { firstTestDigits } from './test-digits.js';
+import { requireFinite } from './numeric.js';
 
 interface LatentFlags extends ModelCommandFlags {
   data?: string;
@@ -32,9 +34,9 @@ export function latentCommand(): Command {
 }
 
 async function runLatent({ flags, model }: ModelCommandRun<LatentFlags>): Promise<void> {
-  const splits = await dataFrom(flags);
+  const splits = await dataFrom(flags, ['test']);
   const test = firstTestDigits(splits, flags.n);
-  const codes = model.encode(test.images);
+  const codes = requireFinite(model.encode(test.images), model.codeSize, model.kind === 'vae' ? 'z_mean' : 'code', flags.model);
   const d = model.codeSize;
   const n = test.n;
   const name = model.kind === 'vae' ? 'z_mean' : 'code';
@@ -75,6 +77,9 @@ async function runLatent({ flags, model }: ModelCommandRun<LatentFlags>): Promis
     xLabel,
     yLabel,
     points: { x, y, labels: test.labels },
+    // The split's class count (largest label + 1, at most MAX_CLASSES as loading checks),
+    // not the first n digits': the legend and colours stay the same whatever --n is.
+    classNames: Array.from({ length: Math.max(1, classCount(splits.test.labels)) }, (_, c) => String(c)),
   });
   process.stdout.write(`plotted ${n} test digits: x = ${xLabel}, y = ${yLabel}\n${await writePng(flags.out, raster)}\n`);
 }

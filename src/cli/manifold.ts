@@ -3,10 +3,12 @@
 
 import type { Command } from 'commander';
 import { manifoldGrid } from '../viz/index.js';
+import { checkPictureSize, manifoldOptions, manifoldSize } from './pictures.js';
 import { modelCommand, type ModelCommandFlags, type ModelCommandRun } from './model-command.js';
 import { requireVae } from './model-option.js';
 import { floatArg, intArg } from './options.js';
-import { f32Tensor, writePng, writeTensors } from './output-file.js';
+import { checkTensorOutput, f32Tensor, writePng, writeTensors } from './output-file.js';
+import { requireFinite } from './numeric.js';
 
 interface ManifoldFlags extends ModelCommandFlags {
   size: number;
@@ -37,6 +39,12 @@ async function runManifold({ flags, format, model }: ModelCommandRun<ManifoldFla
   requireVae(model, flags.model, 'manifold', 2);
   const s = flags.size;
   const axis = axisValues(s, flags.extent);
+  const lo = axis[0]!.toFixed(2);
+  const hi = axis[s - 1]!.toFixed(2);
+  const size = { height: model.inputShape[0]!, width: model.inputShape[1]! };
+  const title = `${model.training?.preset ?? 'vae'}: z[0] right, z[1] up, ${lo} to ${hi}${flags.extent === undefined ? ' (normal quantiles)' : ''}`;
+  if (format === 'png') checkPictureSize((m) => manifoldSize(m, size, title), s, `--size ${s}`);
+  else checkTensorOutput(s * s, model.inputSize + 2, `--size ${s}`);
   // Row 0 is the top of the picture, so it takes the largest z[1]: up means larger, as on a plot.
   const codes = new Float32Array(s * s * 2);
   for (let row = 0; row < s; row++) {
@@ -45,20 +53,12 @@ async function runManifold({ flags, format, model }: ModelCommandRun<ManifoldFla
       codes[(row * s + col) * 2 + 1] = axis[s - 1 - row]!;
     }
   }
-  const images = model.decode(codes);
-  const lo = axis[0]!.toFixed(2);
-  const hi = axis[s - 1]!.toFixed(2);
+  const images = requireFinite(model.decode(codes), model.inputSize, 'decoded image', flags.model);
   const message =
     format === 'png'
       ? await writePng(
           flags.out,
-          manifoldGrid(images, s, {
-            height: model.inputShape[0]!,
-            width: model.inputShape[1]!,
-            // Twice the pixels while the figure stays screen-sized; big grids stay 1:1.
-            scale: s * model.inputShape[1]! * 2 <= 1000 ? 2 : 1,
-            title: `${model.training?.preset ?? 'vae'}: z[0] right, z[1] up, ${lo} to ${hi}${flags.extent === undefined ? ' (normal quantiles)' : ''}`,
-          }),
+          manifoldGrid(images, s, manifoldOptions(s, size, title)),
         )
       : await writeTensors(flags.out, [f32Tensor('images', images, s * s, model.outputShape), f32Tensor('codes', codes, s * s, [2])], {
           producer: 'ae-wasm manifold',

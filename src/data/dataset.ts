@@ -18,6 +18,51 @@ export interface Splits {
   source: string;
 }
 
+/**
+ * The most classes a data set may have: its class count is its largest label + 1, and
+ * labels above MAX_CLASSES - 1 are refused at load. 64 covers MNIST and Fashion-MNIST
+ * (10), EMNIST in every split (at most 62, same file names as MNIST) and KMNIST-49;
+ * every picture that colours by class handles each count up to it.
+ */
+export const MAX_CLASSES = 64;
+
+/** The class count of labels: the largest label + 1 (0 for no labels). A loop, not Math.max(...labels). */
+export function classCount(labels: ArrayLike<number>): number {
+  let max = -1;
+  for (let i = 0; i < labels.length; i++) if (labels[i]! > max) max = labels[i]!;
+  return max + 1;
+}
+
+/** Throws DataError naming `file`, the index and the value of the first label over MAX_CLASSES - 1. */
+export function checkLabels(labels: ArrayLike<number>, file: string): void {
+  for (let i = 0; i < labels.length; i++) {
+    const v = labels[i]!;
+    if (!(Number.isInteger(v) && v >= 0 && v < MAX_CLASSES)) {
+      throw new DataError(`${file}: label ${v} at index ${i} is outside 0..${MAX_CLASSES - 1} (at most ${MAX_CLASSES} classes)`);
+    }
+  }
+}
+
+/** The two splits of a data source. */
+export type SplitName = 'train' | 'test';
+
+/** Throws DataError when `split` of `splits` holds no images, naming the split and the source. */
+export function requireImages(splits: Splits, split: SplitName): void {
+  if (splits[split].n > 0) return;
+  throw new DataError(`the ${split} split has 0 images (${splits.source}); this command needs at least one`);
+}
+
+/**
+ * Throws DataError when holding out `fraction` of the training split (as the trainer
+ * does: floor(n * fraction) images) leaves none to train on.
+ */
+export function requireTrainingAfterValidation(splits: Splits, fraction: number, flag = '--val-split'): void {
+  const n = splits.train.n;
+  const held = Math.floor(n * fraction);
+  if (n - held > 0) return;
+  throw new DataError(`${flag} ${fraction} holds out ${held} of the ${n} training images of ${splits.source}, leaving none to train on; use a smaller fraction`);
+}
+
 export function imageSize(ds: Dataset): number {
   return ds.height * ds.width * ds.channels;
 }

@@ -2,7 +2,7 @@
 // Layout: magic [0, 0, type code, number of dims], one big-endian u32 per dim, then the
 // values row-major. Only type 0x08 (unsigned byte) occurs in these data sets.
 import { FormatError } from '../errors.js';
-import type { Dataset } from './dataset.js';
+import { checkLabels, type Dataset } from './dataset.js';
 
 const TYPE_NAMES: Record<number, string> = {
   0x08: 'unsigned byte',
@@ -78,6 +78,7 @@ export function idxDataset(imageBytes: Uint8Array, labelBytes: Uint8Array, image
   if (labels.dims[0] !== n) {
     throw new FormatError(`${imagesFile} holds ${n} images but ${labelsFile} holds ${labels.dims[0]} labels`);
   }
+  checkLabels(labels.data, labelsFile);
   const pixels = new Float32Array(images.data.length);
   for (let i = 0; i < pixels.length; i++) pixels[i] = BYTE_TO_UNIT[images.data[i]!]!;
   // A copy, as a plain Uint8Array: on Node the input may be a Buffer, whose slice() is a view.

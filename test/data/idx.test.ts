@@ -3,7 +3,8 @@ import os from 'node:os';
 import path from 'node:path';
 import { gzipSync } from 'node:zlib';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { FileError, FormatError } from '../../src/errors.js';
+import { DataError, FileError, FormatError } from '../../src/errors.js';
+import { classCount, MAX_CLASSES, requireImages, requireTrainingAfterValidation } from '../../src/data/dataset.js';
 import { parseIdx } from '../../src/data/idx.js';
 import { IDX_FILE_NAMES, loadIdxDir } from '../../src/data/idx-node.js';
 import { loadSplits } from '../../src/data/load.js';
@@ -151,6 +152,34 @@ describe('loadIdxDir', () => {
     const e = await rejection(loadIdxDir(dir));
     expect(e).toBeInstanceOf(FormatError);
     expect(e.message).toMatch(/test images are 4x3, but training images in .* are 3x4/);
+  });
+});
+
+describe('labels and empty splits', () => {
+  it('accepts labels up to 63 (EMNIST byclass has 62 classes) and refuses 64 or more, naming file, index and value', async () => {
+    const emnist = Uint8Array.from({ length: 70 }, (_, i) => i % 62);
+    writeAll(false, { [IDX_FILE_NAMES.trainLabels]: encodeIdx([70], emnist) });
+    const { train } = await loadIdxDir(dir);
+    expect(classCount(train.labels)).toBe(62);
+    const bad = Uint8Array.from(testLabels);
+    bad[5] = MAX_CLASSES;
+    writeAll(true, { [IDX_FILE_NAMES.testLabels]: encodeIdx([9], bad) });
+    rmSync(path.join(dir, IDX_FILE_NAMES.testLabels));
+    const e = await rejection(loadIdxDir(dir));
+    expect(e).toBeInstanceOf(DataError);
+    expect(e.message).toBe(`${path.join(dir, IDX_FILE_NAMES.testLabels)}.gz: label 64 at index 5 is outside 0..63 (at most 64 classes)`);
+  });
+
+  it('loads an empty split (the format allows it), which requireImages refuses naming the split and source', async () => {
+    writeAll(false, { [IDX_FILE_NAMES.testImages]: encodeIdx([0, H, W], new Uint8Array(0)), [IDX_FILE_NAMES.testLabels]: encodeIdx([0], new Uint8Array(0)) });
+    const splits = await loadIdxDir(dir);
+    expect(splits.test.n).toBe(0);
+    requireImages(splits, 'train');
+    expect(() => requireImages(splits, 'test')).toThrow(DataError);
+    expect(() => requireImages(splits, 'test')).toThrow(`the test split has 0 images (IDX files in ${dir}: 70 train, 0 test, 3x4)`);
+    // floor(70 * 0.99) = 69 held out leaves one; holding out everything leaves none.
+    expect(() => requireTrainingAfterValidation(splits, 0.99)).not.toThrow();
+    expect(() => requireTrainingAfterValidation(splits, 1)).toThrow(/--val-split 1 holds out 70 of the 70 training images of IDX files in .*, leaving none to train on/);
   });
 });
 

@@ -1,7 +1,7 @@
 // Charts: sizes, where the data lands, graceful handling of odd series, scatter colours.
 import { describe, expect, it } from 'vitest';
 import { ArgumentError, ShapeError } from '../../src/errors.js';
-import { TAB10, type Rgb } from '../../src/viz/colors.js';
+import { classColors, TAB10, type Rgb } from '../../src/viz/colors.js';
 import { linePlot, scatterPlot } from '../../src/viz/plot.js';
 import type { Raster } from '../../src/viz/raster.js';
 import { clusteredPoints } from './synthetic.js';
@@ -130,7 +130,28 @@ describe('scatterPlot', () => {
     const labels = Uint8Array.of(0, 1);
     expect(() => scatterPlot({ points: { x: [0, 1], y: [0], labels } })).toThrow(ShapeError);
     expect(() => scatterPlot({ points: { x: [0, 1], y: [0, 1], labels: [0, 10] } })).toThrow(/point 1 has label 10/);
-    expect(() => scatterPlot({ points: { x: [0], y: [0], labels: [0] }, classNames: Array(11).fill('a') })).toThrow(ArgumentError);
+    expect(() => scatterPlot({ points: { x: [0], y: [0], labels: [0] }, classNames: Array(65).fill('a') })).toThrow(/expected 1\.\.64 class names/);
+    expect(() => scatterPlot({ points: { x: [0], y: [0], labels: [0] }, classNames: [] })).toThrow(ArgumentError);
     expect(() => scatterPlot({ points: { x: [NaN, 1], y: [0, 1], labels }, classNames: ['cat', 'dog'] })).not.toThrow();
+  });
+
+  it('colours and lists every class of EMNIST-sized label sets (47, 62, 64), the legend in columns', () => {
+    for (const k of [11, 47, 62, 64]) {
+      const labels = Array.from({ length: 4 * k }, (_, i) => i % k);
+      const x = labels.map((c, i) => Math.cos(c) + i * 1e-3);
+      const y = labels.map((c) => Math.sin(c));
+      const r = scatterPlot({ points: { x, y, labels }, classNames: Array.from({ length: k }, (_, c) => String(c)) });
+      expect(r.height).toBe(600);
+      expect(r.width).toBeGreaterThanOrEqual(720);
+      // Every class's colour is drawn: its legend dot at least, whatever the count.
+      const colors = classColors(k);
+      expect(new Set(colors.map((c) => c.join())).size).toBe(k);
+      for (const c of colors) {
+        let found = false;
+        for (let yy = 0; yy < r.height && !found; yy++) for (let xx = 0; xx < r.width && !found; xx++) found = same(r, xx, yy, c);
+        expect(found, `class colour ${c.join()} of ${k}`).toBe(true);
+      }
+    }
+    expect(classColors(10)).toEqual(TAB10);
   });
 });
