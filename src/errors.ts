@@ -45,7 +45,9 @@ export class FileError extends AeError {
  * A computation produced a non-finite or impossible number (a model output of NaN, a
  * negative cross-entropy): names the quantity, the first offending sample and the likely cause.
  */
-export class NumericError extends AeError {}
+export class NumericError extends AeError {
+  static override readonly errorName = 'NumericError';
+}
 
 /** An argument or option is outside its documented range. */
 export class ArgumentError extends AeError {
