@@ -4,7 +4,7 @@
 
 import { Command, Option } from 'commander';
 import path from 'node:path';
-import { stat } from 'node:fs/promises';
+import { rmdir, stat } from 'node:fs/promises';
 import { AeError, ArgumentError, FormatError } from '../errors.js';
 import { prepareOutputDirectory, readFileBytes, writeFileAtomic } from '../io/file-node.js';
 import { checkpointsUnder, LATEST_CHECKPOINT, writeRotatedCheckpoint } from '../io/run-checkpoints.js';
@@ -200,8 +200,19 @@ async function runTrain(flags: TrainFlags, command: Command): Promise<void> {
   if (flags.resume) checkResumeFlags(command);
   else checkFreshFlags(flags);
   const outDir = await outDirectoryOf(flags);
+  const existed = (await stat(outDir).catch(() => null)) !== null;
   // A file in the way, no permission, /proc: found now, not after the last epoch.
   await prepareOutputDirectory(outDir);
+  try {
+    await trainTo(outDir, flags);
+  } catch (err) {
+    // A run that fails leaves no trace: not even the (empty) OUT it created.
+    if (!existed) await rmdir(outDir).catch(() => undefined);
+    throw err;
+  }
+}
+
+async function trainTo(outDir: string, flags: TrainFlags): Promise<void> {
   const reporter = createReporter(outputMode(flags.quiet));
   const kernels = await backendFrom(flags);
   const splits = await dataFrom(flags);
