@@ -1,5 +1,5 @@
 // ae-wasm train: train a preset on MNIST-shaped data and write the model, its history
-// and pictures to --out as one set (src/io/run-set.ts); rotated checkpoints every N epochs,
+// and pictures to --out as one set (src/io/run-set-node.ts); rotated checkpoints every N epochs,
 // one on Ctrl-C / SIGTERM, and --resume.
 
 import { Command, Option } from 'commander';
@@ -7,8 +7,8 @@ import path from 'node:path';
 import { rmdir, stat } from 'node:fs/promises';
 import { AeError, ArgumentError, FormatError } from '../errors.js';
 import { prepareOutputDirectory, readFileBytes, writeFileAtomic } from '../io/file-node.js';
-import { checkpointsUnder, LATEST_CHECKPOINT, writeRotatedCheckpoint } from '../io/run-checkpoints.js';
-import { abandonRun, commitRun, isRunDirectoryName, RUN_MANIFEST, startRun, type Run as RunDirectory } from '../io/run-set.js';
+import { checkpointsUnder, LATEST_CHECKPOINT, writeRotatedCheckpoint } from '../io/run-checkpoints-node.js';
+import { abandonRun, commitRun, isRunDirectoryName, RUN_MANIFEST, startRun, type Run as RunDirectory } from '../io/run-set-node.js';
 import type { Kernels } from '../kernels/kernels.js';
 import { Autoencoder } from '../models/autoencoder.js';
 import { decodeModel, encodeModel, type TrainingRecord } from '../models/model-file.js';

@@ -9,7 +9,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { loadBundledSplits } from '../../src/data/bundled.js';
-import { isRunDirectoryName, verifyRunSet } from '../../src/io/run-set.js';
+import { isRunDirectoryName, verifyRunSet } from '../../src/io/run-set-node.js';
 import { JsKernels } from '../../src/kernels/js.js';
 import { decodeModel } from '../../src/models/model-file.js';
 import { idxFiles } from './idx-fixture.js';

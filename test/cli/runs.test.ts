@@ -11,7 +11,7 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { loadBundledSplits } from '../../src/data/bundled.js';
 import { DataError } from '../../src/errors.js';
-import { verifyRunSet } from '../../src/io/run-set.js';
+import { verifyRunSet } from '../../src/io/run-set-node.js';
 import { JsKernels } from '../../src/kernels/js.js';
 import { Autoencoder } from '../../src/models/autoencoder.js';
 import { decodeModel } from '../../src/models/model-file.js';

@@ -7,8 +7,8 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { FileError } from '../../src/errors.js';
 import { makeDirectory, makeDirectorySync, writeFileAtomic, writeFileAtomicSync } from '../../src/io/file-node.js';
-import { checkpointsUnder, writeRotatedCheckpoint } from '../../src/io/run-checkpoints.js';
-import { isRunDirectoryName } from '../../src/io/run-set.js';
+import { checkpointsUnder, writeRotatedCheckpoint } from '../../src/io/run-checkpoints-node.js';
+import { isRunDirectoryName } from '../../src/io/run-set-node.js';
 
 let dir: string;
 beforeAll(async () => {

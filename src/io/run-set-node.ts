@@ -15,7 +15,7 @@ import * as fsp from 'node:fs/promises';
 import { basename, join } from 'node:path';
 import { FileError, FormatError } from '../errors.js';
 import { prepareOutputDirectory, processAlive, removeStaleTempFiles, writeFileAtomic } from './file-node.js';
-import { isCheckpointName } from './run-checkpoints.js';
+import { isCheckpointName } from './run-checkpoints-node.js';
 
 export const RUN_MANIFEST = 'run.json';
 export const RUN_FORMAT = 'ae-wasm-run/1';
