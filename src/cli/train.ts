@@ -1,15 +1,19 @@
 // ae-wasm train: train a preset on MNIST-shaped data and write the model, its history
-// and pictures to --out; checkpoints every N epochs, on Ctrl-C / SIGTERM, and --resume.
+// and pictures to --out as one set (src/io/run-set-node.ts); rotated checkpoints every N epochs,
+// one on Ctrl-C / SIGTERM, and --resume.
 
 import { Command, Option } from 'commander';
 import path from 'node:path';
-import { ArgumentError, FormatError } from '../errors.js';
-import { readFileBytes, writeFileAtomic } from '../io/file-node.js';
+import { rmdir, stat } from 'node:fs/promises';
+import { AeError, ArgumentError, FormatError } from '../errors.js';
+import { prepareOutputDirectory, readFileBytes, writeFileAtomic } from '../io/file-node.js';
+import { checkpointsUnder, LATEST_CHECKPOINT, writeRotatedCheckpoint } from '../io/run-checkpoints-node.js';
+import { abandonRun, commitRun, isRunDirectoryName, RUN_MANIFEST, startRun, type Run as RunDirectory } from '../io/run-set-node.js';
 import type { Kernels } from '../kernels/kernels.js';
 import { Autoencoder } from '../models/autoencoder.js';
 import { decodeModel, encodeModel, type TrainingRecord } from '../models/model-file.js';
 import { PRESET_NAMES, PRESETS, presetArchitecture } from '../models/presets.js';
-import { checkpointFromState, historyFromCheckpoint, optimizerFromRecord, stateFromCheckpoint } from '../train/checkpoint.js';
+import { assertFiniteParameters, checkpointFromState, historyFromCheckpoint, optimizerFromRecord, stateFromCheckpoint } from '../train/checkpoint.js';
 import { createOptimizer, type Optimizer } from '../train/optimizers.js';
 import { TRAIN_DEFAULTS, validateTrainOptions, type OptionNames } from '../train/train-options.js';
 import { train, type EpochRecord, type TrainOptions, type TrainState } from '../train/trainer.js';
@@ -37,6 +41,7 @@ interface TrainFlags {
   beta: number;
   out?: string;
   checkpointEvery?: number;
+  keep?: number;
   resume?: string;
   quiet?: boolean;
 }
@@ -79,8 +84,9 @@ export function trainCommand(): Command {
     .option('--l1 <f>', 'sparse: L1 activity penalty on the code', anyNumber, 0)
     .option('--beta <f>', 'vae: weight of the KL term', anyNumber, 1)
     .option('--out <dir>', 'output directory (default runs/<preset>, or the --resume file\'s directory)')
-    .option('--checkpoint-every <n>', 'write OUT/checkpoint.safetensors every n epochs (and OUT/best.safetensors with --val-split)', intArg(1, 100000))
-    .option('--resume <file>', 'continue a checkpoint to --epochs in total (architecture, optimizer and random state from the file)')
+    .option('--checkpoint-every <n>', 'write checkpoint-EEEEEE.safetensors and checkpoint.safetensors (the latest) every n epochs (and best.safetensors with --val-split)', intArg(1, 100000))
+    .option('--keep <n>', 'with --checkpoint-every: how many epoch checkpoints to keep, newest first (default 1)', intArg(1, 100000))
+    .option('--resume <path>', 'continue a checkpoint to --epochs in total (architecture, optimizer and random state from the file); a directory means its newest loadable checkpoint')
     .option('--quiet', 'print nothing but errors');
   addDataOption(cmd);
   addBackendOption(cmd);
@@ -92,16 +98,21 @@ interface Run {
   record: TrainingRecord;
   optimizer: Optimizer;
   resume?: TrainState;
+  /** The checkpoint file a resumed run continues. */
+  from?: string;
   history: EpochRecord[];
 }
 
-async function freshRun(flags: TrainFlags, kernels: Kernels, source: string): Promise<Run> {
-  const info = PRESETS[flags.preset]!;
-  if (flags.latent !== undefined && info.defaultLatent === null) {
+function checkFreshFlags(flags: TrainFlags): void {
+  if (flags.latent !== undefined && PRESETS[flags.preset]!.defaultLatent === null) {
     throw new ArgumentError(`--latent does not apply to preset ${flags.preset}: its code shape is fixed by its layers`);
   }
   if (flags.momentum !== undefined && flags.optimizer !== 'sgd') throw new ArgumentError('--momentum goes with --optimizer sgd');
   if (flags.beta !== 1 && flags.preset !== 'vae') throw new ArgumentError('--beta applies to the vae preset only');
+}
+
+async function freshRun(flags: TrainFlags, kernels: Kernels, source: string): Promise<Run> {
+  const info = PRESETS[flags.preset]!;
   const model = new Autoencoder(kernels, presetArchitecture(flags.preset, flags.latent)).initialize(flags.seed);
   const optimizer = createOptimizer(flags.optimizer, { learningRate: flags.lr, momentum: flags.momentum });
   const record: TrainingRecord = {
@@ -120,13 +131,32 @@ async function freshRun(flags: TrainFlags, kernels: Kernels, source: string): Pr
   return { model, record, optimizer, history: [] };
 }
 
-async function resumedRun(flags: TrainFlags, command: Command, kernels: Kernels): Promise<Run> {
+function checkResumeFlags(command: Command): void {
   const given = FIXED_BY_CHECKPOINT.filter((name) => command.getOptionValueSource(name) === 'cli');
   if (given.length > 0) {
     const names = given.map((n) => '--' + n.replace(/[A-Z]/g, (c) => '-' + c.toLowerCase()));
     throw new ArgumentError(`${names.join(', ')} cannot be changed with --resume: the checkpoint fixes them`);
   }
-  const file = flags.resume!;
+}
+
+/** --resume DIR: the newest checkpoint under DIR (its own or its run directories') that loads. */
+async function resumeFrom(flags: TrainFlags, kernels: Kernels): Promise<Run> {
+  const given = flags.resume!;
+  const isDirectory = (await stat(given).catch(() => null))?.isDirectory() ?? false;
+  if (!isDirectory) return resumedRun(flags, kernels, given);
+  const failures: string[] = [];
+  for (const file of await checkpointsUnder(given, isRunDirectoryName)) {
+    try {
+      return await resumedRun(flags, kernels, file);
+    } catch (err) {
+      if (!(err instanceof AeError) || err instanceof ArgumentError) throw err;
+      failures.push(err.message);
+    }
+  }
+  throw new FormatError(`--resume ${given}: no loadable checkpoint in it or its run directories${failures.length ? ` (${failures.join('; ')})` : ''}`);
+}
+
+async function resumedRun(flags: TrainFlags, kernels: Kernels, file: string): Promise<Run> {
   const { model, training, optimizerSlots } = decodeModel(await readFileBytes(file), kernels, file);
   if (!training.checkpoint) {
     model.dispose();
@@ -142,38 +172,85 @@ async function resumedRun(flags: TrainFlags, command: Command, kernels: Kernels)
   }
   const record: TrainingRecord = { ...training };
   delete record.checkpoint;
-  return { model, record, optimizer, resume, history: historyFromCheckpoint(training.checkpoint) };
+  return { model, record, optimizer, resume, from: file, history: historyFromCheckpoint(training.checkpoint) };
+}
+
+/**
+ * Where the run's set goes: --out, else the resumed checkpoint's directory — OUT itself
+ * when that is a run directory inside OUT — else runs/PRESET.
+ */
+async function outDirectoryOf(flags: TrainFlags): Promise<string> {
+  if (flags.out !== undefined) return flags.out;
+  if (!flags.resume) return path.join('runs', flags.preset);
+  const isDirectory = (await stat(flags.resume).catch(() => null))?.isDirectory() ?? false;
+  const dir = isDirectory ? flags.resume : path.dirname(flags.resume);
+  return isRunDirectoryName(path.basename(path.resolve(dir))) ? path.dirname(dir) : dir;
+}
+
+/** A checkpoint that lives in a run directory of OUT continues in that directory (its rotation, its history). */
+function runDirectoryOf(checkpoint: string, outDir: string): string | undefined {
+  const dir = path.dirname(checkpoint);
+  return isRunDirectoryName(path.basename(path.resolve(dir))) && path.resolve(path.dirname(dir)) === path.resolve(outDir) ? dir : undefined;
 }
 
 async function runTrain(flags: TrainFlags, command: Command): Promise<void> {
   // Before any work, so a bad value costs nothing; train() checks the same again.
   validateTrainOptions(trainOptionsOf(flags), OPTION_FLAGS);
+  if (flags.keep !== undefined && flags.checkpointEvery === undefined) throw new ArgumentError('--keep goes with --checkpoint-every');
+  if (flags.resume) checkResumeFlags(command);
+  else checkFreshFlags(flags);
+  const outDir = await outDirectoryOf(flags);
+  const existed = (await stat(outDir).catch(() => null)) !== null;
+  // A file in the way, no permission, /proc: found now, not after the last epoch.
+  await prepareOutputDirectory(outDir);
+  try {
+    await trainTo(outDir, flags);
+  } catch (err) {
+    // A run that fails leaves no trace: not even the (empty) OUT it created.
+    if (!existed) await rmdir(outDir).catch(() => undefined);
+    throw err;
+  }
+}
+
+async function trainTo(outDir: string, flags: TrainFlags): Promise<void> {
   const reporter = createReporter(outputMode(flags.quiet));
   const kernels = await backendFrom(flags);
   const splits = await dataFrom(flags);
-  const run = flags.resume ? await resumedRun(flags, command, kernels) : await freshRun(flags, kernels, splits.source);
+  const run = flags.resume ? await resumeFrom(flags, kernels) : await freshRun(flags, kernels, splits.source);
+  const dirs = await startRun(outDir, run.from === undefined ? undefined : runDirectoryOf(run.from, outDir));
+  for (const item of dirs.removed) reporter.log(`removed ${item}, left by a process that no longer runs`);
+  for (const dir of dirs.unfinished) reporter.log(`note: ${dir} holds the checkpoints of an unfinished run; continue it with --resume ${dir}`);
+  try {
+    await trainInto(dirs, run, flags, splits, kernels, reporter);
+  } catch (err) {
+    await abandonRun(dirs);
+    throw err;
+  }
+}
+
+async function trainInto(
+  dirs: RunDirectory,
+  run: Run,
+  flags: TrainFlags,
+  splits: Awaited<ReturnType<typeof dataFrom>>,
+  kernels: Kernels,
+  reporter: ReturnType<typeof createReporter>,
+): Promise<void> {
   const { model, record, optimizer } = run;
-  const outDir = flags.out ?? (flags.resume ? path.dirname(flags.resume) : path.join('runs', flags.preset));
   const preset = record.preset ?? 'model';
-  const files = {
-    model: path.join(outDir, 'model.safetensors'),
-    history: path.join(outDir, 'history.json'),
-    reconstructions: path.join(outDir, 'reconstructions.png'),
-    loss: path.join(outDir, 'loss.png'),
-    checkpoint: path.join(outDir, 'checkpoint.safetensors'),
-    best: path.join(outDir, 'best.safetensors'),
-  };
+  const file = (name: string) => path.join(dirs.dir, name);
   record.epochs = flags.epochs;
   model.training = record;
   const history = [...run.history];
-  const writeCheckpoint = (file: string, state: TrainState) =>
-    writeFileAtomic(file, encodeModel(model, { ...record, checkpoint: checkpointFromState(state, history) }, { optimizerState: true }));
+  const checkpointBytes = (state: TrainState) => {
+    assertFiniteParameters(model, `a checkpoint at epoch ${state.epoch}`);
+    return encodeModel(model, { ...record, checkpoint: checkpointFromState(state, history) }, { optimizerState: true });
+  };
 
   reporter.log(
-    `${run.resume ? `resuming ${flags.resume} at epoch ${run.resume.epoch}` : 'training'} ${preset} ` +
+    `${run.resume ? `resuming ${run.from} at epoch ${run.resume.epoch}` : 'training'} ${preset} ` +
       `(${model.params.count.toLocaleString('en-US')} parameters) on ${splits.source}, ${flags.backend} backend (${kernels.build})`,
   );
-
   // Ctrl-C / SIGTERM: stop after the current step and write a checkpoint; a second signal exits at once.
   const controller = new AbortController();
   let signalName: NodeJS.Signals | null = null;
@@ -206,8 +283,8 @@ async function runTrain(flags: TrainFlags, command: Command): Promise<void> {
           history.push(rec);
           reporter.onEpochEnd?.(rec, state);
           if (flags.checkpointEvery !== undefined) {
-            if (rec.epoch % flags.checkpointEvery === 0) await writeCheckpoint(files.checkpoint, state);
-            if (state.bestEpoch === rec.epoch) await writeCheckpoint(files.best, state);
+            if (rec.epoch % flags.checkpointEvery === 0) await writeRotatedCheckpoint(dirs.dir, rec.epoch, checkpointBytes(state), flags.keep ?? 1);
+            if (state.bestEpoch === rec.epoch) await writeFileAtomic(file('best.safetensors'), checkpointBytes(state));
           }
         },
       },
@@ -217,17 +294,23 @@ async function runTrain(flags: TrainFlags, command: Command): Promise<void> {
     process.off('SIGINT', onSignal);
     process.off('SIGTERM', onSignal);
   }
-  await writeFileAtomic(files.history, JSON.stringify({ epochs: history }, null, 2) + '\n');
+  await writeFileAtomic(file('history.json'), JSON.stringify({ epochs: history }, null, 2) + '\n');
   if (result.stopped === 'interrupted') {
-    await writeCheckpoint(files.checkpoint, result.state);
-    reporter.log(`interrupted by ${signalName}: wrote ${files.checkpoint}; continue with --resume ${files.checkpoint}`);
+    await writeFileAtomic(file(LATEST_CHECKPOINT), checkpointBytes(result.state));
+    const where = await commitRun(dirs, 'interrupted');
+    const latest = path.join(where, LATEST_CHECKPOINT);
+    const kept = where === dirs.out ? '' : ` (kept apart: ${dirs.out} holds another run's complete set)`;
+    reporter.log(`interrupted by ${signalName}: wrote ${latest}${kept}; continue with --resume ${latest}`);
     process.exitCode = signalName === 'SIGTERM' ? 143 : 130;
     return;
   }
   if (result.stopped === 'early_stopping') reporter.log(`early stopping after epoch ${result.state.epoch} (best epoch ${result.bestEpoch})`);
-  await writeFileAtomic(files.model, encodeModel(model, record));
-  await writeFileAtomic(files.reconstructions, reconstructionsPng(model, splits.test, 12, `${preset}: test digits`));
-  await writeFileAtomic(files.loss, lossPng(history, `${preset}: loss per epoch`));
+  assertFiniteParameters(model, `${path.join(dirs.out, 'model.safetensors')}`);
+  await writeFileAtomic(file('model.safetensors'), encodeModel(model, record));
+  await writeFileAtomic(file('reconstructions.png'), reconstructionsPng(model, splits.test, 12, `${preset}: test digits`));
+  await writeFileAtomic(file('loss.png'), lossPng(history, `${preset}: loss per epoch`));
+  const where = await commitRun(dirs, 'complete');
   const last = history[history.length - 1];
-  reporter.log(`test MSE ${last ? last.test_mse.toFixed(5) : 'n/a'} after ${result.state.epoch} epochs; wrote ${[files.model, files.history, files.reconstructions, files.loss].join(', ')}`);
+  const written = ['model.safetensors', 'history.json', 'reconstructions.png', 'loss.png'].map((n) => path.join(where, n));
+  reporter.log(`test MSE ${last ? last.test_mse.toFixed(5) : 'n/a'} after ${result.state.epoch} epochs; wrote ${written.join(', ')} (the set: ${path.join(where, RUN_MANIFEST)})`);
 }

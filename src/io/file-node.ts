@@ -8,7 +8,7 @@
 import { randomBytes } from 'node:crypto';
 import * as fs from 'node:fs';
 import * as fsp from 'node:fs/promises';
-import { basename, dirname, join } from 'node:path';
+import { basename, dirname, join, resolve } from 'node:path';
 import { FileError } from '../errors.js';
 
 /** Directory fsync is refused on some platforms and file systems; that is not a failure. */
@@ -77,7 +77,7 @@ export async function writeFileAtomic(path: string, bytes: Uint8Array | string):
   const temp = tempPathFor(path);
   let tempExists = false;
   try {
-    await fsp.mkdir(dir, { recursive: true });
+    await makeDirectory(dir);
     // 'wx' fails rather than reuse a name another writer holds.
     const handle = await fsp.open(temp, 'wx');
     tempExists = true;
@@ -93,9 +93,14 @@ export async function writeFileAtomic(path: string, bytes: Uint8Array | string):
     if (tempExists) await fsp.rm(temp, { force: true }).catch(() => undefined);
     throw writeError(path, err);
   }
+  await syncDirectory(path);
+}
+
+/** Makes a rename or removal of `path` durable: fsync of its directory, where the platform allows it. */
+export async function syncDirectory(path: string): Promise<void> {
   let dirHandle: fsp.FileHandle | undefined;
   try {
-    dirHandle = await fsp.open(dir, 'r');
+    dirHandle = await fsp.open(dirname(path), 'r');
     await dirHandle.sync();
   } catch (err) {
     if (!DIRECTORY_SYNC_UNSUPPORTED.has(errorCode(err))) throw directorySyncError(path, err);
@@ -113,7 +118,7 @@ export function writeFileAtomicSync(path: string, bytes: Uint8Array | string): v
   const temp = tempPathFor(path);
   let tempExists = false;
   try {
-    fs.mkdirSync(dir, { recursive: true });
+    makeDirectorySync(dir);
     const fd = fs.openSync(temp, 'wx');
     tempExists = true;
     try {
@@ -149,7 +154,158 @@ export function writeFileAtomicSync(path: string, bytes: Uint8Array | string): v
 function tempPathFor(path: string): string {
   // Truncated so the temp name stays under the usual 255-byte name limit.
   const base = basename(path).slice(0, 100);
-  return join(dirname(path), `.${base}.${process.pid}.${randomBytes(6).toString('hex')}.tmp`);
+  return join(dirname(path), tempName(base));
+}
+
+/** `.BASE.PID.RAND.tmp`: the pid tells a later run whether the writer is still alive. */
+export function tempName(base: string): string {
+  return `.${base}.${process.pid}.${randomBytes(6).toString('hex')}.tmp`;
+}
+
+const TEMP_NAME = /^\.(.+)\.([1-9][0-9]{0,9})\.[0-9a-f]{12}\.tmp$/;
+
+/** The pid in one of our temp names (tempName), or null for any other name. */
+export function tempNamePid(name: string): number | null {
+  const m = TEMP_NAME.exec(name);
+  return m ? Number(m[2]) : null;
+}
+
+/** Whether process `pid` exists (EPERM: it exists but is another user's). */
+export function processAlive(pid: number): boolean {
+  if (pid === process.pid) return true;
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (err) {
+    return errorCode(err) === 'EPERM';
+  }
+}
+
+/**
+ * Removes the temp files (tempName) in `dir` whose writing process is gone — left by a
+ * kill -9 or a power loss during a write — and returns their names. Any other file, and a
+ * live process's temp file, is left alone; a vanished file or unreadable directory is not an error.
+ */
+export async function removeStaleTempFiles(dir: string): Promise<string[]> {
+  let names: string[];
+  try {
+    names = await fsp.readdir(dir);
+  } catch {
+    return [];
+  }
+  const removed: string[] = [];
+  for (const name of names) {
+    const pid = tempNamePid(name);
+    if (pid === null || processAlive(pid)) continue;
+    const file = join(dir, name);
+    const stats = await fsp.lstat(file).catch(() => null);
+    if (!stats?.isFile()) continue;
+    await fsp.rm(file, { force: true });
+    removed.push(name);
+  }
+  return removed;
+}
+
+/** stat's answers for a path that does not exist; ENOTDIR: a file further up, found as we walk up. */
+const NOT_THERE = new Set(['ENOENT', 'ENOTDIR']);
+
+/**
+ * `mkdir -p` that cannot hang: walks up with lstat to the nearest existing ancestor, checks
+ * it is a directory, then creates each missing level downward. Node's recursive mkdir loops
+ * forever at 100% CPU where mkdir keeps answering ENOENT for a parent that exists (procfs);
+ * here that is a FileError naming the path.
+ */
+export async function makeDirectory(dir: string): Promise<void> {
+  const missing: string[] = [];
+  let at = resolve(dir);
+  for (;;) {
+    const stats = await fsp.stat(at).catch((err: unknown) => {
+      if (NOT_THERE.has(errorCode(err))) return null;
+      throw directoryError(dir, at, err);
+    });
+    if (stats) {
+      if (!stats.isDirectory()) throw notADirectory(dir, at, stats);
+      break;
+    }
+    missing.push(at);
+    const parent = dirname(at);
+    if (parent === at) break;
+    at = parent;
+  }
+  for (const level of missing.reverse()) {
+    try {
+      await fsp.mkdir(level);
+    } catch (err) {
+      await checkMkdirFailure(dir, level, err, await fsp.stat(level).catch(() => null));
+    }
+  }
+}
+
+/** makeDirectory for code that cannot await. */
+export function makeDirectorySync(dir: string): void {
+  const missing: string[] = [];
+  let at = resolve(dir);
+  for (;;) {
+    let stats: fs.Stats | undefined;
+    try {
+      stats = fs.statSync(at, { throwIfNoEntry: false });
+    } catch (err) {
+      if (!NOT_THERE.has(errorCode(err))) throw directoryError(dir, at, err);
+    }
+    if (stats) {
+      if (!stats.isDirectory()) throw notADirectory(dir, at, stats);
+      break;
+    }
+    missing.push(at);
+    const parent = dirname(at);
+    if (parent === at) break;
+    at = parent;
+  }
+  for (const level of missing.reverse()) {
+    try {
+      fs.mkdirSync(level);
+    } catch (err) {
+      checkMkdirFailure(dir, level, err, fs.statSync(level, { throwIfNoEntry: false }) ?? null);
+    }
+  }
+}
+
+/** A mkdir that failed is fine only if a directory appeared there meanwhile (a concurrent run); the rest is a FileError. */
+function checkMkdirFailure(dir: string, level: string, err: unknown, now: fs.Stats | null): void {
+  if (errorCode(err) === 'EEXIST' && now?.isDirectory()) return;
+  if (errorCode(err) === 'ENOENT') {
+    // Its parent exists (we just found or made it): a file system that refuses new entries this way.
+    throw new FileError(`cannot create directory ${dir}: ${dirname(level)} accepts no new entries (mkdir ${basename(level)} says ENOENT; a virtual file system such as /proc?)`, dir, { cause: err });
+  }
+  throw directoryError(dir, level, err);
+}
+
+function notADirectory(dir: string, at: string, stats: fs.Stats): FileError {
+  const what = stats.isFile() ? 'a regular file' : fileKind(stats);
+  return new FileError(`cannot use ${dir} as a directory: ${at === resolve(dir) ? 'it' : at} is ${what}, not a directory`, dir);
+}
+
+function directoryError(dir: string, at: string, err: unknown): FileError {
+  return new FileError(`cannot create directory ${dir}${at === resolve(dir) ? '' : ` (at ${at})`}: ${reason(err)}`, dir, { cause: err });
+}
+
+/**
+ * Makes `dir` ready to receive output files, before any work is done: creates it (and its
+ * parents) if missing and proves it writable by creating and removing a temp file there, so
+ * a file in the way, a read-only or virtual file system (/proc, /sys) or a missing permission
+ * is a FileError at once rather than after an hour of training. Returns the directory.
+ */
+export async function prepareOutputDirectory(dir: string): Promise<string> {
+  await makeDirectory(dir);
+  const probe = join(dir, tempName('write-probe'));
+  try {
+    const handle = await fsp.open(probe, 'wx');
+    await handle.close();
+  } catch (err) {
+    throw new FileError(`cannot write into ${dir}: ${reason(err)}`, dir, { cause: err });
+  }
+  await fsp.rm(probe, { force: true });
+  return dir;
 }
 
 function writeError(path: string, err: unknown): FileError {

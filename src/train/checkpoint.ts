@@ -1,7 +1,8 @@
 // Checkpoints: the trainer's resume state <-> the `checkpoint` entry of a model file's
 // training record, and the optimizer a record describes.
 
-import { ArgumentError } from '../errors.js';
+import { ArgumentError, DataError } from '../errors.js';
+import type { Autoencoder } from '../models/autoencoder.js';
 import type { CheckpointRecord, TrainingRecord } from '../models/model-file.js';
 import { Adam, SGD, type Optimizer } from './optimizers.js';
 import type { EpochRecord, TrainState } from './trainer.js';
@@ -71,4 +72,19 @@ export function optimizerFromRecord(record: TrainingRecord): Optimizer {
   }
   if (o['name'] === 'sgd') return new SGD({ learningRate: num('learning_rate'), momentum: num('momentum') });
   throw new ArgumentError(`the training record names an unknown optimizer ${JSON.stringify(o['name'])}`);
+}
+
+/**
+ * Refuses to save a model whose parameters are not all finite (a diverged run): a
+ * DataError naming the first such tensor, element and value, and what to try.
+ * Belt and braces next to the trainer's own check of the loss.
+ */
+export function assertFiniteParameters(model: Autoencoder, what: string): void {
+  for (const p of model.params.list) {
+    const values = model.kernels.heap.read(p.value, p.size);
+    const i = values.findIndex((v) => !Number.isFinite(v));
+    if (i >= 0) {
+      throw new DataError(`refusing to write ${what}: parameter ${p.name} holds ${values[i]} at element ${i} (training diverged; try a lower --lr); no file was replaced`);
+    }
+  }
 }
