@@ -19,8 +19,24 @@ export interface PlannedParam {
   shape: number[];
 }
 
+/** One layer of the dry run: its output shape for the architecture's input shape. */
+export interface PlannedLayer {
+  part: PartName;
+  /** Index within its part, as in the tensor names. */
+  index: number;
+  className: string;
+  outputShape: Shape;
+  /** Parameter values the layer holds. */
+  params: number;
+}
+
 export interface ModelPlan {
   params: PlannedParam[];
+  /** Every layer in build order: encoder, z_mean, z_log_var, decoder. */
+  layers: PlannedLayer[];
+  /** The code (the encoder's output, or z_mean) and the decoder's output, per sample. */
+  codeShape: Shape;
+  outputShape: Shape;
   /** Parameter values in total. */
   paramCount: number;
   /** Values of one sample over every layer output. */
@@ -31,6 +47,7 @@ export interface ModelPlan {
 export function planArchitecture(arch: Architecture, limits: Partial<ModelLimits> = {}): ModelPlan {
   const max = resolveLimits(limits);
   const params: PlannedParam[] = [];
+  const layers: PlannedLayer[] = [];
   let paramCount = 0;
   // Stands in for the ParamStore: records names and shapes, allocates nothing.
   const recorder = {
@@ -64,6 +81,7 @@ export function planArchitecture(arch: Architecture, limits: Partial<ModelLimits
         throw new ShapeError(`${part} layer ${i} (${layer.className}) outputs ${formatShape(layer.outShape)}, ${values} values per sample, over the limit of ${max.maxValuesPerLayer} (maxValuesPerLayer)`);
       }
       activationValues += values;
+      layers.push({ part, index: i, className: layer.className, outputShape: layer.outShape, params: layer.params.reduce((s, p) => s + p.size, 0) });
       if (activationValues > max.maxActivationValues) {
         throw new ShapeError(`${part} layer ${i} (${layer.className}) brings the plan to ${activationValues} values per sample, over the limit of ${max.maxActivationValues} (maxActivationValues)`);
       }
@@ -74,8 +92,8 @@ export function planArchitecture(arch: Architecture, limits: Partial<ModelLimits
   const code = build('encoder', input);
   const latent = arch.kind === 'vae' ? build('z_mean', code) : code;
   if (arch.kind === 'vae') build('z_log_var', code);
-  build('decoder', latent);
-  return { params, paramCount, activationValues };
+  const outputShape = build('decoder', latent);
+  return { params, layers, codeShape: latent, outputShape, paramCount, activationValues };
 }
 
 /** The sizes a layer's config sets directly, checked before any shape is computed from them. */

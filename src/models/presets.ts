@@ -1,15 +1,29 @@
-// Named presets, exactly as DESIGN.md's table defines them (all conv kernels 3x3).
+// Named presets, exactly as DESIGN.md's table defines them (all conv kernels 3x3), fitted
+// to an input shape. The dense family (dense, linear, deep, vae) takes any shape: Flatten,
+// Dense layers, Dense(prod(shape)), Reshape(shape). The conv family (conv, deep-conv) takes
+// H x W x C and ends in a conv with C filters. On 28x28x1 every preset gives exactly the
+// record it always gave: model files and checkpoints name their tensors after it.
 
-import { ArgumentError } from '../errors.js';
+import { ArgumentError, ShapeError } from '../errors.js';
 import type { LayerSpec } from '../nn/layer.js';
+import type { LossKind } from '../nn/losses.js';
+import { formatShape, sameShape, sizeOf, type Shape } from '../nn/tensor.js';
 import type { Architecture } from './architecture.js';
+import { planArchitecture } from './plan.js';
+
+/** The output activation: sigmoid for data in [0, 1], linear for data beyond it (standardised, min-max to another range). */
+export type OutputKind = 'sigmoid' | 'linear';
+export const OUTPUT_KINDS: readonly OutputKind[] = ['sigmoid', 'linear'];
+
+/** The input shape when none is given: MNIST's. */
+export const INPUT_SHAPE: readonly number[] = [28, 28, 1];
 
 const dense = (units: number, activation: string): LayerSpec => ({ class_name: 'Dense', config: { units, activation } });
 const flatten = (): LayerSpec => ({ class_name: 'Flatten', config: {} });
-const reshape = (...target_shape: number[]): LayerSpec => ({ class_name: 'Reshape', config: { target_shape } });
-const conv = (filters: number, strides: number, padding: 'same' | 'valid', activation: string): LayerSpec => ({
+const reshape = (target_shape: Shape): LayerSpec => ({ class_name: 'Reshape', config: { target_shape: [...target_shape] } });
+const conv = (filters: number, strides: number, padding: 'same' | 'valid', activation: string, kernel: [number, number] = [3, 3]): LayerSpec => ({
   class_name: 'Conv2D',
-  config: { filters, kernel_size: [3, 3], strides: [strides, strides], padding, activation },
+  config: { filters, kernel_size: kernel, strides: [strides, strides], padding, activation },
 });
 const convT = (filters: number, strides: number, activation: string): LayerSpec => ({
   class_name: 'Conv2DTranspose',
@@ -18,43 +32,86 @@ const convT = (filters: number, strides: number, activation: string): LayerSpec 
 const pool = (): LayerSpec => ({ class_name: 'MaxPooling2D', config: { pool_size: [2, 2], strides: [2, 2], padding: 'same' } });
 const up = (): LayerSpec => ({ class_name: 'UpSampling2D', config: { size: [2, 2], interpolation: 'nearest' } });
 
-export const INPUT_SHAPE = [28, 28, 1];
-
-const autoencoder = (encoder: LayerSpec[], decoder: LayerSpec[]): Architecture => ({
+const autoencoder = (shape: Shape, encoder: LayerSpec[], decoder: LayerSpec[]): Architecture => ({
   kind: 'autoencoder',
-  input_shape: INPUT_SHAPE,
+  input_shape: [...shape],
   parts: { encoder, decoder },
 });
 
-export interface PresetInfo {
-  /** The code size when it is a choice (dense, linear, deep, vae); null when fixed by the layers. */
-  defaultLatent: number | null;
-  /** Trainer defaults the preset implies. */
-  defaults: { loss: 'mse' | 'bce'; noise: number };
-  description: string;
-  build(latent: number): Architecture;
+/** What the trainer takes from a preset when the user does not say. */
+export interface TrainerDefaults {
+  loss: LossKind;
+  /** Stddev of the input noise (denoising presets), in the model's input units. */
+  noise: number;
 }
 
-export const PRESETS: Readonly<Record<string, PresetInfo>> = {
+export interface PresetOptions {
+  /** Code size, for the presets that have the choice (dense, linear, deep, vae). */
+  latent?: number;
+  /** Per-sample shape: [features] for a table, [H, W, C] for images; default [28, 28, 1]. */
+  inputShape?: readonly number[];
+  /** The output activation (default sigmoid; the linear preset's output is linear whatever this says). */
+  output?: OutputKind;
+}
+
+export interface PresetInfo {
+  /**
+   * The code size when it is a choice (dense, linear, deep, vae); null when fixed by the
+   * layers. On an input of fewer than 2 x this many values the default is half the input
+   * (a code as wide as the input can copy it instead of compressing it).
+   */
+  defaultLatent: number | null;
+  /** Trainer defaults for the default output (sigmoid: data in [0, 1]); the same as `outputs.sigmoid`. */
+  defaults: TrainerDefaults;
+  /** Trainer defaults by output activation: sigmoid for [0, 1] data, linear (always MSE) for data beyond it. */
+  outputs: Readonly<Record<OutputKind, TrainerDefaults>>;
+  /** The input shapes it takes: any (flattened), or images H x W x C. */
+  inputs: 'any' | 'image';
+  description: string;
+  /** The architecture for a code size, an input shape and an output activation (checked as presetArchitecture does). */
+  build(latent: number, inputShape?: readonly number[], output?: OutputKind): Architecture;
+}
+
+type Builder = (latent: number, shape: Shape, out: OutputKind) => Architecture;
+
+interface PresetDef {
+  defaultLatent: number | null;
+  sigmoidLoss: LossKind;
+  noise: number;
+  inputs: 'any' | 'image';
+  description: string;
+  /** What the conv presets need of H and W, for the error when a size does not fit. */
+  needs?: string;
+  layers: Builder;
+}
+
+const DEFS: Record<string, PresetDef> = {
   dense: {
     defaultLatent: 64,
-    defaults: { loss: 'mse', noise: 0 },
-    description: 'the seed model: 784 -> latent (relu) -> 784 (sigmoid)',
-    build: (latent) => autoencoder([flatten(), dense(latent, 'relu')], [dense(784, 'sigmoid'), reshape(28, 28, 1)]),
+    sigmoidLoss: 'mse',
+    noise: 0,
+    inputs: 'any',
+    description: 'the seed model: input -> latent (relu) -> input (sigmoid)',
+    layers: (latent, shape, out) => autoencoder(shape, [flatten(), dense(latent, 'relu')], [dense(sizeOf(shape), out), reshape(shape)]),
   },
   linear: {
     defaultLatent: 64,
-    defaults: { loss: 'mse', noise: 0 },
+    sigmoidLoss: 'mse',
+    noise: 0,
+    inputs: 'any',
     description: 'no activations: its code spans the PCA subspace',
-    build: (latent) => autoencoder([flatten(), dense(latent, 'linear')], [dense(784, 'linear'), reshape(28, 28, 1)]),
+    layers: (latent, shape) => autoencoder(shape, [flatten(), dense(latent, 'linear')], [dense(sizeOf(shape), 'linear'), reshape(shape)]),
   },
   deep: {
     defaultLatent: 64,
-    defaults: { loss: 'mse', noise: 0 },
-    description: '784 -> 256 -> 128 -> latent -> 128 -> 256 -> 784',
-    build: (latent) => autoencoder(
+    sigmoidLoss: 'mse',
+    noise: 0,
+    inputs: 'any',
+    description: 'input -> 256 -> 128 -> latent -> 128 -> 256 -> input',
+    layers: (latent, shape, out) => autoencoder(
+      shape,
       [flatten(), dense(256, 'relu'), dense(128, 'relu'), dense(latent, 'relu')],
-      [dense(128, 'relu'), dense(256, 'relu'), dense(784, 'sigmoid'), reshape(28, 28, 1)],
+      [dense(128, 'relu'), dense(256, 'relu'), dense(sizeOf(shape), out), reshape(shape)],
     ),
   },
   conv: {
@@ -62,54 +119,188 @@ export const PRESETS: Readonly<Record<string, PresetInfo>> = {
     // BCE, not the tutorial's MSE: with MSE this sigmoid-output model collapses to a
     // blank image for most seeds on the 8,000-digit split (TF.js with Keras semantics
     // plateaus the same way); BCE from logits trains it on every seed tried.
-    defaults: { loss: 'bce', noise: 0.2 },
-    description: "the TensorFlow tutorial's convolutional denoiser; code 7x7x8",
-    build: () => autoencoder(
+    sigmoidLoss: 'bce',
+    noise: 0.2,
+    inputs: 'image',
+    description: "the TensorFlow tutorial's convolutional denoiser; code H/4 x W/4 x 8",
+    needs: 'height and width divisible by 4 (two stride-2 convolutions, undone by two stride-2 transposed ones)',
+    layers: (_latent, shape, out) => autoencoder(
+      shape,
       [conv(16, 2, 'same', 'relu'), conv(8, 2, 'same', 'relu')],
-      [convT(8, 2, 'relu'), convT(16, 2, 'relu'), conv(1, 1, 'same', 'sigmoid')],
+      [convT(8, 2, 'relu'), convT(16, 2, 'relu'), conv(shape[2]!, 1, 'same', out)],
     ),
   },
   'deep-conv': {
     defaultLatent: null,
     // The Keras blog trains this model with binary cross-entropy (and MSE collapses it).
-    defaults: { loss: 'bce', noise: 0 },
-    description: 'the Keras blog convolutional autoencoder with pooling and upsampling; code 4x4x8',
-    build: () => autoencoder(
+    sigmoidLoss: 'bce',
+    noise: 0,
+    inputs: 'image',
+    description: 'the Keras blog convolutional autoencoder with pooling and upsampling; code ceil(H/8) x ceil(W/8) x 8',
+    needs: 'even height and width (the last 2x upsampling doubles a size)',
+    layers: (_latent, shape, out) => autoencoder(
+      shape,
       [conv(16, 1, 'same', 'relu'), pool(), conv(8, 1, 'same', 'relu'), pool(), conv(8, 1, 'same', 'relu'), pool()],
-      [
-        conv(8, 1, 'same', 'relu'), up(), conv(8, 1, 'same', 'relu'), up(), conv(16, 1, 'valid', 'relu'), up(),
-        conv(1, 1, 'same', 'sigmoid'),
-      ],
+      [conv(8, 1, 'same', 'relu'), up(), conv(8, 1, 'same', 'relu'), up(), cropConv(shape), up(), conv(shape[2]!, 1, 'same', out)],
     ),
   },
   vae: {
     defaultLatent: 2,
-    defaults: { loss: 'bce', noise: 0 },
-    description: 'variational: 784 -> 512 -> (z_mean, z_log_var) -> z -> 512 -> 784',
-    build: (latent) => ({
+    sigmoidLoss: 'bce',
+    noise: 0,
+    inputs: 'any',
+    description: 'variational: input -> 512 -> (z_mean, z_log_var) -> z -> 512 -> input',
+    layers: (latent, shape, out) => ({
       kind: 'vae',
-      input_shape: INPUT_SHAPE,
+      input_shape: [...shape],
       parts: {
         encoder: [flatten(), dense(512, 'relu')],
         z_mean: [dense(latent, 'linear')],
         z_log_var: [dense(latent, 'linear')],
-        decoder: [dense(512, 'relu'), dense(784, 'sigmoid'), reshape(28, 28, 1)],
+        decoder: [dense(512, 'relu'), dense(sizeOf(shape), out), reshape(shape)],
       },
     }),
   },
 };
 
+/**
+ * deep-conv's third decoder conv, the Keras blog's crop: three 'same' poolings take a side
+ * n to ceil(n / 8), two upsamplings to 4 ceil(n / 8), and this conv must bring that to n / 2
+ * for the last upsampling to give n. A 'valid' conv with kernel d + 1 removes d rows, so
+ * the kernel is d + 1 per axis (on 28: 16 -> 14, the blog's 3x3 valid); with nothing to
+ * remove on either axis it is the plain 3x3 'same' conv. d is at most 3.
+ */
+function cropConv(shape: Shape): LayerSpec {
+  const crop = (n: number) => 4 * Math.ceil(n / 8) - Math.ceil(n / 2);
+  const dh = crop(shape[0]!);
+  const dw = crop(shape[1]!);
+  return dh === 0 && dw === 0 ? conv(16, 1, 'same', 'relu') : conv(16, 1, 'valid', 'relu', [dh + 1, dw + 1]);
+}
+
+function trainerDefaults(def: PresetDef, output: OutputKind): TrainerDefaults {
+  // A linear output has no [0, 1] range for cross-entropy to measure: MSE.
+  return { loss: output === 'linear' ? 'mse' : def.sigmoidLoss, noise: def.noise };
+}
+
+function info(name: string, def: PresetDef): PresetInfo {
+  const outputs = { sigmoid: trainerDefaults(def, 'sigmoid'), linear: trainerDefaults(def, 'linear') };
+  return {
+    defaultLatent: def.defaultLatent,
+    defaults: outputs.sigmoid,
+    outputs,
+    inputs: def.inputs,
+    description: def.description,
+    build: (latent, inputShape = INPUT_SHAPE, output = 'sigmoid') => fitted(name, def, latent, inputShape, output),
+  };
+}
+
+export const PRESETS: Readonly<Record<string, PresetInfo>> = Object.fromEntries(
+  Object.entries(DEFS).map(([name, def]) => [name, info(name, def)]),
+);
+
 export const PRESET_NAMES = Object.keys(PRESETS);
 
-/** The architecture of a preset; `latent` only where the preset has a code-size choice. */
-export function presetArchitecture(name: string, latent?: number): Architecture {
-  const info = Object.hasOwn(PRESETS, name) ? PRESETS[name] : undefined;
-  if (!info) throw new ArgumentError(`unknown preset ${JSON.stringify(name)}; expected one of ${PRESET_NAMES.join(', ')}`);
-  if (info.defaultLatent === null) {
-    if (latent !== undefined) throw new ArgumentError(`preset ${name} has a fixed code shape (set by its layers); --latent does not apply to it`);
-    return info.build(0);
+/** The preset's trainer defaults for an output activation (see PresetInfo.outputs). */
+export function presetDefaults(name: string, output: OutputKind = 'sigmoid'): TrainerDefaults {
+  checkOutput(output);
+  return presetDef(name).info.outputs[output];
+}
+
+/**
+ * The architecture of a preset for an input shape. `latent` only where the preset has a
+ * code-size choice. The older form presetArchitecture(name, latent) still works. Throws
+ * ArgumentError for a bad name, latent or output, ShapeError for an input shape the
+ * preset cannot give back (naming the nearest sizes that work).
+ */
+export function presetArchitecture(name: string, options: number | PresetOptions = {}): Architecture {
+  const o: PresetOptions = typeof options === 'number' ? { latent: options } : options ?? {};
+  const { def } = presetDef(name);
+  const shape = checkInputShape(name, def, o.inputShape ?? INPUT_SHAPE);
+  const output = o.output ?? 'sigmoid';
+  checkOutput(output);
+  if (def.defaultLatent === null) {
+    if (o.latent !== undefined) throw new ArgumentError(`preset ${name} has a fixed code shape (set by its layers); --latent does not apply to it`);
+    return fitted(name, def, 0, shape, output);
   }
-  const size = latent ?? info.defaultLatent;
+  const features = sizeOf(shape);
+  const size = o.latent ?? (features < 2 * def.defaultLatent ? Math.max(1, Math.floor(features / 2)) : def.defaultLatent);
   if (!Number.isInteger(size) || size < 1) throw new ArgumentError(`latent must be a positive integer, got ${size}`);
-  return info.build(size);
+  return fitted(name, def, size, shape, output);
+}
+
+function presetDef(name: string): { def: PresetDef; info: PresetInfo } {
+  // Own properties only: "toString" must not find Object.prototype's.
+  if (!Object.hasOwn(DEFS, name)) throw new ArgumentError(`unknown preset ${JSON.stringify(name)}; expected one of ${PRESET_NAMES.join(', ')}`);
+  return { def: DEFS[name]!, info: PRESETS[name]! };
+}
+
+function checkOutput(output: unknown): asserts output is OutputKind {
+  if (!OUTPUT_KINDS.includes(output as OutputKind)) {
+    throw new ArgumentError(`output must be one of ${OUTPUT_KINDS.join(', ')}, got ${JSON.stringify(output)}`);
+  }
+}
+
+function checkInputShape(name: string, def: PresetDef, shape: unknown): Shape {
+  if (!Array.isArray(shape) || shape.length === 0 || !shape.every((d) => Number.isSafeInteger(d) && d >= 1)) {
+    throw new ShapeError(`preset ${name}: input shape must be a non-empty list of positive integers, got ${JSON.stringify(shape)}`);
+  }
+  if (def.inputs === 'image' && shape.length !== 3) {
+    const hint = shape.length === 1
+      ? `a table of ${shape[0]} features; the dense presets (dense, linear, deep, vae) take tables`
+      : shape.length === 2 ? `for one-channel images use [${shape.join(', ')}, 1]` : 'flatten it, or use a dense preset';
+    throw new ShapeError(`preset ${name} needs images [height, width, channels], got input shape ${formatShape(shape)} (${hint})`);
+  }
+  return shape as number[];
+}
+
+/**
+ * The preset's layers for `shape`, checked end to end with the layers' own size rules
+ * (the dry-run plan): the decoder must give back exactly the input shape.
+ */
+function fitted(name: string, def: PresetDef, latent: number, shape: Shape, output: OutputKind): Architecture {
+  checkInputShape(name, def, shape);
+  checkOutput(output);
+  const arch = def.layers(latent, shape, output);
+  if (def.inputs === 'any') return arch;
+  const out = planArchitecture(arch).outputShape;
+  if (sameShape(out, shape)) return arch;
+  const sides = (['height', 'width'] as const).flatMap((side, axis) => {
+    const n = shape[axis]!;
+    if (fitsSide(def, axis, n)) return [];
+    const near = nearestFits(def, axis, n);
+    return [`${side} ${n}${near.length > 0 ? ` (nearest: ${near.join(' or ')})` : ''}`];
+  });
+  throw new ShapeError(
+    `preset ${name} on input ${formatShape(shape)}: the decoder would output ${formatShape(out)}; ${name} needs ${def.needs}; ${sides.join(', ')}`,
+  );
+}
+
+/** The other side of the probe images below: a length both conv presets give back. */
+const PROBE_SIDE = 4;
+
+/** Whether a side of length n on `axis` comes back as n, by the layers' own rules (a dry-run plan of a narrow one-channel image). */
+function fitsSide(def: PresetDef, axis: number, n: number): boolean {
+  const probe = axis === 0 ? [n, PROBE_SIDE, 1] : [PROBE_SIDE, n, 1];
+  return sameShape(planArchitecture(def.layers(0, probe, 'sigmoid')).outputShape, probe);
+}
+
+/** How far from n the nearest fitting sizes are looked for (the conv presets need at most 3). */
+const NEAREST_SEARCH = 64;
+
+/** The nearest side lengths below and above n that fit, those that exist within the search. */
+function nearestFits(def: PresetDef, axis: number, n: number): number[] {
+  const found: number[] = [];
+  for (let s = n - 1; s >= Math.max(1, n - NEAREST_SEARCH); s--) {
+    if (fitsSide(def, axis, s)) {
+      found.push(s);
+      break;
+    }
+  }
+  for (let s = n + 1; s <= n + NEAREST_SEARCH; s++) {
+    if (fitsSide(def, axis, s)) {
+      found.push(s);
+      break;
+    }
+  }
+  return found;
 }

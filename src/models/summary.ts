@@ -1,7 +1,12 @@
-// A Keras-style `model.summary()`: each layer with its output shape and parameter count.
+// A Keras-style `model.summary()`: the input, then each layer with its output shape for the
+// model's actual input shape and its parameter count, then the totals. The table is built
+// here as text; printing it (and escaping what a model file put in the title) is the caller's.
 
 import type { Chain } from '../nn/chain.js';
+import type { Architecture } from './architecture.js';
 import type { Autoencoder } from './autoencoder.js';
+import type { ModelLimits } from './limits.js';
+import { planArchitecture } from './plan.js';
 
 export interface SummaryRow {
   name: string;
@@ -10,6 +15,7 @@ export interface SummaryRow {
   params: number;
 }
 
+/** Every layer of a built model, in build order (encoder, z_mean, z_log_var, decoder); no input row. */
 export function summaryRows(model: Autoencoder): SummaryRow[] {
   const rows: SummaryRow[] = [];
   const add = (chain: Chain | null) => {
@@ -29,30 +35,54 @@ export function summaryRows(model: Autoencoder): SummaryRow[] {
   return rows;
 }
 
+/** What the table shows besides the layer rows. */
+interface SummaryHead {
+  kind: Architecture['kind'];
+  inputShape: readonly number[];
+  codeShape: readonly number[];
+}
+
+/** The summary of a built model as fixed-width text. */
+export function summaryText(model: Autoencoder, title = 'model'): string {
+  return table(title, model, summaryRows(model));
+}
+
+/** The summary of an architecture record from its dry-run plan: nothing is allocated. */
+export function architectureSummaryText(arch: Architecture, title = 'model', limits: Partial<ModelLimits> = {}): string {
+  const plan = planArchitecture(arch, limits);
+  const rows = plan.layers.map((l) => ({ name: `${l.part}.${l.index}`, className: l.className, outputShape: l.outputShape, params: l.params }));
+  return table(title, { kind: arch.kind, inputShape: arch.input_shape, codeShape: plan.codeShape }, rows);
+}
+
 const fmtShape = (s: readonly number[]) => `(None, ${s.join(', ')})`;
 const fmtInt = (n: number) => n.toLocaleString('en-US');
 
-/** The summary as fixed-width text. */
-export function summaryText(model: Autoencoder, title = 'model'): string {
-  const rows = summaryRows(model);
-  const head = ['Layer (type)', 'Output Shape', 'Param #'];
+function table(title: string, head: SummaryHead, layers: readonly SummaryRow[]): string {
+  const rows: SummaryRow[] = [{ name: 'input', className: 'InputLayer', outputShape: head.inputShape, params: 0 }, ...layers];
+  const header = ['Layer (type)', 'Output Shape', 'Param #'];
   const body = rows.map((r) => [`${r.name} (${r.className})`, fmtShape(r.outputShape), fmtInt(r.params)]);
-  const widths = head.map((h, c) => Math.max(h.length, ...body.map((r) => r[c]!.length)) + 2);
+  // Loops, not Math.max(...spread): a model may have a thousand layers.
+  const widths = header.map((h, c) => body.reduce((w, r) => Math.max(w, r[c]!.length), h.length) + 2);
   const line = (cells: string[]) => cells.map((cell, c) => (c === 2 ? cell.padStart(widths[c]! - 2) : cell.padEnd(widths[c]!))).join('').trimEnd();
   const total = widths.reduce((a, b) => a + b, 0) - 2;
+  const partOf = (r: SummaryRow) => r.name.split('.')[0];
   const out = [
-    `Model: "${title}" (${model.kind}; input ${fmtShape(model.inputShape)}, code ${fmtShape(model.codeShape)})`,
+    `Model: "${title}" (${head.kind}; input ${fmtShape(head.inputShape)}, code ${fmtShape(head.codeShape)})`,
     '_'.repeat(total),
-    line(head),
+    line(header),
     '='.repeat(total),
   ];
   rows.forEach((r, i) => {
     out.push(line(body[i]!));
-    if (i < rows.length - 1 && rows[i + 1]!.name.split('.')[0] !== r.name.split('.')[0]) out.push('-'.repeat(total));
+    if (i < rows.length - 1 && partOf(rows[i + 1]!) !== partOf(r)) out.push('-'.repeat(total));
   });
   out.push('='.repeat(total));
-  const count = model.params.count;
+  const count = rows.reduce((s, r) => s + r.params, 0);
+  // Every parameter is trained: no layer here keeps non-trainable state (such as
+  // BatchNormalization's moving statistics) yet.
   out.push(`Total params: ${fmtInt(count)} (${fmtBytes(count * 4)})`);
+  out.push(`Trainable params: ${fmtInt(count)} (${fmtBytes(count * 4)})`);
+  out.push(`Non-trainable params: 0 (${fmtBytes(0)})`);
   return out.join('\n');
 }
 
