@@ -44,3 +44,24 @@ export class WorkerError extends AeError {}
 
 /** The JavaScript engine lacks a feature ae-wasm needs (WebAssembly SIMD): names the feature and where it is available. */
 export class UnsupportedError extends AeError {}
+
+/** What a DivergenceError found non-finite. */
+export type DivergedQuantity = 'loss' | 'gradient norm' | 'weights' | 'validation loss' | 'test MSE';
+
+/**
+ * Training produced a non-finite loss, gradient norm, weights, validation loss or test
+ * MSE: names the epoch, the step within it (1-based) and the optimizer step counted
+ * from the start of training, what was non-finite and its value.
+ */
+export class DivergenceError extends AeError {
+  constructor(
+    message: string,
+    readonly epoch: number,
+    readonly step: number,
+    readonly globalStep: number,
+    readonly quantity: DivergedQuantity,
+    readonly value: number,
+  ) {
+    super(message);
+  }
+}

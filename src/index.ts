@@ -32,7 +32,7 @@ export { loadIdxDir } from './data/idx-node.js';
 export { subset, gather, validateDataset, type Dataset, type Splits } from './data/dataset.js';
 export { createKernels, defaultThreads, type BackendOptions } from './kernels/node.js';
 export type { Kernels } from './kernels/kernels.js';
-export { AeError, ArgumentError, DataError, FileError, FormatError, HeapError, ShapeError } from './errors.js';
+export { AeError, ArgumentError, DataError, DivergenceError, FileError, FormatError, HeapError, ShapeError } from './errors.js';
 
 /** Preset names and their architectures (DESIGN.md's table). */
 export const presets = {
