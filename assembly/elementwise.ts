@@ -380,3 +380,31 @@ export function sum(x: i32, n: i32): f64 {
   for (let i = 0; i < n; i++) s += <f64>load<f32>(p + (<usize>i << 2));
   return s;
 }
+
+/**
+ * Sum of squares of n elements in float64 (the global gradient norm's reduction). Lane j
+ * of four float64 accumulators takes the body's elements i = j mod 4; the lanes are added
+ * in order ((l0 + l1) + l2) + l3, then the tail left to right — the JS spec's order, so
+ * both backends and every build return the same bits (plain mul and add, never a fused
+ * madd). A float32's square is exact in float64 and 2^31 of them stay below 2^288, so the
+ * sum is finite exactly when every element is.
+ */
+export function sumSquares(x: i32, n: i32): f64 {
+  const p = <usize>x << 2;
+  let acc01 = f64x2.splat(0);
+  let acc23 = f64x2.splat(0);
+  const n4 = n & ~3;
+  for (let i = 0; i < n4; i += 4) {
+    const v = v128.load(p + (<usize>i << 2));
+    const v01 = f64x2.promote_low_f32x4(v);
+    const v23 = f64x2.promote_low_f32x4(v128.shuffle<f32>(v, v, 2, 3, 2, 3));
+    acc01 = f64x2.add(acc01, f64x2.mul(v01, v01));
+    acc23 = f64x2.add(acc23, f64x2.mul(v23, v23));
+  }
+  let s = f64x2.extract_lane(acc01, 0) + f64x2.extract_lane(acc01, 1) + f64x2.extract_lane(acc23, 0) + f64x2.extract_lane(acc23, 1);
+  for (let i = n4; i < n; i++) {
+    const v = <f64>load<f32>(p + (<usize>i << 2));
+    s += v * v;
+  }
+  return s;
+}

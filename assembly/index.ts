@@ -6,7 +6,7 @@ export { sgemm, sgemmBiasAct } from './gemm';
 export {
   biasActForward, actBackward, biasBackward,
   fill, copy, add, mul, scale, axpy, exp, square, squareBackward,
-  abs, sign, absBackward, clip, clipBackward, rowSum, rowSumBackward, sum,
+  abs, sign, absBackward, clip, clipBackward, rowSum, rowSumBackward, sum, sumSquares,
 } from './elementwise';
 export { conv2dForward, conv2dBackwardInput, conv2dBackwardFilter } from './conv';
 export { maxpool2dForward, maxpool2dBackward, upsample2dForward, upsample2dBackward } from './pool';

@@ -77,3 +77,25 @@ export class WorkerError extends AeError {
 export class UnsupportedError extends AeError {
   static override readonly errorName = 'UnsupportedError';
 }
+
+/** What a DivergenceError found non-finite. */
+export type DivergedQuantity = 'loss' | 'gradient norm' | 'weights' | 'validation loss' | 'test MSE';
+
+/**
+ * Training produced a non-finite loss, gradient norm, weights, validation loss or test
+ * MSE: names the epoch, the step within it (1-based) and the optimizer step counted
+ * from the start of training, what was non-finite and its value.
+ */
+export class DivergenceError extends AeError {
+  static override readonly errorName = 'DivergenceError';
+  constructor(
+    message: string,
+    readonly epoch: number,
+    readonly step: number,
+    readonly globalStep: number,
+    readonly quantity: DivergedQuantity,
+    readonly value: number,
+  ) {
+    super(message);
+  }
+}

@@ -39,6 +39,7 @@ interface TrainFlags {
   noise?: number;
   l1: number;
   beta: number;
+  clipNorm?: number;
   out?: string;
   checkpointEvery?: number;
   keep?: number;
@@ -47,7 +48,7 @@ interface TrainFlags {
 }
 
 /** Settings a checkpoint fixes: giving them with --resume is an error, not silently ignored. */
-const FIXED_BY_CHECKPOINT = ['preset', 'latent', 'batch', 'lr', 'optimizer', 'momentum', 'loss', 'seed', 'valSplit', 'patience', 'noise', 'l1', 'beta'] as const;
+const FIXED_BY_CHECKPOINT = ['preset', 'latent', 'batch', 'lr', 'optimizer', 'momentum', 'loss', 'seed', 'valSplit', 'patience', 'noise', 'l1', 'beta', 'clipNorm'] as const;
 
 /** The flags of the training options: their ranges are the library's (validateTrainOptions). */
 const OPTION_FLAGS: OptionNames = {
@@ -59,11 +60,12 @@ const OPTION_FLAGS: OptionNames = {
   beta: '--beta',
   validationSplit: '--val-split',
   patience: '--patience',
+  clipNorm: '--clip-norm',
 };
 
 function trainOptionsOf(flags: TrainFlags): TrainOptions {
-  const { epochs, batch: batchSize, seed, noise, l1, beta, valSplit: validationSplit, patience } = flags;
-  return { epochs, batchSize, seed, noise, l1, beta, validationSplit, patience };
+  const { epochs, batch: batchSize, seed, noise, l1, beta, valSplit: validationSplit, patience, clipNorm } = flags;
+  return { epochs, batchSize, seed, noise, l1, beta, validationSplit, patience, clipNorm };
 }
 
 export function trainCommand(): Command {
@@ -83,6 +85,7 @@ export function trainCommand(): Command {
     .option('--noise <f>', 'denoising: stddev of Gaussian input noise (default 0.2 for conv, else 0)', anyNumber)
     .option('--l1 <f>', 'sparse: L1 activity penalty on the code', anyNumber, 0)
     .option('--beta <f>', 'vae: weight of the KL term', anyNumber, 1)
+    .option('--clip-norm <x>', 'clip the global L2 norm of the gradients to x before each update (Keras global_clipnorm)', anyNumber)
     .option('--out <dir>', 'output directory (default runs/<preset>, or the --resume file\'s directory)')
     .option('--checkpoint-every <n>', 'write checkpoint-EEEEEE.safetensors and checkpoint.safetensors (the latest) every n epochs (and best.safetensors with --val-split)', intArg(1, 100000))
     .option('--keep <n>', 'with --checkpoint-every: how many epoch checkpoints to keep, newest first (default 1)', intArg(1, 100000))
@@ -118,7 +121,7 @@ async function freshRun(flags: TrainFlags, kernels: Kernels, source: string): Pr
   const record: TrainingRecord = {
     preset: flags.preset,
     loss: flags.loss ?? info.defaults.loss,
-    optimizer: optimizer.config(),
+    optimizer: { ...optimizer.config(), ...(flags.clipNorm !== undefined ? { global_clipnorm: flags.clipNorm } : {}) },
     noise: flags.noise ?? info.defaults.noise,
     l1: flags.l1,
     beta: flags.beta,
@@ -274,7 +277,9 @@ async function trainInto(
       beta: record.beta,
       validationSplit: (record['validation_split'] as number | undefined) ?? 0,
       patience: record['patience'] as number | undefined,
+      clipNorm: record.optimizer['global_clipnorm'] as number | undefined,
       resume: run.resume,
+      resumeSource: flags.resume,
       signal: controller.signal,
       callbacks: {
         onTrainBegin: reporter.onTrainBegin,

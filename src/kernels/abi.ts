@@ -163,6 +163,13 @@ export const ABI = {
   rowSumBackward: { args: ['dy:ptr', 'dx:ptr', 'rows:i32', 'cols:i32'] },
   /** Sum of n elements, accumulated left to right in float64. */
   sum: { args: ['x:ptr', 'n:i32'], returns: 'f64' },
+  /**
+   * Sum of squares of n elements in float64: four lane sums (lane j takes the elements
+   * i = j mod 4 below n & ~3) added in lane order, then the tail left to right; bit-identical
+   * on every backend and build. Not split: the pool has no reduction share, and the one
+   * pass over the gradients it serves (clip-norm) is small beside a step's gemms.
+   */
+  sumSquares: { args: ['x:ptr', 'n:i32'], returns: 'f64' },
 
   // ---- conv2d, NHWC / HWIO (assembly/conv.ts; every pass overwrites its output) ---------
   /** y[n, oh, ow, cout] = sum x[n, ih, iw, cin] * w[kh, kw, cin, cout] (no bias). */

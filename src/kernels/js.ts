@@ -212,6 +212,18 @@ export class JsKernels implements Kernels {
     return s;
   }
 
+  sumSquares(x: number, n: number): number {
+    const d = this.d;
+    // The order is part of the spec (the WASM kernel's four SIMD lanes): element i of the
+    // body adds into lane i mod 4, the lanes add in order, then the tail.
+    const lanes = [0, 0, 0, 0];
+    const body = n - (n % 4);
+    for (let i = 0; i < body; i++) lanes[i % 4]! += d[x + i]! * d[x + i]!;
+    let s = lanes[0]! + lanes[1]! + lanes[2]! + lanes[3]!;
+    for (let i = body; i < n; i++) s += d[x + i]! * d[x + i]!;
+    return s;
+  }
+
   conv2dForward(
     x: number, w: number, y: number,
     n: number, ih: number, iw: number, cin: number, oh: number, ow: number, cout: number,

@@ -23,6 +23,9 @@ const NON_NEGATIVE: Range = { min: 0 };
 /** RNG stream keys are 32-bit. */
 const KEY: Range = { min: 0, below: 2 ** 32, integer: true };
 
+/** Keras' optimizer argument for clipping the gradients' global L2 norm (--clip-norm): optional, any optimizer. */
+const GLOBAL_CLIPNORM: Range = { min: 0, minIncluded: false };
+
 /** Optimizer hyper-parameters by optimizer name, with the ranges the optimizers accept. */
 const OPTIMIZER_FIELDS: Readonly<Record<string, Readonly<Record<string, Range>>>> = {
   adam: {
@@ -30,10 +33,12 @@ const OPTIMIZER_FIELDS: Readonly<Record<string, Readonly<Record<string, Range>>>
     beta_1: { min: 0, below: 1 },
     beta_2: { min: 0, below: 1 },
     epsilon: { min: 0, minIncluded: false },
+    global_clipnorm: GLOBAL_CLIPNORM,
   },
   sgd: {
     learning_rate: { min: 0, minIncluded: false },
     momentum: { min: 0, below: 1 },
+    global_clipnorm: GLOBAL_CLIPNORM,
   },
 };
 

@@ -1,8 +1,18 @@
 // One epoch of training: its steps over a fresh permutation (picked up mid-epoch from
 // TrainState.partial after an interruption), then its bookkeeping — test MSE, validation
 // loss, early stopping, the best epoch, the history record and the callbacks.
+//
+// Divergence stops training at once with a DivergenceError: a step's non-finite loss (or
+// gradient norm, with clip-norm) before that step's update, and at the epoch's end (and
+// at an interruption) non-finite weights, test MSE or validation loss, before the history
+// record and onEpochEnd — so no callback ever checkpoints a diverged model. When it is
+// thrown the model holds the weights of the last update taken: for a step's loss they are
+// the weights that produced it (finite or not — an earlier step without clip-norm may have
+// applied a non-finite gradient), for a gradient norm the last finite ones; either way not
+// a model to keep, and the CLI writes none of a failed run's files.
 
 import type { Dataset } from '../data/dataset.js';
+import { DivergenceError, type DivergedQuantity } from '../errors.js';
 import { shuffledIndices } from '../data/shuffle.js';
 import { RandomPurpose, RandomStream, streamKey } from '../random/streams.js';
 import type { RunContext } from '../nn/layer.js';
@@ -11,7 +21,7 @@ import type { Autoencoder } from '../models/autoencoder.js';
 import { DeviceData } from './device-data.js';
 import { evaluate } from './evaluate.js';
 import { addInputNoise } from './noise.js';
-import { trainStep } from './step.js';
+import { stepDivergence, trainStep } from './step.js';
 import type { EpochRecord, History, TrainRun, TrainState } from './trainer.js';
 
 /** What an epoch's steps add up to. */
@@ -27,6 +37,32 @@ function yieldToEventLoop(fn: () => void): void {
   const immediate = (globalThis as { setImmediate?: (fn: () => void) => unknown }).setImmediate;
   if (immediate) immediate(fn);
   else setTimeout(fn, 0);
+}
+
+/**
+ * The error for a non-finite `quantity` at step `step` (1-based) of the current epoch:
+ * `during` for a step's own loss or gradient norm, else found after it. `globalStep`
+ * counts optimizer steps from the start of training.
+ */
+function divergence(run: TrainRun, step: number, globalStep: number, during: boolean, quantity: DivergedQuantity, value: number): DivergenceError {
+  const epoch = run.state.epoch + 1;
+  const what = quantity === 'weights' ? 'the weights hold NaN or infinite values' : `the ${quantity} is ${value}`;
+  const clip = run.options.clipNorm;
+  // Clipping already on (it bounds the gradient, not Adam's step): only a lower rate is left to suggest.
+  const advice = clip === undefined ? 'try a lower learning rate (--lr) or gradient clipping (--clip-norm)' : 'try a lower learning rate (--lr)';
+  return new DivergenceError(
+    `training diverged at epoch ${epoch}, ${during ? '' : 'after '}step ${step} of ${run.steps}: ${what} ` +
+      `(learning rate ${run.optimizer.learningRate}${clip === undefined ? '' : `, clip norm ${clip}`}); ${advice}`,
+    epoch, step, globalStep, quantity, value,
+  );
+}
+
+/** Throws when a weight is NaN or infinite (one sumSquares pass: finite exactly when every element is). */
+function checkWeights(run: TrainRun, step: number): void {
+  const kernels = run.model.kernels;
+  let total = 0;
+  for (const p of run.plan.params) total += kernels.sumSquares(p.value, p.size);
+  if (!Number.isFinite(total)) throw divergence(run, step, run.state.step, false, 'weights', total);
 }
 
 /** The stream positions into the state, so it resumes from exactly here. */
@@ -57,7 +93,10 @@ export async function runEpoch(run: TrainRun): Promise<EpochTotals | null> {
   for (let s = partial?.stepInEpoch ?? 0; s < steps; s++) {
     const start = s * batch;
     const m = Math.min(batch, n - start);
-    lossSum += trainStep(plan, order, start, m) * m;
+    const loss = trainStep(plan, order, start, m);
+    const diverged = stepDivergence(plan, loss);
+    if (diverged) throw divergence(run, s + 1, state.step + 1, true, diverged, diverged === 'loss' ? loss : plan.gradNorm);
+    lossSum += loss * m;
     state.step++;
     seen += m;
     const now = performance.now();
@@ -68,6 +107,7 @@ export async function runEpoch(run: TrainRun): Promise<EpochTotals | null> {
       await new Promise<void>((r) => yieldToEventLoop(r));
     }
     if (options.signal?.aborted && s < steps - 1) {
+      checkWeights(run, s + 1);
       state.partial = { stepInEpoch: s + 1, epochShuffleCounter, lossSum, seen, seconds: (performance.now() - t0) / 1000 };
       saveStreams(run);
       return null;
@@ -83,9 +123,8 @@ export async function runEpoch(run: TrainRun): Promise<EpochTotals | null> {
  */
 export async function endEpoch(run: TrainRun, totals: EpochTotals): Promise<Exclude<History['stopped'], 'completed'> | null> {
   const { state, history, options } = run;
+  checkWeights(run, run.steps);
   const epoch = state.epoch + 1;
-  state.epoch = epoch;
-  saveStreams(run);
   const record: EpochRecord = {
     epoch,
     loss: totals.lossSum / totals.seen,
@@ -96,8 +135,14 @@ export async function endEpoch(run: TrainRun, totals: EpochTotals): Promise<Excl
   let stopEarly = false;
   if (run.valSet) {
     record.val_loss = validationLoss(run.model, run.valSet, { ...options, batch: run.batch, loss: run.loss });
+  }
+  if (options.evaluateTest && !Number.isFinite(record.test_mse)) throw divergence(run, run.steps, state.step, false, 'test MSE', record.test_mse);
+  if (record.val_loss !== undefined) {
+    if (!Number.isFinite(record.val_loss)) throw divergence(run, run.steps, state.step, false, 'validation loss', record.val_loss);
     stopEarly = trackBest(state, epoch, record.val_loss, options.patience);
   }
+  state.epoch = epoch;
+  saveStreams(run);
   history.epochs.push(record);
   if (state.bestEpoch !== undefined) history.bestEpoch = state.bestEpoch;
   const verdict = await options.callbacks?.onEpochEnd?.(record, state);

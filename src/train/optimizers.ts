@@ -85,6 +85,25 @@ export class SGD implements Optimizer {
   }
 }
 
+/**
+ * Clips the global L2 norm of every parameter's gradient to `maxNorm` before an update,
+ * as Keras' `global_clipnorm` (tf.clip_by_global_norm) and PyTorch's clip_grad_norm_: when
+ * the norm exceeds maxNorm, every gradient is scaled by maxNorm / norm (one direction,
+ * shorter); otherwise nothing changes. Returns the norm before clipping; a non-finite norm
+ * (some gradient element NaN or infinite — sumSquares is finite exactly when its elements
+ * are) leaves the gradients as they are, for the caller to stop on.
+ */
+export function clipGlobalNorm(kernels: Kernels, params: readonly Param[], maxNorm: number): number {
+  let total = 0;
+  for (const p of params) total += kernels.sumSquares(p.grad, p.size);
+  const norm = Math.sqrt(total);
+  if (Number.isFinite(norm) && norm > maxNorm) {
+    const s = maxNorm / norm;
+    for (const p of params) kernels.scale(p.grad, s, p.grad, p.size);
+  }
+  return norm;
+}
+
 /** min < v (or min <= v when inclusive), and v < max for bounded ranges. */
 function checkRange(what: string, v: number, min: number, max: number, includeMin: boolean): number {
   const ok = Number.isFinite(v) && (includeMin ? v >= min : v > min) && (max === Infinity || v < max);

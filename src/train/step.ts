@@ -1,7 +1,14 @@
 // One training step, the trainer's and the benchmark's alike: gather a batch from the data
 // set uploaded into the heap, add input noise when denoising, forward, loss, backward and
-// the optimizer update. Everything a step touches is planned by planStep, so trainStep
-// allocates nothing on the heap and creates no JS objects.
+// the optimizer update (after clipping the gradients' global norm, when asked). Everything
+// a step touches is planned by planStep, so trainStep allocates nothing on the heap and
+// creates no JS objects.
+//
+// Divergence is checked where it is cheap: the batch loss is one number the loss kernels
+// already return, so a NaN or infinite loss costs one comparison to find; the gradients
+// are read (one sumSquares pass) only when clip-norm needs their norm anyway. A step whose
+// loss or gradient norm is non-finite applies no update: the weights stay those the step
+// started from (stepDivergence says why, and the caller stops).
 
 import type { Dataset } from '../data/dataset.js';
 import type { RandomStream } from '../random/streams.js';
@@ -11,7 +18,8 @@ import type { Autoencoder } from '../models/autoencoder.js';
 import type { ModelGraph } from '../models/graph.js';
 import { DeviceData } from './device-data.js';
 import { addInputNoise } from './noise.js';
-import type { Optimizer } from './optimizers.js';
+import type { DivergedQuantity } from '../errors.js';
+import { clipGlobalNorm, type Optimizer } from './optimizers.js';
 
 export interface StepOptions {
   /** The largest batch a step takes. */
@@ -24,6 +32,8 @@ export interface StepOptions {
   optimizer: Optimizer;
   /** Draws the input noise (and a VAE's eps). */
   noiseStream: RandomStream;
+  /** Clip the gradients' global L2 norm to this before each update (undefined: never). */
+  clipNorm?: number;
 }
 
 /** A compiled training graph with its data and optimizer: what trainStep runs on. */
@@ -34,6 +44,9 @@ export interface StepPlan {
   readonly optimizer: Optimizer;
   readonly params: readonly Param[];
   readonly noise: number;
+  readonly clipNorm: number | undefined;
+  /** The last step's global gradient norm before clipping (NaN without clip-norm). */
+  gradNorm: number;
 }
 
 /** Reserves the optimizer's slots, compiles the training graph and uploads `train`. */
@@ -42,19 +55,37 @@ export function planStep(model: Autoencoder, train: Dataset, o: StepOptions): St
   model.params.ensureTraining(o.optimizer.slots);
   const graph = model.compile({ batch: o.batch, training: true, loss: o.loss, l1: o.l1, beta: o.beta, separateInput: o.noise > 0 });
   const data = new DeviceData(kernels, train, model.inputShape, 'training data');
-  return { graph, data, ctx: { kernels, training: true, noise: o.noiseStream }, optimizer: o.optimizer, params: model.params.list, noise: o.noise };
+  return {
+    graph, data, ctx: { kernels, training: true, noise: o.noiseStream }, optimizer: o.optimizer, params: model.params.list, noise: o.noise,
+    clipNorm: o.clipNorm, gradNorm: NaN,
+  };
 }
 
-/** One optimizer step on samples order[start .. start + n); returns the batch's mean objective. */
+/**
+ * One optimizer step on samples order[start .. start + n); returns the batch's mean
+ * objective. When stepDivergence(plan, value) is not null the step applied no update.
+ */
 export function trainStep(plan: StepPlan, order: Uint32Array, start: number, n: number): number {
   const { graph, ctx, data } = plan;
   data.gather(order, start, n, graph.target.offset);
   if (plan.noise > 0) addInputNoise(ctx.kernels, graph.target.offset, graph.input.offset, n * data.size, plan.noise, ctx.noise);
   graph.forward(ctx, n);
   const value = graph.loss(n);
+  if (!Number.isFinite(value)) return value;
   graph.backward(ctx, n);
+  if (plan.clipNorm !== undefined) {
+    plan.gradNorm = clipGlobalNorm(ctx.kernels, plan.params, plan.clipNorm);
+    if (!Number.isFinite(plan.gradNorm)) return value;
+  }
   plan.optimizer.step(ctx.kernels, plan.params);
   return value;
+}
+
+/** What made the step that returned `loss` stop short of its update, or null when it did not. */
+export function stepDivergence(plan: StepPlan, loss: number): DivergedQuantity | null {
+  if (!Number.isFinite(loss)) return 'loss';
+  if (plan.clipNorm !== undefined && !Number.isFinite(plan.gradNorm)) return 'gradient norm';
+  return null;
 }
 
 /** Frees the plan's graph and data. */

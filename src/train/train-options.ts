@@ -8,13 +8,14 @@ import type { TrainOptions } from './trainer.js';
 export const TRAIN_DEFAULTS = { epochs: 10, batchSize: 32, seed: 0 } as const;
 
 /** The options with a numeric range. */
-export type RangedOption = 'epochs' | 'batchSize' | 'seed' | 'noise' | 'l1' | 'beta' | 'validationSplit' | 'patience';
+export type RangedOption = 'epochs' | 'batchSize' | 'seed' | 'noise' | 'l1' | 'beta' | 'validationSplit' | 'patience' | 'clipNorm';
 
 interface Range {
   integer: boolean;
   min: number;
   max: number;
   maxInclusive: boolean;
+  minExclusive?: boolean;
 }
 
 const int = (min: number, max: number): Range => ({ integer: true, min, max, maxInclusive: true });
@@ -31,6 +32,8 @@ const RANGES: Record<RangedOption, Range> = {
   // The held-out fraction: a split of 1 would leave nothing to train on.
   validationSplit: real(0, 1, false),
   patience: int(1, 100000),
+  // A global gradient norm of 0 would zero every update; any positive finite bound is a choice.
+  clipNorm: { integer: false, min: 0, minExclusive: true, max: Infinity, maxInclusive: false },
 };
 
 /** How errors name each option: the library's words, or the command's flags. */
@@ -45,6 +48,7 @@ export const LIBRARY_OPTION_NAMES: OptionNames = {
   beta: 'beta',
   validationSplit: 'validation split',
   patience: 'patience',
+  clipNorm: 'clip norm',
 };
 
 /** TrainOptions with every ranged option checked and its default filled in. */
@@ -58,6 +62,8 @@ export interface ResolvedTrainOptions extends Omit<TrainOptions, RangedOption | 
   validationSplit: number;
   /** Undefined: no early stopping. */
   patience: number | undefined;
+  /** Undefined: no gradient clipping. */
+  clipNorm: number | undefined;
   evaluateTest: boolean;
   progressIntervalMs: number;
 }
@@ -68,8 +74,9 @@ function check(option: RangedOption, v: number, names: OptionNames): number {
   if (r.integer) {
     if (!Number.isInteger(v) || v < r.min) throw new ArgumentError(`${name} must be an integer >= ${r.min}, got ${v}`);
     if (v > r.max) throw new ArgumentError(`${name} must be an integer <= ${r.max}, got ${v}`);
-  } else if (!Number.isFinite(v) || v < r.min || (r.maxInclusive ? v > r.max : v >= r.max)) {
-    throw new ArgumentError(`${name} must be in [${r.min}, ${r.max}${r.maxInclusive ? ']' : ')'}, got ${v}`);
+  } else if (!Number.isFinite(v) || (r.minExclusive ? v <= r.min : v < r.min) || (r.maxInclusive ? v > r.max : v >= r.max)) {
+    if (r.max === Infinity) throw new ArgumentError(`${name} must be a finite number ${r.minExclusive ? '>' : '>='} ${r.min}, got ${v}`);
+    throw new ArgumentError(`${name} must be in ${r.minExclusive ? '(' : '['}${r.min}, ${r.max}${r.maxInclusive ? ']' : ')'}, got ${v}`);
   }
   return v;
 }
@@ -86,6 +93,7 @@ export function validateTrainOptions(options: TrainOptions, names: OptionNames =
     beta: check('beta', options.beta ?? 1, names),
     validationSplit: check('validationSplit', options.validationSplit ?? 0, names),
     patience: options.patience === undefined ? undefined : check('patience', options.patience, names),
+    clipNorm: options.clipNorm === undefined ? undefined : check('clipNorm', options.clipNorm, names),
     evaluateTest: options.evaluateTest ?? true,
     progressIntervalMs: options.progressIntervalMs ?? 100,
   };

@@ -7,7 +7,7 @@
 
 import type { Dataset, Splits } from '../data/dataset.js';
 import { subset, validateDataset } from '../data/dataset.js';
-import { ArgumentError } from '../errors.js';
+import { ArgumentError, FormatError } from '../errors.js';
 import { RandomPurpose, RandomStream, streamKey } from '../random/streams.js';
 import type { LossKind } from '../nn/losses.js';
 import type { Autoencoder } from '../models/autoencoder.js';
@@ -96,12 +96,19 @@ export interface TrainOptions {
   validationSplit?: number;
   /** Early stopping: epochs without a val_loss improvement before stopping. */
   patience?: number;
+  /**
+   * Clips the global L2 norm of all gradients to this before each update (Keras'
+   * `global_clipnorm`, PyTorch's clip_grad_norm_); a non-finite norm stops training.
+   */
+  clipNorm?: number;
   /** Evaluate test MSE after each epoch (default true). */
   evaluateTest?: boolean;
   callbacks?: Callbacks;
   progressIntervalMs?: number;
   /** Continue from a checkpoint's state (weights and optimizer slots already loaded). */
   resume?: TrainState;
+  /** Where `resume` came from (a checkpoint file), to name it in errors. */
+  resumeSource?: string;
   /** Stops training after the current step; the history's state resumes from there. */
   signal?: AbortSignal;
 }
@@ -156,11 +163,31 @@ export function startTraining(model: Autoencoder, splits: Splits, options: Train
   const noise = new RandomStream(state.noise.key, state.noise.counter);
 
   const batch = Math.min(o.batchSize, trainSet.n);
-  const plan = planStep(model, trainSet, { batch, loss, l1: o.l1, beta: o.beta, noise: o.noise, optimizer, noiseStream: noise });
   const steps = Math.ceil(trainSet.n / batch);
+  if (state.partial) checkPartialEpoch(state, trainSet.n, batch, steps, o.resumeSource ?? 'the resume state');
+  const plan = planStep(model, trainSet, { batch, loss, l1: o.l1, beta: o.beta, noise: o.noise, optimizer, noiseStream: noise, clipNorm: o.clipNorm });
   const history: History = { epochs: [], stopped: 'completed', state };
   o.callbacks?.onTrainBegin?.({ epochs: o.epochs, stepsPerEpoch: steps, trainSamples: trainSet.n, startEpoch: state.epoch });
   return { model, options: o, loss, optimizer, trainSet, valSet, test: splits.test, batch, steps, plan, shuffle, noise, state, history };
+}
+
+/**
+ * A checkpoint taken inside an epoch must fit the data and batch size it resumes with:
+ * its step is one of this epoch's (never the last, which ends the epoch instead), the
+ * samples seen are that many full batches, and the epoch's permutation drew n - 1 values
+ * from the shuffle stream. The record's own validation (models/training-record.ts) cannot
+ * know n; without this a step past the data would read outside it.
+ */
+function checkPartialEpoch(state: TrainState, n: number, batch: number, steps: number, source: string): void {
+  const p = state.partial!;
+  const data = `${n} training samples in batches of ${batch}: ${steps} steps per epoch`;
+  const fail = (field: string, expected: string, found: number) => {
+    throw new FormatError(`${source}: checkpoint.partial.${field} must be ${expected} (${data}), got ${found}; was it written for other data or another batch size?`);
+  };
+  if (!(Number.isInteger(p.stepInEpoch) && p.stepInEpoch >= 0 && p.stepInEpoch < steps)) fail('step_in_epoch', `an integer in [0, ${steps - 1}]`, p.stepInEpoch);
+  if (p.seen !== p.stepInEpoch * batch) fail('seen', `step_in_epoch x batch = ${p.stepInEpoch * batch}`, p.seen);
+  const drawn = state.shuffle.counter - p.epochShuffleCounter;
+  if (drawn !== n - 1) fail('epoch_shuffle_counter', `checkpoint.rng.shuffle.counter - ${n - 1} = ${state.shuffle.counter - (n - 1)}`, p.epochShuffleCounter);
 }
 
 /** Trains `model` in place on splits.train; returns the history. */

@@ -24,11 +24,14 @@ const record = (o: Optimizer, noise: number): TrainingRecord => ({ loss: 'mse', 
 async function resumeFromFile(
   model: Autoencoder, h: History, optimizer: Optimizer, noise: number, label: string, splits: Splits, options: TrainOptions,
 ): Promise<{ model: Autoencoder; history: History }> {
-  const bytes = encodeModel(model, { ...record(optimizer, noise), checkpoint: checkpointFromState(h.state, h.epochs) }, { optimizerState: true });
+  const optimizerRecord = { ...optimizer.config(), ...(options.clipNorm ? { global_clipnorm: options.clipNorm } : {}) };
+  const bytes = encodeModel(model, { ...record(optimizer, noise), optimizer: optimizerRecord, checkpoint: checkpointFromState(h.state, h.epochs) }, { optimizerState: true });
   const kernels = await wasmKernels();
   const loaded = decodeModel(bytes, kernels, label);
   const history = await train(loaded.model, splits, {
     ...options,
+    // The clip norm comes back from the file's optimizer record, as --resume takes it.
+    clipNorm: loaded.training.optimizer['global_clipnorm'] as number | undefined,
     optimizer: optimizerFromRecord(loaded.training),
     resume: stateFromCheckpoint(loaded.training.checkpoint!),
   });
@@ -36,14 +39,16 @@ async function resumeFromFile(
 }
 
 describe('checkpoint and resume', () => {
-  for (const [preset, noise, makeOpt] of [
-    ['conv', 0.2, () => new Adam()],
+  for (const [preset, noise, makeOpt, clipNorm] of [
+    ['conv', 0.2, () => new Adam(), undefined],
     ['vae', 0, () => new Adam({ learningRate: 2e-3 })],
-    ['dense', 0, () => new SGD({ learningRate: 0.5, momentum: 0.9 })],
+    ['dense', 0, () => new SGD({ learningRate: 0.5, momentum: 0.9 }), undefined],
+    // A clip norm below the gradients' norm, so every step is clipped.
+    ['dense', 0, () => new SGD({ learningRate: 0.5, momentum: 0.9 }), 0.05],
   ] as const) {
-    it(`${preset}: 2 epochs = 1 epoch, save, load, resume 1 — and an interruption inside an epoch resumes exactly`, async () => {
+    it(`${preset}${clipNorm ? ` clip-norm ${clipNorm}` : ''}: 2 epochs = 1 epoch, save, load, resume 1 — and an interruption inside an epoch resumes exactly`, async () => {
       const splits = await smallSplits(200, 20);
-      const base: TrainOptions = { batchSize: 32, seed: 11, noise, validationSplit: 0.2, evaluateTest: false, loss: preset === 'vae' ? 'bce' : 'mse' };
+      const base: TrainOptions = { batchSize: 32, seed: 11, noise, validationSplit: 0.2, evaluateTest: false, loss: preset === 'vae' ? 'bce' : 'mse', clipNorm };
 
       const k1 = await wasmKernels();
       const straight = new Autoencoder(k1, presetArchitecture(preset)).initialize(11);
