@@ -29,6 +29,7 @@ export { fitPca, pcaTransform, pcaReconstructionMse } from './analysis/pca.js';
 export { loadSplits } from './data/load.js';
 export { loadBundledSplits, BUNDLED_SPLIT_SEED } from './data/bundled.js';
 export { loadIdxDir } from './data/idx-node.js';
+export * from './data/sources/index.js';
 export { subset, gather, validateDataset, type Dataset, type Splits } from './data/dataset.js';
 export { createKernels, defaultThreads, type BackendOptions } from './kernels/node.js';
 export type { Kernels } from './kernels/kernels.js';

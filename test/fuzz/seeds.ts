@@ -5,6 +5,7 @@ import { gzipSync } from 'node:zlib';
 import type { Kernels } from '../../src/kernels/kernels.js';
 import { PRESET_NAMES } from '../../src/models/presets.js';
 import { modelFile } from '../models/model-fixtures.js';
+import { encodeNpy } from '../../src/data/sources/npy.js';
 
 export interface Seed {
   name: string;
@@ -50,5 +51,24 @@ export function pngSeeds(): Seed[] {
   return [
     { name: 'PNG gray 8-bit', bytes: new Uint8Array(encode({ width: 28, height: 28, data: gray, channels: 1, depth: 8 })) },
     { name: 'PNG RGBA 16-bit', bytes: new Uint8Array(encode({ width: 12, height: 9, data: rgba16, channels: 4, depth: 16 })) },
+  ];
+}
+
+/** .npy files written by our own encoder: data of each dtype and a labels file. */
+export function npySeeds(): Seed[] {
+  return [
+    { name: 'npy float32', bytes: encodeNpy(Float32Array.from({ length: 24 }, (_, i) => i / 3), [4, 3, 2]) },
+    { name: 'npy float64', bytes: encodeNpy(Float64Array.from({ length: 12 }, (_, i) => -i * 1.5), [6, 2]) },
+    { name: 'npy uint8', bytes: encodeNpy(Uint8Array.from({ length: 32 }, (_, i) => i * 7), [2, 4, 4]) },
+    { name: 'npy labels int32', bytes: encodeNpy(Int32Array.of(0, 1, 2, 1), [4]) },
+  ];
+}
+
+/** CSV tables with and without a header, with a label column. */
+export function csvSeeds(): Seed[] {
+  const rows = ['x,y,label', ...Array.from({ length: 8 }, (_, i) => `${i * 0.5},${-i}e-2,${i % 3 ? 'a' : 'b'}`)];
+  return [
+    { name: 'CSV with header', bytes: new TextEncoder().encode(rows.join('\n')) },
+    { name: 'CSV without header', bytes: new TextEncoder().encode('1,2,3\n4,5,6\n7,8.5,"9"\n') },
   ];
 }

@@ -11,6 +11,10 @@ import { historyFromCheckpoint, optimizerFromRecord, stateFromCheckpoint } from 
 import { jsKernels } from '../helpers.js';
 import { gzipMutation, byteMutation, modelMutation, type Mutation } from './mutations.js';
 import { checkpointSeeds, gzipSeeds, idxSeeds, modelSeeds, pngSeeds, type Seed } from './seeds.js';
+import { csvSeeds, npySeeds } from './seeds.js';
+import { parseNpy, parseNpyLabels } from '../../src/data/sources/npy.js';
+import { parseCsv } from '../../src/data/sources/csv.js';
+import { decodeImage, readImageHeader } from '../../src/data/sources/images-node.js';
 
 export interface Target {
   name: string;
@@ -87,6 +91,28 @@ export function targets(kernels: Kernels): Target[] {
       seeds: pngSeeds(),
       mutation: byteMutation(),
       run: (bytes) => void toMnistInput(decodePng(bytes, 'fuzz.png')),
+    },
+    {
+      name: 'npy',
+      seeds: npySeeds(),
+      mutation: byteMutation(),
+      run: (bytes, seed) => void (seed.name.includes('labels') ? parseNpyLabels(bytes, 'fuzz.npy', 1 << 24) : parseNpy(bytes, 'fuzz.npy', 1 << 24)),
+    },
+    {
+      name: 'CSV',
+      seeds: csvSeeds(),
+      mutation: byteMutation(),
+      run: (bytes, seed) => void parseCsv(bytes, 'fuzz.csv', seed.name.includes('header') ? { labelColumn: 'label' } : { labelColumn: -1 }),
+    },
+    {
+      // The image-folder path: header check (pixel cap), then a sharp decode and resize.
+      name: 'image (sharp)',
+      seeds: pngSeeds(),
+      mutation: byteMutation(),
+      run: async (bytes) => {
+        const header = await readImageHeader(bytes, 'fuzz.png', 1 << 22);
+        await decodeImage(bytes, header, 8, 8, 3, 1 << 22);
+      },
     },
   ];
 }

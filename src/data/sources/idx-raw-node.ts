@@ -1,0 +1,68 @@
+// A directory of MNIST-named IDX files as uint8 samples [H, W, 1] of any size (EMNIST,
+// KMNIST, Fashion-MNIST), through the existing parser but without its /255: the
+// normaliser scales. The train files are required; the t10k files are the source's own
+// test part when both are present (one without the other is an error).
+import { stat } from 'node:fs/promises';
+import path from 'node:path';
+import { FileError, FormatError } from '../../errors.js';
+import { readFileBytes } from '../../io/file-node.js';
+import { gunzipIdx } from '../idx-gunzip.js';
+import { IDX_FILE_NAMES } from '../idx-node.js';
+import { parseIdx } from '../idx.js';
+import type { DataLimits, DataSplit, SourceParts } from './types.js';
+
+/** Whether `dir` holds train-images-idx3-ubyte[.gz]: how loadData tells an IDX directory. */
+export async function hasIdxFiles(dir: string): Promise<boolean> {
+  const names = [IDX_FILE_NAMES.trainImages, `${IDX_FILE_NAMES.trainImages}.gz`];
+  const found = await Promise.all(names.map((name) => stat(path.join(dir, name)).then(() => true, () => false)));
+  return found.includes(true);
+}
+
+async function readIdx(dir: string, base: string, limits: DataLimits): Promise<{ file: string; bytes: Uint8Array } | undefined> {
+  for (const name of [base, `${base}.gz`]) {
+    const file = path.join(dir, name);
+    try {
+      const bytes = await readFileBytes(file, limits.maxFileBytes);
+      return { file, bytes: name.endsWith('.gz') ? await gunzipIdx(bytes, file, limits.maxFileBytes) : bytes };
+    } catch (err) {
+      if (err instanceof FileError && (err.cause as NodeJS.ErrnoException | undefined)?.code === 'ENOENT') continue;
+      throw err;
+    }
+  }
+  return undefined;
+}
+
+async function readPair(dir: string, images: string, labels: string, limits: DataLimits): Promise<{ split: DataSplit; height: number; width: number; file: string } | undefined> {
+  const [img, lab] = await Promise.all([readIdx(dir, images, limits), readIdx(dir, labels, limits)]);
+  if (!img && !lab) return undefined;
+  if (!img || !lab) {
+    throw new FormatError(`${dir}: found ${img ? images : labels}[.gz] but not ${img ? labels : images}[.gz]; the images and labels files come in pairs`);
+  }
+  const pixels = parseIdx(img.bytes, img.file, 3);
+  const labelArray = parseIdx(lab.bytes, lab.file, 1);
+  const [n, height, width] = pixels.dims as [number, number, number];
+  if (height === 0 || width === 0) throw new FormatError(`${img.file}: images are ${height}x${width}; expected both sizes positive`);
+  if (labelArray.dims[0] !== n) throw new FormatError(`${img.file} holds ${n} images but ${lab.file} holds ${labelArray.dims[0]} labels`);
+  return { split: { n, data: new Uint8Array(pixels.data), labels: Int32Array.from(labelArray.data) }, height, width, file: img.file };
+}
+
+export async function loadIdxSource(dir: string, limits: DataLimits): Promise<SourceParts> {
+  const root = path.resolve(dir);
+  const train = await readPair(root, IDX_FILE_NAMES.trainImages, IDX_FILE_NAMES.trainLabels, limits);
+  if (!train) {
+    throw new FormatError(`${root}: no ${IDX_FILE_NAMES.trainImages}[.gz] and ${IDX_FILE_NAMES.trainLabels}[.gz]; an IDX source needs the standard MNIST file names`);
+  }
+  const test = await readPair(root, IDX_FILE_NAMES.testImages, IDX_FILE_NAMES.testLabels, limits);
+  if (test && (test.height !== train.height || test.width !== train.width)) {
+    throw new FormatError(`${test.file}: test images are ${test.height}x${test.width}, but training images in ${train.file} are ${train.height}x${train.width}`);
+  }
+  return {
+    format: 'idx',
+    kind: 'images',
+    sampleShape: [train.height, train.width, 1],
+    dtype: 'uint8',
+    train: train.split,
+    ...(test ? { test: test.split } : {}),
+    source: `IDX files in ${root}`,
+  };
+}

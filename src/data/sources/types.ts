@@ -1,0 +1,109 @@
+// What every data source becomes: n samples of one shape in their stored dtype (uint8
+// stays uint8, float64 stays float64), row-major, sample i at i * prod(sampleShape), with
+// optional integer labels and label names. Normalisation (../normalize.ts) turns this into
+// the Float32 the model sees; nothing here rescales.
+import { ArgumentError } from '../../errors.js';
+
+export type SampleDtype = 'uint8' | 'float32' | 'float64';
+export type SampleArray = Uint8Array | Float32Array | Float64Array;
+
+/** `images`: [H, W, C] from IDX files or image folders; `table`: [features] from a CSV; `array`: an .npy's own sample shape. */
+export type DataKind = 'images' | 'table' | 'array';
+
+export type SourceFormat = 'idx' | 'images' | 'npy' | 'csv';
+
+export interface DataSplit {
+  n: number;
+  /** n * prod(sampleShape) values. */
+  data: SampleArray;
+  /** One class index per sample (0 .. labelNames.length - 1 when names are known). */
+  labels?: Int32Array;
+}
+
+/** How the test split was chosen (the split rule in load-data.ts). */
+export type SplitOrigin =
+  | { rule: 'test-source'; testSource: string }
+  | { rule: 'source-test' }
+  | { rule: 'split'; testSplit: number; seed: number };
+
+export interface LoadedData {
+  train: DataSplit;
+  test: DataSplit;
+  kind: DataKind;
+  format: SourceFormat;
+  sampleShape: number[];
+  dtype: SampleDtype;
+  /** Class names by label index: sorted folder names, or the CSV label column's values sorted. */
+  labelNames?: string[];
+  /** CSV column names of the features (the header row without the label column). */
+  featureNames?: string[];
+  split: SplitOrigin;
+  /** Human-readable origin, for logs and model metadata. */
+  source: string;
+}
+
+/** One source read whole, before the split rule: its own test part when it has one. */
+export interface SourceParts {
+  format: SourceFormat;
+  kind: DataKind;
+  sampleShape: number[];
+  dtype: SampleDtype;
+  train: DataSplit;
+  test?: DataSplit;
+  labelNames?: string[];
+  featureNames?: string[];
+  source: string;
+}
+
+/**
+ * What a data source may ask for before anything large is allocated. The defaults are
+ * far above MNIST-scale sets and below what would exhaust a laptop; raise them per call.
+ */
+export interface DataLimits {
+  /** Bytes of one IDX (after gunzip) or .npy file. */
+  maxFileBytes: number;
+  /** Bytes of one CSV file: parsing holds every cell as a string, several times the file. */
+  maxCsvBytes: number;
+  /** Bytes of one image file. */
+  maxImageFileBytes: number;
+  /** width x height of one image, read from its header before decoding. */
+  maxImagePixels: number;
+  /** Image files in one source. */
+  maxImages: number;
+  /** Bytes of all samples of a source in their dtype (train and test). */
+  maxTotalBytes: number;
+}
+
+export const DEFAULT_DATA_LIMITS: Readonly<DataLimits> = Object.freeze({
+  maxFileBytes: 1 << 30,
+  maxCsvBytes: 1 << 26,
+  maxImageFileBytes: 1 << 26,
+  maxImagePixels: 1 << 24,
+  maxImages: 1_000_000,
+  maxTotalBytes: 1 << 30,
+});
+
+/** The defaults overridden by `limits`, each checked to be a positive integer. */
+export function resolveDataLimits(limits: Partial<DataLimits> = {}): DataLimits {
+  const out = { ...DEFAULT_DATA_LIMITS };
+  for (const key of Object.keys(limits) as (keyof DataLimits)[]) {
+    if (!Object.hasOwn(DEFAULT_DATA_LIMITS, key)) {
+      throw new ArgumentError(`unknown data limit ${JSON.stringify(key)}; expected ${Object.keys(DEFAULT_DATA_LIMITS).join(', ')}`);
+    }
+    const v = limits[key];
+    if (v === undefined) continue;
+    if (!Number.isSafeInteger(v) || v < 1) throw new ArgumentError(`data limit ${key} must be a positive integer, got ${JSON.stringify(v)}`);
+    out[key] = v;
+  }
+  return out;
+}
+
+export const BYTES_PER_VALUE: Readonly<Record<SampleDtype, number>> = { uint8: 1, float32: 4, float64: 8 };
+
+export function sampleSize(shape: readonly number[]): number {
+  return shape.reduce((a, b) => a * b, 1);
+}
+
+export function formatShape(shape: readonly number[]): string {
+  return `[${shape.join(', ')}]`;
+}
