@@ -53,8 +53,10 @@ describe('hostile strings from files are escaped before the terminal', () => {
     expectClean(r);
     const lines = r.stdout.trimEnd().split('\n');
     expect(lines[0]).toBe(`Model: "${SHOWN}" (autoencoder; input (None, 28, 28, 1), code (None, 64))`);
-    // No forged line: the table has its usual 11 lines (title, rules, header, 4 layers, total).
-    expect(lines).toHaveLength(11);
+    // No forged line: the table has as many lines as the same model's with plain strings.
+    const plain = await cli('summary', '--model', await write('plain.safetensors', dense()));
+    expect(plain.code, plain.stderr).toBe(0);
+    expect(lines).toHaveLength(plain.stdout.trimEnd().split('\n').length);
   });
 
   it('a layer class name (JSON.stringify in the message leaves U+202E and C1 raw)', async () => {
