@@ -222,6 +222,7 @@ async function trainTo(outDir: string, flags: TrainFlags): Promise<void> {
   const run = flags.resume ? await resumeFrom(flags, kernels) : await freshRun(flags, kernels, splits.source);
   const dirs = await startRun(outDir, run.from === undefined ? undefined : runDirectoryOf(run.from, outDir));
   for (const item of dirs.removed) reporter.log(`removed ${item}, left by a process that no longer runs`);
+  for (const dir of dirs.finished) reporter.log(`finished the commit of ${dir}, a run killed while it moved its files into ${outDir}`);
   for (const dir of dirs.unfinished) reporter.log(`note: ${dir} holds the checkpoints of an unfinished run; continue it with --resume ${dir}`);
   try {
     await trainInto(dirs, run, flags, splits, kernels, reporter);

@@ -8,7 +8,8 @@
 // An interrupted run (Ctrl-C, SIGTERM) commits into OUT only when OUT holds no other run's
 // complete set; otherwise its set stays in its run directory, which is visible and kept
 // (and named in the message) for --resume. A run killed outright leaves its run directory
-// behind: with a checkpoint it is kept for --resume, without one the next run removes it.
+// behind: with a checkpoint it is kept for --resume, without one the next run removes it;
+// killed during its commit, the next run into OUT finishes that commit (commit.json).
 
 import { createHash } from 'node:crypto';
 import * as fsp from 'node:fs/promises';
@@ -61,6 +62,8 @@ export interface Run {
   readonly removed: string[];
   /** Run directories of other, finished processes that hold checkpoints (kept for --resume). */
   readonly unfinished: string[];
+  /** Run directories of dead processes killed during their commit, whose commit this start finished. */
+  readonly finished: string[];
 }
 
 /**
@@ -72,20 +75,25 @@ export async function startRun(out: string, resumeDir?: string): Promise<Run> {
   await prepareOutputDirectory(out);
   const removed = (await removeStaleTempFiles(out)).map((n) => join(out, n));
   const unfinished: string[] = [];
+  const finished: string[] = [];
   for (const entry of await fsp.readdir(out, { withFileTypes: true })) {
     const pid = runDirectoryPid(entry.name);
     if (pid === null || !entry.isDirectory()) continue;
     const dir = join(out, entry.name);
     removed.push(...(await removeStaleTempFiles(dir)).map((n) => join(dir, n)));
     if (dir === resumeDir || processAlive(pid)) continue;
-    if ((await fsp.readdir(dir)).some(isCheckpointName)) {
+    const intent = await readCommitIntent(dir);
+    if (intent) {
+      await finishCommit(out, dir, intent);
+      finished.push(dir);
+    } else if ((await fsp.readdir(dir)).some(isCheckpointName)) {
       unfinished.push(dir);
     } else {
       await fsp.rm(dir, { recursive: true, force: true });
       removed.push(dir);
     }
   }
-  if (resumeDir) return { out, dir: resumeDir, id: basename(resumeDir).slice('run-'.length), resumed: true, removed, unfinished };
+  if (resumeDir) return { out, dir: resumeDir, id: basename(resumeDir).slice('run-'.length), resumed: true, removed, unfinished, finished };
   const id = `${new Date().toISOString().replace(/[-:]|\.\d+/g, '')}-${process.pid}`;
   const dir = join(out, `run-${id}`);
   try {
@@ -93,7 +101,7 @@ export async function startRun(out: string, resumeDir?: string): Promise<Run> {
   } catch (err) {
     throw new FileError(`cannot create the run directory ${dir}: ${(err as Error).message}`, dir, { cause: err });
   }
-  return { out, dir, id, resumed: false, removed, unfinished };
+  return { out, dir, id, resumed: false, removed, unfinished, finished };
 }
 
 function runDirectoryPid(name: string): number | null {
@@ -118,14 +126,56 @@ export async function commitRun(run: Run, status: RunStatus): Promise<string> {
     await writeFileAtomic(join(run.dir, RUN_MANIFEST), text);
     return run.dir;
   }
-  const previous = await previousSetFiles(run.out);
-  // Without run.json, OUT is visibly between sets until the new manifest lands.
-  await fsp.rm(join(run.out, RUN_MANIFEST), { force: true });
-  for (const name of names) await fsp.rename(join(run.dir, name), join(run.out, name));
-  for (const name of previous) if (!names.includes(name)) await fsp.rm(join(run.out, name), { force: true });
-  await writeFileAtomic(join(run.out, RUN_MANIFEST), text);
-  await fsp.rm(run.dir, { recursive: true, force: true });
+  const previous = (await previousSetFiles(run.out)).filter((n) => !names.includes(n));
+  // The intent first: a run killed from here on is finished by the next run into OUT
+  // (finishCommit), so OUT never stays a mix of two sets.
+  const intent: CommitIntent = { manifest, remove: previous };
+  await writeFileAtomic(join(run.dir, COMMIT_INTENT), JSON.stringify(intent) + '\n');
+  await finishCommit(run.out, run.dir, intent);
   return run.out;
+}
+
+/** A run's commit in progress: the manifest OUT will get and the previous set's files to remove. */
+interface CommitIntent {
+  manifest: RunManifest;
+  remove: string[];
+}
+
+/** In a run directory: the commit this run started (written before the first file moves). */
+const COMMIT_INTENT = 'commit.json';
+
+/**
+ * Carries out a commit; every step can be repeated, so a commit cut short by a kill is
+ * finished by running it again: files still in the run directory move into OUT, the old
+ * set's leftovers go, then OUT/run.json, then the run directory.
+ */
+async function finishCommit(out: string, dir: string, intent: CommitIntent): Promise<void> {
+  // Without run.json, OUT is visibly between sets until the new manifest lands.
+  await fsp.rm(join(out, RUN_MANIFEST), { force: true });
+  for (const { name } of intent.manifest.files) {
+    if (await fileExists(join(dir, name))) await fsp.rename(join(dir, name), join(out, name));
+  }
+  for (const name of intent.remove) await fsp.rm(join(out, name), { force: true });
+  await writeFileAtomic(join(out, RUN_MANIFEST), JSON.stringify(intent.manifest, null, 2) + '\n');
+  await fsp.rm(dir, { recursive: true, force: true });
+}
+
+/** The commit intent a dead run left in `dir`, checked like a manifest; null when it left none. */
+async function readCommitIntent(dir: string): Promise<CommitIntent | null> {
+  const where = join(dir, COMMIT_INTENT);
+  const text = await readFileText(where);
+  if (text === null) return null;
+  let value: unknown;
+  try {
+    value = JSON.parse(text);
+  } catch {
+    throw new FormatError(`${where}: expected a JSON commit record, found text that is not JSON`);
+  }
+  const r = value as Partial<CommitIntent> | null;
+  if (typeof r !== 'object' || r === null || !Array.isArray(r.remove) || !r.remove.every((n) => typeof n === 'string' && OUTPUT_NAME.test(n))) {
+    throw new FormatError(`${where}: expected {manifest, remove: [the previous set's file names]}`);
+  }
+  return { manifest: parseManifest(JSON.stringify(r.manifest ?? null), where), remove: r.remove };
 }
 
 async function describeFile(dir: string, name: string): Promise<RunFile> {
@@ -150,11 +200,15 @@ async function previousSetFiles(out: string): Promise<string[]> {
 }
 
 async function readManifestText(dir: string): Promise<string | null> {
+  return readFileText(join(dir, RUN_MANIFEST));
+}
+
+async function readFileText(file: string): Promise<string | null> {
   try {
-    return await fsp.readFile(join(dir, RUN_MANIFEST), 'utf8');
+    return await fsp.readFile(file, 'utf8');
   } catch (err) {
     if ((err as { code?: string }).code === 'ENOENT') return null;
-    throw new FileError(`cannot read ${join(dir, RUN_MANIFEST)}: ${(err as Error).message}`, join(dir, RUN_MANIFEST), { cause: err });
+    throw new FileError(`cannot read ${file}: ${(err as Error).message}`, file, { cause: err });
   }
 }
 
