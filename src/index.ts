@@ -6,7 +6,7 @@ import type { Kernels } from './kernels/kernels.js';
 import { createKernels, defaultThreads, type BackendOptions } from './kernels/node.js';
 import { Autoencoder } from './models/autoencoder.js';
 import type { Architecture } from './models/architecture.js';
-import { PRESET_NAMES, PRESETS, presetArchitecture } from './models/presets.js';
+import { PRESET_NAMES, PRESETS, presetArchitecture, presetDefaults, type PresetOptions } from './models/presets.js';
 
 export { Autoencoder } from './models/autoencoder.js';
 export { RandomPurpose } from './random/streams.js';
@@ -40,9 +40,14 @@ export const presets = {
   names: PRESET_NAMES,
   info: PRESETS,
   architecture: presetArchitecture,
+  /** The trainer defaults (loss, noise) of a preset for a sigmoid or linear output. */
+  defaults: presetDefaults,
 };
 
-export interface CreateModelOptions extends BackendOptions {
+export { architectureFromJson, checkCustomArchitecture } from './models/custom-architecture.js';
+export type { OutputKind, PresetOptions } from './models/presets.js';
+
+export interface CreateModelOptions extends BackendOptions, Omit<PresetOptions, 'latent'> {
   /** Code size, for presets that have the choice (dense, linear, deep, vae). */
   latent?: number;
   /** Seed of the Keras-default initialisation. */
@@ -53,7 +58,7 @@ export interface CreateModelOptions extends BackendOptions {
 
 /** A new, initialised model from a preset name or an architecture of your own. */
 export async function createModel(spec: string | Architecture, options: CreateModelOptions = {}): Promise<Autoencoder> {
-  const arch = typeof spec === 'string' ? presetArchitecture(spec, options.latent) : spec;
+  const arch = typeof spec === 'string' ? presetArchitecture(spec, { latent: options.latent, inputShape: options.inputShape, output: options.output }) : spec;
   const kernels = options.kernels ?? (await createKernels({ threads: defaultThreads(), ...options }));
   return new Autoencoder(kernels, arch).initialize(options.seed ?? 0);
 }

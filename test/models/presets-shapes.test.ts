@@ -197,3 +197,17 @@ describe('summary', () => {
     model.dispose();
   });
 });
+
+describe('the library entry', () => {
+  it('createModel passes inputShape and output to the preset', async () => {
+    const { createModel, presets } = await import('../../src/index.js');
+    const model = await createModel('conv', { inputShape: [32, 32, 3], output: 'linear', kernels: jsKernels() });
+    try {
+      expect(model.inputShape).toEqual([32, 32, 3]);
+      expect(model.architecture).toEqual(presetArchitecture('conv', { inputShape: [32, 32, 3], output: 'linear' }));
+      expect(presets.defaults('conv', 'linear').loss).toBe('mse');
+    } finally {
+      model.dispose();
+    }
+  });
+});
