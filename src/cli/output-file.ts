@@ -5,7 +5,7 @@ import type { Command } from 'commander';
 import fs from 'node:fs/promises';
 import path from 'node:path';
 import { ArgumentError, FileError } from '../errors.js';
-import { DEFAULT_MAX_FILE_BYTES, writeFileAtomic } from '../io/file-node.js';
+import { DEFAULT_MAX_FILE_BYTES, nearestExisting, writeFileAtomic } from '../io/file-node.js';
 import { encodeSafetensors, type TensorEntry } from '../io/safetensors.js';
 import { formatShape, type Shape } from '../nn/tensor.js';
 import { toPng, type Raster } from '../viz/index.js';
@@ -51,19 +51,12 @@ export async function checkOutputFile(file: string, inputs: readonly InputFile[]
     const other = await fs.realpath(input.file).catch(() => path.resolve(input.file));
     if (other === real) throw new ArgumentError(`--out ${file} is the ${input.flag} file: writing would replace what the command reads; choose another name`);
   }
-  // Parents from the nearest up; the path has finitely many, so the walk ends at the root.
-  let dir = path.dirname(path.resolve(file));
-  for (;;) {
-    const s = await stat(dir);
-    if (s) {
-      if (!s.isDirectory()) fail(`its parent ${dir} is not a directory`);
-      await fs.access(dir, fs.constants.W_OK | fs.constants.X_OK).catch((err) => fail(`cannot create files in ${dir} (${(err as NodeJS.ErrnoException).code ?? 'not writable'})`, err));
-      return;
-    }
-    const up = path.dirname(dir);
-    if (up === dir) return;
-    dir = up;
-  }
+  const parent = nearestExisting(path.dirname(path.resolve(file)), (at, err) => {
+    throw new FileError(`cannot check ${at}: ${(err as NodeJS.ErrnoException).code ?? (err as Error).message}`, at, { cause: err });
+  });
+  if (!parent.stats) return;
+  if (!parent.stats.isDirectory()) fail(`its parent ${parent.at} is not a directory`);
+  await fs.access(parent.at, fs.constants.W_OK | fs.constants.X_OK).catch((err) => fail(`cannot create files in ${parent.at} (${(err as NodeJS.ErrnoException).code ?? 'not writable'})`, err));
 }
 
 /** stat() following links; undefined when nothing is there (or a parent is not a directory). */

@@ -209,58 +209,56 @@ export async function removeStaleTempFiles(dir: string): Promise<string[]> {
 /** stat's answers for a path that does not exist; ENOTDIR: a file further up, found as we walk up. */
 const NOT_THERE = new Set(['ENOENT', 'ENOTDIR']);
 
-/**
- * `mkdir -p` that cannot hang: walks up with lstat to the nearest existing ancestor, checks
- * it is a directory, then creates each missing level downward. Node's recursive mkdir loops
- * forever at 100% CPU where mkdir keeps answering ENOENT for a parent that exists (procfs);
- * here that is a FileError naming the path.
- */
-export async function makeDirectory(dir: string): Promise<void> {
-  const missing: string[] = [];
-  let at = resolve(dir);
-  for (;;) {
-    const stats = await fsp.stat(at).catch((err: unknown) => {
-      if (NOT_THERE.has(errorCode(err))) return null;
-      throw directoryError(dir, at, err);
-    });
-    if (stats) {
-      if (!stats.isDirectory()) throw notADirectory(dir, at, stats);
-      break;
-    }
-    missing.push(at);
-    const parent = dirname(at);
-    if (parent === at) break;
-    at = parent;
-  }
-  for (const level of missing.reverse()) {
-    try {
-      await fsp.mkdir(level);
-    } catch (err) {
-      await checkMkdirFailure(dir, level, err, await fsp.stat(level).catch(() => null));
-    }
-  }
+/** The nearest existing ancestor of a path (itself included) and the levels below it that are missing. */
+export interface ExistingAncestor {
+  /** The nearest existing level, or the root when nothing exists. */
+  at: string;
+  /** Its stats (following links), null when even the root is missing. */
+  stats: fs.Stats | null;
+  /** The missing levels, deepest first. */
+  missing: string[];
 }
 
-/** makeDirectory for code that cannot await. */
-export function makeDirectorySync(dir: string): void {
+/**
+ * Walks up from `path` with stat until a level exists; a path has finitely many levels, so
+ * the walk ends at the root. A stat failure other than "not there" goes to `fail` with the
+ * level it happened at.
+ */
+export function nearestExisting(path: string, fail: (at: string, err: unknown) => never): ExistingAncestor {
   const missing: string[] = [];
-  let at = resolve(dir);
+  let at = resolve(path);
   for (;;) {
     let stats: fs.Stats | undefined;
     try {
       stats = fs.statSync(at, { throwIfNoEntry: false });
     } catch (err) {
-      if (!NOT_THERE.has(errorCode(err))) throw directoryError(dir, at, err);
+      if (!NOT_THERE.has(errorCode(err))) fail(at, err);
     }
-    if (stats) {
-      if (!stats.isDirectory()) throw notADirectory(dir, at, stats);
-      break;
-    }
+    if (stats) return { at, stats, missing };
     missing.push(at);
     const parent = dirname(at);
-    if (parent === at) break;
+    if (parent === at) return { at, stats: null, missing };
     at = parent;
   }
+}
+
+/**
+ * `mkdir -p` that cannot hang: walks up to the nearest existing ancestor (nearestExisting),
+ * checks it is a directory, then creates each missing level downward. Node's recursive mkdir
+ * loops forever at 100% CPU where mkdir keeps answering ENOENT for a parent that exists
+ * (procfs); here that is a FileError naming the path. Synchronous inside: a few stat and
+ * mkdir calls, not worth a round trip each through the thread pool.
+ */
+export async function makeDirectory(dir: string): Promise<void> {
+  makeDirectorySync(dir);
+}
+
+/** makeDirectory for code that cannot await. */
+export function makeDirectorySync(dir: string): void {
+  const { at, stats, missing } = nearestExisting(dir, (level, err) => {
+    throw directoryError(dir, level, err);
+  });
+  if (stats && !stats.isDirectory()) throw notADirectory(dir, at, stats);
   for (const level of missing.reverse()) {
     try {
       fs.mkdirSync(level);
