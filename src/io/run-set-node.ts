@@ -15,7 +15,7 @@ import { createHash } from 'node:crypto';
 import * as fsp from 'node:fs/promises';
 import { basename, join } from 'node:path';
 import { FileError, FormatError } from '../errors.js';
-import { prepareOutputDirectory, processAlive, removeStaleTempFiles, writeFileAtomic } from './file-node.js';
+import { prepareOutputDirectory, processAlive, readFileBytes, removeStaleTempFiles, writeFileAtomic } from './file-node.js';
 import { isCheckpointName } from './run-checkpoints-node.js';
 
 export const RUN_MANIFEST = 'run.json';
@@ -163,23 +163,17 @@ async function finishCommit(out: string, dir: string, intent: CommitIntent): Pro
 /** The commit intent a dead run left in `dir`, checked like a manifest; null when it left none. */
 async function readCommitIntent(dir: string): Promise<CommitIntent | null> {
   const where = join(dir, COMMIT_INTENT);
-  const text = await readFileText(where);
+  const text = await readRecordText(where);
   if (text === null) return null;
-  let value: unknown;
-  try {
-    value = JSON.parse(text);
-  } catch {
-    throw new FormatError(`${where}: expected a JSON commit record, found text that is not JSON`);
-  }
-  const r = value as Partial<CommitIntent> | null;
+  const r = parseJsonRecord(text, where, 'commit record') as Partial<CommitIntent> | null;
   if (typeof r !== 'object' || r === null || !Array.isArray(r.remove) || !r.remove.every((n) => typeof n === 'string' && OUTPUT_NAME.test(n))) {
     throw new FormatError(`${where}: expected {manifest, remove: [the previous set's file names]}`);
   }
-  return { manifest: parseManifest(JSON.stringify(r.manifest ?? null), where), remove: r.remove };
+  return { manifest: checkManifest(r.manifest, `${where} (its manifest)`), remove: r.remove };
 }
 
 async function describeFile(dir: string, name: string): Promise<RunFile> {
-  const bytes = await fsp.readFile(join(dir, name));
+  const bytes = await readFileBytes(join(dir, name));
   return { name, bytes: bytes.length, sha256: createHash('sha256').update(bytes).digest('hex') };
 }
 
@@ -200,15 +194,32 @@ async function previousSetFiles(out: string): Promise<string[]> {
 }
 
 async function readManifestText(dir: string): Promise<string | null> {
-  return readFileText(join(dir, RUN_MANIFEST));
+  return readRecordText(join(dir, RUN_MANIFEST));
 }
 
-async function readFileText(file: string): Promise<string | null> {
+/** The largest run.json or commit.json read: far above any real one (a few hundred bytes). */
+const MAX_RECORD_BYTES = 1 << 20;
+
+/** A small JSON record file's text (a regular file, capped: never a FIFO or /dev/zero); null when it is not there. */
+async function readRecordText(file: string): Promise<string | null> {
+  const bytes = await readFileBytes(file, MAX_RECORD_BYTES).catch((err: unknown) => {
+    if (errorCodeOf(err) === 'ENOENT') return null;
+    throw err;
+  });
+  return bytes === null ? null : new TextDecoder().decode(bytes);
+}
+
+/** The OS error code behind a FileError (its cause), if any. */
+function errorCodeOf(err: unknown): string | undefined {
+  const code = ((err as { cause?: { code?: unknown } } | null)?.cause)?.code;
+  return typeof code === 'string' ? code : undefined;
+}
+
+function parseJsonRecord(text: string, where: string, what: string): unknown {
   try {
-    return await fsp.readFile(file, 'utf8');
-  } catch (err) {
-    if ((err as { code?: string }).code === 'ENOENT') return null;
-    throw new FileError(`cannot read ${file}: ${(err as Error).message}`, file, { cause: err });
+    return JSON.parse(text);
+  } catch {
+    throw new FormatError(`${where}: expected a JSON ${what}, found text that is not JSON`);
   }
 }
 
@@ -218,13 +229,12 @@ async function fileExists(file: string): Promise<boolean> {
 
 function parseManifest(text: string, dir: string): RunManifest {
   const where = join(dir, RUN_MANIFEST);
-  let m: unknown;
-  try {
-    m = JSON.parse(text);
-  } catch {
-    throw new FormatError(`${where}: expected a JSON run manifest, found text that is not JSON`);
-  }
-  const r = m as Partial<RunManifest> | null;
+  return checkManifest(parseJsonRecord(text, where, 'run manifest'), where);
+}
+
+/** A parsed manifest checked field by field; `where` starts every message. */
+function checkManifest(value: unknown, where: string): RunManifest {
+  const r = value as Partial<RunManifest> | null;
   if (typeof r !== 'object' || r === null || r.format !== RUN_FORMAT) throw new FormatError(`${where}: expected "format": "${RUN_FORMAT}"`);
   if (typeof r.run_id !== 'string') throw new FormatError(`${where}: expected a string "run_id"`);
   if (r.status !== 'complete' && r.status !== 'interrupted') throw new FormatError(`${where}: expected "status" complete or interrupted, found ${JSON.stringify(r.status)}`);
@@ -246,7 +256,11 @@ export async function verifyRunSet(dir: string): Promise<RunManifest> {
   if (text === null) throw new FormatError(`${dir}: no ${RUN_MANIFEST}; the directory holds no committed run (or one being committed)`);
   const manifest = parseManifest(text, dir);
   for (const expected of manifest.files) {
-    const found = await describeFile(dir, expected.name).catch(() => null);
+    // Only a file that is not there is "missing"; a FIFO or device in its place is a FileError, never read.
+    const found = await describeFile(dir, expected.name).catch((err: unknown) => {
+      if (errorCodeOf(err) === 'ENOENT') return null;
+      throw err;
+    });
     if (!found) throw new FormatError(`${dir}: ${expected.name} is listed in ${RUN_MANIFEST} but missing`);
     if (found.bytes !== expected.bytes || found.sha256 !== expected.sha256) {
       throw new FormatError(`${dir}: ${expected.name} differs from ${RUN_MANIFEST} (expected ${expected.bytes} bytes, sha256 ${expected.sha256.slice(0, 12)}…; found ${found.bytes} bytes, ${found.sha256.slice(0, 12)}…)`);

@@ -8,7 +8,7 @@ import { mkdir, mkdtemp, readdir, readFile, rename, rm, writeFile } from 'node:f
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { FormatError } from '../../src/errors.js';
+import { FileError, FormatError } from '../../src/errors.js';
 import { commitRun, RUN_FORMAT, startRun, verifyRunSet } from '../../src/io/run-set-node.js';
 
 let tmp: string;
@@ -89,5 +89,32 @@ describe('a commit cut short is finished by the next run', () => {
   it('a commit that ran to its end leaves no commit record behind', async () => {
     const out = await committed('clean', { 'model.safetensors': 'm' });
     expect((await readdir(out)).sort()).toEqual(['model.safetensors', 'run.json']);
+  });
+});
+
+describe('a run directory\'s records and files are read as capped regular files', () => {
+  it('a FIFO in place of a listed file or of run.json is a FileError, not a read that never ends', async () => {
+    const out = await committed('fifo', { 'model.safetensors': 'm', 'history.json': 'h' });
+    await rm(join(out, 'model.safetensors'));
+    expect(spawnSync('mkfifo', [join(out, 'model.safetensors')]).status).toBe(0);
+    await expect(verifyRunSet(out)).rejects.toThrow(FileError);
+    await expect(verifyRunSet(out)).rejects.toThrow(/model\.safetensors: it is a FIFO/);
+
+    await rm(join(out, 'run.json'));
+    expect(spawnSync('mkfifo', [join(out, 'run.json')]).status).toBe(0);
+    await expect(verifyRunSet(out)).rejects.toThrow(/run\.json: it is a FIFO/);
+  });
+
+  it('a file listed but gone is still named as missing', async () => {
+    const out = await committed('gone', { 'model.safetensors': 'm', 'history.json': 'h' });
+    await rm(join(out, 'history.json'));
+    await expect(verifyRunSet(out)).rejects.toThrow(/history\.json is listed in run\.json but missing/);
+  });
+
+  it('a commit record whose manifest is malformed names commit.json', async () => {
+    const out = await committed('bad-intent', { 'model.safetensors': 'old' });
+    const dir = await killedMidCommit(out, { 'model.safetensors': 'new' }, [], []);
+    await writeFile(join(dir, 'commit.json'), JSON.stringify({ manifest: { format: 'other' }, remove: [] }));
+    await expect(startRun(out)).rejects.toThrow(/commit\.json \(its manifest\): expected "format"/);
   });
 });
