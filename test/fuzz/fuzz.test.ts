@@ -8,7 +8,10 @@ import { wasmKernels } from '../helpers.js';
 import { describeOutcome, fuzzCase, runCase } from './harness.js';
 import { targets, type Target } from './targets.js';
 
-const RUNS: Record<string, number> = { safetensors: 250, 'model file': 250, 'model (JS)': 100, checkpoint: 200, 'IDX raw': 400, 'IDX gzip': 100, PNG: 300 };
+const RUNS: Record<string, number> = {
+  safetensors: 250, 'model file': 250, 'model (JS)': 100, checkpoint: 200, 'IDX raw': 400, 'IDX gzip': 100, PNG: 300,
+  npy: 300, CSV: 300, 'image (sharp)': 150,
+};
 
 let all: Target[];
 beforeAll(async () => {
