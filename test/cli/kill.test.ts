@@ -12,6 +12,7 @@ import { loadBundledSplits } from '../../src/data/bundled.js';
 import { isRunDirectoryName, verifyRunSet } from '../../src/io/run-set-node.js';
 import { JsKernels } from '../../src/kernels/js.js';
 import { decodeModel } from '../../src/models/model-file.js';
+import { RandomStream } from '../../src/random/streams.js';
 import { idxFiles } from './idx-fixture.js';
 import { runCli, type Run } from './run-cli.js';
 
@@ -20,18 +21,6 @@ const KILLS = Number(process.env['AE_KILLS'] ?? 20);
 /** Every this many kills, the resume runs to completion instead of being killed. */
 const COMPLETE_EVERY = 6;
 const MAX_DELAY_MS = 300;
-
-/** mulberry32: a small seeded generator, so a failing sequence of delays can be replayed with AE_KILL_SEED. */
-function generator(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 const show = (r: Run) => `exit ${r.code}\n--- stdout\n${r.stdout.slice(-2000)}\n--- stderr\n${r.stderr}`;
 
@@ -80,7 +69,8 @@ async function newestCheckpointEpoch(out: string): Promise<number | null> {
 describe('kill -9 during training and checkpoint saves', () => {
   it(`leaves every checkpoint loadable and the newest resumable (${KILLS} kills, seed ${KILL_SEED})`, async () => {
     const out = join(tmp, 'out');
-    const random = generator(KILL_SEED);
+    // The project's counter-based stream, so a failing sequence of delays can be replayed with AE_KILL_SEED.
+    const random = new RandomStream(KILL_SEED);
     const common = ['--data', data, '--checkpoint-every', '1', '--keep', '2', '--out', out];
     const fresh = ['--batch', '64'];
     const delays: number[] = [];
@@ -90,7 +80,7 @@ describe('kill -9 during training and checkpoint saves', () => {
 
     for (let kill = 1; kill <= KILLS; kill++) {
       const args = newest === null ? ['train', ...fresh, ...common, '--epochs', '100000'] : ['train', '--resume', out, ...common, '--epochs', '100000'];
-      const delay = Math.round(random() * MAX_DELAY_MS);
+      const delay = random.nextInt(MAX_DELAY_MS + 1);
       delays.push(delay);
       let timer: NodeJS.Timeout | undefined;
       const killed = await runCli(args, (text, child) => {
