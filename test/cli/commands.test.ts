@@ -9,8 +9,7 @@ import { readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { encode as encodePng } from 'fast-png';
-import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
-import { main } from '../../src/cli/program.js';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { inverseNormalCdf } from '../../src/cli/manifold.js';
 import { loadBundledSplits } from '../../src/data/bundled.js';
 import { subset, type Dataset, type Splits } from '../../src/data/dataset.js';
@@ -23,6 +22,7 @@ import { Adam } from '../../src/train/optimizers.js';
 import { train } from '../../src/train/trainer.js';
 import { decodePng, type DecodedImage } from '../../src/viz/index.js';
 import { idxFiles } from './idx-fixture.js';
+import { inProcess } from './in-process.js';
 import { cli, type Run } from './run-cli.js';
 
 const TRAIN_N = 512;
@@ -35,21 +35,6 @@ const show = (r: Run): string => `exit ${r.code}\n--- stdout\n${r.stdout}\n--- s
 
 function expectOk(r: Run): void {
   expect(r.code, show(r)).toBe(0);
-}
-
-/** Runs main() in this process with stdout and stderr captured. */
-async function inProcess(...args: string[]): Promise<Run> {
-  let stdout = '';
-  let stderr = '';
-  const out = vi.spyOn(process.stdout, 'write').mockImplementation((s) => ((stdout += String(s)), true));
-  const err = vi.spyOn(process.stderr, 'write').mockImplementation((s) => ((stderr += String(s)), true));
-  try {
-    const code = await main(args);
-    return { code, stdout, stderr };
-  } finally {
-    out.mockRestore();
-    err.mockRestore();
-  }
 }
 
 function tensors(file: string): Map<string, DecodedTensor> {

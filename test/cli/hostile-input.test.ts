@@ -7,8 +7,7 @@ import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { execFileSync } from 'node:child_process';
 import os from 'node:os';
 import { join } from 'node:path';
-import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
-import { main } from '../../src/cli/program.js';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { loadBundledSplits } from '../../src/data/bundled.js';
 import type { Dataset } from '../../src/data/dataset.js';
 import { ArgumentError } from '../../src/errors.js';
@@ -20,22 +19,14 @@ import { presetArchitecture } from '../../src/models/presets.js';
 import { decodePng } from '../../src/viz/index.js';
 import { editRecord, trainingRecord } from '../models/model-fixtures.js';
 import { idxFiles } from './idx-fixture.js';
+import { inProcess } from './in-process.js';
 import type { Run } from './run-cli.js';
 
 const show = (r: Run): string => `exit ${r.code}\n--- stdout\n${r.stdout}\n--- stderr\n${r.stderr}`;
 
-async function run(...args: string[]): Promise<Run> {
-  let stdout = '';
-  let stderr = '';
-  const out = vi.spyOn(process.stdout, 'write').mockImplementation((s) => ((stdout += String(s)), true));
-  const err = vi.spyOn(process.stderr, 'write').mockImplementation((s) => ((stderr += String(s)), true));
-  try {
-    const code = await main(args[0] === 'summary' ? args : [...args, '--threads', '1']);
-    return { code, stdout, stderr };
-  } finally {
-    out.mockRestore();
-    err.mockRestore();
-  }
+/** The command in this process, on one thread (summary takes no --threads). */
+function run(...args: string[]): Promise<Run> {
+  return inProcess(...(args[0] === 'summary' ? args : [...args, '--threads', '1']));
 }
 
 /** Expects exit `code` with exactly one stderr line matching `message`. */
