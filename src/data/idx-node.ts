@@ -4,7 +4,7 @@ import path from 'node:path';
 import { FileError, FormatError } from '../errors.js';
 import { readFileBytes } from '../io/file-node.js';
 import type { Splits } from './dataset.js';
-import { gunzipIdx } from './idx-gunzip.js';
+import { gunzipIdx, MAX_IDX_BYTES } from './idx-gunzip.js';
 import { idxDataset } from './idx.js';
 
 export const IDX_FILE_NAMES = {
@@ -14,24 +14,27 @@ export const IDX_FILE_NAMES = {
   testLabels: 't10k-labels-idx1-ubyte',
 } as const;
 
-interface IdxFile {
+export interface IdxFile {
   file: string;
   bytes: Uint8Array;
 }
 
-/** `base` or, failing that, `base.gz` (decompressed); undefined when neither exists. */
-async function readIdxFile(dir: string, base: string): Promise<IdxFile | undefined> {
+/**
+ * `base` or, failing that, `base.gz` (decompressed), each read and inflated up to
+ * `maxBytes`; undefined when neither exists.
+ */
+export async function readIdxFile(dir: string, base: string, maxBytes = MAX_IDX_BYTES): Promise<IdxFile | undefined> {
   for (const name of [base, `${base}.gz`]) {
     const file = path.join(dir, name);
     let bytes: Uint8Array;
     try {
-      bytes = await readFileBytes(file);
+      bytes = await readFileBytes(file, maxBytes);
     } catch (e) {
       if (e instanceof FileError && (e.cause as NodeJS.ErrnoException | undefined)?.code === 'ENOENT') continue;
       throw e;
     }
     if (!name.endsWith('.gz')) return { file, bytes };
-    return { file, bytes: await gunzipIdx(bytes, file) };
+    return { file, bytes: await gunzipIdx(bytes, file, maxBytes) };
   }
   return undefined;
 }

@@ -4,10 +4,8 @@
 // test part when both are present (one without the other is an error).
 import { stat } from 'node:fs/promises';
 import path from 'node:path';
-import { FileError, FormatError } from '../../errors.js';
-import { readFileBytes } from '../../io/file-node.js';
-import { gunzipIdx } from '../idx-gunzip.js';
-import { IDX_FILE_NAMES } from '../idx-node.js';
+import { FormatError } from '../../errors.js';
+import { IDX_FILE_NAMES, readIdxFile } from '../idx-node.js';
 import { parseIdx } from '../idx.js';
 import type { DataLimits, DataSplit, SourceParts } from './types.js';
 
@@ -18,22 +16,8 @@ export async function hasIdxFiles(dir: string): Promise<boolean> {
   return found.includes(true);
 }
 
-async function readIdx(dir: string, base: string, limits: DataLimits): Promise<{ file: string; bytes: Uint8Array } | undefined> {
-  for (const name of [base, `${base}.gz`]) {
-    const file = path.join(dir, name);
-    try {
-      const bytes = await readFileBytes(file, limits.maxFileBytes);
-      return { file, bytes: name.endsWith('.gz') ? await gunzipIdx(bytes, file, limits.maxFileBytes) : bytes };
-    } catch (err) {
-      if (err instanceof FileError && (err.cause as NodeJS.ErrnoException | undefined)?.code === 'ENOENT') continue;
-      throw err;
-    }
-  }
-  return undefined;
-}
-
 async function readPair(dir: string, images: string, labels: string, limits: DataLimits): Promise<{ split: DataSplit; height: number; width: number; file: string } | undefined> {
-  const [img, lab] = await Promise.all([readIdx(dir, images, limits), readIdx(dir, labels, limits)]);
+  const [img, lab] = await Promise.all([readIdxFile(dir, images, limits.maxFileBytes), readIdxFile(dir, labels, limits.maxFileBytes)]);
   if (!img && !lab) return undefined;
   if (!img || !lab) {
     throw new FormatError(`${dir}: found ${img ? images : labels}[.gz] but not ${img ? labels : images}[.gz]; the images and labels files come in pairs`);
