@@ -15,7 +15,7 @@ for (const shape of [[28, 28, 1], [32, 32, 3]] as const) {
   const size = shape[0] * shape[1] * shape[2];
   const images = new Float32Array(n * size);
   for (let i = 0; i < images.length; i++) images[i] = ((i * 2654435761) >>> 0) / 2 ** 32;
-  const ds = { images, labels: new Uint8Array(n), n, height: shape[0], width: shape[1], channels: shape[2] };
+  const ds = { images, labels: new Uint8Array(n), n, shape };
   const kernels = await createKernels({ backend: 'wasm', threads: 1 });
   const model = new Autoencoder(kernels, presetArchitecture('conv', { inputShape: shape })).initialize(0);
   const d = presetDefaults('conv');

@@ -29,7 +29,9 @@ export const INLINE_BUNDLE = 'ae-wasm.inline.js';
 export const WORKER_BUNDLE = 'ae-wasm.worker.js';
 
 /** Inputs no browser bundle may contain (paths relative to the package root). */
-const FORBIDDEN = [/^node:/, /node_modules\/fast-png\//, /^src\/(cli|train|data)\//, /^src\/kernels\/node\.ts$/, /^src\/models\/node\.ts$/, /-node\.ts$/];
+// src/data is Node's data layer except normalize.ts (and the sample types it uses): model
+// files carry their preprocessing, and the browser applies it too.
+const FORBIDDEN = [/^node:/, /node_modules\/fast-png\//, /node_modules\/sharp\//, /^src\/(cli|train)\//, /^src\/data\/(?!normalize\.ts$|sources\/types\.ts$)/, /^src\/kernels\/node\.ts$/, /^src\/models\/node\.ts$/, /-node\.ts$/];
 
 /**
  * src/viz/preprocess.ts re-exports the PNG decoder for Node callers; fast-png declares no

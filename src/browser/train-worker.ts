@@ -19,7 +19,7 @@ const post = (event: TrainEvent, transfer: Transferable[] = []) => (self as unkn
 let stopper: AbortController | null = null;
 
 function dataset({ images, labels }: DigitsMessage) {
-  return { images, labels, n: labels.length, height: 28, width: 28, channels: 1 };
+  return { images, labels, n: labels.length, shape: [28, 28, 1] };
 }
 
 async function run(req: Extract<TrainRequest, { type: 'train' }>): Promise<void> {

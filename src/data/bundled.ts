@@ -141,7 +141,7 @@ function decode(d: DigitLevels, order: ArrayLike<number>): Dataset {
     for (let k = 0; k < PIXELS; k++) dst[k] = LEVEL_TO_PIXEL[src[k]!]!;
     labels[i] = d.labels[j]!;
   }
-  return { images, labels, n: order.length, height: SIDE, width: SIDE, channels: 1 };
+  return { images, labels, n: order.length, shape: [SIDE, SIDE, 1] };
 }
 
 /** All bundled digits in file order (0.json first), each labelled by its file. */

@@ -1,14 +1,18 @@
 // Image data sets as flat typed arrays, the layout the heap and the kernels consume.
 import { ArgumentError, DataError } from '../errors.js';
 
-/** n images, NHWC (image i starts at i * height * width * channels), pixels in [0, 1]. */
+/**
+ * n samples of one shape in the values the model sees (after normalisation), row-major:
+ * sample i starts at i * prod(shape). Images are [height, width, channels] (NHWC);
+ * tables [features]; arrays their own shape. `images` keeps its name from the MNIST days:
+ * it holds whatever the samples are.
+ */
 export interface Dataset {
   images: Float32Array;
   labels: Uint8Array;
   n: number;
-  height: number;
-  width: number;
-  channels: number;
+  /** The shape of one sample, e.g. [28, 28, 1], [32, 32, 3] or [30]. */
+  shape: readonly number[];
 }
 
 export interface Splits {
@@ -63,8 +67,14 @@ export function requireTrainingAfterValidation(splits: Splits, fraction: number,
   throw new DataError(`${flag} ${fraction} holds out ${held} of the ${n} training images of ${splits.source}, leaving none to train on; use a smaller fraction`);
 }
 
+/** Values per sample: prod(shape). */
 export function imageSize(ds: Dataset): number {
-  return ds.height * ds.width * ds.channels;
+  return ds.shape.reduce((a, b) => a * b, 1);
+}
+
+/** [h, w, c] as "HxWxC", [f] as "f" (for messages). */
+export function shapeText(shape: readonly number[]): string {
+  return shape.join('x');
 }
 
 /** Images start .. start + count - 1 as views: no copy, so writes show in `ds` too. */
@@ -97,31 +107,36 @@ export function gather(ds: Dataset, indices: ArrayLike<number>): Dataset {
   return { ...ds, images, labels, n: indices.length };
 }
 
-/** Throws DataError naming the data set and the first bad image and pixel. */
-export function validateDataset(ds: Dataset, name: string): void {
-  for (const key of ['n', 'height', 'width', 'channels'] as const) {
-    const v = ds[key];
-    if (!Number.isInteger(v) || v < (key === 'n' ? 0 : 1)) {
-      throw new DataError(`${name}: ${key} must be a ${key === 'n' ? 'non-negative' : 'positive'} integer, found ${v}`);
-    }
+/**
+ * Which values a data set may hold: `unit` [0, 1] (targets of BCE, and of a sigmoid
+ * output), `finite` any finite number (MSE on standardised or min-max data).
+ */
+export type ValueRange = 'unit' | 'finite';
+
+/** Throws DataError naming the data set and the first bad sample and value. */
+export function validateDataset(ds: Dataset, name: string, range: ValueRange = 'unit'): void {
+  if (!Number.isInteger(ds.n) || ds.n < 0) throw new DataError(`${name}: n must be a non-negative integer, found ${ds.n}`);
+  if (!Array.isArray(ds.shape) || ds.shape.length === 0 || !ds.shape.every((d) => Number.isInteger(d) && d >= 1)) {
+    throw new DataError(`${name}: shape must be a non-empty list of positive integers, found ${JSON.stringify(ds.shape)}`);
   }
   const size = imageSize(ds);
+  // Messages say image and pixel for [H, W, C] data, sample and value otherwise.
+  const image = ds.shape.length === 3;
   if (ds.images.length !== ds.n * size) {
-    throw new DataError(
-      `${name}: expected ${ds.n} x ${ds.height}x${ds.width}x${ds.channels} = ${ds.n * size} pixels, found ${ds.images.length}`,
-    );
+    throw new DataError(`${name}: expected ${ds.n} x ${shapeText(ds.shape)} = ${ds.n * size} ${image ? 'pixels' : 'values'}, found ${ds.images.length}`);
   }
   if (ds.labels.length !== ds.n) {
     throw new DataError(`${name}: expected ${ds.n} labels, found ${ds.labels.length}`);
   }
   const px = ds.images;
+  const unit = range === 'unit';
   for (let k = 0; k < px.length; k++) {
     const v = px[k]!;
     // Written so NaN fails too.
-    if (!(v >= 0 && v <= 1)) {
+    if (unit ? !(v >= 0 && v <= 1) : !Number.isFinite(v)) {
       const i = Math.floor(k / size);
       throw new DataError(
-        `${name}: image ${i}, pixel ${k - i * size} (flat index ${k}) is ${v}; pixels must be finite and in [0, 1]`,
+        `${name}: ${image ? 'image' : 'sample'} ${i}, ${image ? 'pixel' : 'value'} ${k - i * size} (flat index ${k}) is ${v}; ${image ? 'pixels' : 'values'} must be finite${unit ? ' and in [0, 1]' : ''}`,
       );
     }
   }

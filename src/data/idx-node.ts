@@ -56,15 +56,16 @@ export async function loadIdxDir(dir: string): Promise<Splits> {
   const [trainImages, trainLabels, testImages, testLabels] = found as IdxFile[] as [IdxFile, IdxFile, IdxFile, IdxFile];
   const train = idxDataset(trainImages.bytes, trainLabels.bytes, trainImages.file, trainLabels.file);
   const test = idxDataset(testImages.bytes, testLabels.bytes, testImages.file, testLabels.file);
-  if (train.height !== test.height || train.width !== test.width) {
+  const [height, width] = train.shape as [number, number, number];
+  if (test.shape[0] !== height || test.shape[1] !== width) {
     throw new FormatError(
-      `${testImages.file}: test images are ${test.height}x${test.width}, ` +
-        `but training images in ${trainImages.file} are ${train.height}x${train.width}`,
+      `${testImages.file}: test images are ${test.shape[0]}x${test.shape[1]}, ` +
+        `but training images in ${trainImages.file} are ${height}x${width}`,
     );
   }
   return {
     train,
     test,
-    source: `IDX files in ${root}: ${train.n} train, ${test.n} test, ${train.height}x${train.width}`,
+    source: `IDX files in ${root}: ${train.n} train, ${test.n} test, ${height}x${width}`,
   };
 }

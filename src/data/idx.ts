@@ -82,5 +82,5 @@ export function idxDataset(imageBytes: Uint8Array, labelBytes: Uint8Array, image
   const pixels = new Float32Array(images.data.length);
   for (let i = 0; i < pixels.length; i++) pixels[i] = BYTE_TO_UNIT[images.data[i]!]!;
   // A copy, as a plain Uint8Array: on Node the input may be a Buffer, whose slice() is a view.
-  return { images: pixels, labels: new Uint8Array(labels.data), n, height, width, channels: 1 };
+  return { images: pixels, labels: new Uint8Array(labels.data), n, shape: [height, width, 1] };
 }

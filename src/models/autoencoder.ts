@@ -1,6 +1,8 @@
 // Autoencoder: the encoder and decoder parts (and a VAE's heads) built on one backend,
 // their parameters, and the inference API: encode, decode, reconstruct, sample.
 
+import { applyNormalization, invertNormalization, type Normalization } from '../data/normalize.js';
+import type { SampleArray } from '../data/sources/types.js';
 import { DataError, ShapeError } from '../errors.js';
 import type { Kernels } from '../kernels/kernels.js';
 import { RandomPurpose, RandomStream, streamKey } from '../random/streams.js';
@@ -29,6 +31,12 @@ export class Autoencoder {
   readonly outputShape: Shape;
   /** How this model was trained (set by training and by loading a model file). */
   training: TrainingRecord | null = null;
+  /**
+   * How data in its own units becomes this model's input (and back): set by the CLI's
+   * train from --normalize, by you, or by loading a model file that records it; null
+   * means the model takes its input as it is (every file written before preprocessing).
+   */
+  preprocessing: Normalization | null = null;
   private readonly inference = new Map<number, ModelGraph>();
   private disposed = false;
 
@@ -87,6 +95,32 @@ export class Autoencoder {
     return sizeOf(this.codeShape);
   }
 
+  /**
+   * Samples in the data's own units (uint8 pixels, table values) as this model's input:
+   * the model's preprocessing applied, or the values as float32 when it has none.
+   */
+  normalize(data: SampleArray): Float32Array {
+    this.wholeSamples(data.length, 'normalize');
+    if (this.preprocessing) return applyNormalization(this.preprocessing, data);
+    return Float32Array.from(data);
+  }
+
+  /** Model outputs (reconstructions, decoded samples) back in the data's own units. */
+  denormalize(values: Float32Array): Float32Array {
+    this.wholeSamples(values.length, 'denormalize');
+    return this.preprocessing ? invertNormalization(this.preprocessing, values) : Float32Array.from(values);
+  }
+
+  /**
+   * Whether inputs must lie in [0, 1]: a sigmoid output reconstructs only that range, so
+   * values beyond it are a caller's mistake (0..255 pixels given unscaled) unless the model
+   * was trained on min-max or standardised data, whose test values may leave [0, 1].
+   */
+  get inputsInUnitRange(): boolean {
+    const kind = this.preprocessing?.kind;
+    return outputActivation(this.architecture) === 'sigmoid' && kind !== 'standard' && kind !== 'minmax';
+  }
+
   /** Codes of images [n, ...inputShape] (a VAE's z_mean). */
   encode(images: Float32Array): Float32Array {
     return this.encodeWithLogVar(images).codes;
@@ -94,7 +128,7 @@ export class Autoencoder {
 
   /** Codes and, for a VAE, z_log_var. */
   encodeWithLogVar(images: Float32Array): { codes: Float32Array; logVar: Float32Array | null } {
-    const n = this.countOf(images, this.inputSize, 'images', this.inputShape, true);
+    const n = this.countOf(images, this.inputSize, 'images', this.inputShape, this.inputsInUnitRange);
     const codes = new Float32Array(n * this.codeSize);
     const logVar = this.kind === 'vae' ? new Float32Array(n * this.codeSize) : null;
     this.inChunks(n, (g, ctx, start, m) => {
@@ -120,7 +154,7 @@ export class Autoencoder {
 
   /** Reconstructions of images (a VAE decodes z = z_mean). */
   reconstruct(images: Float32Array): Float32Array {
-    const n = this.countOf(images, this.inputSize, 'images', this.inputShape, true);
+    const n = this.countOf(images, this.inputSize, 'images', this.inputShape, this.inputsInUnitRange);
     const out = new Float32Array(n * this.inputSize);
     this.inChunks(n, (g, ctx, start, m) => {
       this.kernels.heap.write(g.input.offset, images.subarray(start * this.inputSize, (start + m) * this.inputSize));
@@ -167,6 +201,12 @@ export class Autoencoder {
     for (let start = 0; start < n; start += batch) fn(g, ctx, start, Math.min(batch, n - start));
   }
 
+  private wholeSamples(length: number, what: string): void {
+    if (length === 0 || length % this.inputSize !== 0) {
+      throw new ShapeError(`${what}: ${length} values is not a whole number of samples of shape ${formatShape(this.inputShape)} (${this.inputSize} values each)`);
+    }
+  }
+
   private countOf(values: Float32Array, per: number, what: string, shape: Shape, checkRange: boolean): number {
     if (!(values instanceof Float32Array)) throw new ShapeError(`${what} must be a Float32Array`);
     if (values.length === 0 || values.length % per !== 0) {
@@ -184,4 +224,17 @@ export class Autoencoder {
   private checkAlive(): void {
     if (this.disposed) throw new ShapeError('this model was disposed');
   }
+}
+
+/**
+ * The activation of the decoder's last layer that has one ('linear' when none does, as in
+ * Keras): what range the model's outputs can cover.
+ */
+export function outputActivation(arch: Architecture): string {
+  const layers = arch.parts.decoder;
+  for (let i = layers.length - 1; i >= 0; i--) {
+    const a = layers[i]!.config['activation'];
+    if (typeof a === 'string') return a;
+  }
+  return 'linear';
 }

@@ -1,9 +1,13 @@
 // Model files (DESIGN.md "Model files"): one safetensors file with F32 tensors named
 // `{part}.{i}.{param}` in Keras layout, checkpoints adding `optimizer.{tensor}.{slot}`,
-// and `__metadata__` keys `format`, `architecture` and `training` (JSON strings).
+// and `__metadata__` keys `format`, `architecture` and `training` (JSON strings); a model
+// trained on normalised data adds `__metadata__.preprocessing` and its statistics tensors
+// `preprocessing.{min,max,mean,std}` (src/data/normalize.ts). Files without them load as
+// before, with no preprocessing.
 // Pure: no Node imports, so the browser entry loads models with it too.
 
 import { FormatError } from '../errors.js';
+import { parsePreprocessing, preprocessingMetadata, preprocessingTensors } from '../data/normalize.js';
 import type { Kernels } from '../kernels/kernels.js';
 import { describeDepthExcess, jsonDepthExcess } from '../io/json-depth.js';
 import { decodeSafetensors, encodeSafetensors, type DecodedTensor, type TensorEntry } from '../io/safetensors.js';
@@ -68,11 +72,20 @@ export function encodeModel(model: Autoencoder, training: TrainingRecord | null 
       }
     }
   }
-  return encodeSafetensors(tensors, {
+  const metadata: Record<string, string> = {
     format: MODEL_FORMAT,
     architecture: JSON.stringify(model.architecture),
     training: JSON.stringify(training),
-  });
+  };
+  const norm = model.preprocessing;
+  if (norm) {
+    if (!sameShape(norm.sampleShape, model.inputShape)) {
+      throw new FormatError(`the model's preprocessing is for samples ${formatShape(norm.sampleShape)} but its input is ${formatShape(model.inputShape)}`);
+    }
+    tensors.push(...preprocessingTensors(norm));
+    metadata['preprocessing'] = preprocessingMetadata(norm);
+  }
+  return encodeSafetensors(tensors, metadata);
 }
 
 export interface DecodedModel {
@@ -109,7 +122,9 @@ export function decodeModel(bytes: Uint8Array, kernels: Kernels, source = '<byte
     throw new FormatError(`${source}: invalid architecture: ${(err as Error).message}`, { cause: err });
   }
   // Every tensor is checked against the plan before the model allocates its parameters.
-  const slotNames = checkTensors(tensors, plan, source);
+  const text = metadata['preprocessing'];
+  const preprocessing = text === undefined ? null : parsePreprocessing(text, tensors, arch.input_shape, source);
+  const slotNames = checkTensors(tensors, plan, source, preprocessing !== null);
   let model: Autoencoder;
   try {
     model = new Autoencoder(kernels, arch, limits);
@@ -125,6 +140,7 @@ export function decodeModel(bytes: Uint8Array, kernels: Kernels, source = '<byte
       }
     }
     model.training = training;
+    model.preprocessing = preprocessing;
     return { model, training, optimizerSlots: slotNames };
   } catch (err) {
     model.dispose();
@@ -132,12 +148,17 @@ export function decodeModel(bytes: Uint8Array, kernels: Kernels, source = '<byte
   }
 }
 
-/** Checks the file's tensors against the planned parameters; returns the optimizer slot names, sorted. */
-function checkTensors(tensors: Map<string, DecodedTensor>, plan: ModelPlan, source: string): string[] {
+/**
+ * Checks the file's tensors against the planned parameters; returns the optimizer slot
+ * names, sorted. `preprocessing.*` tensors are parsePreprocessing's when the file has
+ * `__metadata__.preprocessing` (it refuses any that do not belong), else strangers.
+ */
+function checkTensors(tensors: Map<string, DecodedTensor>, plan: ModelPlan, source: string, hasPreprocessing: boolean): string[] {
   const expected = new Set(plan.params.map((p) => p.name));
   const slots = new Set<string>();
   for (const [name, t] of tensors) {
     if (expected.has(name)) continue;
+    if (hasPreprocessing && name.startsWith('preprocessing.')) continue;
     const m = /^optimizer\.(.+)\.([A-Za-z_]+)$/.exec(name);
     if (!m || !expected.has(m[1]!)) throw new FormatError(`${source}: tensor "${name}" belongs to no parameter of the architecture`);
     if (t.dtype !== 'F32') throw new FormatError(`${source}: tensor "${name}" has dtype ${t.dtype}, expected F32`);

@@ -2,7 +2,7 @@
 // in-heap copies (no per-step JS arrays).
 
 import type { Dataset } from '../data/dataset.js';
-import { imageSize } from '../data/dataset.js';
+import { imageSize, shapeText } from '../data/dataset.js';
 import { ShapeError } from '../errors.js';
 import type { Kernels } from '../kernels/kernels.js';
 import { formatShape, sizeOf, type Shape } from '../nn/tensor.js';
@@ -20,7 +20,7 @@ export class DeviceData {
   ) {
     this.size = imageSize(ds);
     if (this.size !== sizeOf(inputShape)) {
-      throw new ShapeError(`${what}: images are ${ds.height}x${ds.width}x${ds.channels} but the model takes ${formatShape(inputShape)}`);
+      throw new ShapeError(`${what}: samples are ${shapeText(ds.shape)} but the model takes ${formatShape(inputShape)}`);
     }
     this.n = ds.n;
     this.offset = kernels.heap.alloc(Math.max(1, ds.images.length));

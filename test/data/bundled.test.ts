@@ -63,7 +63,7 @@ describe('bundled MNIST', () => {
     expect(cold.train.n).toBe(BUNDLED_TRAIN_COUNT);
     expect(cold.test.n).toBe(TOTAL - BUNDLED_TRAIN_COUNT);
     for (const ds of [cold.train, cold.test]) {
-      expect([ds.height, ds.width, ds.channels]).toEqual([28, 28, 1]);
+      expect(ds.shape).toEqual([28, 28, 1]);
       expect(ds.images.length).toBe(ds.n * PIXELS);
     }
     validateDataset(cold.train, 'train');

@@ -8,7 +8,7 @@ import { shuffledIndices } from '../../src/data/shuffle.js';
 function tiny(n = 3, height = 2, width = 2): Dataset {
   const images = Float32Array.from({ length: n * height * width }, (_, i) => (i % 5) / 4);
   const labels = Uint8Array.from({ length: n }, (_, i) => i);
-  return { images, labels, n, height, width, channels: 1 };
+  return { images, labels, n, shape: [height, width, 1] };
 }
 
 describe('validateDataset', () => {
@@ -33,7 +33,7 @@ describe('validateDataset', () => {
   it('rejects sizes that disagree', () => {
     expect(() => validateDataset({ ...tiny(), n: 4 }, 'a')).toThrow(/a: expected 4 x 2x2x1 = 16 pixels, found 12/);
     expect(() => validateDataset({ ...tiny(), labels: new Uint8Array(2) }, 'b')).toThrow(/b: expected 3 labels, found 2/);
-    expect(() => validateDataset({ ...tiny(), height: 0 }, 'c')).toThrow(DataError);
+    expect(() => validateDataset({ ...tiny(), shape: [0, 2, 1] }, 'c')).toThrow(DataError);
     expect(() => validateDataset({ ...tiny(), n: 1.5 }, 'd')).toThrow(DataError);
   });
 });

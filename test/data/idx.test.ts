@@ -62,7 +62,7 @@ describe('loadIdxDir', () => {
   it.each([false, true])('reads the four files back exactly (gzipped: %s)', async (gz) => {
     writeAll(gz);
     const { train, test, source } = await loadIdxDir(dir);
-    expect([train.n, train.height, train.width, train.channels]).toEqual([70, H, W, 1]);
+    expect([train.n, ...train.shape]).toEqual([70, H, W, 1]);
     expect(test.n).toBe(9);
     expect(train.images).toEqual(Float32Array.from(trainPixels, (b) => b / 255));
     expect(test.images).toEqual(Float32Array.from(testPixels, (b) => b / 255));

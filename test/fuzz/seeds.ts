@@ -15,7 +15,15 @@ export interface Seed {
 }
 
 export function modelSeeds(kernels: Kernels): Seed[] {
-  return PRESET_NAMES.map((preset) => ({ name: `${preset} model`, bytes: modelFile(kernels, preset) }));
+  const shape = [28, 28, 1];
+  const stats = (k: number) => Float32Array.from({ length: 784 }, (_, i) => 0.25 + ((i * k) % 7) / 10);
+  return [
+    ...PRESET_NAMES.map((preset) => ({ name: `${preset} model`, bytes: modelFile(kernels, preset) })),
+    // Files that record their preprocessing: metadata JSON and statistics tensors to mutate.
+    { name: 'dense model, scale preprocessing', bytes: modelFile(kernels, 'dense', false, { kind: 'scale', scale: 255, sampleShape: shape, labels: ['zero', 'one'] }) },
+    { name: 'dense model, standard preprocessing', bytes: modelFile(kernels, 'dense', false, { kind: 'standard', sampleShape: shape, mean: stats(3), std: stats(5) }) },
+    { name: 'linear model, minmax preprocessing', bytes: modelFile(kernels, 'linear', false, { kind: 'minmax', sampleShape: shape, min: stats(1).map((v) => -v), max: stats(2) }) },
+  ];
 }
 
 export function checkpointSeeds(kernels: Kernels): Seed[] {

@@ -1,5 +1,6 @@
 // Real model files and checkpoints for rejection tests and the fuzz suite: made with the
 // library (a preset, initialised, encoded), then edited at the tensor or metadata level.
+import type { Normalization } from '../../src/data/normalize.js';
 import { decodeSafetensors, encodeSafetensors, type TensorEntry } from '../../src/io/safetensors.js';
 import type { Kernels } from '../../src/kernels/kernels.js';
 import { Autoencoder } from '../../src/models/autoencoder.js';
@@ -40,8 +41,9 @@ export function checkpointRecord(): CheckpointRecord {
 }
 
 /** A model file of `preset` (a checkpoint with Adam slots when `checkpoint`). */
-export function modelFile(kernels: Kernels, preset: string, checkpoint = false): Uint8Array {
+export function modelFile(kernels: Kernels, preset: string, checkpoint = false, preprocessing: Normalization | null = null): Uint8Array {
   const model = new Autoencoder(kernels, presetArchitecture(preset)).initialize(11);
+  model.preprocessing = preprocessing;
   try {
     const training = trainingRecord(preset);
     if (!checkpoint) return encodeModel(model, training);

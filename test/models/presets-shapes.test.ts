@@ -139,7 +139,7 @@ describe('presets on other shapes', () => {
         }
       }
     }
-    const ds = (start: number, count: number) => ({ images: images.subarray(start * 3072, (start + count) * 3072), labels: new Uint8Array(count), n: count, height: 32, width: 32, channels: 3 });
+    const ds = (start: number, count: number) => ({ images: images.subarray(start * 3072, (start + count) * 3072), labels: new Uint8Array(count), n: count, shape: [32, 32, 3] });
     const model = new Autoencoder(await wasmKernels(), presetArchitecture('conv', { inputShape: [32, 32, 3] })).initialize(1);
     const h = await train(model, { train: ds(0, 160), test: ds(160, 32), source: 'blobs' }, { epochs: 4, batchSize: 16, seed: 1, loss: 'bce', noise: 0 });
     const first = h.epochs[0]!;
