@@ -40,7 +40,7 @@ export function denoiseCommand(): Command {
 }
 
 async function runDenoise({ flags, format, model }: ModelCommandRun<DenoiseFlags>): Promise<void> {
-  const splits = await dataFrom(flags, ['test']);
+  const splits = await dataFrom(flags, ['test'], model);
   const test = firstTestDigits(splits, flags.n, DEFAULT_N);
   const trained = model.training?.noise ?? 0;
   const level = flags.noise ?? (trained > 0 ? trained : FALLBACK_NOISE);

@@ -29,7 +29,7 @@ export function encodeCommand(): Command {
 }
 
 async function runEncode({ flags, model }: ModelCommandRun<EncodeFlags>): Promise<void> {
-  const splits = await dataFrom(flags, [flags.split]);
+  const splits = await dataFrom(flags, [flags.split], model);
   const ds = splits[flags.split];
   const { codes, logVar } = model.encodeWithLogVar(ds.images);
   requireFinite(codes, model.codeSize, model.kind === 'vae' ? 'z_mean' : 'code', flags.model);

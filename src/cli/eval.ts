@@ -16,9 +16,13 @@ interface EvalFlags {
   json?: boolean;
 }
 
-const LABELS: Record<keyof Metrics, string> = {
-  n: 'test images',
-  mse: 'MSE per pixel',
+/** The metrics eval reports: the model-space ones and the MSE in the data's own units. */
+type EvalMetrics = Metrics & { mse_data: number };
+
+const LABELS: Record<keyof EvalMetrics, string> = {
+  n: 'test samples',
+  mse: 'MSE per value',
+  mse_data: 'MSE per value, data units',
   bce: 'BCE per pixel',
   denoise_mse: 'denoising MSE per pixel',
   nelbo: 'negative ELBO (nats/image)',
@@ -33,14 +37,16 @@ export function evalCommand(): Command {
   return cmd.action(async (flags: EvalFlags) => {
     const kernels = await backendFrom(flags);
     const model = await modelFrom(flags, kernels);
-    const splits = await dataFrom(flags, ['test']);
-    const metrics = evaluate(model, splits.test, { noise: model.training?.noise ?? 0 });
-    checkMetrics(metrics, model, splits.test, flags.model);
+    const splits = await dataFrom(flags, ['test'], model);
+    const base = evaluate(model, splits.test, { noise: model.training?.noise ?? 0 });
+    checkMetrics(base, model, splits.test, flags.model);
+    const { n, mse, ...rest } = base;
+    const metrics: EvalMetrics = { n, mse, mse_data: dataMse(model, splits.test), ...rest };
     if (flags.json) {
       process.stdout.write(JSON.stringify(metrics) + '\n');
       return;
     }
-    const rows = (Object.keys(metrics) as (keyof Metrics)[]).map((key) => {
+    const rows = (Object.keys(metrics) as (keyof EvalMetrics)[]).map((key) => {
       const v = metrics[key]!;
       return [LABELS[key], key === 'n' ? String(v) : key === 'nelbo' ? v.toFixed(2) : v.toFixed(6)] as const;
     });
@@ -48,6 +54,15 @@ export function evalCommand(): Command {
     process.stdout.write(`${flags.model} on ${splits.source}\n`);
     for (const [label, value] of rows) process.stdout.write(`  ${label.padEnd(w)}  ${value}\n`);
   });
+}
+
+/** MSE between the test samples and their reconstructions, both taken back to the data's units. */
+function dataMse(model: Autoencoder, test: Dataset): number {
+  const recon = model.denormalize(model.reconstruct(test.images));
+  const data = model.denormalize(test.images);
+  let sq = 0;
+  for (let i = 0; i < data.length; i++) sq += (recon[i]! - data[i]!) ** 2;
+  return sq / data.length;
 }
 
 /**

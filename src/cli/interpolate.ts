@@ -36,7 +36,7 @@ export function interpolateCommand(): Command {
 }
 
 async function runInterpolate({ flags, format, model }: ModelCommandRun<InterpolateFlags>): Promise<void> {
-  const splits = await dataFrom(flags, ['test']);
+  const splits = await dataFrom(flags, ['test'], model);
   const test = splits.test;
   const ends = [testIndex(splits, flags.from, '--from'), testIndex(splits, flags.to, '--to')] as const;
   const [la, lb] = [test.labels[ends[0]]!, test.labels[ends[1]]!];

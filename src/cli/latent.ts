@@ -34,7 +34,7 @@ export function latentCommand(): Command {
 }
 
 async function runLatent({ flags, model }: ModelCommandRun<LatentFlags>): Promise<void> {
-  const splits = await dataFrom(flags, ['test']);
+  const splits = await dataFrom(flags, ['test'], model);
   const test = firstTestDigits(splits, flags.n);
   const codes = requireFinite(model.encode(test.images), model.codeSize, model.kind === 'vae' ? 'z_mean' : 'code', flags.model);
   const d = model.codeSize;

@@ -7,7 +7,12 @@ import { readFileBytes } from '../io/file-node.js';
 import type { Autoencoder } from '../models/autoencoder.js';
 import { formatShape } from '../nn/tensor.js';
 import { decodePng, toMnistInput } from '../viz/index.js';
+import { legacyPreprocessing } from '../data/load.js';
+import { applyNormalization } from '../data/normalize.js';
+import { decodeImage, readImageHeader } from '../data/sources/images-node.js';
+import { DEFAULT_DATA_LIMITS } from '../data/sources/types.js';
 import { addDataOption, dataFrom } from './context.js';
+import { isImageShape } from './display.js';
 import { modelCommand, type ModelCommandFlags, type ModelCommandRun } from './model-command.js';
 import { intArg } from './options.js';
 import { f32Tensor, writePng, writeTensors } from './output-file.js';
@@ -32,9 +37,10 @@ export function reconstructCommand(): Command {
       addDataOption(cmd);
       cmd.addOption(
         new Option(
-          '--input <png...>',
-          'reconstruct these PNG pictures instead of test digits; each is made MNIST-like first: ' +
-            'inverted if dark-on-light, cropped to the ink, scaled into 20 x 20, centred by its centre of mass in 28 x 28',
+          '--input <picture...>',
+          'reconstruct these pictures instead of test samples. For a 28x28x1 digit model, PNGs made MNIST-like first: ' +
+            'inverted if dark-on-light, cropped to the ink, scaled into 20 x 20, centred by its centre of mass in 28 x 28; ' +
+            "for any other image model, PNG, JPEG or WebP resized to the model's input (stretched to fit, as image folders are)",
         ).conflicts(['data', 'n']),
       );
       cmd.option('--n <n>', `how many test digits, from the start of the test split (default ${DEFAULT_N})`, intArg(1));
@@ -50,11 +56,11 @@ async function runReconstruct({ flags, format, model }: ModelCommandRun<Reconstr
   let n: number;
   let origin: string;
   if (flags.input) {
-    originals = await readPngDigits(flags.input, model);
+    originals = await readPictures(flags.input, model);
     n = flags.input.length;
     origin = `${n} PNG input${n === 1 ? '' : 's'}`;
   } else {
-    const splits = await dataFrom(flags, ['test']);
+    const splits = await dataFrom(flags, ['test'], model);
     const test = firstTestDigits(splits, flags.n, DEFAULT_N);
     originals = test.images;
     n = test.n;
@@ -91,12 +97,29 @@ async function runReconstruct({ flags, format, model }: ModelCommandRun<Reconstr
   process.stdout.write(`${mse}\n${message}\n`);
 }
 
-/** Decodes and preprocesses each PNG; every error names the file it came from. */
+/**
+ * Each picture as the model's input. A 28x28x1 model is a digit model: MNIST's own
+ * preparation (PNG). Any other image model takes PNG, JPEG or WebP resized to its H x W
+ * (fit "fill", as image-folder sources are) in its channels, then its preprocessing.
+ */
+async function readPictures(files: readonly string[], model: Autoencoder): Promise<Float32Array> {
+  if (formatShape(model.inputShape) === '[28, 28, 1]') return readPngDigits(files, model);
+  const [h, w, c] = model.inputShape;
+  if (!isImageShape(model.inputShape) || model.inputShape.length !== 3) {
+    throw new ShapeError(`--input takes pictures, but this model takes samples of shape ${formatShape(model.inputShape)}; give them with --data`);
+  }
+  const pixels = new Uint8Array(files.length * model.inputSize);
+  for (const [i, file] of files.entries()) {
+    const bytes = await readFileBytes(file, DEFAULT_DATA_LIMITS.maxImageFileBytes);
+    const header = await readImageHeader(bytes, file, DEFAULT_DATA_LIMITS.maxImagePixels);
+    pixels.set(await decodeImage(bytes, header, h!, w!, c as 1 | 3, DEFAULT_DATA_LIMITS.maxImagePixels), i * model.inputSize);
+  }
+  return applyNormalization(model.preprocessing ?? legacyPreprocessing('uint8', model.inputShape), pixels);
+}
+
+/** Decodes and preprocesses each PNG as an MNIST digit; every error names the file it came from. */
 async function readPngDigits(files: readonly string[], model: Autoencoder): Promise<Float32Array> {
   const size = model.inputSize;
-  if (formatShape(model.inputShape) !== '[28, 28, 1]') {
-    throw new ShapeError(`--input makes 28 x 28 x 1 MNIST-style digits, but this model takes ${formatShape(model.inputShape)}`);
-  }
   const out = new Float32Array(files.length * size);
   for (const [i, file] of files.entries()) {
     const image = decodePng(await readFileBytes(file), file);

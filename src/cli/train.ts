@@ -1,29 +1,34 @@
-// ae-wasm train: train a preset on MNIST-shaped data and write the model, its history
-// and pictures to --out as one set (src/io/run-set-node.ts); rotated checkpoints every N epochs,
+// ae-wasm train: train a preset (fitted to the data's sample shape) or an --arch record on
+// any data source and write the model, its history and pictures to --out as one set (src/io/run-set-node.ts); rotated checkpoints every N epochs,
 // one on Ctrl-C / SIGTERM, and --resume.
 
 import { Command, Option } from 'commander';
 import path from 'node:path';
 import { rmdir, stat } from 'node:fs/promises';
-import { AeError, ArgumentError, FormatError } from '../errors.js';
+import { AeError, ArgumentError, FormatError, ShapeError } from '../errors.js';
 import { prepareOutputDirectory, readFileBytes, writeFileAtomic } from '../io/file-node.js';
 import { checkpointsUnder, LATEST_CHECKPOINT, writeRotatedCheckpoint } from '../io/run-checkpoints-node.js';
 import { abandonRun, commitRun, isRunDirectoryName, RUN_MANIFEST, startRun, type Run as RunDirectory } from '../io/run-set-node.js';
 import type { Kernels } from '../kernels/kernels.js';
 import { Autoencoder } from '../models/autoencoder.js';
 import { decodeModel, encodeModel, type TrainingRecord } from '../models/model-file.js';
-import { PRESET_NAMES, PRESETS, presetArchitecture } from '../models/presets.js';
+import { PRESET_NAMES, PRESETS, presetArchitecture, presetDefaults, type OutputKind } from '../models/presets.js';
 import { assertFiniteParameters, checkpointFromState, historyFromCheckpoint, optimizerFromRecord, stateFromCheckpoint } from '../train/checkpoint.js';
 import { createOptimizer, type Optimizer } from '../train/optimizers.js';
 import { TRAIN_DEFAULTS, validateTrainOptions, type OptionNames } from '../train/train-options.js';
 import { train, type EpochRecord, type TrainOptions, type TrainState } from '../train/trainer.js';
-import { addBackendOption, addDataOption, backendFrom, dataFrom, outputMode } from './context.js';
+import type { PreparedSplits } from '../data/load.js';
+import type { Architecture } from '../models/architecture.js';
+import { architectureFromJson } from '../models/custom-architecture.js';
+import { addBackendOption, addDataOption, backendFrom, dataFrom, outputMode, type DataFlags } from './context.js';
+import { isImageShape } from './display.js';
 import { anyInteger, anyNumber, floatArg, intArg } from './options.js';
 import { lossPng, reconstructionsPng } from './pictures.js';
 import { createReporter } from './progress.js';
 
-interface TrainFlags {
+interface TrainFlags extends DataFlags {
   preset: string;
+  arch?: string;
   latent?: number;
   epochs: number;
   batch: number;
@@ -32,7 +37,6 @@ interface TrainFlags {
   momentum?: number;
   loss?: 'mse' | 'bce';
   seed: number;
-  data?: string;
   backend: 'wasm' | 'js';
   valSplit: number;
   patience?: number;
@@ -48,7 +52,10 @@ interface TrainFlags {
 }
 
 /** Settings a checkpoint fixes: giving them with --resume is an error, not silently ignored. */
-const FIXED_BY_CHECKPOINT = ['preset', 'latent', 'batch', 'lr', 'optimizer', 'momentum', 'loss', 'seed', 'valSplit', 'patience', 'noise', 'l1', 'beta', 'clipNorm'] as const;
+const FIXED_BY_CHECKPOINT = [
+  'preset', 'arch', 'latent', 'batch', 'lr', 'optimizer', 'momentum', 'loss', 'seed', 'valSplit', 'patience', 'noise', 'l1', 'beta', 'clipNorm',
+  'normalize', 'imageSize', 'channels', 'testSplit',
+] as const;
 
 /** The flags of the training options: their ranges are the library's (validateTrainOptions). */
 const OPTION_FLAGS: OptionNames = {
@@ -71,8 +78,9 @@ function trainOptionsOf(flags: TrainFlags): TrainOptions {
 export function trainCommand(): Command {
   const cmd = new Command('train')
     .description('train an autoencoder and write model.safetensors, history.json, reconstructions.png and loss.png')
-    .addOption(new Option('--preset <name>', 'architecture preset').choices(PRESET_NAMES).default('dense'))
-    .option('--latent <n>', 'code size for dense, linear, deep (default 64) and vae (default 2)', intArg(1, 4096))
+    .addOption(new Option('--preset <name>', 'architecture preset, fitted to the data\'s sample shape (conv: height and width divisible by 4; deep-conv: even)').choices(PRESET_NAMES).default('dense'))
+    .addOption(new Option('--arch <file.json>', 'train this architecture instead of a preset: a model file\'s "architecture" record (Keras layer specs)').conflicts(['preset', 'latent']))
+    .option('--latent <n>', 'code size for dense, linear, deep (default 64, or half a smaller input) and vae (default 2)', intArg(1, 4096))
     .option('--epochs <n>', 'epochs to train (in total, counting a resumed checkpoint\'s)', anyInteger, TRAIN_DEFAULTS.epochs)
     .option('--batch <n>', 'batch size', anyInteger, TRAIN_DEFAULTS.batchSize)
     .option('--lr <x>', 'learning rate (default: adam 0.001, sgd 0.01)', floatArg(0, 10, false, true))
@@ -91,7 +99,7 @@ export function trainCommand(): Command {
     .option('--keep <n>', 'with --checkpoint-every: how many epoch checkpoints to keep, newest first (default 1)', intArg(1, 100000))
     .option('--resume <path>', 'continue a checkpoint to --epochs in total (architecture, optimizer and random state from the file); a directory means its newest loadable checkpoint')
     .option('--quiet', 'print nothing but errors');
-  addDataOption(cmd);
+  addDataOption(cmd, { training: true });
   addBackendOption(cmd);
   return cmd.action(async (flags: TrainFlags, command: Command) => runTrain(flags, command));
 }
@@ -107,6 +115,8 @@ interface Run {
 }
 
 function checkFreshFlags(flags: TrainFlags): void {
+  if (flags.arch !== undefined && flags.beta !== 1) throw new ArgumentError('--beta applies to the vae preset only; an --arch record sets its own');
+  if (flags.arch !== undefined) return;
   if (flags.latent !== undefined && PRESETS[flags.preset]!.defaultLatent === null) {
     throw new ArgumentError(`--latent does not apply to preset ${flags.preset}: its code shape is fixed by its layers`);
   }
@@ -114,22 +124,55 @@ function checkFreshFlags(flags: TrainFlags): void {
   if (flags.beta !== 1 && flags.preset !== 'vae') throw new ArgumentError('--beta applies to the vae preset only');
 }
 
-async function freshRun(flags: TrainFlags, kernels: Kernels, source: string): Promise<Run> {
-  const info = PRESETS[flags.preset]!;
-  const model = new Autoencoder(kernels, presetArchitecture(flags.preset, flags.latent)).initialize(flags.seed);
+/**
+ * The output activation the data calls for: sigmoid where every training value lies in
+ * [0, 1] (scaled pixels, min-max), linear beyond it (standardised data, raw values).
+ */
+function outputKindFor(splits: PreparedSplits): OutputKind {
+  if (splits.normalization.kind === 'standard') return 'linear';
+  const v = splits.train.images;
+  for (let i = 0; i < v.length; i++) if (!(v[i]! >= 0 && v[i]! <= 1)) return 'linear';
+  return 'sigmoid';
+}
+
+async function architectureOf(flags: TrainFlags, splits: PreparedSplits, output: OutputKind): Promise<Architecture> {
+  const shape = [...splits.train.shape];
+  if (flags.arch === undefined) return presetArchitecture(flags.preset, { latent: flags.latent, inputShape: shape, output });
+  const arch = architectureFromJson(new TextDecoder().decode(await readFileBytes(flags.arch, MAX_ARCH_BYTES)), flags.arch);
+  if (arch.input_shape.join() !== shape.join()) {
+    throw new ShapeError(`${flags.arch}: input_shape is [${arch.input_shape.join(', ')}] but the samples of ${splits.source} are [${shape.join(', ')}]`);
+  }
+  return arch;
+}
+
+/** An architecture record is a few KB; 4 MiB is far beyond any real one. */
+const MAX_ARCH_BYTES = 1 << 22;
+
+async function freshRun(flags: TrainFlags, kernels: Kernels, splits: PreparedSplits): Promise<Run> {
+  const output = outputKindFor(splits);
+  const arch = await architectureOf(flags, splits, output);
+  const defaults = flags.arch === undefined ? presetDefaults(flags.preset, output) : { loss: arch.kind === 'vae' && output === 'sigmoid' ? 'bce' : 'mse', noise: 0 } as const;
+  const loss = flags.loss ?? defaults.loss;
+  if (loss === 'bce' && output === 'linear') {
+    throw new ArgumentError(`--loss bce needs data in [0, 1], but the training data of ${splits.source} (normalised: ${splits.normalization.kind}) leaves it; use --loss mse or --normalize minmax`);
+  }
+  const model = new Autoencoder(kernels, arch).initialize(flags.seed);
+  model.preprocessing = splits.normalization;
   const optimizer = createOptimizer(flags.optimizer, { learningRate: flags.lr, momentum: flags.momentum });
   const record: TrainingRecord = {
-    preset: flags.preset,
-    loss: flags.loss ?? info.defaults.loss,
+    ...(flags.arch === undefined ? { preset: flags.preset } : { arch: path.basename(flags.arch) }),
+    loss,
     optimizer: { ...optimizer.config(), ...(flags.clipNorm !== undefined ? { global_clipnorm: flags.clipNorm } : {}) },
-    noise: flags.noise ?? info.defaults.noise,
+    noise: flags.noise ?? defaults.noise,
     l1: flags.l1,
     beta: flags.beta,
     seed: flags.seed,
     batch_size: flags.batch,
     validation_split: flags.valSplit,
     ...(flags.patience !== undefined ? { patience: flags.patience } : {}),
-    data: source,
+    data: splits.source,
+    ...(splits.split.rule === 'split' ? { test_split: splits.split.testSplit } : {}),
+    ...(flags.labelColumn !== undefined ? { label_column: flags.labelColumn } : {}),
   };
   return { model, record, optimizer, history: [] };
 }
@@ -184,7 +227,7 @@ async function resumedRun(flags: TrainFlags, kernels: Kernels, file: string): Pr
  */
 async function outDirectoryOf(flags: TrainFlags): Promise<string> {
   if (flags.out !== undefined) return flags.out;
-  if (!flags.resume) return path.join('runs', flags.preset);
+  if (!flags.resume) return path.join('runs', flags.arch === undefined ? flags.preset : path.basename(flags.arch, path.extname(flags.arch)));
   const isDirectory = (await stat(flags.resume).catch(() => null))?.isDirectory() ?? false;
   const dir = isDirectory ? flags.resume : path.dirname(flags.resume);
   return isRunDirectoryName(path.basename(path.resolve(dir))) ? path.dirname(dir) : dir;
@@ -218,8 +261,16 @@ async function runTrain(flags: TrainFlags, command: Command): Promise<void> {
 async function trainTo(outDir: string, flags: TrainFlags): Promise<void> {
   const reporter = createReporter(outputMode(flags.quiet));
   const kernels = await backendFrom(flags);
-  const splits = await dataFrom(flags);
-  const run = flags.resume ? await resumeFrom(flags, kernels) : await freshRun(flags, kernels, splits.source);
+  // A resumed run reads its data as the checkpoint's model sees it; a fresh one fits to it.
+  let run: Run;
+  let splits: PreparedSplits;
+  if (flags.resume) {
+    run = await resumeFrom(flags, kernels);
+    splits = await dataFrom(flags, ['train', 'test'], run.model);
+  } else {
+    splits = await dataFrom(flags);
+    run = await freshRun(flags, kernels, splits);
+  }
   const dirs = await startRun(outDir, run.from === undefined ? undefined : runDirectoryOf(run.from, outDir));
   for (const item of dirs.removed) reporter.log(`removed ${item}, left by a process that no longer runs`);
   for (const dir of dirs.finished) reporter.log(`finished the commit of ${dir}, a run killed while it moved its files into ${outDir}`);
@@ -236,12 +287,12 @@ async function trainInto(
   dirs: RunDirectory,
   run: Run,
   flags: TrainFlags,
-  splits: Awaited<ReturnType<typeof dataFrom>>,
+  splits: PreparedSplits,
   kernels: Kernels,
   reporter: ReturnType<typeof createReporter>,
 ): Promise<void> {
   const { model, record, optimizer } = run;
-  const preset = record.preset ?? 'model';
+  const preset = record.preset ?? (typeof record['arch'] === 'string' ? record['arch'] : 'model');
   const file = (name: string) => path.join(dirs.dir, name);
   record.epochs = flags.epochs;
   model.training = record;
@@ -313,10 +364,11 @@ async function trainInto(
   if (result.stopped === 'early_stopping') reporter.log(`early stopping after epoch ${result.state.epoch} (best epoch ${result.bestEpoch})`);
   assertFiniteParameters(model, `${path.join(dirs.out, 'model.safetensors')}`);
   await writeFileAtomic(file('model.safetensors'), encodeModel(model, record));
-  await writeFileAtomic(file('reconstructions.png'), reconstructionsPng(model, splits.test, 12, `${preset}: test digits`));
+  const pictures = isImageShape(model.inputShape);
+  if (pictures) await writeFileAtomic(file('reconstructions.png'), reconstructionsPng(model, splits.test, 12, `${preset}: test ${splits.source.startsWith('bundled') ? 'digits' : 'images'}`));
   await writeFileAtomic(file('loss.png'), lossPng(history, `${preset}: loss per epoch`));
   const where = await commitRun(dirs, 'complete');
   const last = history[history.length - 1];
-  const written = ['model.safetensors', 'history.json', 'reconstructions.png', 'loss.png'].map((n) => path.join(where, n));
+  const written = ['model.safetensors', 'history.json', ...(pictures ? ['reconstructions.png'] : []), 'loss.png'].map((n) => path.join(where, n));
   reporter.log(`test MSE ${last ? last.test_mse.toFixed(5) : 'n/a'} after ${result.state.epoch} epochs; wrote ${written.join(', ')} (the set: ${path.join(where, RUN_MANIFEST)})`);
 }

@@ -1,13 +1,138 @@
-// The one entry the CLI and trainer use to get data (Node only).
+// The one entry the CLI and trainer use to get data (Node only): any source (loadData,
+// ./sources) or the bundled digits, as train and test Datasets in the values the model
+// sees, with the normalisation that made them.
+//
+// Normalisation, in order: `preprocessing` given (a trained model's) is applied as it is;
+// else `normalize` (default: scale for uint8 data, standard for float data) is fitted on
+// the training split only and applied to both. A model file without preprocessing (written
+// before it existed: MNIST-style pixels in [0, 1]) is given `legacyPreprocessing`: uint8
+// data scaled by 255, float data taken as it is.
+import { DataError, ShapeError } from '../errors.js';
 import { loadBundledSplits } from './bundled.js';
-import type { Splits } from './dataset.js';
-import { loadIdxDir } from './idx-node.js';
+import { checkLabels, MAX_CLASSES, type Dataset, type Splits } from './dataset.js';
+import { applyNormalization, defaultNormalizationKind, fitNormalization, UINT8_SCALE, type Normalization, type NormalizationKind } from './normalize.js';
+import { loadData, type LoadDataOptions } from './sources/load-node.js';
+import { formatShape, type DataSplit, type LoadedData, type SampleDtype, type SplitOrigin } from './sources/types.js';
 
-export interface LoadSplitsOptions {
-  /** A directory of MNIST-named IDX files (`--data DIR`); the bundled digits when absent. */
+export interface LoadSplitsOptions extends LoadDataOptions {
+  /** A data source (IDX directory, image class folders, .npy, .csv); the bundled digits when absent. */
   data?: string;
+  /** How to normalise when no `preprocessing` is given; default from the data's dtype. */
+  normalize?: NormalizationKind;
+  /**
+   * A trained model's preprocessing, applied instead of fitting one; the data must have its
+   * sample shape. null: the model file records none (legacyPreprocessing).
+   */
+  preprocessing?: Normalization | null;
 }
 
-export async function loadSplits(options: LoadSplitsOptions = {}): Promise<Splits> {
-  return options.data === undefined ? loadBundledSplits() : loadIdxDir(options.data);
+/** Splits in model space, with what made them. */
+export interface PreparedSplits extends Splits {
+  /** The normalisation applied (fitted on the training split, or the one given). */
+  normalization: Normalization;
+  kind: LoadedData['kind'];
+  /** The samples' dtype in the source (uint8 for images and IDX files). */
+  dtype: SampleDtype;
+  /** Whether the source gave labels (class folders, IDX label files, a label column or file). */
+  labeled: boolean;
+  labelNames?: string[];
+  featureNames?: string[];
+  /** How the test split was chosen. */
+  split: SplitOrigin;
+}
+
+/** The preprocessing a model file without one stands for (see the header). */
+export function legacyPreprocessing(dtype: SampleDtype, sampleShape: readonly number[]): Normalization {
+  return dtype === 'uint8' ? { kind: 'scale', scale: UINT8_SCALE, sampleShape: [...sampleShape] } : { kind: 'none', sampleShape: [...sampleShape] };
+}
+
+const DIGIT_NAMES = Array.from({ length: 10 }, (_, d) => String(d));
+
+export async function loadSplits(options: LoadSplitsOptions = {}): Promise<PreparedSplits> {
+  if (options.data === undefined) return bundled(options);
+  const loaded = await loadData(options.data, options);
+  return prepare(loaded, options);
+}
+
+/** The bundled digits: already pixels / 255 in float32, so `scale` (the default) costs nothing. */
+async function bundled(options: LoadSplitsOptions): Promise<PreparedSplits> {
+  const splits = await loadBundledSplits();
+  const shape = [...splits.train.shape];
+  const given = options.preprocessing ?? (options.preprocessing === null ? legacyPreprocessing('uint8', shape) : undefined);
+  if (given) checkShape(given, shape, splits.source);
+  const scale255 = given ? given.kind === 'scale' && given.scale === UINT8_SCALE : (options.normalize ?? 'scale') === 'scale';
+  if (scale255) {
+    return {
+      ...splits,
+      normalization: given ?? { kind: 'scale', scale: UINT8_SCALE, sampleShape: shape, labels: DIGIT_NAMES },
+      kind: 'images',
+      dtype: 'uint8',
+      labeled: true,
+      labelNames: DIGIT_NAMES,
+      split: { rule: 'source-test' },
+    };
+  }
+  // Any other normalisation works from the 8-bit levels the digits are.
+  const levels = (ds: Dataset): DataSplit => ({ n: ds.n, data: Uint8Array.from(ds.images, (v) => Math.round(v * UINT8_SCALE)), labels: Int32Array.from(ds.labels) });
+  const loaded: LoadedData = {
+    train: levels(splits.train),
+    test: levels(splits.test),
+    kind: 'images',
+    format: 'idx',
+    sampleShape: shape,
+    dtype: 'uint8',
+    labelNames: DIGIT_NAMES,
+    split: { rule: 'source-test' },
+    source: splits.source,
+  };
+  return prepare(loaded, options);
+}
+
+function checkShape(norm: Normalization, shape: readonly number[], source: string): void {
+  if (norm.sampleShape.join() !== shape.join()) {
+    throw new ShapeError(`${source}: samples are ${formatShape(shape)} but the model takes ${formatShape(norm.sampleShape)}`);
+  }
+}
+
+/** LoadedData in model space: `options.preprocessing` or a normalisation fitted on its training split. */
+export function prepare(loaded: LoadedData, options: Pick<LoadSplitsOptions, 'normalize' | 'preprocessing'> = {}): PreparedSplits {
+  const { sampleShape, source } = loaded;
+  let norm: Normalization;
+  const given = options.preprocessing === null ? legacyPreprocessing(loaded.dtype, sampleShape) : options.preprocessing;
+  if (given) {
+    checkShape(given, sampleShape, source);
+    norm = given;
+  } else {
+    const kind = options.normalize ?? defaultNormalizationKind(loaded.dtype);
+    if (kind === 'scale' && loaded.dtype !== 'uint8') {
+      throw new DataError(`${source}: --normalize scale divides 8-bit data by 255, but this source holds ${loaded.dtype}; use minmax, standard or none`);
+    }
+    norm = fitNormalization(kind, loaded.train.data, sampleShape, { ...(loaded.labelNames ? { labels: loaded.labelNames } : {}), source });
+  }
+  const labeled = loaded.train.labels !== undefined;
+  const dataset = (split: DataSplit, which: string): Dataset => ({
+    images: applyNormalization(norm, split.data),
+    labels: labelsOf(split, `${source} (${which} labels)`, loaded.format === 'csv'),
+    n: split.n,
+    shape: sampleShape,
+  });
+  return {
+    train: dataset(loaded.train, 'train'),
+    test: dataset(loaded.test, 'test'),
+    source,
+    normalization: norm,
+    kind: loaded.kind,
+    dtype: loaded.dtype,
+    labeled,
+    split: loaded.split,
+    ...(loaded.labelNames ? { labelNames: loaded.labelNames } : {}),
+    ...(loaded.featureNames ? { featureNames: loaded.featureNames } : {}),
+  };
+}
+
+/** Labels as the Dataset's class indices (zeros when the source has none), at most MAX_CLASSES classes. */
+function labelsOf(split: DataSplit, what: string, csv: boolean): Uint8Array {
+  if (!split.labels) return new Uint8Array(split.n);
+  checkLabels(split.labels, csv ? `${what} (a column of more than ${MAX_CLASSES} values is no class label: leave out --label-column)` : what);
+  return Uint8Array.from(split.labels);
 }

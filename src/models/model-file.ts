@@ -38,6 +38,12 @@ export interface TrainingRecord {
   batch_size?: number;
   epochs?: number;
   data?: string;
+  /** The fraction of the data that tested, when the split rule permuted the source (src/data/sources/split.ts). */
+  test_split?: number;
+  /** The --arch file a custom architecture came from (instead of preset). */
+  arch?: string;
+  /** The CSV column held out as the label. */
+  label_column?: string;
   /** Checkpoints: epochs completed, optimizer steps, random stream positions. */
   checkpoint?: CheckpointRecord;
   [key: string]: unknown;

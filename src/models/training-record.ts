@@ -55,7 +55,9 @@ export function validateTrainingRecord(value: unknown, source: string): Training
   optional(t, 'epochs', COUNT, fail);
   optional(t, 'patience', { min: 1, integer: true }, fail);
   optional(t, 'validation_split', { min: 0, below: 1 }, fail);
-  for (const key of ['preset', 'data']) {
+  // The data split a run used, reused by the other commands on the same source.
+  optional(t, 'test_split', { min: 0, below: 1 }, fail);
+  for (const key of ['preset', 'data', 'arch', 'label_column']) {
     if (own(t, key) !== undefined && typeof t[key] !== 'string') fail(key, 'a string', t[key]);
   }
   validateOptimizer(own(t, 'optimizer'), fail);

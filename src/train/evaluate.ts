@@ -12,11 +12,14 @@ export interface Metrics {
   n: number;
   /** Mean squared error per pixel, clean input -> reconstruction (a VAE decodes z_mean). */
   mse: number;
-  /** Binary cross-entropy per pixel, Keras' clipping, same reconstructions. */
-  bce: number;
+  /**
+   * Binary cross-entropy per pixel, Keras' clipping, same reconstructions; only for data in
+   * [0, 1] (a cross-entropy of targets beyond it is no loss at all: it can go negative).
+   */
+  bce?: number;
   /** Models trained with input noise: MSE of the clean target vs the reconstruction of a noisy input. */
   denoise_mse?: number;
-  /** VAE: negative ELBO in nats per image (summed BCE + KL, one eps sample per image). */
+  /** VAE on data in [0, 1]: negative ELBO in nats per image (summed BCE + KL, one eps sample per image). */
   nelbo?: number;
 }
 
@@ -34,7 +37,9 @@ export function evaluate(model: Autoencoder, ds: Dataset, options: EvaluateOptio
   const kernels = model.kernels;
   const batch = Math.min(options.batch ?? 256, Math.max(ds.n, 1));
   const noise = options.noise ?? 0;
-  const vae = model.kind === 'vae';
+  let unit = true;
+  for (let i = 0; i < ds.images.length && unit; i++) unit = ds.images[i]! >= 0 && ds.images[i]! <= 1;
+  const vae = model.kind === 'vae' && unit;
   const data = new DeviceData(kernels, ds, model.inputShape, 'evaluation data');
   const g = model.compile({ batch, training: false, loss: 'bce', separateInput: noise > 0 });
   const seed = options.seed ?? EVAL_SEED;
@@ -67,7 +72,7 @@ export function evaluate(model: Autoencoder, ds: Dataset, options: EvaluateOptio
     g.release();
     data.free();
   }
-  const m: Metrics = { n: ds.n, mse: mse / ds.n, bce: bce / ds.n };
+  const m: Metrics = { n: ds.n, mse: mse / ds.n, ...(unit ? { bce: bce / ds.n } : {}) };
   if (noise > 0) m.denoise_mse = denoise / ds.n;
   if (vae) m.nelbo = nelbo / ds.n;
   return m;

@@ -143,8 +143,10 @@ export function startTraining(model: Autoencoder, splits: Splits, options: Train
   const loss: LossKind = o.loss ?? (model.kind === 'vae' ? 'bce' : 'mse');
   const optimizer = o.optimizer ?? new Adam();
 
-  validateDataset(splits.train, 'training data');
-  validateDataset(splits.test, 'test data');
+  // BCE needs targets in [0, 1]; MSE takes any finite value (standardised data).
+  const range = loss === 'bce' ? 'unit' : 'finite';
+  validateDataset(splits.train, 'training data', range);
+  validateDataset(splits.test, 'test data', range);
   const nVal = Math.floor(splits.train.n * o.validationSplit);
   const trainSet: Dataset = subset(splits.train, 0, splits.train.n - nVal);
   const valSet: Dataset | null = nVal > 0 ? subset(splits.train, trainSet.n, nVal) : null;

@@ -153,11 +153,13 @@ describe('ae-wasm eval and summary', () => {
     const lines = r.stdout.trimEnd().split('\n');
     expect(lines.length, show(r)).toBe(1);
     const m = JSON.parse(lines[0]!) as Record<string, number>;
-    expect(Object.keys(m).sort()).toEqual(['bce', 'mse', 'n']);
+    expect(Object.keys(m).sort()).toEqual(['bce', 'mse', 'mse_data', 'n']);
     expect(m['n']).toBe(TEST_N);
     expect(isPositiveFinite(m['mse'])).toBe(true);
     expect(isPositiveFinite(m['bce'])).toBe(true);
     expect(m['mse']).toBeLessThan(m['bce']!);
+    // IDX pixels are scaled by 255: the data's units are the model's times 255 (float32 rounding aside).
+    expect(m['mse_data']! / (m['mse']! * 255 ** 2)).toBeCloseTo(1, 4);
     // Same weights, data and backend as the end of training: the same number.
     const h = await history('main');
     expect(m['mse']).toBe(h.epochs[1]!.test_mse);
@@ -168,9 +170,9 @@ describe('ae-wasm eval and summary', () => {
     expect(r.code, show(r)).toBe(0);
     expect(r.stdout).not.toMatch(/^\s*\{/);
     expect(r.stdout).toContain('model.safetensors');
-    expect(r.stdout).toMatch(/test images\s+50\n/);
+    expect(r.stdout).toMatch(/test samples\s+50\n/);
     const h = await history('main');
-    expect(r.stdout).toMatch(new RegExp(`MSE per pixel\\s+${h.epochs[1]!.test_mse.toFixed(6)}\\n`));
+    expect(r.stdout).toMatch(new RegExp(`MSE per value\\s+${h.epochs[1]!.test_mse.toFixed(6)}\\n`));
     expect(r.stdout).toMatch(/BCE per pixel\s+\d+\.\d{6}\n/);
     expect(r.stdout).not.toMatch(/denois/i);
   });
@@ -180,7 +182,7 @@ describe('ae-wasm eval and summary', () => {
     const r = await cli('eval', '--model', join(out('noise'), 'model.safetensors'), '--data', data, '--json');
     expect(r.code, show(r)).toBe(0);
     const m = JSON.parse(r.stdout) as Record<string, number>;
-    expect(Object.keys(m).sort()).toEqual(['bce', 'denoise_mse', 'mse', 'n']);
+    expect(Object.keys(m).sort()).toEqual(['bce', 'denoise_mse', 'mse', 'mse_data', 'n']);
     expect(m['n']).toBe(TEST_N);
     for (const key of ['mse', 'bce', 'denoise_mse']) expect(isPositiveFinite(m[key]), `${key} = ${m[key]}`).toBe(true);
     // Measured on noisy inputs, so not the clean-input number (a 3-step model need not do worse on them).
@@ -288,9 +290,8 @@ describe.concurrent('failures exit 1 with one line naming the file', () => {
     for (const f of ['train-images-idx3-ubyte', 'train-labels-idx1-ubyte.gz', 't10k-images-idx3-ubyte.gz']) await copyFile(join(data, f), join(partial, f));
     const r = await cli('eval', '--model', join(out('main'), 'model.safetensors'), '--data', partial);
     expectFailure(r, 't10k-labels-idx1-ubyte');
-    expect(r.stderr).toContain('t10k-labels-idx1-ubyte[.gz]');
-    expect(r.stderr).not.toContain('train-images-idx3-ubyte[.gz]');
-    expect(r.stderr).not.toContain('t10k-images-idx3-ubyte[.gz]');
+    expect(r.stderr).toContain('found t10k-images-idx3-ubyte[.gz] but not t10k-labels-idx1-ubyte[.gz]');
+    expect(r.stderr).not.toContain('train-images-idx3-ubyte');
   });
 
   it('a truncated IDX file is named', async () => {

@@ -146,7 +146,7 @@ describe('non-finite model outputs are a NumericError, never null or a negative 
 
 describe('empty splits are a DataError before any work', () => {
   it('names the split and the source, for every command reading it', async () => {
-    const want = `the test split has 0 images (IDX files in ${dirs.emptyTest}: 20 train, 0 test, 28x28); this command needs at least one`;
+    const want = `the test split has 0 images (IDX files in ${dirs.emptyTest}: 20 train, 0 test, [28, 28, 1]); this command needs at least one`;
     for (const args of [
       ['eval', '--model', models.dense, '--json'],
       ['reconstruct', '--model', models.dense, '--out', out('r.png')],
@@ -168,7 +168,7 @@ describe('empty splits are a DataError before any work', () => {
   it('train refuses an empty training split before writing anything', async () => {
     const dir = out('train-empty');
     const r = await run('train', '--data', dirs.emptyTrain, '--epochs', '1', '--out', dir, '--quiet');
-    expectRefused(r, 1, `the train split has 0 images (IDX files in ${dirs.emptyTrain}: 0 train, 20 test, 28x28)`);
+    expectRefused(r, 1, `the train split has 0 images (IDX files in ${dirs.emptyTrain}: 0 train, 20 test, [28, 28, 1])`);
     expect(existsSync(join(dir, 'model.safetensors'))).toBe(false);
   });
 });

@@ -6,6 +6,7 @@ import { stat } from 'node:fs/promises';
 import path from 'node:path';
 import { FormatError } from '../../errors.js';
 import { IDX_FILE_NAMES, readIdxFile } from '../idx-node.js';
+import { checkLabels } from '../dataset.js';
 import { parseIdx } from '../idx.js';
 import type { DataLimits, DataSplit, SourceParts } from './types.js';
 
@@ -27,6 +28,7 @@ async function readPair(dir: string, images: string, labels: string, limits: Dat
   const [n, height, width] = pixels.dims as [number, number, number];
   if (height === 0 || width === 0) throw new FormatError(`${img.file}: images are ${height}x${width}; expected both sizes positive`);
   if (labelArray.dims[0] !== n) throw new FormatError(`${img.file} holds ${n} images but ${lab.file} holds ${labelArray.dims[0]} labels`);
+  checkLabels(labelArray.data, lab.file);
   return { split: { n, data: new Uint8Array(pixels.data), labels: Int32Array.from(labelArray.data) }, height, width, file: img.file };
 }
 

@@ -68,7 +68,8 @@ export async function listClassFolders(dir: string, maxImages: number): Promise<
     throw new DataError(
       loose > 0
         ? `${dir}: ${loose} image(s) lie directly in the folder; expected class folders ${dir}/<label>/*.png (one folder per label)`
-        : `${dir}: no class folders found (the folder is empty); expected ${dir}/<label>/*.{${IMAGE_EXTENSIONS.map((e) => e.slice(1)).join(',')}}`,
+        : `${dir}: no class folders found (the folder is empty); expected image class folders ${dir}/<label>/*.{${IMAGE_EXTENSIONS.map((e) => e.slice(1)).join(',')}} ` +
+            `or MNIST-named IDX files (train-images-idx3-ubyte, train-labels-idx1-ubyte, t10k-images-idx3-ubyte, t10k-labels-idx1-ubyte, raw or .gz)`,
     );
   }
   const files: ClassFolders['files'] = [];

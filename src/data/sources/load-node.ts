@@ -40,6 +40,11 @@ export interface LoadDataOptions extends CsvOptions, ImageOptions {
   testSource?: string;
   /** Fraction of the samples that test when the source has no test part (rule 3); default 0.2. */
   testSplit?: number;
+  /**
+   * The fraction rule 3 uses when `testSplit` is absent (default 0.2), never an error with
+   * rules 1 and 2: how a trained model's recorded split is reused on whatever source it meets.
+   */
+  defaultTestSplit?: number;
   /** Seed of the split permutation (rule 3); default 0. */
   seed?: number;
   /** An .npy of integer labels, one per sample of an .npy source. */
@@ -191,11 +196,11 @@ export async function loadData(source: string, options: LoadDataOptions = {}): P
   }
   if (parts.test) {
     if (options.testSplit !== undefined) throw new ArgumentError(`${parts.source} has its own test part; testSplit applies only to a source without one`);
-    nonEmpty(parts.train, `${parts.source} (train)`);
-    nonEmpty(parts.test, `${parts.source} (test)`);
+    // An own part may be empty (a t10k file of 0 images is a valid file): the caller knows
+    // which split it needs (the trainer refuses an empty training split, the CLI names it).
     return { ...base, train: parts.train, test: parts.test, split: { rule: 'source-test' }, source: `${parts.source}: ${parts.train.n} train, ${parts.test.n} test, ${formatShape(parts.sampleShape)}` };
   }
-  const testSplit = options.testSplit ?? DEFAULT_TEST_SPLIT;
+  const testSplit = options.testSplit ?? options.defaultTestSplit ?? DEFAULT_TEST_SPLIT;
   const seed = options.seed ?? 0;
   const { train, test } = splitBySeed(parts.train, sample, testSplit, seed, parts.source);
   return {
