@@ -63,3 +63,45 @@ it.skipIf(!hasNumpy)(hasNumpy ? title : `${title} (SKIPPED: python3 with numpy n
     await rm(dir, { recursive: true, force: true });
   }
 });
+
+const README = fileURLToPath(new URL('../../README.md', import.meta.url));
+const forwardTitle = "the README's numpy forward pass applies the model file's preprocessing as the library does";
+it.skipIf(!hasNumpy)(hasNumpy ? forwardTitle : `${forwardTitle} (SKIPPED: python3 with numpy not found)`, async () => {
+  const { Autoencoder } = await import('../../src/models/autoencoder.js');
+  const { encodeModel } = await import('../../src/models/model-file.js');
+  const { presetArchitecture } = await import('../../src/models/presets.js');
+  const { fitNormalization } = await import('../../src/data/normalize.js');
+  const { jsKernels } = await import('../helpers.js');
+  const { trainingRecord } = await import('../models/model-fixtures.js');
+  const markdown = await readFile(README, 'utf8');
+  const blocks = [...markdown.matchAll(/```python\n([\s\S]*?)```/g)].map((m) => m[1]!);
+  // One block: the reader, then the forward pass that uses it.
+  const forward = blocks.find((b) => b.includes('def read_safetensors') && b.includes('def preprocess'));
+  expect(forward, 'the README python block with the reader and the forward pass').toBeDefined();
+  // The block reads runs/dense/model.safetensors and random pixels: point it at our file and pixels.
+  const driven = forward!
+    .replace('"runs/dense/model.safetensors"', 'sys.argv[1]')
+    .replace('np.random.randint(0, 256, (1, 28, 28, 1)).astype(np.float32)', 'np.array(json.loads(sys.argv[2]), dtype=np.float32).reshape(1, 28, 28, 1)');
+  expect(driven).toContain('sys.argv[2]');
+  const js = jsKernels();
+  const model = new Autoencoder(js, presetArchitecture('dense')).initialize(5);
+  model.training = trainingRecord('dense');
+  const train = Float64Array.from({ length: 30 * 784 }, (_, i) => ((i * 7919) % 256) * (i % 784 === 3 ? 0 : 1));
+  model.preprocessing = fitNormalization('standard', train, [28, 28, 1]);
+  const pixels = Float32Array.from({ length: 784 }, (_, i) => (i * 31) % 256);
+  const expected = model.denormalize(model.reconstruct(model.normalize(pixels)));
+  const dir = await mkdtemp(join(tmpdir(), 'ae-wasm-numpy-'));
+  try {
+    const file = join(dir, 'model.safetensors');
+    await writeFile(file, encodeModel(model));
+    const script = `import sys\n${driven}\nprint(json.dumps(recon_pixels.ravel().tolist()))\n`;
+    const run = spawnSync('python3', ['-c', script, file, JSON.stringify(Array.from(pixels))], { encoding: 'utf8', maxBuffer: 1 << 24 });
+    expect(run.stderr).toBe('');
+    const got = JSON.parse(run.stdout) as number[];
+    expect(got).toHaveLength(784);
+    // float32 in both, summed in different orders: agreement to a few units of float32 rounding.
+    for (let i = 0; i < 784; i++) expect(Math.abs(got[i]! - expected[i]!), `value ${i}`).toBeLessThan(1e-3 * (1 + Math.abs(expected[i]!)));
+  } finally {
+    await rm(dir, { recursive: true, force: true });
+  }
+});
