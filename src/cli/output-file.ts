@@ -112,23 +112,43 @@ export async function writePng(file: string, raster: Raster): Promise<string> {
 /**
  * The shortest decimal that reads back (Number, then Math.fround) as the float32 of `v`:
  * the fewest significant digits (1..9; 9 always suffice for float32) in whichever of fixed
- * or exponent notation is shorter, or String(v) when that is shorter still ("100", not
- * "1e+2"). -0 is "-0". At most 15 characters ("-1.17549435e-38"). `v` must be finite.
+ * or exponent notation is shorter ("0.1", "1e-7", "1.5e+20"; an integer below 1e21 as
+ * String gives it, "100" rather than "1e+2"). -0 is "-0". At most 15 characters
+ * ("-1.17549435e-38"). `v` must be finite.
  */
 export function formatFloat32(v: number): string {
   const x = Math.fround(v);
   if (x === 0) return Object.is(x, -0) ? '-0' : '0';
-  // Rounding to more digits is never further from x, so the digit count that first reads
-  // back is found by bisection.
-  let lo = 1;
-  let hi = 9;
-  while (lo < hi) {
-    const mid = (lo + hi) >> 1;
-    if (Math.fround(Number(x.toPrecision(mid))) === x) hi = mid;
-    else lo = mid + 1;
+  // Rounding to more digits is never further from x, so "reads back" is monotone in the
+  // digit count. Network outputs mostly need 8 or 9 digits: try 8, then 7, then bisect.
+  let best = x.toPrecision(8);
+  let p = 8;
+  if (Math.fround(Number(best)) !== x) {
+    best = x.toPrecision(9);
+    p = 9;
+  } else {
+    let lo = 1;
+    let mid = 7;
+    while (lo < p) {
+      const text = x.toPrecision(mid);
+      if (Math.fround(Number(text)) === x) {
+        best = text;
+        p = mid;
+      } else {
+        lo = mid + 1;
+      }
+      mid = (lo + p) >> 1;
+    }
   }
-  let best = String(x);
-  for (const candidate of [x.toPrecision(lo), x.toExponential(lo - 1)]) if (candidate.length < best.length) best = candidate;
+  // toPrecision writes fixed notation down to 1e-6, where "0.005" is longer than "5e-3".
+  if (x < 0.01 && x > -0.01) {
+    const exp = x.toExponential(p - 1);
+    if (exp.length < best.length) best = exp;
+  }
+  if (Number.isInteger(x) && x < 1e21 && x > -1e21) {
+    const int = String(x);
+    if (int.length <= best.length) best = int;
+  }
   return best;
 }
 
