@@ -202,7 +202,7 @@ export function encodeCsv(header: readonly string[], rows: ArrayLike<number>, fi
     for (let r = start; r < Math.min(n, start + CSV_CHUNK_ROWS); r++) {
       for (let c = 0; c < k; c++) {
         const v = rows[r * k + c]!;
-        if (!Number.isFinite(v)) throw new DataError(`${file}: row ${r} column ${JSON.stringify(header[c])} (index ${c}) is ${v}; CSV output must be finite numbers`);
+        if (!Number.isFinite(v)) throw new DataError(`${file}: sample ${r} (line ${r + 2}), column ${JSON.stringify(header[c])} (index ${c}) is ${v}; CSV output must be finite numbers`);
         cells[c] = formatFloat32(v);
       }
       lines.push(cells.join(','));

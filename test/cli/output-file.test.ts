@@ -94,7 +94,7 @@ describe('writeCsv', () => {
     await writeFile(file, 'old');
     const bad = Float32Array.of(1, 2, NaN, 4);
     await expect(writeCsv(file, ['a', 'b'], bad)).rejects.toThrow(DataError);
-    await expect(writeCsv(file, ['a', 'b'], bad)).rejects.toThrow(/row 1 column "a" \(index 0\) is NaN/);
+    await expect(writeCsv(file, ['a', 'b'], bad)).rejects.toThrow(/sample 1 \(line 3\), column "a" \(index 0\) is NaN/);
     await expect(writeCsv(file, ['a', 'b'], new Float32Array(3))).rejects.toThrow(ShapeError);
     await expect(writeCsv(file, ['a', 'b'], new Float32Array(0))).rejects.toThrow(ShapeError);
     await expect(writeCsv(file, [], new Float32Array(3))).rejects.toThrow(ArgumentError);
