@@ -133,7 +133,7 @@ export function comparisonGridSize(labels: readonly string[], n: number, size: I
 
 const tiledOptions = (n: number, size: ImageSize, title?: string): GridOptions => ({
   ...tileOptions(size),
-  cols: Math.min(n, perLine(size, Math.max(1, Math.ceil(Math.sqrt(n))))),
+  cols: Math.min(n, perLine(size, Math.min(PER_LINE, Math.max(1, Math.ceil(Math.sqrt(n)))))),
   title,
 });
 

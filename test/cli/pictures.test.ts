@@ -90,7 +90,31 @@ describe('grey pictures', () => {
       toPng(interpolationStrip({ images: digits(2), captions: ['#3 (7)', '#9 (1)'] }, { images: digits(5, 3), t: [0, 0.25, 0.5, 0.75, 1] }, MNIST, 'interpolation')),
     '5431d5056dd6f78953e0333e610cb331ffa5eb666ad0243fd02596cd0f4aaefd': () => reconstructionsPng(stubModel([28, 28, 1]), { images: digits(20), n: 20 }, 12, 'dense: test digits'),
     '932f9f67da1ad732fccd6b436076694f092cb90dc780aa45d6b4a96e82435787': () => toPng(imageGrid([{ label: 'a', images: digits(6), count: 6 }], { invert: true, title: 'inv', cols: 4 })),
+    '36997ab9e039f84600c785592ed3f568a43fea886d993bd8cf570d5e3a5db446': () => toPng(tiledGrid(digits(300), 300, MNIST, 'vae: 300 samples')),
   };
+
+  // [n, tiledGridSize width, height, comparisonGridSize width, height] as main computed
+  // them (titled 't', rows 'original' / 'reconstructed'): the size caps' "at most N fit" too.
+  const sizes = [
+    [1, 88, 116, 250, 174],
+    [2, 146, 116, 308, 174],
+    [15, 262, 290, 1062, 174],
+    [16, 262, 290, 1120, 174],
+    [17, 320, 290, 1120, 290],
+    [100, 610, 638, 1120, 870],
+    [255, 958, 986, 1120, 1914],
+    [256, 958, 986, 1120, 1914],
+    [257, 958, 1044, 1120, 2030],
+    [1000, 958, 3712, 1120, 7366],
+    [5000, 958, 18212, 1120, 36366],
+  ];
+
+  it('sizes MNIST pictures as before for every count', () => {
+    for (const [n, tw, th, cw, ch] of sizes) {
+      expect([n, tiledGridSize(n!, MNIST, 't')]).toEqual([n, { width: tw, height: th }]);
+      expect([n, comparisonGridSize(['original', 'reconstructed'], n!, MNIST, 't')]).toEqual([n, { width: cw, height: ch }]);
+    }
+  });
 
   it('draws MNIST pictures byte for byte as before (sha256 pinned from main)', () => {
     for (const [hash, draw] of Object.entries(pinned)) expect(sha(draw())).toBe(hash);
