@@ -29,7 +29,7 @@ export function decodeCommand(): Command {
 
 async function runDecode({ flags, format, model }: ModelCommandRun<DecodeFlags>): Promise<void> {
   const { codes, n } = readCodes(await readFileBytes(flags.codes), flags.codes, model);
-  const size = { height: model.inputShape[0]!, width: model.inputShape[1]! };
+  const size = { height: model.inputShape[0]!, width: model.inputShape[1]!, channels: 1 as const };
   const title = `${model.training?.preset ?? 'model'}: ${n} decoded`;
   const what = `${flags.codes} holds ${n} codes`;
   if (format === 'png') checkPictureSize((m) => tiledGridSize(m, size, title), n, what);

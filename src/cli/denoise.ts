@@ -45,7 +45,7 @@ async function runDenoise({ flags, format, model }: ModelCommandRun<DenoiseFlags
   const trained = model.training?.noise ?? 0;
   const level = flags.noise ?? (trained > 0 ? trained : FALLBACK_NOISE);
   const clean = test.images;
-  const size = { height: model.inputShape[0]!, width: model.inputShape[1]! };
+  const size = { height: model.inputShape[0]!, width: model.inputShape[1]!, channels: 1 as const };
   const labels = ['noisy', 'denoised', 'clean'] as const;
   const title = `${model.training?.preset ?? 'model'}: denoising, noise ${level}`;
   if (format === 'png') checkPictureSize((m) => comparisonGridSize(labels, m, size, title), test.n, `--n ${test.n}`);

@@ -40,7 +40,7 @@ async function runInterpolate({ flags, format, model }: ModelCommandRun<Interpol
   const test = splits.test;
   const ends = [testIndex(splits, flags.from, '--from'), testIndex(splits, flags.to, '--to')] as const;
   const [la, lb] = [test.labels[ends[0]]!, test.labels[ends[1]]!];
-  const imageSize = { height: model.inputShape[0]!, width: model.inputShape[1]! };
+  const imageSize = { height: model.inputShape[0]!, width: model.inputShape[1]!, channels: 1 as const };
   const title = `${model.training?.preset ?? 'model'}: test #${ends[0]} (a ${la}) to #${ends[1]} (a ${lb})`;
   if (format === 'png') checkPictureSize((m) => interpolationStripSize(m, imageSize, title), flags.steps, `--steps ${flags.steps}`);
   const size = model.inputSize;

@@ -41,7 +41,7 @@ async function runManifold({ flags, format, model }: ModelCommandRun<ManifoldFla
   const axis = axisValues(s, flags.extent);
   const lo = axis[0]!.toFixed(2);
   const hi = axis[s - 1]!.toFixed(2);
-  const size = { height: model.inputShape[0]!, width: model.inputShape[1]! };
+  const size = { height: model.inputShape[0]!, width: model.inputShape[1]!, channels: 1 as const };
   const title = `${model.training?.preset ?? 'vae'}: z[0] right, z[1] up, ${lo} to ${hi}${flags.extent === undefined ? ' (normal quantiles)' : ''}`;
   if (format === 'png') checkPictureSize((m) => manifoldSize(m, size, title), s, `--size ${s}`);
   else checkTensorOutput(s * s, model.inputSize + 2, `--size ${s}`);

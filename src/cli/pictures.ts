@@ -1,11 +1,11 @@
 // The pictures the commands write.
 
-import type { Dataset } from '../data/dataset.js';
 import type { Autoencoder } from '../models/autoencoder.js';
 import type { EpochRecord } from '../train/trainer.js';
 import { CAP_HEIGHT } from '../viz/font.js';
-import { ArgumentError } from '../errors.js';
+import { ArgumentError, ShapeError } from '../errors.js';
 import {
+  cellsPerLine,
   drawText,
   imageGrid,
   imageGridSize,
@@ -13,6 +13,7 @@ import {
   MAX_PICTURE_PIXELS,
   Raster,
   textWidth,
+  tileScale,
   toPng,
   type GridLayoutRow,
   type GridOptions,
@@ -21,16 +22,25 @@ import {
 } from '../viz/index.js';
 import { INK, MUTED, WHITE } from '../viz/colors.js';
 
-/** First `count` test digits over their reconstructions. */
-export function reconstructionsPng(model: Autoencoder, test: Dataset, count = 12, title?: string): Uint8Array {
+/**
+ * The first `count` test images over their reconstructions, as comparisonGrid draws them.
+ * `size` defaults to imageSizeOf(model.inputShape); a model whose input is not an image
+ * is a ShapeError (its reconstructions belong in a CSV or NPY file).
+ */
+export function reconstructionsPng(
+  model: Autoencoder,
+  test: { images: Float32Array; n: number },
+  count = 12,
+  title?: string,
+  size: ImageSize | null = imageSizeOf(model.inputShape),
+): Uint8Array {
+  if (size === null) {
+    throw new ShapeError(`reconstructionsPng: the model's input shape [${model.inputShape.join(', ')}] is not an image ([H, W], [H, W, 1] or [H, W, 3]); write its reconstructions as .csv or .npy`);
+  }
   const n = Math.min(count, test.n);
-  const size = model.inputSize;
-  const originals = test.images.subarray(0, n * size);
+  const originals = test.images.subarray(0, n * model.inputSize);
   const recon = model.reconstruct(originals);
-  return toPng(imageGrid([
-    { label: 'original', images: originals, count: n },
-    { label: 'reconstructed', images: recon, count: n },
-  ], { title, scale: 2 }));
+  return toPng(comparisonGrid([{ label: 'original', images: originals }, { label: 'reconstructed', images: recon }], n, size, title));
 }
 
 /** Train loss and test MSE per epoch (and val loss when present). */
@@ -43,14 +53,48 @@ export function lossPng(epochs: readonly EpochRecord[], title = 'training'): Uin
   return toPng(linePlot({ title, xLabel: 'epoch', yLabel: 'loss', series }));
 }
 
-/** Size of one image for the grids: [height, width] of the model's input (channels = 1). */
+/**
+ * Size of one image for the grids: the model's input [height, width, channels], channels
+ * 1 (grayscale) or 3 (RGB, HWC). RGBA is refused (imageGrid's ArgumentError): the data
+ * sources decode to 1 or 3 channels, and imageSizeOf sends any other shape to CSV / NPY.
+ */
 export interface ImageSize {
   height: number;
   width: number;
+  channels: 1 | 3;
 }
 
-/** Digits per line before a grid wraps: wider figures stop fitting on a screen. */
+/**
+ * The ImageSize of a sample `shape` that the grids can draw: [H, W] and [H, W, 1] are
+ * grayscale, [H, W, 3] is RGB; anything else (a table's [features], [H, W, 4], 4-D
+ * volumes) is null, and the commands write .csv or .npy instead of a PNG.
+ */
+export function imageSizeOf(shape: readonly number[]): ImageSize | null {
+  const [height, width, channels = 1] = shape;
+  if (shape.length < 2 || shape.length > 3 || !(channels === 1 || channels === 3)) return null;
+  if (![height, width].every((d) => Number.isInteger(d) && d! >= 1)) return null;
+  return { height: height!, width: width!, channels };
+}
+
+/**
+ * Images per line before a grid wraps: wider figures stop fitting on a screen. At most
+ * PER_LINE (16 MNIST digits at scale 2), fewer for large images (cellsPerLine: a line
+ * stays within LINE_PIXELS, e.g. 4 images of 256 x 256), never fewer than 1.
+ */
 const PER_LINE = 16;
+
+/** The grid options every picture of `size` shares: its pixels, channels and tile scale (tileScale). */
+function tileOptions(size: ImageSize): GridOptions {
+  return { height: size.height, width: size.width, channels: size.channels, scale: tileScale(size.width, size.height) };
+}
+
+/** Images of `size` per line, at most `most`. */
+function perLine(size: ImageSize, most = PER_LINE): number {
+  return cellsPerLine(size.width * tileScale(size.width, size.height), GRID_PAD, most);
+}
+
+/** imageGrid's default gap between cells. */
+const GRID_PAD = 2;
 
 /** A picture's size in pixels. */
 export interface PictureSize {
@@ -59,8 +103,8 @@ export interface PictureSize {
 }
 
 /** The blocks of at most PER_LINE columns that a comparison grid of n images wraps into. */
-function comparisonRows<R extends { label: string }>(rows: readonly R[], n: number, cell: (r: R, start: number, count: number) => GridLayoutRow): GridLayoutRow[] {
-  const cols = Math.min(n, PER_LINE);
+function comparisonRows<R extends { label: string }>(rows: readonly R[], n: number, size: ImageSize, cell: (r: R, start: number, count: number) => GridLayoutRow): GridLayoutRow[] {
+  const cols = Math.min(n, perLine(size));
   const grid: GridLayoutRow[] = [];
   for (let start = 0; start < n; start += cols) {
     const count = Math.min(cols, n - start);
@@ -69,7 +113,7 @@ function comparisonRows<R extends { label: string }>(rows: readonly R[], n: numb
   return grid;
 }
 
-const comparisonOptions = (n: number, size: ImageSize, title?: string): GridOptions => ({ ...size, cols: Math.min(n, PER_LINE), title, scale: 2 });
+const comparisonOptions = (n: number, size: ImageSize, title?: string): GridOptions => ({ ...tileOptions(size), cols: Math.min(n, perLine(size)), title });
 
 /**
  * Aligned rows of n images each ("original" over "reconstructed", or noisy / denoised /
@@ -77,21 +121,20 @@ const comparisonOptions = (n: number, size: ImageSize, title?: string): GridOpti
  * image i of every row stays in one column however large n is.
  */
 export function comparisonGrid(rows: readonly { label: string; images: Float32Array }[], n: number, size: ImageSize, title?: string): Raster {
-  const per = size.height * size.width;
-  const grid = comparisonRows(rows, n, (r, start, count): GridRow => ({ label: r.label, images: r.images.subarray(start * per, (start + count) * per), count }));
+  const per = size.height * size.width * size.channels;
+  const grid = comparisonRows(rows, n, size, (r, start, count): GridRow => ({ label: r.label, images: r.images.subarray(start * per, (start + count) * per), count }));
   return imageGrid(grid as GridRow[], comparisonOptions(n, size, title));
 }
 
 /** The size comparisonGrid gives rows with these labels and n images each. */
 export function comparisonGridSize(labels: readonly string[], n: number, size: ImageSize, title?: string): PictureSize {
-  return imageGridSize(comparisonRows(labels.map((label) => ({ label })), n, (r, _, count) => ({ label: r.label, count })), comparisonOptions(n, size, title));
+  return imageGridSize(comparisonRows(labels.map((label) => ({ label })), n, size, (r, _, count) => ({ label: r.label, count })), comparisonOptions(n, size, title));
 }
 
 const tiledOptions = (n: number, size: ImageSize, title?: string): GridOptions => ({
-  ...size,
-  cols: Math.min(n, PER_LINE, Math.max(1, Math.ceil(Math.sqrt(n)))),
+  ...tileOptions(size),
+  cols: Math.min(n, perLine(size, Math.min(PER_LINE, Math.max(1, Math.ceil(Math.sqrt(n)))))),
   title,
-  scale: 2,
 });
 
 /** n images in a near-square block (VAE samples, decoded codes). */
@@ -104,9 +147,17 @@ export function tiledGridSize(n: number, size: ImageSize, title?: string): Pictu
   return imageGridSize([{ count: n }], tiledOptions(n, size, title));
 }
 
-/** The manifold's options for a side of s images: twice the pixels while the figure stays screen-sized; big grids stay 1:1. */
+/** A manifold's images sit edge to edge; its rows stay within this many pixels while the scale allows. */
+const MANIFOLD_PIXELS = 1000;
+
+/**
+ * The manifold's options for a side of s images: the tile scale (tileScale: 2 for 28 x 28)
+ * lowered while a row of s images would pass MANIFOLD_PIXELS, down to 1:1 for big grids.
+ */
 export function manifoldOptions(s: number, size: ImageSize, title: string): Omit<GridOptions, 'cols'> {
-  return { ...size, scale: s * size.width * 2 <= 1000 ? 2 : 1, title };
+  let scale = tileScale(size.width, size.height);
+  while (scale > 1 && s * size.width * scale > MANIFOLD_PIXELS) scale--;
+  return { ...tileOptions(size), scale, title };
 }
 
 /** The size of manifoldGrid for s x s images. */
@@ -144,7 +195,6 @@ export function checkPictureSize(sizeOf: (m: number) => PictureSize, n: number, 
   );
 }
 
-const STRIP_SCALE = 2;
 const STRIP_MARGIN = 16;
 const STRIP_PAD = 2;
 /** Extra space that sets the two originals apart from the decoded steps between them. */
@@ -161,15 +211,15 @@ export function interpolationStrip(
   size: ImageSize,
   title: string,
 ): Raster {
-  const per = size.height * size.width;
+  const per = size.height * size.width * size.channels;
   const k = steps.t.length;
-  const { width, height, cw, ch, contentW, stripW, titleH } = stripLayout(k, size, title);
+  const { width, height, s, cw, ch, contentW, stripW, titleH } = stripLayout(k, size, title);
   const r = new Raster(width, height, WHITE);
   drawText(r, title, STRIP_MARGIN + contentW / 2, STRIP_MARGIN, INK, { scale: 2, align: 'center', bold: true });
   const y = STRIP_MARGIN + titleH;
   let x = STRIP_MARGIN + Math.floor((contentW - stripW) / 2);
   const cell = (src: Float32Array, index: number, caption: string, color: Rgb): void => {
-    r.blitGray(src, size.width, size.height, x, y, STRIP_SCALE, false, index * per);
+    r.blit(src, size.width, size.height, size.channels, x, y, s, false, index * per);
     drawText(r, caption, x + cw / 2, y + ch + CAPTION_GAP, color, { align: 'center' });
     x += cw + STRIP_PAD;
   };
@@ -181,15 +231,16 @@ export function interpolationStrip(
   return r;
 }
 
-/** The strip's geometry for k steps between the two originals. */
+/** The strip's geometry for k steps between the two originals, tiles scaled by tileScale (one line: the strip never wraps). */
 function stripLayout(k: number, size: ImageSize, title: string) {
-  const cw = size.width * STRIP_SCALE;
-  const ch = size.height * STRIP_SCALE;
+  const s = tileScale(size.width, size.height);
+  const cw = size.width * s;
+  const ch = size.height * s;
   const stripW = (k + 2) * cw + (k + 1) * STRIP_PAD + 2 * STRIP_GAP;
   const contentW = Math.max(stripW, textWidth(title, 2));
   const titleH = CAP_HEIGHT * 2 + 14;
   const captionH = CAP_HEIGHT + CAPTION_GAP;
-  return { width: 2 * STRIP_MARGIN + contentW, height: 2 * STRIP_MARGIN + titleH + ch + captionH, cw, ch, contentW, stripW, titleH };
+  return { width: 2 * STRIP_MARGIN + contentW, height: 2 * STRIP_MARGIN + titleH + ch + captionH, s, cw, ch, contentW, stripW, titleH };
 }
 
 /** The size of interpolationStrip for k steps. */

@@ -67,7 +67,7 @@ async function runReconstruct({ flags, format, model }: ModelCommandRun<Reconstr
     origin = `the first ${n} test digits of ${splits.source}`;
   }
   const name = model.training?.preset ?? 'model';
-  const size = { height: model.inputShape[0]!, width: model.inputShape[1]! };
+  const size = { height: model.inputShape[0]!, width: model.inputShape[1]!, channels: 1 as const };
   const labels = [flags.input ? 'input' : 'original', 'reconstructed'];
   const title = `${name}: ${flags.input ? 'PNG inputs' : 'test digits'}`;
   if (format === 'png') checkPictureSize((m) => comparisonGridSize(labels, m, size, title), n, flags.input ? `${n} --input files` : `--n ${n}`);

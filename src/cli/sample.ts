@@ -28,7 +28,7 @@ export function sampleCommand(): Command {
 
 async function runSample({ flags, format, model }: ModelCommandRun<SampleFlags>): Promise<void> {
   requireVae(model, flags.model, 'sample');
-  const size = { height: model.inputShape[0]!, width: model.inputShape[1]! };
+  const size = { height: model.inputShape[0]!, width: model.inputShape[1]!, channels: 1 as const };
   const title = `${model.training?.preset ?? 'vae'}: prior samples, seed ${flags.seed}`;
   if (format === 'png') checkPictureSize((m) => tiledGridSize(m, size, title), flags.n, `--n ${flags.n}`);
   else checkTensorOutput(flags.n, model.inputSize, `--n ${flags.n}`);

@@ -1,6 +1,7 @@
 // Image grids: rows of decoded digits with labels on the left ("original" over
 // "reconstructed", noisy / denoised pairs, interpolation strips, VAE samples) and the
-// n x n VAE manifold. Images are row-major grayscale in [0, 1], 1 = white (MNIST).
+// n x n VAE manifold. Images are row-major in [0, 1]: grayscale (1 = white, MNIST) or RGB
+// with a pixel's three channels adjacent (HWC, one NHWC sample).
 import { ArgumentError, DataError, ShapeError } from '../errors.js';
 import { BORDER, INK, WHITE } from './colors.js';
 import { CAP_HEIGHT, drawText, textWidth } from './font.js';
@@ -9,7 +10,7 @@ import { Raster } from './raster.js';
 export interface GridRow {
   /** Shown left of the row, e.g. "original", "reconstructed". */
   label?: string;
-  /** `count` images back to back (NHWC with C = 1, i.e. row-major per image); extra values are ignored. */
+  /** `count` images back to back (NHWC: row-major per image, a pixel's channels adjacent); extra values are ignored. */
   images: ArrayLike<number>;
   count: number;
 }
@@ -18,25 +19,54 @@ export interface GridOptions {
   /** Size of each image in pixels. Default 28 x 28. */
   width?: number;
   height?: number;
-  /** Integer upscaling per image pixel (nearest neighbour). Default 2. */
+  /** 1 (grayscale, the default) or 3 (RGB). RGBA is refused: composite or drop alpha first. */
+  channels?: number;
+  /** Integer upscaling per image pixel (nearest neighbour). Default tileScale(width, height): 2 for 28 x 28. */
   scale?: number;
   /** Gap between cells in output pixels. Default 2. */
   pad?: number;
   /** Cells per line; longer rows wrap onto further lines. Default: the longest row's count. */
   cols?: number;
-  /** Black digits on white instead of MNIST's white on black. */
+  /** Black digits on white instead of MNIST's white on black (for RGB: 1 - v per channel). */
   invert?: boolean;
   /** Centred above the grid. */
   title?: string;
 }
 
 const MARGIN = 16;
+
+/**
+ * The scale rule for image tiles: the largest integer scale that keeps a tile's longer side
+ * within TILE_TARGET pixels, at least 1 and at most MAX_TILE_SCALE. So 28 x 28 digits and
+ * 32 x 32 crops draw at 2 (56 and 64 px tiles, MNIST pictures as they always were), 16 x 16
+ * at 4, 64 x 64 and anything larger at 1 (their own pixels, never shrunk). One scale for
+ * both axes: non-square images keep their aspect ratio.
+ */
+export const TILE_TARGET = 64;
+export const MAX_TILE_SCALE = 8;
+
+export function tileScale(width: number, height: number): number {
+  return Math.min(MAX_TILE_SCALE, Math.max(1, Math.floor(TILE_TARGET / Math.max(width, height))));
+}
+
+/** A line of cells stays within this many pixels (16 tiles of 64 + 2 px), unless one cell is wider. */
+export const LINE_PIXELS = 1080;
+
+/** How many cells of `cellWidth` (after scaling) and gaps of `pad` fit on a line, 1 .. `most`. */
+export function cellsPerLine(cellWidth: number, pad: number, most: number): number {
+  return Math.max(1, Math.min(most, Math.floor((LINE_PIXELS + pad) / (cellWidth + pad))));
+}
 const LABEL_GAP = 12;
 const TITLE_GAP = 14;
 
 function positiveInt(v: number, min: number, name: string): number {
   if (!Number.isInteger(v) || v < min) throw new ArgumentError(`imageGrid: expected ${name} to be an integer >= ${min}, found ${v}`);
   return v;
+}
+
+function channelCount(c: number): number {
+  if (c === 1 || c === 3) return c;
+  throw new ArgumentError(`imageGrid: expected channels 1 (grayscale) or 3 (RGB), found ${c}${c === 4 ? ' (RGBA: composite over a background or drop alpha first)' : ''}`);
 }
 
 function rowName(row: GridLayoutRow, i: number): string {
@@ -51,6 +81,7 @@ interface GridLayout {
   height: number;
   w: number;
   h: number;
+  c: number;
   s: number;
   pad: number;
   cols: number;
@@ -70,7 +101,8 @@ interface GridLayout {
 function layout(rows: readonly GridLayoutRow[], options: GridOptions): GridLayout {
   const w = positiveInt(options.width ?? 28, 1, 'width');
   const h = positiveInt(options.height ?? 28, 1, 'height');
-  const s = positiveInt(options.scale ?? 2, 1, 'scale');
+  const c = channelCount(options.channels ?? 1);
+  const s = positiveInt(options.scale ?? tileScale(w, h), 1, 'scale');
   const pad = positiveInt(options.pad ?? 2, 0, 'pad');
   if (rows.length === 0) throw new ArgumentError('imageGrid: expected at least one row, found none');
   rows.forEach((row, i) => positiveInt(row.count, 0, `${rowName(row, i)} count`));
@@ -93,7 +125,7 @@ function layout(rows: readonly GridLayoutRow[], options: GridOptions): GridLayou
   return {
     width: MARGIN * 2 + contentW,
     height: MARGIN * 2 + titleH + gridH,
-    w, h, s, pad, cols, cellW, cellH, ts, labelCol, linesOf, groupGap, gridW, contentW, titleH, titleW,
+    w, h, c, s, pad, cols, cellW, cellH, ts, labelCol, linesOf, groupGap, gridW, contentW, titleH, titleW,
   };
 }
 
@@ -105,17 +137,19 @@ export function imageGridSize(rows: readonly GridLayoutRow[], options: GridOptio
 
 /** Lays rows of images out on a white figure with row labels; returns the raster. */
 export function imageGrid(rows: readonly GridRow[], options: GridOptions = {}): Raster {
-  const { w, h, s, pad, cols, cellW, cellH, ts, labelCol, linesOf, groupGap, gridW, contentW, titleH, titleW, width, height } = layout(rows, options);
+  const { w, h, c, s, pad, cols, cellW, cellH, ts, labelCol, linesOf, groupGap, gridW, contentW, titleH, titleW, width, height } = layout(rows, options);
+  const per = w * h * c;
+  const dims = c === 1 ? `${w} x ${h}` : `${w} x ${h} x ${c}`;
   rows.forEach((row, i) => {
-    const need = row.count * w * h;
+    const need = row.count * per;
     if (row.images.length < need) {
-      throw new ShapeError(
-        `imageGrid: ${rowName(row, i)} expected ${row.count} images of ${w} x ${h} = ${need} values, found ${row.images.length}`,
-      );
+      throw new ShapeError(`imageGrid: ${rowName(row, i)} expected ${row.count} images of ${dims} = ${need} values, found ${row.images.length}`);
     }
     for (let k = 0; k < need; k++) {
       if (!Number.isFinite(row.images[k])) {
-        throw new DataError(`imageGrid: ${rowName(row, i)} image ${Math.floor(k / (w * h))} has a non-finite value (${row.images[k]}) at pixel ${k % (w * h)}`);
+        const pixel = Math.floor((k % per) / c);
+        const channel = c === 1 ? '' : ` channel ${'RGB'[k % c]}`;
+        throw new DataError(`imageGrid: ${rowName(row, i)} image ${Math.floor(k / per)} has a non-finite value (${row.images[k]}) at pixel ${pixel}${channel}`);
       }
     }
   });
@@ -135,7 +169,7 @@ export function imageGrid(rows: readonly GridRow[], options: GridOptions = {}): 
       const cy = y + Math.floor(k / cols) * (cellH + pad);
       // White cells on a white figure need an outline to read as separate images.
       if (options.invert && pad > 0) r.strokeRect(cx - 1, cy - 1, cellW + 2, cellH + 2, BORDER);
-      r.blitGray(row.images, w, h, cx, cy, s, options.invert ?? false, k * w * h);
+      r.blit(row.images, w, h, c, cx, cy, s, options.invert ?? false, k * per);
     }
     y += linesOf[i]! * cellH + (linesOf[i]! - 1) * pad + groupGap;
   });

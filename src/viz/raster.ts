@@ -12,6 +12,12 @@ import { WHITE, type Rgb } from './colors.js';
  */
 export const MAX_PICTURE_PIXELS = 1 << 24;
 
+/**
+ * The colour blitGray and blitRgb draw for a NaN pixel: magenta, rare in photos and never
+ * a grey level, so a broken output shows instead of passing for black.
+ */
+export const NAN_MARKER: Rgb = [255, 0, 255];
+
 export class Raster {
   /** RGB, row-major, 3 bytes per pixel, no padding between rows. */
   readonly data: Uint8ClampedArray;
@@ -134,18 +140,45 @@ export class Raster {
    * Copies a grayscale image (row-major, `w * h` values starting at `offset`, 0 = black,
    * 1 = white, clamped) with its top-left at (x, y), each source pixel an s x s block
    * (nearest neighbour: enlarged digits should show their pixels, not a blur).
-   * `invert` draws 1 as black, for dark-on-light figures.
+   * `invert` draws 1 as black, for dark-on-light figures. NaN draws as NAN_MARKER.
    */
   blitGray(src: ArrayLike<number>, w: number, h: number, x: number, y: number, s = 1, invert = false, offset = 0): void {
-    if (!Number.isInteger(s) || s < 1) throw new ArgumentError(`blitGray: expected an integer scale >= 1, found ${s}`);
-    if (src.length < offset + w * h) {
-      throw new ShapeError(`blitGray: expected ${w * h} values (${w} x ${h}) at offset ${offset}, found ${src.length - offset}`);
+    this.blit(src, w, h, 1, x, y, s, invert, offset);
+  }
+
+  /**
+   * As blitGray for an RGB image: `w * h * 3` values from `offset`, row-major with the
+   * channels of a pixel adjacent (HWC, the layout of one NHWC sample), R then G then B,
+   * each clamped to [0, 1]; `invert` takes 1 - v per channel (a photographic negative).
+   * A pixel with NaN in any channel draws as NAN_MARKER; +-Infinity clamps like any value.
+   */
+  blitRgb(src: ArrayLike<number>, w: number, h: number, x: number, y: number, s = 1, invert = false, offset = 0): void {
+    this.blit(src, w, h, 3, x, y, s, invert, offset);
+  }
+
+  /** blitGray (channels 1) or blitRgb (channels 3). */
+  blit(src: ArrayLike<number>, w: number, h: number, channels: number, x: number, y: number, s = 1, invert = false, offset = 0): void {
+    const name = channels === 1 ? 'blitGray' : 'blitRgb';
+    if (channels !== 1 && channels !== 3) throw new ArgumentError(`blit: expected 1 (grey) or 3 (RGB) channels, found ${channels}`);
+    if (!Number.isInteger(s) || s < 1) throw new ArgumentError(`${name}: expected an integer scale >= 1, found ${s}`);
+    const count = w * h * channels;
+    if (src.length < offset + count) {
+      const what = channels === 1 ? `${w} x ${h}` : `${w} x ${h} x ${channels}`;
+      throw new ShapeError(`${name}: expected ${count} values (${what}) at offset ${offset}, found ${src.length - offset}`);
     }
+    const level = (v: number): number => Math.round((invert ? 1 - Math.min(1, Math.max(0, v)) : Math.min(1, Math.max(0, v))) * 255);
     for (let sy = 0; sy < h; sy++) {
       for (let sx = 0; sx < w; sx++) {
-        const v = Math.min(1, Math.max(0, src[offset + sy * w + sx]!));
-        const g = Math.round((invert ? 1 - v : v) * 255);
-        this.fillRect(x + sx * s, y + sy * s, s, s, [g, g, g]);
+        const i = offset + (sy * w + sx) * channels;
+        let c: Rgb;
+        if (channels === 1) {
+          const g = level(src[i]!);
+          c = Number.isNaN(g) ? NAN_MARKER : [g, g, g];
+        } else {
+          const [r, g, b] = [level(src[i]!), level(src[i + 1]!), level(src[i + 2]!)];
+          c = Number.isNaN(r) || Number.isNaN(g) || Number.isNaN(b) ? NAN_MARKER : [r, g, b];
+        }
+        this.fillRect(x + sx * s, y + sy * s, s, s, c);
       }
     }
   }

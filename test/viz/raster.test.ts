@@ -3,7 +3,7 @@ import { decode } from 'fast-png';
 import { describe, expect, it } from 'vitest';
 import { ArgumentError, ShapeError } from '../../src/errors.js';
 import { CAP_HEIGHT, drawText, textWidth } from '../../src/viz/font.js';
-import { Raster, toPng } from '../../src/viz/raster.js';
+import { NAN_MARKER, Raster, toPng } from '../../src/viz/raster.js';
 
 const RED = [255, 0, 0] as const;
 const BLUE = [0, 0, 255] as const;
@@ -78,6 +78,30 @@ describe('Raster', () => {
     expect(r.getPixel(7, 7)).toEqual([9, 9, 9]);
     expect(() => r.blitGray(new Float32Array(3), 2, 2, 0, 0)).toThrow(ShapeError);
     expect(() => r.blitGray(new Float32Array(4), 2, 2, 0, 0, 1.5)).toThrow(ArgumentError);
+  });
+
+  it('blits RGB (HWC, R then G then B) with the same scale rule, clamping and inversion', () => {
+    const r = new Raster(10, 10, [9, 9, 9]);
+    // 2 x 1 pixels: (0.2, 0.4, 0.6) and an out-of-range (-1, 2, Infinity).
+    r.blitRgb(Float32Array.of(0.2, 0.4, 0.6, -1, 2, Infinity), 2, 1, 1, 2, 3);
+    expect(r.getPixel(1, 2)).toEqual([51, 102, 153]);
+    expect(r.getPixel(3, 4)).toEqual([51, 102, 153]);
+    expect(r.getPixel(4, 2)).toEqual([0, 255, 255]);
+    expect(r.getPixel(6, 4)).toEqual([0, 255, 255]);
+    expect(r.getPixel(7, 2)).toEqual([9, 9, 9]);
+    expect(r.getPixel(1, 5)).toEqual([9, 9, 9]);
+    r.blitRgb(Float32Array.of(0, 0, 0, 0.2, 0.4, 0.6), 1, 1, 0, 0, 1, true, 3);
+    expect(r.getPixel(0, 0)).toEqual([204, 153, 102]);
+    expect(() => r.blitRgb(new Float32Array(5), 2, 1, 0, 0)).toThrow(/blitRgb: expected 6 values \(2 x 1 x 3\) at offset 0, found 5/);
+    expect(() => r.blitRgb(new Float32Array(6), 2, 1, 0, 0, 0)).toThrow(ArgumentError);
+    expect(() => r.blit(new Float32Array(8), 2, 1, 4, 0, 0)).toThrow(ArgumentError);
+  });
+
+  it('draws NaN pixels as the magenta marker, grey and RGB', () => {
+    const r = new Raster(4, 1);
+    r.blitRgb(Float32Array.of(0.5, NaN, 0.5, 1, 1, 1), 2, 1, 0, 0);
+    r.blitGray(Float32Array.of(NaN, 0), 2, 1, 2, 0);
+    expect([0, 1, 2, 3].map((x) => r.getPixel(x, 0))).toEqual([NAN_MARKER, [255, 255, 255], NAN_MARKER, [0, 0, 0]]);
   });
 
   it('rejects empty rasters', () => {

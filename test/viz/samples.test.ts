@@ -7,7 +7,8 @@ import { decode } from 'fast-png';
 import { describe, expect, it } from 'vitest';
 import { normalAt } from '../../src/random/generator.js';
 import { imageGrid, linePlot, manifoldGrid, Raster, scatterPlot, toPng, drawText, toMnistInput } from '../../src/viz/index.js';
-import { batch, clusteredPoints, mnistLike, strokeImage } from './synthetic.js';
+import { comparisonGrid } from '../../src/cli/pictures.js';
+import { batch, clusteredPoints, colourLike, mnistLike, strokeImage } from './synthetic.js';
 
 const dir = process.env.VIZ_SAMPLES_DIR;
 
@@ -56,6 +57,16 @@ describe('sample pictures', () => {
       { label: 'samples', images: batch(many), count: 24 },
       { label: 'more', images: batch(many.slice(0, 9)), count: 9 },
     ], { cols: 8, scale: 1 }));
+  });
+
+  it('colour grids at 32 x 32, 64 x 64, 256 x 256 and 24 x 48', () => {
+    for (const [h, w, n] of [[32, 32, 20], [64, 64, 12], [256, 256, 6], [24, 48, 10]] as const) {
+      const size = { height: h, width: w, channels: 3 as const };
+      const originals = batch(Array.from({ length: n }, (_, k) => colourLike(k, w, h)));
+      const recon = originals.map((v, i) => 0.8 * v + 0.1 + 0.05 * Math.sin(i));
+      const rows = [{ label: 'original', images: originals }, { label: 'reconstructed', images: recon }];
+      save(`grid-rgb-${h}x${w}.png`, comparisonGrid(rows, n, size, `conv: ${h}x${w} RGB test images`));
+    }
   });
 
   it('manifold', () => {

@@ -54,6 +54,33 @@ export function mnistLike(digit: number, seed = 0): Float32Array {
   return strokeImage(digit, 28, 28, [14 - wide / 2 + jx, 4 + jy, wide, 20], 1.1 + uniformAt(seed, 3) * 0.5);
 }
 
+/**
+ * A w x h RGB photo-like image (HWC, values in [0, 1]): a sky-to-ground gradient, a
+ * coloured disc and a digit stroke in a contrasting colour, all varying with `seed`.
+ */
+export function colourLike(seed: number, w: number, h: number): Float32Array {
+  const hue = uniformAt(seed, 10);
+  const sky = [0.35 + 0.5 * hue, 0.55, 0.95 - 0.5 * hue];
+  const ground = [0.3, 0.5 + 0.3 * uniformAt(seed, 11), 0.2];
+  const disc = [0.95, 0.6 * uniformAt(seed, 12), 0.15];
+  const [cx, cy, r] = [w * (0.25 + 0.5 * uniformAt(seed, 13)), h * (0.2 + 0.3 * uniformAt(seed, 14)), Math.min(w, h) * 0.18];
+  const ink = strokeImage(seed % 10, w, h, [w * 0.3, h * 0.35, w * 0.4, h * 0.55], Math.max(0.6, Math.min(w, h) / 24));
+  const out = new Float32Array(w * h * 3);
+  for (let y = 0; y < h; y++) {
+    for (let x = 0; x < w; x++) {
+      const t = y / (h - 1 || 1);
+      const inDisc = Math.min(1, Math.max(0, r + 0.5 - Math.hypot(x + 0.5 - cx, y + 0.5 - cy)));
+      const a = ink[y * w + x]!;
+      for (let c = 0; c < 3; c++) {
+        const base = t < 0.6 ? sky[c]! * (1 - t / 2) : ground[c]!;
+        const withDisc = base + (disc[c]! - base) * inDisc;
+        out[(y * w + x) * 3 + c] = withDisc + ((c === 2 ? 1 : 0.05) - withDisc) * a;
+      }
+    }
+  }
+  return out;
+}
+
 /** Concatenates images into one buffer, as a batch. */
 export function batch(images: Float32Array[]): Float32Array {
   const out = new Float32Array(images.reduce((a, im) => a + im.length, 0));
