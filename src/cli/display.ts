@@ -1,9 +1,10 @@
 // Model outputs as pictures: which sample shapes are images, and the values a picture shows.
 import type { Autoencoder } from '../models/autoencoder.js';
+import { imageSizeOf } from './pictures.js';
 
 /** [H, W], [H, W, 1] and [H, W, 3] samples are drawn as pictures; anything else is written as numbers. */
 export function isImageShape(shape: readonly number[]): boolean {
-  return shape.length === 2 || (shape.length === 3 && (shape[2] === 1 || shape[2] === 3));
+  return imageSizeOf(shape) !== null;
 }
 
 /**

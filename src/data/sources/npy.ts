@@ -214,8 +214,9 @@ export function parseNpy(bytes: Uint8Array, file: string, maxBytes = Number.MAX_
   const zero = header.shape.findIndex((d, i) => i > 0 && d === 0);
   if (zero > 0) throw new FormatError(`${file}: .npy shape ${formatShape(header.shape)} has an empty sample axis ${zero}; every sample dim must be positive`);
   const count = checkPayload(bytes, header, BYTES_PER_VALUE[dtype], file, maxBytes);
-  // slice(): a copy on its own aligned buffer, never a view of a Node Buffer.
-  const raw = bytes.slice(header.dataOffset);
+  // A copy into a plain Uint8Array at offset 0 of its own buffer: a Node Buffer's slice()
+  // is a view into its (pooled) buffer, so DataView(raw.buffer) would read elsewhere.
+  const raw = new Uint8Array(bytes.subarray(header.dataOffset));
   const data: SampleArray =
     dtype === 'uint8' ? raw : littleEndianFloats(raw, dtype, count);
   if (dtype !== 'uint8') {
