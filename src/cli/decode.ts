@@ -9,7 +9,9 @@ import type { Autoencoder } from '../models/autoencoder.js';
 import { formatShape } from '../nn/tensor.js';
 import { modelCommand, type ModelCommandFlags, type ModelCommandRun } from './model-command.js';
 import { checkTensorOutput, f32Tensor, writePng, writeTensors } from './output-file.js';
-import { checkPictureSize, tiledGrid, tiledGridSize } from './pictures.js';
+import { displayValues } from './display.js';
+import { checkPictureSize, imageSizeOf, tiledGrid, tiledGridSize } from './pictures.js';
+import { checkPictureModel, checkSampleOutput, SAMPLE_OUTPUTS, writeSamples } from './sample-output.js';
 import { requireFinite } from './numeric.js';
 
 interface DecodeFlags extends ModelCommandFlags {
@@ -21,27 +23,28 @@ export function decodeCommand(): Command {
     name: 'decode',
     description: 'decode the "codes" tensor of a .safetensors file (as written by encode) to images',
     options: (cmd) => cmd.requiredOption('--codes <file>', '.safetensors file with an F32 tensor "codes" of shape [n, ...the model\'s code shape] (a VAE: z)'),
-    out: { png: 'the decoded images', safetensors: 'float32 tensor "images" [n, 28, 28, 1]' },
+    out: { png: 'the decoded images (image models)', safetensors: 'float32 tensor "images" [n, ...input shape], as the model computes them', ...SAMPLE_OUTPUTS },
     inputs: (flags) => [{ flag: '--codes', file: flags.codes }],
     run: runDecode,
   });
 }
 
 async function runDecode({ flags, format, model }: ModelCommandRun<DecodeFlags>): Promise<void> {
+  checkPictureModel(model, format, flags.out);
   const { codes, n } = readCodes(await readFileBytes(flags.codes), flags.codes, model);
-  const size = { height: model.inputShape[0]!, width: model.inputShape[1]!, channels: 1 as const };
+  const size = imageSizeOf(model.inputShape)!;
   const title = `${model.training?.preset ?? 'model'}: ${n} decoded`;
   const what = `${flags.codes} holds ${n} codes`;
   if (format === 'png') checkPictureSize((m) => tiledGridSize(m, size, title), n, what);
+  else if (format === 'csv' || format === 'npy') checkSampleOutput(model, format, n, 0, what);
   else checkTensorOutput(n, model.inputSize, what);
   const images = requireFinite(model.decode(codes), model.inputSize, 'decoded image', flags.model);
   const message =
     format === 'png'
-      ? await writePng(
-          flags.out,
-          tiledGrid(images, n, size, title),
-        )
-      : await writeTensors(flags.out, [f32Tensor('images', images, n, model.outputShape)], {
+      ? await writePng(flags.out, tiledGrid(displayValues(model, images), n, size, title))
+      : format === 'csv' || format === 'npy'
+        ? await writeSamples(flags.out, format, model, images, n)
+        : await writeTensors(flags.out, [f32Tensor('images', images, n, model.outputShape)], {
           producer: 'ae-wasm decode',
           model: flags.model,
           codes: flags.codes,

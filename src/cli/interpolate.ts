@@ -7,7 +7,9 @@ import { addDataOption, dataFrom } from './context.js';
 import { modelCommand, type ModelCommandFlags, type ModelCommandRun } from './model-command.js';
 import { intArg } from './options.js';
 import { f32Tensor, writePng, writeTensors } from './output-file.js';
-import { checkPictureSize, interpolationStrip, interpolationStripSize } from './pictures.js';
+import { displayValues } from './display.js';
+import { checkPictureSize, imageSizeOf, interpolationStrip, interpolationStripSize } from './pictures.js';
+import { checkPictureModel, writeSamples } from './sample-output.js';
 import { testIndex } from './test-digits.js';
 import { requireFinite } from './numeric.js';
 
@@ -30,17 +32,23 @@ export function interpolateCommand(): Command {
       cmd.option('--steps <k>', 'codes to decode, both ends included (t = 0, 1/(k-1), ..., 1)', intArg(2, 200), 10);
       addDataOption(cmd);
     },
-    out: { png: 'the strip', safetensors: 'float32 tensors "images" [k, 28, 28, 1], "codes" [k, ...code shape], "originals" [2, 28, 28, 1]' },
+    out: {
+      png: 'the strip (image models)',
+      safetensors: 'float32 tensors "images" [k, ...input shape], "codes" [k, ...code shape], "originals" [2, ...input shape], as the model sees them',
+      csv: "one row per step: t, then the decoded sample in the data's units",
+      npy: "the decoded samples in the data's units, float32 [k, ...input shape]",
+    },
     run: runInterpolate,
   });
 }
 
 async function runInterpolate({ flags, format, model }: ModelCommandRun<InterpolateFlags>): Promise<void> {
+  checkPictureModel(model, format, flags.out);
   const splits = await dataFrom(flags, ['test'], model);
   const test = splits.test;
   const ends = [testIndex(splits, flags.from, '--from'), testIndex(splits, flags.to, '--to')] as const;
   const [la, lb] = [test.labels[ends[0]]!, test.labels[ends[1]]!];
-  const imageSize = { height: model.inputShape[0]!, width: model.inputShape[1]!, channels: 1 as const };
+  const imageSize = imageSizeOf(model.inputShape)!;
   const title = `${model.training?.preset ?? 'model'}: test #${ends[0]} (a ${la}) to #${ends[1]} (a ${lb})`;
   if (format === 'png') checkPictureSize((m) => interpolationStripSize(m, imageSize, title), flags.steps, `--steps ${flags.steps}`);
   const size = model.inputSize;
@@ -59,13 +67,15 @@ async function runInterpolate({ flags, format, model }: ModelCommandRun<Interpol
       ? await writePng(
           flags.out,
           interpolationStrip(
-            { images: originals, captions: [`#${ends[0]} (${la})`, `#${ends[1]} (${lb})`] },
-            { images, t },
+            { images: displayValues(model, originals), captions: [`#${ends[0]} (${la})`, `#${ends[1]} (${lb})`] },
+            { images: displayValues(model, images, originals), t },
             imageSize,
             title,
           ),
         )
-      : await writeTensors(
+      : format === 'csv' || format === 'npy'
+        ? await writeSamples(flags.out, format, model, images, flags.steps, { featureNames: splits.featureNames, before: [{ name: 't', values: t }] })
+        : await writeTensors(
           flags.out,
           [
             f32Tensor('images', images, flags.steps, model.outputShape),

@@ -3,7 +3,9 @@
 
 import type { Command } from 'commander';
 import { manifoldGrid } from '../viz/index.js';
-import { checkPictureSize, manifoldOptions, manifoldSize } from './pictures.js';
+import { displayValues } from './display.js';
+import { checkPictureSize, imageSizeOf, manifoldOptions, manifoldSize } from './pictures.js';
+import { checkPictureModel, checkSampleOutput, writeSamples } from './sample-output.js';
 import { modelCommand, type ModelCommandFlags, type ModelCommandRun } from './model-command.js';
 import { requireVae } from './model-option.js';
 import { floatArg, intArg } from './options.js';
@@ -30,20 +32,27 @@ export function manifoldCommand(): Command {
         floatArg(0, 100, false, true),
       );
     },
-    out: { png: 'the grid', safetensors: 'float32 tensors "images" [size^2, 28, 28, 1] and "codes" [size^2, 2], row-major from the top-left' },
+    out: {
+      png: 'the grid (image models)',
+      safetensors: 'float32 tensors "images" [size^2, ...input shape] and "codes" [size^2, 2], row-major from the top-left',
+      csv: "one row per grid cell, row-major from the top-left: z0, z1, then the decoded sample in the data's units",
+      npy: "the decoded samples in the data's units, float32 [size^2, ...input shape], row-major from the top-left",
+    },
     run: runManifold,
   });
 }
 
 async function runManifold({ flags, format, model }: ModelCommandRun<ManifoldFlags>): Promise<void> {
   requireVae(model, flags.model, 'manifold', 2);
+  checkPictureModel(model, format, flags.out);
   const s = flags.size;
   const axis = axisValues(s, flags.extent);
   const lo = axis[0]!.toFixed(2);
   const hi = axis[s - 1]!.toFixed(2);
-  const size = { height: model.inputShape[0]!, width: model.inputShape[1]!, channels: 1 as const };
+  const size = imageSizeOf(model.inputShape)!;
   const title = `${model.training?.preset ?? 'vae'}: z[0] right, z[1] up, ${lo} to ${hi}${flags.extent === undefined ? ' (normal quantiles)' : ''}`;
   if (format === 'png') checkPictureSize((m) => manifoldSize(m, size, title), s, `--size ${s}`);
+  else if (format === 'csv' || format === 'npy') checkSampleOutput(model, format, s * s, 2, `--size ${s}`);
   else checkTensorOutput(s * s, model.inputSize + 2, `--size ${s}`);
   // Row 0 is the top of the picture, so it takes the largest z[1]: up means larger, as on a plot.
   const codes = new Float32Array(s * s * 2);
@@ -54,13 +63,13 @@ async function runManifold({ flags, format, model }: ModelCommandRun<ManifoldFla
     }
   }
   const images = requireFinite(model.decode(codes), model.inputSize, 'decoded image', flags.model);
+  const z = (k: number) => ({ name: `z${k}`, values: Float32Array.from({ length: s * s }, (_, i) => codes[i * 2 + k]!) });
   const message =
     format === 'png'
-      ? await writePng(
-          flags.out,
-          manifoldGrid(images, s, manifoldOptions(s, size, title)),
-        )
-      : await writeTensors(flags.out, [f32Tensor('images', images, s * s, model.outputShape), f32Tensor('codes', codes, s * s, [2])], {
+      ? await writePng(flags.out, manifoldGrid(displayValues(model, images), s, manifoldOptions(s, size, title)))
+      : format === 'csv' || format === 'npy'
+        ? await writeSamples(flags.out, format, model, images, s * s, { before: [z(0), z(1)] })
+        : await writeTensors(flags.out, [f32Tensor('images', images, s * s, model.outputShape), f32Tensor('codes', codes, s * s, [2])], {
           producer: 'ae-wasm manifold',
           model: flags.model,
           grid: flags.extent === undefined ? 'normal quantiles (i + 0.5) / size' : `linear over [-${flags.extent}, ${flags.extent}]`,

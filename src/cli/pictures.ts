@@ -1,5 +1,6 @@
 // The pictures the commands write.
 
+import { displayValues } from './display.js';
 import type { Autoencoder } from '../models/autoencoder.js';
 import type { EpochRecord } from '../train/trainer.js';
 import { CAP_HEIGHT } from '../viz/font.js';
@@ -40,7 +41,11 @@ export function reconstructionsPng(
   const n = Math.min(count, test.n);
   const originals = test.images.subarray(0, n * model.inputSize);
   const recon = model.reconstruct(originals);
-  return toPng(comparisonGrid([{ label: 'original', images: originals }, { label: 'reconstructed', images: recon }], n, size, title));
+  const rows = [
+    { label: 'original', images: displayValues(model, originals) },
+    { label: 'reconstructed', images: displayValues(model, recon, originals) },
+  ];
+  return toPng(comparisonGrid(rows, n, size, title));
 }
 
 /** Train loss and test MSE per epoch (and val loss when present). */

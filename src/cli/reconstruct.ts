@@ -1,5 +1,5 @@
-// ae-wasm reconstruct: test digits, or the user's own PNG pictures of digits, through a
-// model: a picture of originals over reconstructions, or the reconstructions as tensors.
+// ae-wasm reconstruct: test samples, or the user's own pictures, through a model: a picture of
+// originals over reconstructions, the reconstructions as tensors, or as .csv / .npy numbers.
 
 import { Option, type Command } from 'commander';
 import { AeError, DataError, ShapeError } from '../errors.js';
@@ -12,11 +12,12 @@ import { applyNormalization } from '../data/normalize.js';
 import { decodeImage, readImageHeader } from '../data/sources/images-node.js';
 import { DEFAULT_DATA_LIMITS } from '../data/sources/types.js';
 import { addDataOption, dataFrom } from './context.js';
-import { isImageShape } from './display.js';
+import { displayValues, isImageShape } from './display.js';
+import { checkPictureModel, checkSampleOutput, perSampleMse, SAMPLE_OUTPUTS, writeSamples } from './sample-output.js';
 import { modelCommand, type ModelCommandFlags, type ModelCommandRun } from './model-command.js';
 import { intArg } from './options.js';
 import { f32Tensor, writePng, writeTensors } from './output-file.js';
-import { checkPictureSize, comparisonGrid, comparisonGridSize } from './pictures.js';
+import { checkPictureSize, comparisonGrid, comparisonGridSize, imageSizeOf } from './pictures.js';
 import { firstTestDigits } from './test-digits.js';
 import { requireFinite } from './numeric.js';
 
@@ -32,7 +33,7 @@ export function reconstructCommand(): Command {
   return modelCommand({
     name: 'reconstruct',
     description:
-      'reconstruct test digits (or PNG pictures of digits) with a model: originals over reconstructions as a .png, or the reconstructions as .safetensors',
+      'reconstruct test samples (or your own pictures) with a model: originals over reconstructions as a .png, the reconstructions as .safetensors, or as .csv / .npy in the data\'s units',
     options(cmd) {
       addDataOption(cmd);
       cmd.addOption(
@@ -43,57 +44,71 @@ export function reconstructCommand(): Command {
             "for any other image model, PNG, JPEG or WebP resized to the model's input (stretched to fit, as image folders are)",
         ).conflicts(['data', 'n']),
       );
-      cmd.option('--n <n>', `how many test digits, from the start of the test split (default ${DEFAULT_N})`, intArg(1));
+      cmd.option('--n <n>', `how many test samples, from the start of the test split (default: ${DEFAULT_N}; all for .csv/.npy)`, intArg(1));
     },
-    out: { png: 'originals over reconstructions', safetensors: 'the reconstructions as float32 tensor "images" [n, 28, 28, 1]' },
+    out: {
+      png: 'originals over reconstructions (image models)',
+      safetensors: 'the reconstructions as the model sees them: float32 tensor "images" [n, ...input shape]',
+      csv: `${SAMPLE_OUTPUTS.csv}: the reconstructions and each row's mse and mse_data`,
+      npy: `${SAMPLE_OUTPUTS.npy}: the reconstructions`,
+    },
     inputs: (flags) => (flags.input ?? []).map((file) => ({ flag: '--input', file })),
     run: runReconstruct,
   });
 }
 
 async function runReconstruct({ flags, format, model }: ModelCommandRun<ReconstructFlags>): Promise<void> {
+  checkPictureModel(model, format, flags.out);
   let originals: Float32Array;
   let n: number;
   let origin: string;
+  let featureNames: string[] | undefined;
+  const kind = isImageShape(model.inputShape) ? 'images' : 'samples';
   if (flags.input) {
     originals = await readPictures(flags.input, model);
     n = flags.input.length;
-    origin = `${n} PNG input${n === 1 ? '' : 's'}`;
+    origin = `${n} picture${n === 1 ? '' : 's'} given with --input`;
   } else {
     const splits = await dataFrom(flags, ['test'], model);
-    const test = firstTestDigits(splits, flags.n, DEFAULT_N);
+    // A picture shows the first 16; numbers are every test sample unless --n says fewer.
+    const test = firstTestDigits(splits, flags.n, format === 'csv' || format === 'npy' ? undefined : DEFAULT_N);
     originals = test.images;
     n = test.n;
-    origin = `the first ${n} test digits of ${splits.source}`;
+    featureNames = splits.featureNames;
+    origin = `the first ${n} test ${kind} of ${splits.source}`;
   }
   const name = model.training?.preset ?? 'model';
-  const size = { height: model.inputShape[0]!, width: model.inputShape[1]!, channels: 1 as const };
   const labels = [flags.input ? 'input' : 'original', 'reconstructed'];
-  const title = `${name}: ${flags.input ? 'PNG inputs' : 'test digits'}`;
-  if (format === 'png') checkPictureSize((m) => comparisonGridSize(labels, m, size, title), n, flags.input ? `${n} --input files` : `--n ${n}`);
+  const title = `${name}: ${flags.input ? 'your pictures' : `test ${kind}`}`;
+  const size = imageSizeOf(model.inputShape);
+  if (format === 'png') checkPictureSize((m) => comparisonGridSize(labels, m, size!, title), n, flags.input ? `${n} --input files` : `--n ${n}`);
+  if (format === 'csv' || format === 'npy') checkSampleOutput(model, format, n, 2, `${n} test ${kind}`);
   const recon = requireFinite(model.reconstruct(originals), model.inputSize, 'reconstruction', flags.model);
-  let sq = 0;
-  for (let i = 0; i < recon.length; i++) sq += (recon[i]! - originals[i]!) ** 2;
-  const mse = `MSE per pixel ${(sq / recon.length).toFixed(6)} over ${origin}`;
-  const message =
-    format === 'png'
-      ? await writePng(
-          flags.out,
-          comparisonGrid(
-            [
-              { label: labels[0]!, images: originals },
-              { label: labels[1]!, images: recon },
-            ],
-            n,
-            size,
-            title,
-          ),
-        )
-      : await writeTensors(flags.out, [f32Tensor('images', recon, n, model.outputShape)], {
-          producer: 'ae-wasm reconstruct',
-          model: flags.model,
-          source: flags.input ? flags.input.join(', ') : origin,
-        });
+  const errors = perSampleMse(recon, originals, model.inputSize);
+  const errorsData = perSampleMse(model.denormalize(recon), model.denormalize(originals), model.inputSize);
+  const mean = (v: Float64Array) => v.reduce((a, b) => a + b, 0) / v.length;
+  const mse = `MSE per value ${mean(errors).toFixed(6)} (data units: ${mean(errorsData).toPrecision(6)}) over ${origin}`;
+  let message: string;
+  if (format === 'png') {
+    const rows = [
+      { label: labels[0]!, images: displayValues(model, originals) },
+      { label: labels[1]!, images: displayValues(model, recon, originals) },
+    ];
+    message = await writePng(flags.out, comparisonGrid(rows, n, size!, title));
+  } else if (format === 'csv' || format === 'npy') {
+    // Per-row errors beside the values (CSV): as the model sees the data, and in its units.
+    const after = [
+      { name: 'mse', values: errors },
+      { name: 'mse_data', values: errorsData },
+    ];
+    message = await writeSamples(flags.out, format, model, recon, n, { ...(featureNames ? { featureNames } : {}), after });
+  } else {
+    message = await writeTensors(flags.out, [f32Tensor('images', recon, n, model.outputShape)], {
+      producer: 'ae-wasm reconstruct',
+      model: flags.model,
+      source: flags.input ? flags.input.join(', ') : origin,
+    });
+  }
   process.stdout.write(`${mse}\n${message}\n`);
 }
 

@@ -152,7 +152,7 @@ describe('reconstruct', () => {
   it('draws originals over reconstructions of the first 16 bundled test digits by default', async () => {
     const r = await cli('reconstruct', '--model', models.dense, '--out', out('recon.png'));
     expectOk(r);
-    expect(r.stdout).toMatch(/MSE per pixel [\d.]+ over the first 16 test digits/);
+    expect(r.stdout).toMatch(/MSE per value [\d.]+ \(data units: [\d.e+]+\) over the first 16 test images/);
     const img = png(out('recon.png'));
     expect(img.width).toBeGreaterThan(16 * CELL);
     expect(img.width).toBeLessThan(16 * (CELL + 2) + 300);

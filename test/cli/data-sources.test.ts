@@ -214,3 +214,47 @@ describe('bad sources and flags get one clear line', () => {
     expect(r.stderr).toMatch(/samples are \[8, 8\] but the model takes \[6\]/);
   }, 60_000);
 });
+
+describe('every command on non-image data writes numbers', () => {
+  it('a table VAE: reconstruct, encode, decode, sample, interpolate, manifold and denoise write .csv/.npy in the data units; .png is refused', async () => {
+    const t = await train('csv-vae-out', '--data', at('table.csv'), '--label-column', 'kind', '--preset', 'vae', '--epochs', '5', '--lr', '0.01');
+    const m = ['--model', t.model];
+    const csv = async (...args: string[]) => {
+      const r = await inProcess(...args);
+      expect(r.code, show(r)).toBe(0);
+      const file = args[args.indexOf('--out') + 1]!;
+      const lines = readFileSync(file, 'utf8').trimEnd().split('\n');
+      return { header: lines[0]!.split(','), rows: lines.slice(1).map((l) => l.split(',').map(Number)) };
+    };
+    const rec = await csv('reconstruct', ...m, '--data', at('table.csv'), '--out', at('rec.csv'));
+    expect(rec.header).toEqual(['a', 'b', 'c', 'd', 'e', 'f', 'mse', 'mse_data']);
+    expect(rec.rows).toHaveLength(48);
+    // Column a is 100 + 20 s with |s| < 1 in the data: reconstructions come back in those units.
+    const a = rec.rows.map((r) => r[0]!);
+    expect(Math.min(...a)).toBeGreaterThan(60);
+    expect(Math.max(...a)).toBeLessThan(140);
+    expect(rec.rows.every((r) => r.every(Number.isFinite))).toBe(true);
+
+    const enc = await csv('encode', ...m, '--data', at('table.csv'), '--out', at('codes.csv'));
+    expect(enc.header).toEqual(['label', 'z0', 'z1']);
+    expect(new Set(enc.rows.map((r) => r[0]))).toEqual(new Set([0, 1]));
+    const e = await inProcess('encode', ...m, '--data', at('table.csv'), '--out', at('codes.safetensors'));
+    expect(e.code, show(e)).toBe(0);
+    expect((await csv('decode', ...m, '--codes', at('codes.safetensors'), '--out', at('dec.csv'))).rows).toHaveLength(48);
+    expect((await csv('sample', ...m, '--n', '7', '--out', at('s.csv'))).header).toEqual(['x0', 'x1', 'x2', 'x3', 'x4', 'x5']);
+    const inter = await csv('interpolate', ...m, '--data', at('table.csv'), '--from', '0', '--to', '3', '--steps', '5', '--out', at('i.csv'));
+    expect(inter.rows.map((r) => r[0])).toEqual([0, 0.25, 0.5, 0.75, 1]);
+    expect((await csv('manifold', ...m, '--size', '3', '--out', at('m.csv'))).header.slice(0, 2)).toEqual(['z0', 'z1']);
+    const den = await csv('denoise', ...m, '--data', at('table.csv'), '--noise', '0.5', '--out', at('d.csv'));
+    expect(den.header.slice(-2)).toEqual(['mse_noisy', 'mse_denoised']);
+
+    const r = await inProcess('sample', ...m, '--n', '4', '--out', at('s.npy'));
+    expect(r.code, show(r)).toBe(0);
+    const { parseNpy } = await import('../../src/data/sources/npy.js');
+    expect(parseNpy(new Uint8Array(readFileSync(at('s.npy'))), 's.npy', 1 << 20).shape).toEqual([4, 6]);
+
+    const png = await inProcess('reconstruct', ...m, '--data', at('table.csv'), '--out', at('r.png'));
+    expect(png.code).toBe(2);
+    expect(png.stderr).toMatch(/a \.png draws pictures, but this model's samples are \[6\]/);
+  }, 120_000);
+});

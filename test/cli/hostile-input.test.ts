@@ -162,7 +162,7 @@ describe('empty splits are a DataError before any work', () => {
     // The split a command does not read may be empty.
     const r = await run('encode', '--model', models.dense, '--split', 'train', '--data', dirs.emptyTest, '--out', out('e.safetensors'));
     expect(r.code, show(r)).toBe(0);
-    expect(r.stdout).toContain('encoded 20 train digits');
+    expect(r.stdout).toContain('encoded 20 train images');
   });
 
   it('train refuses an empty training split before writing anything', async () => {
