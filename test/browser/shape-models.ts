@@ -1,6 +1,7 @@
 // Test models of other input shapes, each with the preprocessing a model file records:
 // 32 x 32 x 3 RGB pictures (a conv model on standardised pixels, a dense one on pixels
-// scaled by 255) and a 13-feature table (standardised). Freshly initialised weights on the
+// scaled by 255), 20 x 24 x 1 grey pictures (not square, min-max) and a 13-feature table
+// (standardised). Freshly initialised weights on the
 // deterministic build: the tests compare runtimes, not quality.
 
 import { createKernels, createModel, encodeModel, fitNormalization, type Autoencoder, type TrainingRecord } from '../../src/index.js';
@@ -31,16 +32,24 @@ export function tableRows(n: number): Float64Array {
   });
 }
 
-async function make(preset: string, inputShape: number[], output: 'sigmoid' | 'linear', kind: 'standard' | 'scale', data: Uint8Array | Float64Array, seed: number): Promise<ShapeModel> {
+async function make(preset: string, inputShape: number[], output: 'sigmoid' | 'linear', kind: 'standard' | 'scale' | 'minmax', data: Uint8Array | Float64Array, seed: number): Promise<ShapeModel> {
   const node = await createModel(preset, { inputShape, output, ...(preset === 'conv' ? {} : { latent: 16 }), seed, kernels: await createKernels({ deterministic: true }) });
   node.preprocessing = fitNormalization(kind, data, inputShape);
   return { node, bytes: encodeModel(node, TRAINING) };
 }
 
-export async function makeShapeModels(): Promise<{ rgbConv: ShapeModel; rgbDense: ShapeModel; table: ShapeModel; dispose(): void }> {
+export const GREY_SHAPE = [20, 24, 1];
+
+export async function makeShapeModels(): Promise<{ rgbConv: ShapeModel; rgbDense: ShapeModel; grey: ShapeModel; table: ShapeModel; dispose(): void }> {
   const pictures = rgbPictures(12);
   const rgbConv = await make('conv', RGB_SHAPE, 'linear', 'standard', pictures, 7);
   const rgbDense = await make('dense', RGB_SHAPE, 'sigmoid', 'scale', pictures, 8);
+  // Grey 20 x 24: the first channel of the RGB pictures, cut to size.
+  const greyPictures = Uint8Array.from({ length: 12 * 20 * 24 }, (_, k) => {
+    const i = Math.floor(k / 480), y = Math.floor((k % 480) / 24), x = k % 24;
+    return pictures[((i * 32 + y) * 32 + x) * 3]!;
+  });
+  const grey = await make('dense', GREY_SHAPE, 'sigmoid', 'minmax', greyPictures, 10);
   const table = await make('dense', [TABLE_FEATURES], 'linear', 'standard', tableRows(40), 9);
-  return { rgbConv, rgbDense, table, dispose: () => [rgbConv, rgbDense, table].forEach((m) => m.node.dispose()) };
+  return { rgbConv, rgbDense, grey, table, dispose: () => [rgbConv, rgbDense, grey, table].forEach((m) => m.node.dispose()) };
 }

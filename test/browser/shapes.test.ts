@@ -1,6 +1,6 @@
 // Models of any input shape in a real Chromium, from the shipped minified bundle: an RGB
 // canvas (and an <img>, and a larger picture cropped to fit) reconstructed by 32 x 32 x 3
-// models whose files record their preprocessing, on the page and through the compute
+// and 20 x 24 x 1 models whose files record their preprocessing, on the page and through the compute
 // worker (threads), equal to Node's reconstruct(normalize(x)) bit for bit on the same
 // build; a table model's normalize / denormalize equal to Node's; drawImage putting grey
 // and RGB pixels where they belong. Skipped, with a notice, where Chromium is missing.
@@ -32,20 +32,18 @@ interface PageRun {
   fromCanvas: number[];
   fromImg: number[];
   fromPhoto: number[];
-  /** RGBA read back after model.drawImage(fromCanvas) onto a 32 x 32 canvas. */
+  /** RGBA read back after model.drawImage(fromCanvas) onto a canvas of the model's size. */
   drawn: number[];
 }
 
-/** RGBA -> RGB uint8 (the pictures are opaque). */
-const rgbOf = (rgba: number[]) => Uint8Array.from(rgba.filter((_, i) => i % 4 !== 3));
-
-/** What model.drawImage must put on the canvas: denormalized, displayRange's rule, rounded, opaque. */
+/** What model.drawImage must put on the canvas: denormalized, displayRange's rule, rounded, opaque (grey as R = G = B). */
 function expectedDrawing(m: ShapeModel, output: Float32Array): number[] {
   const data = m.node.denormalize(output);
+  const channels = m.node.inputShape[2]!;
   const [lo, hi] = displayRange(m.node.preprocessing, data);
   const out: number[] = [];
-  for (let p = 0; p < data.length / 3; p++) {
-    for (let c = 0; c < 3; c++) out.push(Math.round(Math.min(1, Math.max(0, (data[3 * p + c]! - lo) / (hi - lo))) * 255));
+  for (let p = 0; p < data.length / channels; p++) {
+    for (let c = 0; c < 3; c++) out.push(Math.round(Math.min(1, Math.max(0, (data[channels * p + (channels === 1 ? 0 : c)]! - lo) / (hi - lo))) * 255));
     out.push(255);
   }
   return out;
@@ -66,6 +64,7 @@ describe.skipIf(!HAVE_CHROMIUM)('models of any input shape in Chromium', () => {
     server = await serveForTests(dir);
     server.files.set('/m/conv', models.rgbConv.bytes);
     server.files.set('/m/dense', models.rgbDense.bytes);
+    server.files.set('/m/grey', models.grey.bytes);
     server.files.set('/m/table', models.table.bytes);
     chromium = await launchChromium();
     page = await chromium.context.newPage();
@@ -108,9 +107,10 @@ describe.skipIf(!HAVE_CHROMIUM)('models of any input shape in Chromium', () => {
           const fromCanvas: Float32Array = await model.reconstructImage(canvas.c);
           const fromImg: Float32Array = await model.reconstructImage(img);
           const fromPhoto: Float32Array = await model.reconstructImage(photo.c, { fit: 'crop' });
-          const target = Object.assign(document.createElement('canvas'), { width: 32, height: 32 });
+          const [height, width] = model.info.inputShape;
+          const target = Object.assign(document.createElement('canvas'), { width, height });
           model.drawImage(target, fromCanvas);
-          const drawn = Array.from(target.getContext('2d')!.getImageData(0, 0, 32, 32).data);
+          const drawn = Array.from(target.getContext('2d')!.getImageData(0, 0, width, height).data);
           return {
             build: model.info.build, threads: model.info.threads, kind: model.info.preprocessing?.kind,
             canvas: canvas.rgba, photo: photo.rgba, fromCanvas: Array.from(fromCanvas), fromImg: Array.from(fromImg), fromPhoto: Array.from(fromPhoto), drawn,
@@ -126,17 +126,21 @@ describe.skipIf(!HAVE_CHROMIUM)('models of any input shape in Chromium', () => {
     ['conv', 'standard', 1],
     ['conv', 'standard', 2],
     ['dense', 'scale', 1],
+    ['grey', 'minmax', 1],
+    ['grey', 'minmax', 2],
   ] as const)('a %s model on %s pixels reconstructs an RGB canvas, <img> and cropped picture as Node does (threads %i)', async (name, kind, threads) => {
-    const m = name === 'conv' ? models.rgbConv : models.rgbDense;
+    const m = { conv: models.rgbConv, dense: models.rgbDense, grey: models.grey }[name];
+    const shape = m.node.inputShape;
     const got = await runOnPage(`/m/${name}`, threads);
     expect([got.build, got.threads, got.kind]).toEqual([threads === 1 ? 'kernels.wasm' : 'kernels-threads.wasm', threads, kind]);
-    const rgb = rgbOf(got.canvas);
+    const pixels = imageToPixels({ width: 32, height: 32, data: Uint8ClampedArray.from(got.canvas) }, { shape });
     // The picture is not flat: the test would pass on a constant input otherwise.
-    expect(new Set(rgb).size).toBeGreaterThan(50);
-    const expected = m.node.reconstruct(m.node.normalize(rgb));
+    expect(new Set(pixels).size).toBeGreaterThan(50);
+    if (name !== 'grey') expect(Array.from(pixels)).toEqual(got.canvas.filter((_, i) => i % 4 !== 3));
+    const expected = m.node.reconstruct(m.node.normalize(pixels));
     expect(got.fromCanvas).toEqual(Array.from(expected));
     expect(got.fromImg).toEqual(Array.from(expected));
-    const photo = imageToPixels({ width: 80, height: 50, data: Uint8ClampedArray.from(got.photo) }, { shape: [32, 32, 3], fit: 'crop' });
+    const photo = imageToPixels({ width: 80, height: 50, data: Uint8ClampedArray.from(got.photo) }, { shape, fit: 'crop' });
     expect(got.fromPhoto).toEqual(Array.from(m.node.reconstruct(m.node.normalize(photo))));
     expect(got.drawn).toEqual(expectedDrawing(m, expected));
   });
