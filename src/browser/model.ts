@@ -111,6 +111,7 @@ export class BrowserModel {
     const shape = this.info.inputShape;
     const size = sizeOf(shape);
     const index = options.index ?? 0;
+    if (!(output instanceof Float32Array)) throw new ShapeError('drawImage: a model\'s output must be a Float32Array (as reconstruct, decode and sample return)');
     if (!Number.isInteger(index) || index < 0 || (index + 1) * size > output.length) {
       throw new ShapeError(`drawImage: output ${index} of ${formatShape(shape)} needs ${(index + 1) * size} values, found ${output.length}`);
     }

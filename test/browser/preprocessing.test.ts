@@ -123,6 +123,7 @@ describe('BrowserModel on other input shapes, with the model file\'s preprocessi
     expect(() => imageToInput(picture, { shape: [32, 32, 3], fit: 'zoom' as never })).toThrow(ArgumentError);
     const conv = await load(models.rgbConv.bytes);
     expect(() => conv.drawImage(null as never, new Float32Array(3071))).toThrow(new ShapeError('drawImage: output 0 of [32, 32, 3] needs 3072 values, found 3071'));
+    expect(() => conv.drawImage(null as never, Array(3072).fill(0) as never)).toThrow(ShapeError);
   });
 });
 
