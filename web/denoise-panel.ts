@@ -3,6 +3,7 @@
 
 import { drawImage, type BrowserModel } from '../src/browser/index.js';
 import type { DigitPack } from './digit-pack.js';
+import { toModel, toPixels } from './model-space.js';
 import { addNoise, gaussianField } from './noise.js';
 import { byId, clearCanvas, coalesce, fmtMs, mse } from './ui.js';
 
@@ -54,7 +55,7 @@ export class DenoisePanel {
     drawImage(this.clean, clean);
     drawImage(this.noisy, noisy);
     const t0 = performance.now();
-    const out = await model.reconstruct(noisy);
+    const out = toPixels(model, await model.reconstruct(toModel(model, noisy)));
     const ms = performance.now() - t0;
     if (model !== this.model) return;
     drawImage(this.output, out);

@@ -2,8 +2,9 @@
 // A 2-D code gets a clickable manifold (a grid of decoded points); any code gets sliders
 // for the dimensions that vary most across the test digits, starting from one digit's code.
 
-import { drawImage, type BrowserModel } from '../src/browser/index.js';
+import type { BrowserModel } from '../src/browser/index.js';
 import type { DigitPack } from './digit-pack.js';
+import { toModel } from './model-space.js';
 import { byId, canvasPoint, clearCanvas, coalesce, ctx2d, fmtMs, slider } from './ui.js';
 
 /** Sliders shown at most; the rest of the code stays at the starting digit's values. */
@@ -54,7 +55,7 @@ export class LatentPanel {
     this.model = model;
     const size = model.info.codeSize;
     // The test digits' codes give each dimension its range and tell which ones matter.
-    this.codes = await model.encode(this.digits.images);
+    this.codes = await model.encode(toModel(model, this.digits.images));
     const axes = chooseAxes(this.codes, size, model.info.kind === 'vae');
     // A 2-D code keeps its natural axes (z[0] across, z[1] up); larger ones show the busiest.
     this.axes = size === 2 ? axes.sort((a, b) => a.dim - b.dim) : axes.slice(0, MAX_SLIDERS);
@@ -104,7 +105,7 @@ export class LatentPanel {
     const ctx = ctx2d(this.manifold);
     const cell = this.manifold.width / GRID;
     for (let i = 0; i < GRID * GRID; i++) {
-      drawImage(ctx, images, { index: i, x: (i % GRID) * cell, y: Math.floor(i / GRID) * cell, w: cell, h: cell });
+      model.drawImage(ctx, images, { index: i, x: (i % GRID) * cell, y: Math.floor(i / GRID) * cell, w: cell, h: cell });
     }
     return ctx.getImageData(0, 0, this.manifold.width, this.manifold.height);
   }
@@ -143,7 +144,7 @@ export class LatentPanel {
     const out = await model.decode(this.code);
     const ms = performance.now() - t0;
     if (model !== this.model) return;
-    drawImage(this.output, out);
+    model.drawImage(this.output, out);
     this.metric.innerHTML = `decode <b>${fmtMs(ms)}</b>`;
   }
 }

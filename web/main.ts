@@ -4,10 +4,11 @@
 // ./browser/ae-wasm.js), so the page exercises exactly what users get.
 
 import { loadModel, type BrowserModel, type ModelSource } from '../src/browser/index.js';
-import { decodeDigitPack, type DigitPack } from './digit-pack.js';
+import { decodeDigitPack } from './digit-pack.js';
 import { DenoisePanel } from './denoise-panel.js';
 import { DrawPanel } from './draw-panel.js';
 import { LatentPanel } from './latent-panel.js';
+import { takesDigits } from './model-space.js';
 import { showSummary } from './summary-panel.js';
 import { TrainPanel } from './train-panel.js';
 import { byId } from './ui.js';
@@ -42,7 +43,8 @@ async function main(): Promise<void> {
     fetchOk('digits.bin').then(async (r) => decodeDigitPack(new Uint8Array(await r.arrayBuffer()))),
     fetchOk('models.json').then((r) => r.json() as Promise<ModelEntry[]>),
   ]);
-  const panels = makePanels(digits);
+  const draw = new DrawPanel(digits, showError);
+  const digitPanels = [new LatentPanel(digits, showError), new DenoisePanel(digits, showError)];
   let current: BrowserModel | null = null;
   let loading = 0;
 
@@ -54,12 +56,15 @@ async function main(): Promise<void> {
       const model = await loadModel(source);
       const ms = performance.now() - t0;
       // The first call on a batch size plans its memory; do it now so timings show steady state.
-      await model.reconstruct(digits.images.subarray(0, 784));
+      await model.reconstruct(new Float32Array(model.info.inputShape.reduce((a, b) => a * b, 1)));
       if (ticket !== loading) return model.dispose(); // the user already picked another
       const previous = current;
       current = model;
       showSummary(model, name, ms);
-      for (const panel of panels) await panel.setModel(model); // one at a time: clean timings
+      // The latent and denoise panels work on the test digits: 28 x 28 x 1 models only.
+      for (const card of ['latent-card', 'denoise-card']) byId(card).hidden = !takesDigits(model);
+      await draw.setModel(model);
+      for (const panel of takesDigits(model) ? digitPanels : []) await panel.setModel(model); // one at a time: clean timings
       previous?.dispose();
       document.body.dataset['model'] = name;
       setStatus(`${name} · ${model.info.build} · ready`, 'ok');
@@ -93,7 +98,8 @@ async function main(): Promise<void> {
     const file = (e.target as HTMLInputElement).files?.[0];
     if (file) void openFile(file);
   });
-  setUpDrop(openFile);
+  // A dropped picture goes onto the drawing pad; anything else is taken for a model file.
+  setUpDrop((file) => (file.type.startsWith('image/') ? draw.openPicture(file) : openFile(file)));
 
   const wanted = new URLSearchParams(location.search).get('model');
   const first = models.find((m) => m.name === wanted) ?? models.find((m) => m.name === 'dense') ?? models[0];
@@ -105,11 +111,7 @@ async function main(): Promise<void> {
   await use(first.url, first.name);
 }
 
-function makePanels(digits: DigitPack): { setModel(m: BrowserModel): Promise<void> }[] {
-  return [new DrawPanel(digits, showError), new LatentPanel(digits, showError), new DenoisePanel(digits, showError)];
-}
-
-/** Dropping a file anywhere on the page loads it as a model. */
+/** Dropping a file anywhere on the page hands it to `open`. */
 function setUpDrop(open: (file: File) => Promise<void>): void {
   const overlay = byId('drop-overlay');
   let depth = 0;

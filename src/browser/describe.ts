@@ -15,6 +15,8 @@ export function describeModel(model: Autoencoder, training: TrainingRecord): Mod
     codeShape: [...model.codeShape],
     outputShape: [...model.outputShape],
     codeSize: model.codeSize,
+    // A copy: the page may read (or mutate) info.preprocessing; the model keeps its own.
+    preprocessing: model.preprocessing && structuredClone(model.preprocessing),
     params: model.params.count,
     training,
     summary: summaryRows(model),

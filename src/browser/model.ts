@@ -1,11 +1,25 @@
 // A loaded model as the browser sees it: asynchronous inference (the compute sits behind
-// an Executor) and a plain-data description of the model for pages to show.
+// an Executor), a plain-data description of the model for pages to show, and its
+// preprocessing applied on this thread (the same functions as Node's Autoencoder, so the
+// same values), with pictures in and out at the model's own input shape.
+//
+// Two kinds of values: the data's units (8-bit pixels 0..255, table values) go through
+// normalize / imageToInput on the way in and come back through denormalize / drawImage;
+// encode, decode, reconstruct and sample take and give the model's own values, as in Node.
 
+import { applyNormalization, invertNormalization, type Normalization } from '../data/normalize.js';
+import type { SampleArray } from '../data/sources/types.js';
 import { ArgumentError, ShapeError } from '../errors.js';
 import type { Architecture, ModelKind } from '../models/architecture.js';
 import type { TrainingRecord } from '../models/model-file.js';
+import { formatShape, sizeOf } from '../nn/tensor.js';
 import type { SummaryRow } from '../models/summary.js';
+import { displayRange } from './display.js';
 import type { Executor } from './executor.js';
+import { drawImage, imageToInput, imageToPixels, type DrawOptions, type ImageInput, type ImageOptions } from './image.js';
+
+type Canvas = HTMLCanvasElement | OffscreenCanvas;
+type Context2D = CanvasRenderingContext2D | OffscreenCanvasRenderingContext2D;
 
 export interface ModelInfo {
   kind: ModelKind;
@@ -15,6 +29,12 @@ export interface ModelInfo {
   outputShape: number[];
   /** Values per code (the product of codeShape). */
   codeSize: number;
+  /**
+   * How data in its own units becomes the model's input (the model file's
+   * `__metadata__.preprocessing` and statistics); null for files without it, whose models
+   * take their input as it is ([0, 1] pixels for the image presets).
+   */
+  preprocessing: Normalization | null;
   /** Trainable parameters. */
   params: number;
   /** The model file's training record (preset, loss, optimizer, noise, epochs, ...). */
@@ -37,22 +57,69 @@ export class BrowserModel {
     private readonly executor: Executor,
   ) {}
 
-  /** Codes [n, ...codeShape] of images [n, 28, 28, 1] in [0, 1] (a VAE's z_mean). */
+  /** Codes [n, ...codeShape] of inputs [n, ...inputShape] in model space (normalized; a VAE's z_mean). */
   encode(images: Float32Array): Promise<Float32Array> {
     return this.run({ op: 'encode', images });
   }
 
-  /** Images [n, 28, 28, 1] decoded from codes [n, ...codeShape]. */
+  /** Outputs [n, ...inputShape] in model space decoded from codes [n, ...codeShape]. */
   decode(codes: Float32Array): Promise<Float32Array> {
     return this.run({ op: 'decode', codes });
   }
 
-  /** Reconstructions of images [n, 28, 28, 1] (a VAE decodes z = z_mean). */
+  /** Reconstructions, in model space, of inputs [n, ...inputShape] in model space (a VAE decodes z = z_mean). */
   reconstruct(images: Float32Array): Promise<Float32Array> {
     return this.run({ op: 'reconstruct', images });
   }
 
-  /** VAE only: n images decoded from z ~ N(0, I); the same seed gives the same images. */
+  /** Samples in the data's own units -> the model's input (its preprocessing applied; as they are when it has none). */
+  normalize(data: SampleArray): Float32Array {
+    this.wholeSamples(data.length, 'normalize');
+    const norm = this.info.preprocessing;
+    return norm ? applyNormalization(norm, data) : Float32Array.from(data);
+  }
+
+  /** Model outputs (reconstructions, decoded samples) -> the data's own units. */
+  denormalize(values: Float32Array): Float32Array {
+    this.wholeSamples(values.length, 'denormalize');
+    const norm = this.info.preprocessing;
+    return norm ? invertNormalization(norm, values) : Float32Array.from(values);
+  }
+
+  /**
+   * A picture -> this model's input [1, ...inputShape], ready for encode or reconstruct:
+   * resized and converted to its shape (a centred digit for 28 x 28 x 1 models; see
+   * imageToPixels), then its preprocessing applied to the 0..255 pixels. Models without
+   * preprocessing get the [0, 1] pixels they were trained on.
+   */
+  imageToInput(image: ImageInput, options: Omit<ImageOptions, 'shape'> = {}): Float32Array {
+    const shaped = { ...options, shape: this.info.inputShape };
+    return this.info.preprocessing ? this.normalize(imageToPixels(image, shaped)) : imageToInput(image, shaped);
+  }
+
+  /** The reconstruction of a picture, in model space: draw it with model.drawImage. */
+  async reconstructImage(image: ImageInput, options: Omit<ImageOptions, 'shape'> = {}): Promise<Float32Array> {
+    return this.reconstruct(this.imageToInput(image, options));
+  }
+
+  /**
+   * Draws one of this model's outputs (model space, [n, ...inputShape]; grey or RGB):
+   * denormalized to the data's units, then shown by displayRange's rule (8-bit pixels on
+   * their own scale, other data stretched to the picture's min and max) unless `range` says.
+   */
+  drawImage(target: Canvas | Context2D, output: Float32Array, options: Omit<DrawOptions, 'shape' | 'width' | 'height'> = {}): void {
+    const shape = this.info.inputShape;
+    const size = sizeOf(shape);
+    const index = options.index ?? 0;
+    if (!(output instanceof Float32Array)) throw new ShapeError('drawImage: a model\'s output must be a Float32Array (as reconstruct, decode and sample return)');
+    if (!Number.isInteger(index) || index < 0 || (index + 1) * size > output.length) {
+      throw new ShapeError(`drawImage: output ${index} of ${formatShape(shape)} needs ${(index + 1) * size} values, found ${output.length}`);
+    }
+    const picture = this.denormalize(output.subarray(index * size, (index + 1) * size));
+    drawImage(target, picture, { ...options, index: 0, shape, range: options.range ?? displayRange(this.info.preprocessing, picture) });
+  }
+
+  /** VAE only: n outputs (model space) decoded from z ~ N(0, I); the same seed gives the same ones. */
   sample(n: number, seed: number = Math.floor(Math.random() * 2 ** 32)): Promise<Float32Array> {
     if (this.info.kind !== 'vae') return Promise.reject(new ShapeError('sample() needs a variational autoencoder (kind "vae"); this model is a plain autoencoder'));
     if (!Number.isInteger(n) || n < 1) return Promise.reject(new ArgumentError(`sample: n must be a positive integer, found ${n}`));
@@ -65,6 +132,13 @@ export class BrowserModel {
     if (this.disposed) return;
     this.disposed = true;
     this.executor.dispose();
+  }
+
+  private wholeSamples(length: number, what: string): void {
+    const size = sizeOf(this.info.inputShape);
+    if (length === 0 || length % size !== 0) {
+      throw new ShapeError(`${what}: ${length} values is not a whole number of samples of shape ${formatShape(this.info.inputShape)} (${size} values each)`);
+    }
   }
 
   private run(task: Parameters<Executor['run']>[0]): Promise<Float32Array> {

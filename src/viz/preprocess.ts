@@ -97,6 +97,11 @@ export function toMnistInput(image: PixelImage, options: PreprocessOptions = {})
   return out;
 }
 
+/** Rec. 601 luminance (PIL's 'L') of one RGB pixel, in the units of its samples. */
+export function luma(r: number, g: number, b: number): number {
+  return 0.299 * r + 0.587 * g + 0.114 * b;
+}
+
 function clamp(v: number, lo: number, hi: number): number {
   return Math.min(hi, Math.max(lo, v));
 }
@@ -110,28 +115,13 @@ function clamp(v: number, lo: number, hi: number): number {
  */
 function toGray(image: PixelImage): Float32Array {
   const { width, height, data } = image;
-  if (!Number.isInteger(width) || !Number.isInteger(height) || width < 1 || height < 1) {
-    throw new ShapeError(`toMnistInput: expected positive integer width and height, found ${width} x ${height}`);
-  }
-  const n = width * height;
-  const channels = image.channels ?? data.length / n;
-  if (![1, 2, 3, 4].includes(channels)) {
-    throw new ShapeError(`toMnistInput: expected 1, 2, 3 or 4 channels, found ${image.channels ?? `${data.length} values for ${n} pixels`}`);
-  }
-  if (data.length !== n * channels) {
-    throw new ShapeError(`toMnistInput: expected ${n * channels} values (${width} x ${height} x ${channels}), found ${data.length}`);
-  }
-  const depth = image.depth ?? (data instanceof Uint16Array ? 16 : 8);
-  if (depth !== 8 && depth !== 16) {
-    throw new ArgumentError(`toMnistInput: expected 8- or 16-bit samples, found depth ${depth}; decode PNG files with decodePng, which expands palettes and 1/2/4-bit samples`);
-  }
-  const max = depth === 16 ? 65535 : 255;
+  const { n, channels, max } = checkPixels(image, 'toMnistInput');
   const hasAlpha = channels === 2 || channels === 4;
   const lum = new Float32Array(n);
   const alpha = new Float32Array(n).fill(1);
   for (let p = 0; p < n; p++) {
     const i = p * channels;
-    lum[p] = channels < 3 ? data[i]! / max : (0.299 * data[i]! + 0.587 * data[i + 1]! + 0.114 * data[i + 2]!) / max;
+    lum[p] = (channels < 3 ? data[i]! : luma(data[i]!, data[i + 1]!, data[i + 2]!)) / max;
     if (hasAlpha) alpha[p] = data[i + channels - 1]! / max;
   }
   if (!hasAlpha) return lum;
@@ -144,6 +134,27 @@ function toGray(image: PixelImage): Float32Array {
   const behind = sum / weight < 0.5 ? 1 : 0;
   for (let p = 0; p < n; p++) lum[p] = lum[p]! * alpha[p]! + behind * (1 - alpha[p]!);
   return lum;
+}
+
+/** A picture's pixel count, interleaved channels (1 to 4) and full-scale sample value, checked; `what` names the caller in errors. */
+export function checkPixels(image: PixelImage, what: string): { n: number; channels: number; max: number } {
+  const { width, height, data } = image;
+  if (!Number.isInteger(width) || !Number.isInteger(height) || width < 1 || height < 1) {
+    throw new ShapeError(`${what}: expected positive integer width and height, found ${width} x ${height}`);
+  }
+  const n = width * height;
+  const channels = image.channels ?? data.length / n;
+  if (![1, 2, 3, 4].includes(channels)) {
+    throw new ShapeError(`${what}: expected 1, 2, 3 or 4 channels, found ${image.channels ?? `${data.length} values for ${n} pixels`}`);
+  }
+  if (data.length !== n * channels) {
+    throw new ShapeError(`${what}: expected ${n * channels} values (${width} x ${height} x ${channels}), found ${data.length}`);
+  }
+  const depth = image.depth ?? (data instanceof Uint16Array ? 16 : 8);
+  if (depth !== 8 && depth !== 16) {
+    throw new ArgumentError(`${what}: expected 8- or 16-bit samples, found depth ${depth}; decode PNG files with decodePng, which expands palettes and 1/2/4-bit samples`);
+  }
+  return { n, channels, max: depth === 16 ? 65535 : 255 };
 }
 
 /**
@@ -164,7 +175,7 @@ function borderMedian(gray: Float32Array, width: number, height: number): number
  * like MNIST's own downsampling); enlarging a tiny drawing interpolates linearly.
  * Separable, so one pass per axis.
  */
-function resample(src: Float32Array, stride: number, x0: number, y0: number, bw: number, bh: number, tw: number, th: number): Float32Array {
+export function resample(src: Float32Array, stride: number, x0: number, y0: number, bw: number, bh: number, tw: number, th: number): Float32Array {
   const wx = weights(bw, tw);
   const wy = weights(bh, th);
   const mid = new Float32Array(bh * tw);

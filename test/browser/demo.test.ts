@@ -11,9 +11,11 @@ import { buildDemo } from '../../scripts/build-demo.js';
 import { startDemoServer, type DemoServer } from '../../scripts/demo-server.js';
 import { createKernels } from '../../src/kernels/node.js';
 import { loadModel } from '../../src/models/node.js';
+import { encode as encodePng } from 'fast-png';
 import { smallSplits } from '../train/fixtures.js';
 import { HAVE_CHROMIUM, INSTALL_HINT, launchChromium, type LaunchedBrowser } from './chromium.js';
 import { trainTestModels, type TestModels } from './models.js';
+import { makeShapeModels } from './shape-models.js';
 
 const OUT = path.join(import.meta.dirname, '../../test-output/browser');
 const TOLERANCE = 1e-5;
@@ -206,6 +208,36 @@ describe.skipIf(!HAVE_CHROMIUM)('demo page in Chromium', () => {
       // The threads build computes what the single-threaded baseline build does, bit for bit.
       expect(got.out).toEqual(Array.from(expected));
     }
+  });
+
+  it('takes an RGB model of another shape: reconstructs a picture opened onto the pad, hides the digit-only panels', async () => {
+    const shapes = await makeShapeModels();
+    const bytes = shapes.rgbConv.bytes;
+    shapes.dispose();
+    await page.setInputFiles('#model-file', { name: 'rgb.safetensors', mimeType: 'application/octet-stream', buffer: Buffer.from(bytes) });
+    await page.waitForSelector('body[data-state="ready"][data-model="rgb.safetensors"]', { timeout: 10_000 });
+    expect(await page.textContent('#arch-hint')).toMatch(/input \(32, 32, 3\)/);
+    expect(await page.textContent('#draw-input-caption')).toBe('Model input, 32×32 RGB');
+    expect([await page.isVisible('#latent-card'), await page.isVisible('#denoise-card')]).toEqual([false, false]);
+    const before = await pixels('draw-output');
+    // A 40 x 30 picture: red left half, blue right half.
+    const rgb = Uint8Array.from({ length: 40 * 30 * 3 }, (_, i) => (i % 3 === (Math.floor(i / 3) % 40 < 20 ? 0 : 2) ? 255 : 0));
+    await page.setInputFiles('#picture-file', { name: 'halves.png', mimeType: 'image/png', buffer: Buffer.from(encodePng({ width: 40, height: 30, data: rgb, channels: 3 })) });
+    await changes('draw-output', before);
+    await page.waitForFunction(() => /reconstruct [\d.]+ ms/.test(document.getElementById('draw-metric')?.textContent ?? ''));
+    // The input shown is the picture in colour: red on the left, blue on the right.
+    const [left, right] = await page.$eval('#draw-input', (c) => {
+      const ctx = (c as HTMLCanvasElement).getContext('2d')!;
+      return [Array.from(ctx.getImageData(20, 56, 1, 1).data), Array.from(ctx.getImageData(92, 56, 1, 1).data)];
+    });
+    expect(left![0]!).toBeGreaterThan(200);
+    expect(left![2]!).toBeLessThan(60);
+    expect(right![2]!).toBeGreaterThan(200);
+    expect(right![0]!).toBeLessThan(60);
+    // Back to a digit model: the digit panels return.
+    await page.selectOption('#model-select', 'runs/dense/model.safetensors');
+    await page.waitForSelector('body[data-state="ready"][data-model="dense"]', { timeout: 10_000 });
+    expect(await page.isVisible('#latent-card')).toBe(true);
   });
 
   it('logged no console errors and threw no page errors', () => {
