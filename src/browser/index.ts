@@ -14,7 +14,7 @@ export { BUILD_NAMES, type BuildName } from '../kernels/builds.js';
 export type { BuildSource, WasmBytes, WasmOption } from './builds.js';
 export { canShareMemory } from './threads.js';
 export { imageToInput, imageToPixels, drawImage, type DrawOptions, type ImageFit, type ImageInput, type ImageOptions, type PreprocessOptions } from './image.js';
-export { displayRange } from './display.js';
+export { displayRange } from '../viz/display-range.js';
 export type { Normalization, NormalizationKind } from '../data/normalize.js';
 export type { SummaryRow } from '../models/summary.js';
 export type { TrainingRecord } from '../models/model-file.js';

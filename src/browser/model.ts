@@ -14,7 +14,7 @@ import type { Architecture, ModelKind } from '../models/architecture.js';
 import type { TrainingRecord } from '../models/model-file.js';
 import { formatShape, sizeOf } from '../nn/tensor.js';
 import type { SummaryRow } from '../models/summary.js';
-import { displayRange } from './display.js';
+import { displayRange } from '../viz/display-range.js';
 import type { Executor } from './executor.js';
 import { drawImage, imageToInput, imageToPixels, type DrawOptions, type ImageInput, type ImageOptions } from './image.js';
 

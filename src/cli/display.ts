@@ -1,5 +1,6 @@
 // Model outputs as pictures: which sample shapes are images, and the values a picture shows.
 import type { Autoencoder } from '../models/autoencoder.js';
+import { displayRange } from '../viz/display-range.js';
 import { imageSizeOf } from './pictures.js';
 
 /** [H, W], [H, W, 1] and [H, W, 3] samples are drawn as pictures; anything else is written as numbers. */
@@ -8,24 +9,15 @@ export function isImageShape(shape: readonly number[]): boolean {
 }
 
 /**
- * Values of a model's input or output space as [0, 1] intensities for a picture. Scaled
- * data (`scale` 255, the default for images, or a model without preprocessing) already is;
- * otherwise the values are taken back to the data's units and mapped from 0..255 when they
- * look like 8-bit pixels (all in [0, 255], some above 1), else from the range of `reference`
- * (the originals shown beside them), so originals and reconstructions share one scale.
+ * Values of a model's input or output space as [0, 1] intensities for a picture: taken
+ * back to the data's units, then mapped from displayRange (src/viz/display-range.ts, the
+ * browser's rule: 8-bit pixels keep their scale, data of unknown range is stretched) of
+ * `reference` (the originals shown beside them), so originals and outputs share one scale.
  */
 export function displayValues(model: Autoencoder, values: Float32Array, reference: Float32Array = values): Float32Array {
   const norm = model.preprocessing;
-  if (!norm || norm.kind === 'none' || (norm.kind === 'scale' && norm.scale === 255)) return values;
+  if (!norm || (norm.kind === 'scale' && norm.scale === 255)) return values;
   const data = model.denormalize(values);
-  const ref = reference === values ? data : model.denormalize(reference);
-  let lo = Infinity;
-  let hi = -Infinity;
-  for (let i = 0; i < ref.length; i++) {
-    lo = Math.min(lo, ref[i]!);
-    hi = Math.max(hi, ref[i]!);
-  }
-  const pixels = lo >= 0 && hi <= 255 && hi > 1;
-  const [from, to] = pixels ? [0, 255] : lo >= 0 && hi <= 1 ? [0, 1] : [lo, hi > lo ? hi : lo + 1];
-  return data.map((v) => (v - from) / (to - from));
+  const [lo, hi] = displayRange(norm, reference === values ? data : model.denormalize(reference));
+  return data.map((v) => (v - lo) / (hi - lo));
 }

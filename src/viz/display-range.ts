@@ -1,4 +1,4 @@
-// What a model's output looks like on screen: the values (in the data's units, after
+// What a model's output looks like on screen (the browser and the CLI's pictures): the values (in the data's units, after
 // denormalize) drawn black and white. Pixels of 8-bit pictures keep their own scale, so a
 // dark reconstruction stays dark; data of unknown range is stretched to full contrast.
 //   no preprocessing (files before it was recorded)  [0, 1]: the model's own [0, 1] pixels
