@@ -7,15 +7,21 @@
 //   anything else (none, standard, wider minmax)     the picture's own min and max
 // A constant picture of unknown range is drawn mid-grey.
 
-import type { Normalization } from '../data/normalize.js';
+/** What the rule reads of a model's preprocessing (src/data/normalize.ts's Normalization). */
+export interface DisplayPreprocessing {
+  kind: string;
+  scale?: number;
+  min?: ArrayLike<number>;
+  max?: ArrayLike<number>;
+}
 
 const PIXEL_MAX = 255;
 
 /** The [lo, hi] drawn black and white for one picture in the data's units. */
-export function displayRange(norm: Normalization | null, picture: ArrayLike<number>): [number, number] {
+export function displayRange(norm: DisplayPreprocessing | null, picture: ArrayLike<number>): [number, number] {
   if (!norm) return [0, 1];
   if (norm.kind === 'scale') return [0, norm.scale!];
-  if (norm.kind === 'minmax' && norm.min!.every((v) => v >= 0) && norm.max!.every((v) => v <= PIXEL_MAX)) return [0, PIXEL_MAX];
+  if (norm.kind === 'minmax' && Array.prototype.every.call(norm.min!, (v: number) => v >= 0) && Array.prototype.every.call(norm.max!, (v: number) => v <= PIXEL_MAX)) return [0, PIXEL_MAX];
   let lo = Infinity, hi = -Infinity;
   for (let i = 0; i < picture.length; i++) {
     const v = picture[i]!;
