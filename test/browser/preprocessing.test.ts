@@ -3,6 +3,7 @@
 // the bit, pictures become the model's input through it, and reconstructions equal Node's
 // reconstruct(normalize(x)) on the same build. Drawing is tested in Chromium (shapes.test.ts).
 
+import type { Normalization } from '../../src/data/normalize.js';
 import { readFile } from 'node:fs/promises';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -130,12 +131,14 @@ describe('BrowserModel on other input shapes, with the model file\'s preprocessi
 describe('displayRange', () => {
   it('keeps 8-bit pictures on their own scale and stretches data of unknown range', () => {
     const shape = [2];
+    // A model's Normalization, as the browser model passes it.
+    const norm = (n: Normalization): Normalization => n;
     expect(displayRange(null, [3, 4])).toEqual([0, 1]);
-    expect(displayRange({ kind: 'scale', scale: 255, sampleShape: shape }, [3, 4])).toEqual([0, 255]);
-    expect(displayRange({ kind: 'minmax', min: Float32Array.of(0, 3), max: Float32Array.of(200, 255), sampleShape: shape }, [3, 4])).toEqual([0, 255]);
-    expect(displayRange({ kind: 'minmax', min: Float32Array.of(-1, 3), max: Float32Array.of(200, 255), sampleShape: shape }, [3, 9])).toEqual([3, 9]);
-    expect(displayRange({ kind: 'standard', mean: Float32Array.of(0, 0), std: Float32Array.of(1, 1), sampleShape: shape }, [-2, 5])).toEqual([-2, 5]);
-    expect(displayRange({ kind: 'none', sampleShape: shape }, [7, 7])).toEqual([6.5, 7.5]);
-    expect(displayRange({ kind: 'none', sampleShape: shape }, [NaN, NaN])).toEqual([0, 1]);
+    expect(displayRange(norm({ kind: 'scale', scale: 255, sampleShape: shape }), [3, 4])).toEqual([0, 255]);
+    expect(displayRange(norm({ kind: 'minmax', min: Float32Array.of(0, 3), max: Float32Array.of(200, 255), sampleShape: shape }), [3, 4])).toEqual([0, 255]);
+    expect(displayRange(norm({ kind: 'minmax', min: Float32Array.of(-1, 3), max: Float32Array.of(200, 255), sampleShape: shape }), [3, 9])).toEqual([3, 9]);
+    expect(displayRange(norm({ kind: 'standard', mean: Float32Array.of(0, 0), std: Float32Array.of(1, 1), sampleShape: shape }), [-2, 5])).toEqual([-2, 5]);
+    expect(displayRange(norm({ kind: 'none', sampleShape: shape }), [7, 7])).toEqual([6.5, 7.5]);
+    expect(displayRange(norm({ kind: 'none', sampleShape: shape }), [NaN, NaN])).toEqual([0, 1]);
   });
 });
