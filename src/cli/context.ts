@@ -8,7 +8,7 @@ import { ArgumentError } from '../errors.js';
 import type { Kernels } from '../kernels/kernels.js';
 import { checkThreads, createKernels, defaultThreads, maxThreads } from '../kernels/node.js';
 import type { Autoencoder } from '../models/autoencoder.js';
-import { floatArg, intArg } from './options.js';
+import { flagName, floatArg, intArg } from './options.js';
 
 export interface BackendFlags {
   backend: 'wasm' | 'js';
@@ -118,7 +118,7 @@ const SOURCE_FLAGS = ['testData', 'testSplit', 'labels', 'testLabels', 'labelCol
 export async function dataFrom(flags: DataFlags, needs: readonly SplitName[] = ['train', 'test'], model?: Autoencoder): Promise<PreparedSplits> {
   if (flags.data === undefined) {
     const stray = SOURCE_FLAGS.find((k) => flags[k] !== undefined);
-    if (stray) throw new ArgumentError(`--${stray.replace(/[A-Z]/g, (c) => '-' + c.toLowerCase())} goes with --data (the bundled digits have their own test split)`);
+    if (stray) throw new ArgumentError(`${flagName(stray)} goes with --data (the bundled digits have their own test split)`);
   }
   const options: LoadSplitsOptions = {
     ...(flags.data !== undefined ? { data: flags.data } : {}),

@@ -74,7 +74,8 @@ async function runDenoise({ flags, format, model }: ModelCommandRun<DenoiseFlags
   const summary =
     `noise ${level}${flags.noise === undefined ? (trained > 0 ? ' (the training noise)' : ` (default: the model was trained without noise)`) : ''}: ` +
     `MSE per value vs clean: noisy ${mse(noisy).toFixed(5)}, denoised ${mse(denoised).toFixed(5)}`;
-  const after = [
+  // Per-row errors, for the CSV's columns only.
+  const after = () => [
     { name: 'mse_noisy', values: perSampleMse(noisy, clean, model.inputSize) },
     { name: 'mse_denoised', values: perSampleMse(denoised, clean, model.inputSize) },
   ];
@@ -94,7 +95,7 @@ async function runDenoise({ flags, format, model }: ModelCommandRun<DenoiseFlags
           ),
         )
       : format === 'csv' || format === 'npy'
-        ? await writeSamples(flags.out, format, model, denoised, test.n, { featureNames: splits.featureNames, after })
+        ? await writeSamples(flags.out, format, model, denoised, test.n, { featureNames: splits.featureNames, ...(format === 'csv' ? { after: after() } : {}) })
         : await writeTensors(
           flags.out,
           [

@@ -25,6 +25,11 @@ export function floatArg(min: number, max: number, maxExclusive = false, minExcl
   };
 }
 
+/** The command-line name of a camelCase option key: valSplit -> --val-split. */
+export function flagName(key: string): string {
+  return '--' + key.replace(/[A-Z]/g, (c) => '-' + c.toLowerCase());
+}
+
 /** Any integer: for flags whose range a validator owns (validateTrainOptions), so it is stated once. */
 export const anyInteger = intArg(-Number.MAX_SAFE_INTEGER);
 

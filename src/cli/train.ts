@@ -22,7 +22,7 @@ import type { Architecture } from '../models/architecture.js';
 import { architectureFromJson } from '../models/custom-architecture.js';
 import { addBackendOption, addDataOption, backendFrom, dataFrom, outputMode, type DataFlags } from './context.js';
 import { isImageShape } from './display.js';
-import { anyInteger, anyNumber, floatArg, intArg } from './options.js';
+import { anyInteger, anyNumber, flagName, floatArg, intArg } from './options.js';
 import { lossPng, reconstructionsPng } from './pictures.js';
 import { createReporter } from './progress.js';
 
@@ -180,7 +180,7 @@ async function freshRun(flags: TrainFlags, kernels: Kernels, splits: PreparedSpl
 function checkResumeFlags(command: Command): void {
   const given = FIXED_BY_CHECKPOINT.filter((name) => command.getOptionValueSource(name) === 'cli');
   if (given.length > 0) {
-    const names = given.map((n) => '--' + n.replace(/[A-Z]/g, (c) => '-' + c.toLowerCase()));
+    const names = given.map(flagName);
     throw new ArgumentError(`${names.join(', ')} cannot be changed with --resume: the checkpoint fixes them`);
   }
 }

@@ -33,12 +33,15 @@ export interface PreparedSplits extends Splits {
   kind: LoadedData['kind'];
   /** The samples' dtype in the source (uint8 for images and IDX files). */
   dtype: SampleDtype;
-  /** Whether the source gave labels (class folders, IDX label files, a label column or file). */
-  labeled: boolean;
   labelNames?: string[];
   featureNames?: string[];
   /** How the test split was chosen. */
   split: SplitOrigin;
+}
+
+/** The preprocessing `options` gives for data of `dtype`: a model's, its legacy stand-in (null), or none to fit. */
+function givenPreprocessing(options: Pick<LoadSplitsOptions, 'preprocessing'>, dtype: SampleDtype, shape: readonly number[]): Normalization | undefined {
+  return options.preprocessing === null ? legacyPreprocessing(dtype, shape) : options.preprocessing;
 }
 
 /** The preprocessing a model file without one stands for (see the header). */
@@ -58,7 +61,7 @@ export async function loadSplits(options: LoadSplitsOptions = {}): Promise<Prepa
 async function bundled(options: LoadSplitsOptions): Promise<PreparedSplits> {
   const splits = await loadBundledSplits();
   const shape = [...splits.train.shape];
-  const given = options.preprocessing ?? (options.preprocessing === null ? legacyPreprocessing('uint8', shape) : undefined);
+  const given = givenPreprocessing(options, 'uint8', shape);
   if (given) checkShape(given, shape, splits.source);
   const scale255 = given ? given.kind === 'scale' && given.scale === UINT8_SCALE : (options.normalize ?? 'scale') === 'scale';
   if (scale255) {
@@ -67,7 +70,6 @@ async function bundled(options: LoadSplitsOptions): Promise<PreparedSplits> {
       normalization: given ?? { kind: 'scale', scale: UINT8_SCALE, sampleShape: shape, labels: DIGIT_NAMES },
       kind: 'images',
       dtype: 'uint8',
-      labeled: true,
       labelNames: DIGIT_NAMES,
       split: { rule: 'source-test' },
     };
@@ -98,7 +100,7 @@ function checkShape(norm: Normalization, shape: readonly number[], source: strin
 export function prepare(loaded: LoadedData, options: Pick<LoadSplitsOptions, 'normalize' | 'preprocessing'> = {}): PreparedSplits {
   const { sampleShape, source } = loaded;
   let norm: Normalization;
-  const given = options.preprocessing === null ? legacyPreprocessing(loaded.dtype, sampleShape) : options.preprocessing;
+  const given = givenPreprocessing(options, loaded.dtype, sampleShape);
   if (given) {
     checkShape(given, sampleShape, source);
     norm = given;
@@ -109,7 +111,6 @@ export function prepare(loaded: LoadedData, options: Pick<LoadSplitsOptions, 'no
     }
     norm = fitNormalization(kind, loaded.train.data, sampleShape, { ...(loaded.labelNames ? { labels: loaded.labelNames } : {}), source });
   }
-  const labeled = loaded.train.labels !== undefined;
   const dataset = (split: DataSplit, which: string): Dataset => ({
     images: applyNormalization(norm, split.data),
     labels: labelsOf(split, `${source} (${which} labels)`, loaded.format === 'csv'),
@@ -123,7 +124,6 @@ export function prepare(loaded: LoadedData, options: Pick<LoadSplitsOptions, 'no
     normalization: norm,
     kind: loaded.kind,
     dtype: loaded.dtype,
-    labeled,
     split: loaded.split,
     ...(loaded.labelNames ? { labelNames: loaded.labelNames } : {}),
     ...(loaded.featureNames ? { featureNames: loaded.featureNames } : {}),
