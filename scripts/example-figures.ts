@@ -33,13 +33,9 @@ import {
 import { writeFileAtomic } from '../src/io/file-node.js';
 import { COLOUR_DIR, DEFAULT_OUT, IDX_DIR, TABLE_FILE } from './example-data.js';
 
-/**
- * The trainer's Dataset from normalised samples of `shape`. The one place that knows the
- * Dataset's fields (a table [f] is stored as a 1 x f x 1 image until Dataset carries a shape).
- */
+/** The trainer's Dataset from normalised samples of `shape`: the one place that knows its fields. */
 export function toDataset(values: Float32Array, labels: Int32Array | undefined, n: number, shape: readonly number[]): Dataset {
-  const [height, width, channels] = shape.length === 3 ? (shape as [number, number, number]) : [1, shape.reduce((a, b) => a * b, 1), 1];
-  return { images: values, labels: labels ? Uint8Array.from(labels) : new Uint8Array(n), n, height, width, channels };
+  return { images: values, labels: labels ? Uint8Array.from(labels) : new Uint8Array(n), n, shape: [...shape] };
 }
 
 export interface SetSpec {
@@ -182,7 +178,9 @@ export async function measureSet(spec: SetSpec, epochs = spec.epochs, pictures?:
 export function exampleSets(dir: string): SetSpec[] {
   return [
     { name: COLOUR_DIR, source: path.join(dir, COLOUR_DIR), load: {}, normalize: 'scale', output: 'sigmoid', presets: ['dense', 'deep', 'vae', 'conv'], epochs: 30 },
-    // A code of 2 for 4 features (the presets' 64 would only copy); minmax into [0, 1] with a sigmoid output: the trainer takes pixels in [0, 1] only (so far).
+    // A code of 2 for 4 features (the presets' 64 would only copy). minmax into [0, 1] with a
+    // sigmoid output while the trainer takes values in [0, 1] only; issue 12's default for
+    // tables is 'standard' with a linear output, for when it takes any finite value.
     { name: TABLE_FILE, source: path.join(dir, TABLE_FILE), load: { labelColumn: 'species' }, normalize: 'minmax', output: 'sigmoid', presets: ['dense', 'deep', 'vae'], latent: 2, epochs: 300 },
     { name: IDX_DIR, source: path.join(dir, IDX_DIR), load: {}, normalize: 'scale', output: 'sigmoid', presets: ['dense', 'deep', 'vae', 'conv'], epochs: 10 },
   ];
