@@ -24,6 +24,7 @@ import {
   presets,
   train,
   type Dataset,
+  type Kernels,
   type LoadDataOptions,
   type LoadedData,
   type Normalization,
@@ -122,7 +123,17 @@ async function picture(file: string, data: LoadedData, original: Float32Array, r
   await writeFileAtomic(file, await sharp(px, { raw: { width, height, channels: 3 } }).png().toBuffer());
 }
 
-export async function measureSet(spec: SetSpec, epochs = spec.epochs, pictures?: string): Promise<FigureRow[]> {
+export interface MeasureOptions {
+  /** Default the set's own. */
+  epochs?: number;
+  /** A directory for the reconstruction pictures of image sets. */
+  pictures?: string;
+  /** A backend to reuse; default createModel's (WASM, threads as the machine has). */
+  kernels?: Kernels;
+}
+
+export async function measureSet(spec: SetSpec, options: MeasureOptions = {}): Promise<FigureRow[]> {
+  const { epochs = spec.epochs, pictures, kernels } = options;
   const data = await loadData(spec.source, spec.load);
   const norm: Normalization = fitNormalization(spec.normalize, data.train.data, data.sampleShape, { ...(data.labelNames ? { labels: data.labelNames } : {}), source: data.source });
   const trainX = applyNormalization(norm, data.train.data);
@@ -143,7 +154,7 @@ export async function measureSet(spec: SetSpec, epochs = spec.epochs, pictures?:
   const rows: FigureRow[] = [];
   for (const preset of spec.presets) {
     const started = performance.now();
-    const model = await createModel(preset, { inputShape: data.sampleShape, output: spec.output, seed: 0, ...(spec.latent ? { latent: spec.latent } : {}) });
+    const model = await createModel(preset, { inputShape: data.sampleShape, output: spec.output, seed: 0, ...(spec.latent ? { latent: spec.latent } : {}), ...(kernels ? { kernels } : {}) });
     try {
       const { loss, noise } = presets.defaults(preset, spec.output);
       await train(model, splits, { epochs, seed: 0, loss, noise, evaluateTest: false });
@@ -207,7 +218,7 @@ if (process.argv[1] && path.resolve(process.argv[1]) === fileURLToPath(import.me
   const only = values.only?.split(',');
   const rows: FigureRow[] = [];
   for (const spec of exampleSets(dir).filter((s) => !only || only.includes(s.name))) {
-    rows.push(...(await measureSet(spec, epochs, pictures)));
+    rows.push(...(await measureSet(spec, { ...(epochs === undefined ? {} : { epochs }), ...(pictures ? { pictures } : {}) })));
     console.error(`${spec.name}: done`);
   }
   console.log(formatRows(rows));

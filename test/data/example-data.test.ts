@@ -14,6 +14,8 @@ import { parseIdx } from '../../src/data/idx.js';
 import { loadData } from '../../src/data/sources/index.js';
 import { ArgumentError } from '../../src/errors.js';
 import { encodeIdx as referenceEncodeIdx } from '../fuzz/seeds.js';
+import { wasmKernels } from '../helpers.js';
+import { exampleSets, measureSet } from '../../scripts/example-figures.js';
 import {
   categoryFolder,
   encodeIdx,
@@ -233,5 +235,44 @@ describe('writeExampleData', () => {
     expect(readdirSync(out).sort()).toEqual(['emoji-32', 'iris.csv', 'mnist-32']);
     expect(readdirSync(path.join(out, 'mnist-32')).sort()).toEqual(Object.values(IDX_FILE_NAMES).sort());
     expect(readdirSync(dir).filter((n) => n.startsWith('all.'))).toEqual([]);
+  });
+});
+
+describe('example-figures on small sets', () => {
+  it('measures presets on a colour set: PSNR, data-unit MSE and the mean predictor agree with the test MSE, and repeat exactly', async () => {
+    const root = path.join(dir, 'fig-emoji');
+    await makeColourFolder(root, { perClass: 2, size: 8 });
+    const spec = { ...exampleSets(dir).find((s) => s.name === 'emoji-32')!, source: root, presets: ['dense', 'conv'] };
+    const kernels = await wasmKernels();
+    const rows = await measureSet(spec, { epochs: 2, kernels });
+    expect(rows.map((r) => [r.preset, r.shape, r.train, r.test])).toEqual([
+      ['dense', [8, 8, 3], 14, 4],
+      ['conv', [8, 8, 3], 14, 4],
+    ]);
+    // The mean predictor, from the raw pixels in float64.
+    const d = await loadData(root);
+    const mean = new Float64Array(192);
+    for (let k = 0; k < d.train.data.length; k++) mean[k % 192]! += d.train.data[k]! / 255 / d.train.n;
+    let base = 0;
+    for (let k = 0; k < d.test.data.length; k++) base += (d.test.data[k]! / 255 - mean[k % 192]!) ** 2;
+    for (const r of rows) {
+      expect(r.mse).toBeGreaterThan(0);
+      expect(r.psnr).toBeCloseTo(10 * Math.log10(1 / r.mse), 10);
+      // scale: data units are 255 model units, so the MSEs differ by 255^2 (up to float32 sums).
+      expect(Math.abs(r.mseData / 255 ** 2 - r.mse) / r.mse).toBeLessThan(1e-4);
+      expect(r.baselineMse).toBeCloseTo(base / d.test.data.length, 6);
+    }
+    const again = await measureSet(spec, { epochs: 2, kernels });
+    expect(again.map((r) => r.mse)).toEqual(rows.map((r) => r.mse));
+  });
+
+  it('measures the table with a code of 2 and no PSNR', async () => {
+    const file = path.join(dir, 'fig-iris.csv');
+    await makeTableCsv(file);
+    const spec = { ...exampleSets(dir).find((s) => s.name === 'iris.csv')!, source: file, presets: ['deep'] };
+    const [row] = await measureSet(spec, { epochs: 3, kernels: await wasmKernels() });
+    expect(row).toMatchObject({ preset: 'deep', latent: 2, shape: [4], train: 120, test: 30, epochs: 3 });
+    expect(row!.psnr).toBeUndefined();
+    expect(Number.isFinite(row!.mse) && Number.isFinite(row!.mseData)).toBe(true);
   });
 });
