@@ -224,6 +224,12 @@ async function loadTestSource(source: string, train: SourceParts, options: LoadD
     throw new DataError(`test source ${source} has samples of shape ${formatShape(parts.sampleShape)}, the training source ${formatShape(train.sampleShape)}`);
   }
   if (parts.dtype !== train.dtype) throw new DataError(`test source ${source} holds ${parts.dtype} data, the training source ${train.dtype}`);
+  // A table's columns are matched by position: the same count under other names (or in
+  // another order) would test every feature against another one's statistics.
+  if (train.featureNames && parts.featureNames && parts.featureNames.join('\0') !== train.featureNames.join('\0')) {
+    const names = (list: readonly string[]) => `${list.slice(0, 10).map((s) => JSON.stringify(s)).join(', ')}${list.length > 10 ? ', ...' : ''}`;
+    throw new DataError(`test source ${source} has feature columns ${names(parts.featureNames)} but the training source ${names(train.featureNames)}; the test table needs the same header`);
+  }
   if (parts.test) throw new DataError(`test source ${source} has a test part of its own; give its test part directly`);
   nonEmpty(parts.train, `test source ${source}`);
   if (Boolean(parts.train.labels) !== Boolean(train.train.labels)) {
