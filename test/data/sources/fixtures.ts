@@ -39,12 +39,15 @@ export function flat(h: number, w: number, value: number | readonly number[]): U
   return Uint8Array.from({ length: h * w * v.length }, (_, i) => v[i % v.length]!);
 }
 
-/** A smooth gradient (JPEG-friendly), distinct per `tag`. */
+/** A smooth gradient (no edges, so lossy codecs stay close), its direction set per channel and `tag`. */
 export function gradient(h: number, w: number, c: 1 | 3, tag = 0): Uint8Array {
   const out = new Uint8Array(h * w * c);
   for (let y = 0; y < h; y++) {
     for (let x = 0; x < w; x++) {
-      for (let k = 0; k < c; k++) out[(y * w + x) * c + k] = Math.round(40 + 150 * ((x + y + k * 3 + tag) % (h + w)) / (h + w));
+      for (let k = 0; k < c; k++) {
+        const t = (k + tag) % 3 === 0 ? x / Math.max(1, w - 1) : (k + tag) % 3 === 1 ? y / Math.max(1, h - 1) : (x + y) / Math.max(1, w + h - 2);
+        out[(y * w + x) * c + k] = Math.round(40 + 170 * t);
+      }
     }
   }
   return out;
