@@ -40,7 +40,7 @@ function bound(x: number, { o, d }: { o: number; d: number }): number {
   return F32 * (Math.abs(x - o) + Math.abs(x)) * (1 + 2 ** -20) + 2 ** -50 * (Math.abs(x) + Math.abs(o)) + MIN_F32 * (d + 1);
 }
 
-const shapeArb = fc.constantFrom([1], [3], [2, 2], [2, 1, 3]);
+const shapeArb = fc.constantFrom<number[]>([1], [3], [2, 2], [2, 1, 3]);
 const sizeOf = (s: number[]) => s.reduce((a, b) => a * b, 1);
 /** Samples of `shape` as float64, float32 or uint8 data, with a feature sometimes constant. */
 function dataArb(dtype: 'uint8' | 'float32' | 'float64', kind: NormalizationKind) {
