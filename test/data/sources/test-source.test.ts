@@ -109,6 +109,34 @@ describe('testSource (rule 1)', () => {
   });
 });
 
+describe('testSource of another kind', () => {
+  it('IDX files and image folders test each other; a table, an array or a folder against another kind is a DataError naming both', async () => {
+    await writeImage(at('img', 'a', '0.png'), flat(4, 4, 9), 4, 4, 1);
+    writeIdx(at('idx'), 2, 4, 4, false);
+    writeFileSync(at('x.npy'), encodeNpy(new Float64Array(4), [2, 2]));
+    writeText(at('t.csv'), 'a,b\n1,2\n3,4\n');
+    writeText(at('t.txt'), 'a,b\n5,6\n');
+    const fromIdx = await loadData(at('img'), { testSource: at('idx') });
+    expect([fromIdx.test.n, fromIdx.sampleShape]).toEqual([2, [4, 4, 1]]);
+    const fromImages = await loadData(at('idx'), { testSource: at('img') });
+    expect(Array.from(fromImages.test.data)).toEqual(new Array(16).fill(9));
+    // A name that tells nothing takes the training source's format.
+    expect(Array.from((await loadData(at('t.csv'), { testSource: at('t.txt') })).test.data)).toEqual([5, 6]);
+    const cases: [string, string, string][] = [
+      ['t.csv', 'x.npy', 'is an .npy file but the training source is a .csv file'],
+      ['x.npy', 't.csv', 'is a .csv file but the training source is an .npy file'],
+      ['t.csv', 'img', 'is image class folders but the training source is a .csv file'],
+      ['img', 't.csv', 'is a .csv file but the training source is image class folders'],
+      ['x.npy', 'idx', 'is a directory of IDX files but the training source is an .npy file'],
+    ];
+    for (const [train, test, message] of cases) {
+      await expect(loadData(at(train), { testSource: at(test) })).rejects.toThrow(new DataError(`test source ${at(test)} ${message}; give a test source of the same kind`));
+    }
+    // A missing test source is still a FileError naming it.
+    await expect(loadData(at('t.csv'), { testSource: at('none.csv') })).rejects.toThrow(/cannot read data source .*none\.csv: no such file or directory/);
+  });
+});
+
 describe('SOURCE/train/<label> beside SOURCE/test/<label> (rule 2)', () => {
   it('the test folder is the test split, decoded at the training size; testSplit or testSource with it is an ArgumentError', async () => {
     for (let i = 0; i < 3; i++) await writeImage(at('src', 'train', 'a', `${i}.png`), flat(6, 6, 10 + i), 6, 6, 1);
