@@ -4,7 +4,9 @@ import { mkdirSync, writeFileSync } from 'node:fs';
 import { crc32 } from 'node:zlib';
 import { describe, expect, it } from 'vitest';
 import { loadData } from '../../../src/data/sources/load-node.js';
-import { DataError, FileError } from '../../../src/errors.js';
+import { encodeNpy } from '../../../src/data/sources/npy.js';
+import { DataError, FileError, FormatError } from '../../../src/errors.js';
+import { encodeIdx } from '../../fuzz/seeds.js';
 import { encodeImage, flat, gradient, tempDir, writeImage, writeText, type ImageType } from './fixtures.js';
 
 const { at, dir } = tempDir('ae-wasm-images-');
@@ -186,5 +188,35 @@ describe('limits refuse a source before the big allocation', () => {
     expect((await loadData(at('t.csv'), { limits: { maxCsvBytes: 16 }, testSplit: 0.34 })).train.n).toBe(2);
     await writeImage(at('i', 'a', '0.png'), flat(4, 4, 0), 4, 4, 1);
     await expect(loadData(at('i'), { limits: { maxImageFileBytes: 10 } })).rejects.toThrow(/over the 10-byte limit/);
+  });
+
+  it('.npy: maxTotalBytes from the header shape, before the data is copied; maxFileBytes from the file size', async () => {
+    writeFileSync(at('x.npy'), encodeNpy(new Float32Array(10 * 4), [10, 4])); // 160 bytes of data
+    await expect(loadData(at('x.npy'), { limits: { maxTotalBytes: 159 } })).rejects.toThrow(FormatError);
+    await expect(loadData(at('x.npy'), { limits: { maxTotalBytes: 159 } })).rejects.toThrow(/shape \[10, 4\] of <f4 needs 160 bytes, over the 159-byte limit/);
+    expect((await loadData(at('x.npy'), { limits: { maxTotalBytes: 160 } })).train.n).toBe(8);
+    // A header claiming 2^40 values in a file of 128 bytes: refused by the budget, not by an allocation failure.
+    const huge = encodeNpy(new Float32Array(4), [2, 2]);
+    const text = new TextDecoder().decode(huge.subarray(10, 10 + new DataView(huge.buffer).getUint16(8, true)));
+    // The longer shape takes 12 of the header's padding spaces, so the file's layout is unchanged.
+    const header = new TextEncoder().encode(text.replace("'shape': (2, 2)", "'shape': (1099511627776, 1)").replace(/ {12}\n$/, '\n'));
+    expect(header.length).toBe(text.length);
+    huge.set(header, 10);
+    writeFileSync(at('huge.npy'), huge);
+    await expect(loadData(at('huge.npy'))).rejects.toThrow(/needs 4398046511104 bytes, over the 1073741824-byte limit/);
+    await expect(loadData(at('x.npy'), { limits: { maxFileBytes: 100 } })).rejects.toThrow(FileError);
+  });
+
+  it('IDX: maxFileBytes per file', async () => {
+    mkdirSync(at('idx'));
+    writeFileSync(at('idx', 'train-images-idx3-ubyte'), encodeIdx([2, 4, 4], new Uint8Array(32)));
+    writeFileSync(at('idx', 'train-labels-idx1-ubyte'), encodeIdx([2], new Uint8Array(2)));
+    expect((await loadData(at('idx'), { testSplit: 0.5, limits: { maxFileBytes: 48 } })).train.n).toBe(1);
+    await expect(loadData(at('idx'), { limits: { maxFileBytes: 47 } })).rejects.toThrow(/over the 47-byte limit/);
+  });
+
+  it('an unknown or non-positive limit is an ArgumentError before anything is read', async () => {
+    await expect(loadData(at('missing'), { limits: { maxImages: 0 } })).rejects.toThrow(/data limit maxImages must be a positive integer, got 0/);
+    await expect(loadData(at('missing'), { limits: { maxPixels: 5 } as never })).rejects.toThrow(/unknown data limit "maxPixels"; expected maxFileBytes, maxCsvBytes/);
   });
 });

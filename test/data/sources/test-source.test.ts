@@ -101,6 +101,14 @@ describe('testSource (rule 1)', () => {
     await expect(loadData(at('train.csv'), { labelColumn: 'kind', testSource: at('wide.csv') })).rejects.toThrow(/shape \[3\], the training source \[2\]/);
   });
 
+  it('CSV: integer labels are matched by value, not by their index in the test file', async () => {
+    writeText(at('train.csv'), ['a,label', '1,3', '2,7', '3,5'].join('\n'));
+    writeText(at('test.csv'), ['a,label', '4,7', '5,7'].join('\n'));
+    const d = await loadData(at('train.csv'), { labelColumn: 'label', testSource: at('test.csv') });
+    expect(d.labelNames).toEqual(['3', '5', '7']);
+    expect(Array.from(d.test.labels!)).toEqual([2, 2]);
+  });
+
   it('CSV: a test table whose header names other columns (or the same in another order) is refused', async () => {
     writeText(at('train.csv'), ['a,b,kind', '1,2,low', '3,4,high'].join('\n'));
     writeText(at('swapped.csv'), ['b,a,kind', '10,9,low'].join('\n'));
