@@ -3,7 +3,7 @@
 // (metadata JSON + statistics tensors) read back bit for bit.
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { prepare } from '../../src/data/load.js';
+import { legacyPreprocessing, prepare } from '../../src/data/load.js';
 import {
   applyNormalization,
   fitNormalization,
@@ -17,7 +17,7 @@ import {
 } from '../../src/data/normalize.js';
 import type { LoadedData, SampleArray } from '../../src/data/sources/types.js';
 import { decodeSafetensors, encodeSafetensors } from '../../src/io/safetensors.js';
-import { DataError, FormatError } from '../../src/errors.js';
+import { DataError, FormatError, ShapeError } from '../../src/errors.js';
 
 const F32 = 2 ** -24; // half an ulp, relative: float32 rounding to nearest
 const MIN_F32 = 2 ** -149;
@@ -127,6 +127,19 @@ describe('statistics come from the training split only', () => {
       }),
       { numRuns: 100, seed: 22 },
     );
+  });
+
+  it('a given preprocessing is applied as it is: of another shape a ShapeError; null stands for the legacy rule; scale only for 8-bit data', () => {
+    const table = loaded(Float64Array.of(1, 2, 3, 4), Float64Array.of(5, 6), 2);
+    const given = fitNormalization('standard', Float64Array.of(0, 0, 2, 2), [2]);
+    const p = prepare(table, { preprocessing: given, normalize: 'minmax' });
+    expect(p.normalization).toBe(given);
+    expect(Array.from(p.test.images)).toEqual([4, 5]);
+    expect(() => prepare(table, { preprocessing: fitNormalization('none', new Float64Array(3), [3]) })).toThrow(new ShapeError('table: samples are [2] but the model takes [3]'));
+    expect(prepare(table, { preprocessing: null }).normalization).toEqual(legacyPreprocessing('float64', [2]));
+    expect(Array.from(prepare(table, { preprocessing: null }).train.images)).toEqual([1, 2, 3, 4]);
+    expect(() => prepare(table, { normalize: 'scale' })).toThrow(/--normalize scale divides 8-bit data by 255, but this source holds float64/);
+    expect(prepare(table).normalization.kind).toBe('standard');
   });
 
   it('a test value beyond the training range maps outside [0, 1] under minmax', () => {
