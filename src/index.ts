@@ -26,7 +26,7 @@ export { Adam, SGD, createOptimizer, type Optimizer } from './train/optimizers.j
 export { evaluate, type Metrics } from './train/evaluate.js';
 export { checkpointFromState, stateFromCheckpoint, optimizerFromRecord } from './train/checkpoint.js';
 export { fitPca, pcaTransform, pcaReconstructionMse } from './analysis/pca.js';
-export { loadSplits } from './data/load.js';
+export { legacyPreprocessing, loadSplits, prepare, type LoadSplitsOptions, type PreparedSplits } from './data/load.js';
 export { loadBundledSplits, BUNDLED_SPLIT_SEED } from './data/bundled.js';
 export { loadIdxDir } from './data/idx-node.js';
 export * from './data/sources/index.js';

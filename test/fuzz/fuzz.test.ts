@@ -10,12 +10,12 @@ import { targets, type Target } from './targets.js';
 
 const RUNS: Record<string, number> = {
   safetensors: 250, 'model file': 250, 'model (JS)': 100, checkpoint: 200, 'IDX raw': 400, 'IDX gzip': 100, PNG: 300,
-  npy: 300, CSV: 300, 'image (sharp)': 150,
+  npy: 300, CSV: 300, 'image (sharp)': 200, preprocessing: 200,
 };
 
 let all: Target[];
 beforeAll(async () => {
-  all = targets(await wasmKernels());
+  all = await targets(await wasmKernels());
 });
 
 describe('fuzz: mutated real files are accepted or rejected with an AeError, never crash, hang or over-allocate', () => {

@@ -66,7 +66,7 @@ function runTarget(index: number, tally: Tally, start = 0): Promise<void> {
 }
 
 const kernels = await wasmKernels();
-const names = targets(kernels).map((t) => t.name);
+const names = (await targets(kernels)).map((t) => t.name);
 const tallies: Tally[] = [];
 const t0 = performance.now();
 for (const [i, name] of names.entries()) {

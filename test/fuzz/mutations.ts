@@ -19,7 +19,7 @@ const PROTO_KEYS = ['__proto__', 'constructor', 'toString', 'hasOwnProperty', 'v
 /** Stands for a value too deep to build as an object; substituted as text after stringify. */
 const DEEP = '@@deep-nesting@@';
 
-export type JsonTarget = 'header' | 'architecture' | 'training';
+export type JsonTarget = 'header' | 'architecture' | 'training' | 'preprocessing';
 
 export type Mutation =
   | { kind: 'flip'; at: number; bit: number; inHeader: boolean }
@@ -53,11 +53,11 @@ const jsonEdit: fc.Arbitrary<JsonEdit> = fc.oneof(
   { weight: 1, arbitrary: fc.constantFrom(...PROTO_KEYS).map((key) => ({ op: 'rename' as const, key })) },
 );
 
-/** Mutations of a safetensors model file or checkpoint. */
-export function modelMutation(): fc.Arbitrary<Mutation> {
+/** Mutations of a safetensors model file or checkpoint; `records` are the JSON texts edited. */
+export function modelMutation(records: readonly JsonTarget[] = ['header', 'architecture', 'training']): fc.Arbitrary<Mutation> {
   const json = fc.record({
     kind: fc.constant('json' as const),
-    target: fc.constantFrom<JsonTarget>('header', 'architecture', 'training'),
+    target: fc.constantFrom<JsonTarget>(...records),
     path: fc.array(fc.nat(), { minLength: 1, maxLength: 8 }),
     edit: jsonEdit,
   });

@@ -1,6 +1,8 @@
 // The real files every mutation starts from: a model file of each preset and checkpoints,
-// made and encoded by the library, and IDX image and label files, raw and gzipped.
+// made and encoded by the library, IDX image and label files, raw and gzipped, images
+// (PNG by fast-png; JPEG and WebP by sharp, asynchronously), .npy and CSV files.
 import { encode } from 'fast-png';
+import sharp, { type Sharp } from 'sharp';
 import { gzipSync } from 'node:zlib';
 import type { Kernels } from '../../src/kernels/kernels.js';
 import { PRESET_NAMES } from '../../src/models/presets.js';
@@ -59,6 +61,31 @@ export function pngSeeds(): Seed[] {
   return [
     { name: 'PNG gray 8-bit', bytes: new Uint8Array(encode({ width: 28, height: 28, data: gray, channels: 1, depth: 8 })) },
     { name: 'PNG RGBA 16-bit', bytes: new Uint8Array(encode({ width: 12, height: 9, data: rgba16, channels: 4, depth: 16 })) },
+  ];
+}
+
+/** A smooth RGB picture with an edge (so lossy codecs keep some detail to mutate). */
+function picture(h: number, w: number): Buffer {
+  const px = Buffer.alloc(h * w * 3);
+  for (let i = 0; i < h * w; i++) {
+    const x = i % w;
+    const y = Math.floor(i / w);
+    px.set([(x * 255) / w, (y * 255) / h, x > w / 2 ? 220 : 30], i * 3);
+  }
+  return px;
+}
+
+/** What the image-folder loader reads: the PNG seeds and JPEG and WebP files (colour and grey, lossy and lossless) encoded by sharp. */
+export async function imageSeeds(): Promise<Seed[]> {
+  const rgb = () => sharp(picture(12, 16), { raw: { width: 16, height: 12, channels: 3 } });
+  const encoded = async (name: string, image: Sharp): Promise<Seed> => ({ name, bytes: new Uint8Array(await image.toBuffer()) });
+  return [
+    ...pngSeeds(),
+    await encoded('JPEG RGB baseline', rgb().jpeg({ quality: 80 })),
+    await encoded('JPEG RGB progressive 4:4:4', rgb().jpeg({ quality: 90, progressive: true, chromaSubsampling: '4:4:4' })),
+    await encoded('JPEG grey', rgb().greyscale().jpeg({ quality: 85 })),
+    await encoded('WebP lossy', rgb().webp({ quality: 75 })),
+    await encoded('WebP lossless with alpha', rgb().ensureAlpha(0.5).webp({ lossless: true })),
   ];
 }
 

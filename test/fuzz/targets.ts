@@ -10,11 +10,12 @@ import { decodePng, toMnistInput } from '../../src/viz/preprocess.js';
 import { historyFromCheckpoint, optimizerFromRecord, stateFromCheckpoint } from '../../src/train/checkpoint.js';
 import { jsKernels } from '../helpers.js';
 import { gzipMutation, byteMutation, modelMutation, type Mutation } from './mutations.js';
-import { checkpointSeeds, gzipSeeds, idxSeeds, modelSeeds, pngSeeds, type Seed } from './seeds.js';
-import { csvSeeds, npySeeds } from './seeds.js';
+import { checkpointSeeds, csvSeeds, gzipSeeds, idxSeeds, imageSeeds, modelSeeds, npySeeds, pngSeeds, type Seed } from './seeds.js';
 import { parseNpy, parseNpyLabels } from '../../src/data/sources/npy.js';
 import { parseCsv } from '../../src/data/sources/csv.js';
 import { decodeImage, readImageHeader } from '../../src/data/sources/images-node.js';
+import { prepare } from '../../src/data/load.js';
+import type { LoadedData } from '../../src/data/sources/types.js';
 
 export interface Target {
   name: string;
@@ -23,9 +24,18 @@ export interface Target {
   run(bytes: Uint8Array, seed: Seed): void | Promise<void>;
 }
 
-export function targets(kernels: Kernels): Target[] {
+/** Digit-shaped uint8 data for the preprocessing target: what a command prepares with a model's record. */
+function digits(): LoadedData {
+  const split = (n: number) => ({ n, data: Uint8Array.from({ length: n * 784 }, (_, i) => (i * 31) & 0xff), labels: Int32Array.from({ length: n }, (_, i) => i % 10) });
+  return { train: split(2), test: split(1), kind: 'images', format: 'idx', sampleShape: [28, 28, 1], dtype: 'uint8', split: { rule: 'source-test' }, source: 'fuzz digits' };
+}
+
+/** Every target with its seeds; async because sharp encodes the JPEG and WebP seeds. */
+export async function targets(kernels: Kernels): Promise<Target[]> {
   const js = jsKernels();
   const models = modelSeeds(kernels);
+  const images = await imageSeeds();
+  const data = digits();
   const checkpoints = checkpointSeeds(kernels);
   const idx = idxSeeds();
   const labels = idx.find((s) => s.idxDims === 1)!.bytes;
@@ -107,11 +117,28 @@ export function targets(kernels: Kernels): Target[] {
     {
       // The image-folder path: header check (pixel cap), then a sharp decode and resize.
       name: 'image (sharp)',
-      seeds: pngSeeds(),
+      seeds: images,
       mutation: byteMutation(),
       run: async (bytes) => {
         const header = await readImageHeader(bytes, 'fuzz.png', 1 << 22);
         await decodeImage(bytes, header, 8, 8, 3, 1 << 22);
+      },
+    },
+    {
+      // A model file's preprocessing record (its JSON and statistics tensors) as every
+      // command uses it: parsed with the file, then data prepared with it, a reconstruction
+      // taken back to the data's units.
+      name: 'preprocessing',
+      seeds: models.filter((s) => s.name.includes('preprocessing')),
+      mutation: modelMutation(['preprocessing', 'preprocessing', 'header']),
+      run: (bytes) => {
+        const { model } = decodeModel(bytes, kernels, 'fuzz.safetensors');
+        try {
+          const prepared = prepare(data, { preprocessing: model.preprocessing });
+          model.denormalize(model.reconstruct(prepared.test.images));
+        } finally {
+          model.dispose();
+        }
       },
     },
   ];

@@ -21,7 +21,7 @@ export type WorkerMessage =
 
 const job = workerData as WorkerJob;
 const port = parentPort!;
-const target = targets(await wasmKernels())[job.target]!;
+const target = (await targets(await wasmKernels()))[job.target]!;
 const cases = fc.sample(fuzzCase(target), { numRuns: job.cases, seed: job.seed });
 for (let i = job.start; i < cases.length; i++) {
   const c = cases[i]!;

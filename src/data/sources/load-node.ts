@@ -212,9 +212,33 @@ export async function loadData(source: string, options: LoadDataOptions = {}): P
   };
 }
 
+const FORMAT_NAMES: Readonly<Record<SourceFormat, string>> = { idx: 'a directory of IDX files', images: 'image class folders', npy: 'an .npy file', csv: 'a .csv file' };
+
+/**
+ * The testSource's format: `format` when given, else its own by the detection rules (IDX
+ * files and image folders may test each other: both are uint8 images), else, for a name
+ * that tells nothing (a table in a .txt), the training source's. Another kind of source is
+ * a DataError naming both, not a parse error of the wrong format.
+ */
+async function testFormat(source: string, trainFormat: SourceFormat, format: SourceFormat | undefined): Promise<SourceFormat> {
+  if (format !== undefined) return detectFormat(source, format);
+  let own: SourceFormat;
+  try {
+    own = await detectFormat(source);
+  } catch (err) {
+    if (err instanceof ArgumentError && trainFormat !== 'idx') return trainFormat;
+    throw err;
+  }
+  const images = (f: SourceFormat) => f === 'idx' || f === 'images';
+  if (own !== trainFormat && !(images(own) && images(trainFormat))) {
+    throw new DataError(`test source ${source} is ${FORMAT_NAMES[own]} but the training source is ${FORMAT_NAMES[trainFormat]}; give a test source of the same kind`);
+  }
+  return own;
+}
+
 /** The testSource, held to the training source's shape, dtype and class names. */
 async function loadTestSource(source: string, train: SourceParts, options: LoadDataOptions, limits: DataLimits): Promise<DataSplit> {
-  const format = await detectFormat(source, options.format ?? (train.format === 'idx' ? undefined : train.format));
+  const format = await testFormat(source, train.format, options.format);
   const [h, w, c] = train.sampleShape as [number, number, number];
   // Test images take the training images' size and channels, whatever the options said.
   const testOptions: LoadDataOptions = train.kind === 'images' ? { ...options, imageSize: [h, w], channels: c as 1 | 3 } : options;
@@ -224,6 +248,12 @@ async function loadTestSource(source: string, train: SourceParts, options: LoadD
     throw new DataError(`test source ${source} has samples of shape ${formatShape(parts.sampleShape)}, the training source ${formatShape(train.sampleShape)}`);
   }
   if (parts.dtype !== train.dtype) throw new DataError(`test source ${source} holds ${parts.dtype} data, the training source ${train.dtype}`);
+  // A table's columns are matched by position: the same count under other names (or in
+  // another order) would test every feature against another one's statistics.
+  if (train.featureNames && parts.featureNames && parts.featureNames.join('\0') !== train.featureNames.join('\0')) {
+    const names = (list: readonly string[]) => `${list.slice(0, 10).map((s) => JSON.stringify(s)).join(', ')}${list.length > 10 ? ', ...' : ''}`;
+    throw new DataError(`test source ${source} has feature columns ${names(parts.featureNames)} but the training source ${names(train.featureNames)}; the test table needs the same header`);
+  }
   if (parts.test) throw new DataError(`test source ${source} has a test part of its own; give its test part directly`);
   nonEmpty(parts.train, `test source ${source}`);
   if (Boolean(parts.train.labels) !== Boolean(train.train.labels)) {

@@ -1,11 +1,10 @@
-// loadData end to end on small sources the test writes, and the bad sources of issue 12.
+// loadData end to end on small sources the test writes, and the bad sources of issue 12
+// (normalisation: ../normalize.test.ts).
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import fc from 'fast-check';
 import sharp from 'sharp';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { applyNormalization, fitNormalization, invertNormalization, type NormalizationKind } from '../../../src/data/normalize.js';
 import { loadData } from '../../../src/data/sources/load-node.js';
 import { encodeNpy } from '../../../src/data/sources/npy.js';
 import { DataError, FormatError } from '../../../src/errors.js';
@@ -104,26 +103,5 @@ describe('loadData', () => {
     await expect(loadData(path.join(dir, 'n.csv'))).rejects.toThrow('row 3, column "b" (index 1): "x" is not a number');
     writeFileSync(path.join(dir, 'e.csv'), 'a,b\n1,2\n,4\n');
     await expect(loadData(path.join(dir, 'e.csv'))).rejects.toThrow(/row 3, column "a" \(index 0\): the cell is empty/);
-  });
-});
-
-describe('normalisation', () => {
-  it.each<NormalizationKind>(['none', 'scale', 'minmax', 'standard'])('%s: invert(apply(x)) round-trips within float32 tolerance', (kind) => {
-    fc.assert(
-      fc.property(fc.array(fc.double({ min: -1e6, max: 1e6, noNaN: true }), { minLength: 3, maxLength: 60 }), (values) => {
-        const n = Math.floor(values.length / 3);
-        const data = Float64Array.from(values.slice(0, n * 3));
-        const norm = fitNormalization(kind, data, [3]);
-        const back = invertNormalization(norm, applyNormalization(norm, data));
-        for (let k = 0; k < data.length; k++) expect(Math.abs(back[k]! - data[k]!)).toBeLessThanOrEqual(2 ** -21 * (Math.abs(data[k]!) + 2e6));
-      }),
-      { numRuns: 100, seed: 5 },
-    );
-  });
-
-  it('a constant feature standardises to 0 with std 1, not NaN', () => {
-    const norm = fitNormalization('standard', Float64Array.of(1, 5, 1, 7), [2]);
-    expect(Array.from(norm.std!)).toEqual([1, 1]);
-    expect(Array.from(applyNormalization(norm, Float64Array.of(1, 5, 1, 7)))).toEqual([0, -1, 0, 1]);
   });
 });
