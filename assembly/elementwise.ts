@@ -6,6 +6,9 @@
 
 import { hsum } from './simd';
 import { expv, exps, sigmoidv, sigmoids, tanhv, tanhs } from './vmath';
+import {
+  SELU_ALPHA, SELU_SCALE, eluv, expm1v, geluSlopev, geluTanhSlopev, geluTanhv, geluv, lane0, seluv, siluSlopev, siluv, softplusv,
+} from './vmath';
 
 export const ACT_LINEAR = 0;
 export const ACT_RELU = 1;
@@ -13,6 +16,15 @@ export const ACT_LEAKY = 2;
 export const ACT_SIGMOID = 3;
 export const ACT_TANH = 4;
 export const ACT_EXP = 5;
+// Their gradients come from the output y (elu, selu, softplus: invertible) or, for
+// ACT_GELU, ACT_GELU_TANH and ACT_SILU (not invertible), from the input x, which the
+// layers keep for them; actBackward's first tensor is whichever the code needs.
+export const ACT_ELU = 6;
+export const ACT_SELU = 7;
+export const ACT_GELU = 8;
+export const ACT_GELU_TANH = 9;
+export const ACT_SOFTPLUS = 10;
+export const ACT_SILU = 11;
 
 @inline function actv(v: v128, act: i32, alpha: v128): v128 {
   if (act == ACT_RELU) return f32x4.pmax(v, f32x4.splat(0));
@@ -20,6 +32,12 @@ export const ACT_EXP = 5;
   if (act == ACT_SIGMOID) return sigmoidv(v);
   if (act == ACT_TANH) return tanhv(v);
   if (act == ACT_EXP) return expv(v);
+  if (act == ACT_ELU) return eluv(v, alpha);
+  if (act == ACT_SELU) return seluv(v);
+  if (act == ACT_GELU) return geluv(v);
+  if (act == ACT_GELU_TANH) return geluTanhv(v);
+  if (act == ACT_SOFTPLUS) return softplusv(v);
+  if (act == ACT_SILU) return siluv(v);
   return v;
 }
 
@@ -29,6 +47,7 @@ export const ACT_EXP = 5;
   if (act == ACT_SIGMOID) return sigmoids(x);
   if (act == ACT_TANH) return tanhs(x);
   if (act == ACT_EXP) return exps(x);
+  if (act >= ACT_ELU) return lane0(actv(f32x4.splat(x), act, f32x4.splat(alpha)));
   return x;
 }
 
@@ -118,8 +137,43 @@ export function biasActForward(x: i32, bias: i32, y: i32, rows: i32, cols: i32, 
     case ACT_SIGMOID: biasActAll(xp, bias, yp, rows, cols, ACT_SIGMOID, alpha); break;
     case ACT_TANH: biasActAll(xp, bias, yp, rows, cols, ACT_TANH, alpha); break;
     case ACT_EXP: biasActAll(xp, bias, yp, rows, cols, ACT_EXP, alpha); break;
+    default: biasActForwardMore(xp, bias, yp, rows, cols, act, alpha);
+  }
+}
+
+// The activations from ACT_ELU on run in functions of their own (each holds a loop, so
+// Binaryen does not inline it): merged into the switch above, their longer bodies made the
+// optimizer fold every case into one loop that tests the code per vector, slowing relu and
+// sigmoid by 5-20%. Apart, the older loops compile exactly as before.
+function biasActForwardMore(x: usize, b: i32, y: usize, rows: i32, cols: i32, act: i32, alpha: f32): void {
+  switch (act) {
+    case ACT_ELU: biasActElu(x, b, y, rows, cols, alpha); break;
+    case ACT_SELU: biasActSelu(x, b, y, rows, cols, alpha); break;
+    case ACT_GELU: biasActGelu(x, b, y, rows, cols, alpha); break;
+    case ACT_GELU_TANH: biasActGeluTanh(x, b, y, rows, cols, alpha); break;
+    case ACT_SOFTPLUS: biasActSoftplus(x, b, y, rows, cols, alpha); break;
+    case ACT_SILU: biasActSilu(x, b, y, rows, cols, alpha); break;
     default: unreachable();
   }
+}
+
+function biasActElu(x: usize, b: i32, y: usize, rows: i32, cols: i32, alpha: f32): void {
+  biasActAll(x, b, y, rows, cols, ACT_ELU, alpha);
+}
+function biasActSelu(x: usize, b: i32, y: usize, rows: i32, cols: i32, alpha: f32): void {
+  biasActAll(x, b, y, rows, cols, ACT_SELU, alpha);
+}
+function biasActGelu(x: usize, b: i32, y: usize, rows: i32, cols: i32, alpha: f32): void {
+  biasActAll(x, b, y, rows, cols, ACT_GELU, alpha);
+}
+function biasActGeluTanh(x: usize, b: i32, y: usize, rows: i32, cols: i32, alpha: f32): void {
+  biasActAll(x, b, y, rows, cols, ACT_GELU_TANH, alpha);
+}
+function biasActSoftplus(x: usize, b: i32, y: usize, rows: i32, cols: i32, alpha: f32): void {
+  biasActAll(x, b, y, rows, cols, ACT_SOFTPLUS, alpha);
+}
+function biasActSilu(x: usize, b: i32, y: usize, rows: i32, cols: i32, alpha: f32): void {
+  biasActAll(x, b, y, rows, cols, ACT_SILU, alpha);
 }
 
 @inline function dactv(y: v128, dy: v128, act: i32, alpha: v128): v128 {
@@ -130,6 +184,18 @@ export function biasActForward(x: i32, bias: i32, y: i32, rows: i32, cols: i32, 
   if (act == ACT_SIGMOID) return f32x4.mul(dy, f32x4.mul(y, f32x4.sub(one, y)));
   if (act == ACT_TANH) return f32x4.mul(dy, f32x4.sub(one, f32x4.mul(y, y)));
   if (act == ACT_EXP) return f32x4.mul(dy, y);
+  // elu' = 1 (y > 0), alpha exp(x) = y + alpha (y <= 0); selu' likewise times scale.
+  if (act == ACT_ELU) return f32x4.mul(dy, v128.bitselect(one, f32x4.add(y, alpha), f32x4.gt(y, zero)));
+  if (act == ACT_SELU) {
+    const neg = f32x4.add(y, f32x4.splat(SELU_SCALE * SELU_ALPHA));
+    return f32x4.mul(dy, v128.bitselect(f32x4.splat(SELU_SCALE), neg, f32x4.gt(y, zero)));
+  }
+  // softplus' = sigmoid(x) = 1 - exp(-y), as -expm1(-y) so small y keep their digits.
+  if (act == ACT_SOFTPLUS) return f32x4.mul(dy, f32x4.neg(expm1v(f32x4.neg(y))));
+  // Here y is the activation's input x.
+  if (act == ACT_GELU) return f32x4.mul(dy, geluSlopev(y));
+  if (act == ACT_GELU_TANH) return f32x4.mul(dy, geluTanhSlopev(y));
+  if (act == ACT_SILU) return f32x4.mul(dy, siluSlopev(y));
   return dy;
 }
 
@@ -139,6 +205,7 @@ export function biasActForward(x: i32, bias: i32, y: i32, rows: i32, cols: i32, 
   if (act == ACT_SIGMOID) return dy * (y * (1.0 - y));
   if (act == ACT_TANH) return dy * (1.0 - y * y);
   if (act == ACT_EXP) return dy * y;
+  if (act >= ACT_ELU) return lane0(dactv(f32x4.splat(y), f32x4.splat(dy), act, f32x4.splat(alpha)));
   return dy;
 }
 
@@ -155,7 +222,7 @@ export function biasActForward(x: i32, bias: i32, y: i32, rows: i32, cols: i32, 
   }
 }
 
-/** Overwrites dx = dy * act'(.), computed from the activation's output y. */
+/** Overwrites dx = dy * act'(.), from the activation's output y (its input x for gelu, gelu tanh, silu). */
 export function actBackward(y: i32, dy: i32, dx: i32, n: i32, act: i32, alpha: f32): void {
   const yp = <usize>y << 2;
   const dyp = <usize>dy << 2;
@@ -167,8 +234,40 @@ export function actBackward(y: i32, dy: i32, dx: i32, n: i32, act: i32, alpha: f
     case ACT_SIGMOID: actBackwardLoop(yp, dyp, dxp, n, ACT_SIGMOID, alpha); break;
     case ACT_TANH: actBackwardLoop(yp, dyp, dxp, n, ACT_TANH, alpha); break;
     case ACT_EXP: actBackwardLoop(yp, dyp, dxp, n, ACT_EXP, alpha); break;
+    default: actBackwardMore(yp, dyp, dxp, n, act, alpha);
+  }
+}
+
+/** As biasActForwardMore: the newer activations' loops apart from the older ones. */
+function actBackwardMore(y: usize, dy: usize, dx: usize, n: i32, act: i32, alpha: f32): void {
+  switch (act) {
+    case ACT_ELU: actBackwardElu(y, dy, dx, n, alpha); break;
+    case ACT_SELU: actBackwardSelu(y, dy, dx, n, alpha); break;
+    case ACT_GELU: actBackwardGelu(y, dy, dx, n, alpha); break;
+    case ACT_GELU_TANH: actBackwardGeluTanh(y, dy, dx, n, alpha); break;
+    case ACT_SOFTPLUS: actBackwardSoftplus(y, dy, dx, n, alpha); break;
+    case ACT_SILU: actBackwardSilu(y, dy, dx, n, alpha); break;
     default: unreachable();
   }
+}
+
+function actBackwardElu(y: usize, dy: usize, dx: usize, n: i32, alpha: f32): void {
+  actBackwardLoop(y, dy, dx, n, ACT_ELU, alpha);
+}
+function actBackwardSelu(y: usize, dy: usize, dx: usize, n: i32, alpha: f32): void {
+  actBackwardLoop(y, dy, dx, n, ACT_SELU, alpha);
+}
+function actBackwardGelu(y: usize, dy: usize, dx: usize, n: i32, alpha: f32): void {
+  actBackwardLoop(y, dy, dx, n, ACT_GELU, alpha);
+}
+function actBackwardGeluTanh(y: usize, dy: usize, dx: usize, n: i32, alpha: f32): void {
+  actBackwardLoop(y, dy, dx, n, ACT_GELU_TANH, alpha);
+}
+function actBackwardSoftplus(y: usize, dy: usize, dx: usize, n: i32, alpha: f32): void {
+  actBackwardLoop(y, dy, dx, n, ACT_SOFTPLUS, alpha);
+}
+function actBackwardSilu(y: usize, dy: usize, dx: usize, n: i32, alpha: f32): void {
+  actBackwardLoop(y, dy, dx, n, ACT_SILU, alpha);
 }
 
 /**

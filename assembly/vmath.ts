@@ -141,3 +141,168 @@ const L8: f32 = 3.3333331174e-1;
 @inline export function tanhs(x: f32): f32 {
   return 1.0 - 2.0 / (exps(x + x) + 1.0);
 }
+
+// ---- the activations added for Keras' elu, selu, gelu, softplus, silu / swish ----------
+// Each is a vector function only; its scalar form (for tails) runs the vector one on a
+// splat and takes lane 0, so an element gets the same bits in a SIMD body or a tail, on
+// any thread. Plain mul / add throughout (no madd): both builds give the same bits.
+// Max errors against float64, measured by test/kernels/activations.test.ts over every
+// 1/4096 step of [-20, 20] plus magnitudes up to 3e38 (u = 2^-24; slopes absolute where
+// they cross 0): elu 1.5u, selu 2.7u, softplus 3.5u, silu 2.8u relative; gelu ~6u for
+// x > -3, then about 2 x^2 u relative in the lower tail (exp(-x^2/2) amplifies the rounding
+// of x^2: 312u at x = -12.6, where gelu = -2.6e-35), gelu tanh form about 2.5 |v| u there;
+// slopes elu 0.8u relative, softplus 1.5u relative, selu 1.1u of scale alpha, gelu, gelu
+// tanh and silu 3.3u absolute.
+
+/** Lane 0 of a vector activation applied to a splat: the scalar twin of any of these. */
+@inline export function lane0(v: v128): f32 {
+  return f32x4.extract_lane(v, 0);
+}
+
+const INV6: f32 = 1.0 / 6.0;
+const INV24: f32 = 1.0 / 24.0;
+const INV120: f32 = 1.0 / 120.0;
+const INV720: f32 = 1.0 / 720.0;
+const INV5040: f32 = 1.0 / 5040.0;
+const INV40320: f32 = 1.0 / 40320.0;
+
+/**
+ * exp(x) - 1 without the cancellation near 0: for |x| < 0.5 its Taylor polynomial to x^8
+ * (truncation below 1.1e-8 relative), else exp(x) - 1 (Sterbenz: the subtraction is exact
+ * for x <= -0.5, so the error is exp's): elu's 1.5u above is this function's.
+ */
+@inline export function expm1v(x: v128): v128 {
+  let p = f32x4.add(f32x4.mul(f32x4.splat(INV40320), x), f32x4.splat(INV5040));
+  p = f32x4.add(f32x4.mul(p, x), f32x4.splat(INV720));
+  p = f32x4.add(f32x4.mul(p, x), f32x4.splat(INV120));
+  p = f32x4.add(f32x4.mul(p, x), f32x4.splat(INV24));
+  p = f32x4.add(f32x4.mul(p, x), f32x4.splat(INV6));
+  p = f32x4.add(f32x4.mul(p, x), f32x4.splat(0.5));
+  p = f32x4.add(x, f32x4.mul(f32x4.mul(x, x), p));
+  const e = f32x4.sub(expv(x), f32x4.splat(1.0));
+  return v128.bitselect(p, e, f32x4.lt(f32x4.abs(x), f32x4.splat(0.5)));
+}
+
+/**
+ * log(1 + u) for u in [0, 1] (Goldberg's trick: w = 1 + u rounds, and log(w) u / (w - 1)
+ * cancels that rounding to first order; w = 1 means u is below 2^-24 and log1p(u) = u).
+ */
+@inline export function log1pUnitv(u: v128): v128 {
+  const w = f32x4.add(u, f32x4.splat(1.0));
+  const d = f32x4.sub(w, f32x4.splat(1.0));
+  const r = f32x4.mul(logv(w), f32x4.div(u, d));
+  return v128.bitselect(u, r, f32x4.eq(d, f32x4.splat(0)));
+}
+
+/** elu(x) = x (x > 0), alpha (exp(x) - 1) (x <= 0); NaN stays NaN (x > 0 is false). */
+@inline export function eluv(x: v128, alpha: v128): v128 {
+  return v128.bitselect(x, f32x4.mul(alpha, expm1v(x)), f32x4.gt(x, f32x4.splat(0)));
+}
+
+/** Keras' selu constants (keras.activations.selu), rounded to float32. */
+export const SELU_ALPHA: f32 = 1.67326324;
+export const SELU_SCALE: f32 = 1.05070098;
+
+/** selu(x) = scale elu(x, alpha) with Keras' constants. */
+@inline export function seluv(x: v128): v128 {
+  return f32x4.mul(f32x4.splat(SELU_SCALE), eluv(x, f32x4.splat(SELU_ALPHA)));
+}
+
+/**
+ * softplus(x) = log(1 + exp(x)) = max(x, 0) + log1p(exp(-|x|)): exp never overflows, so
+ * softplus(100) = 100 and softplus(-100) = exp(-100) (a denormal), not 0 or Inf.
+ */
+@inline export function softplusv(x: v128): v128 {
+  const u = expv(f32x4.neg(f32x4.abs(x)));
+  return f32x4.add(f32x4.pmax(x, f32x4.splat(0)), log1pUnitv(u));
+}
+
+
+/**
+ * sigmoid(v) and sigmoid(v) (1 - sigmoid(v)) from one e = exp(-|v|), which never overflows:
+ * s(1 - s) = e / (1 + e)^2 keeps its digits where 1 - s would round to 0 or 2^-24.
+ */
+@inline function sigmoidAndSlopev(v: v128, slope: bool): v128 {
+  const e = expv(f32x4.neg(f32x4.abs(v)));
+  const r = f32x4.div(f32x4.splat(1.0), f32x4.add(f32x4.splat(1.0), e));
+  if (slope) return f32x4.mul(f32x4.mul(e, r), r);
+  return v128.bitselect(r, f32x4.mul(e, r), f32x4.ge(v, f32x4.splat(0)));
+}
+
+/** silu(x) = swish(x) = x sigmoid(x), sigmoid from exp(-|x|) so x sigmoid(x) stays nonzero below x = -88.7. */
+@inline export function siluv(x: v128): v128 {
+  return f32x4.mul(x, sigmoidAndSlopev(x, false));
+}
+
+/** d silu / dx = s + x s (1 - s), s = sigmoid(x); from the input x (silu is not invertible). */
+@inline export function siluSlopev(x: v128): v128 {
+  return f32x4.add(sigmoidAndSlopev(x, false), f32x4.mul(x, sigmoidAndSlopev(x, true)));
+}
+
+// erfc(z) for z >= 0 as t exp(-z^2 + P(t)), t = 1 / (1 + z / 2): the Chebyshev fit of
+// Numerical Recipes' erfcc (fractional error below 1.2e-7 for every z >= 0), so the normal
+// CDF keeps its relative accuracy deep in the lower tail, where 1 + erf would cancel.
+const ERFC_C0: f32 = -1.26551223;
+const ERFC_C1: f32 = 1.00002368;
+const ERFC_C2: f32 = 0.37409196;
+const ERFC_C3: f32 = 0.09678418;
+const ERFC_C4: f32 = -0.18628806;
+const ERFC_C5: f32 = 0.27886807;
+const ERFC_C6: f32 = -1.13520398;
+const ERFC_C7: f32 = 1.48851587;
+const ERFC_C8: f32 = -0.82215223;
+const ERFC_C9: f32 = 0.17087277;
+const SQRT1_2: f32 = 0.707106781186547524;
+const INV_SQRT_2PI: f32 = 0.398942280401432678;
+
+/** Phi(x) = P(X <= x), X ~ N(0, 1) = erfc(-x / sqrt 2) / 2. */
+@inline export function normalCdfv(x: v128): v128 {
+  const z = f32x4.mul(f32x4.abs(x), f32x4.splat(SQRT1_2));
+  const t = f32x4.div(f32x4.splat(1.0), f32x4.add(f32x4.splat(1.0), f32x4.mul(z, f32x4.splat(0.5))));
+  let p = f32x4.add(f32x4.mul(f32x4.splat(ERFC_C9), t), f32x4.splat(ERFC_C8));
+  p = f32x4.add(f32x4.mul(p, t), f32x4.splat(ERFC_C7));
+  p = f32x4.add(f32x4.mul(p, t), f32x4.splat(ERFC_C6));
+  p = f32x4.add(f32x4.mul(p, t), f32x4.splat(ERFC_C5));
+  p = f32x4.add(f32x4.mul(p, t), f32x4.splat(ERFC_C4));
+  p = f32x4.add(f32x4.mul(p, t), f32x4.splat(ERFC_C3));
+  p = f32x4.add(f32x4.mul(p, t), f32x4.splat(ERFC_C2));
+  p = f32x4.add(f32x4.mul(p, t), f32x4.splat(ERFC_C1));
+  p = f32x4.add(f32x4.mul(p, t), f32x4.splat(ERFC_C0));
+  // q = erfc(|x| / sqrt 2) / 2 = Phi(-|x|)
+  const q = f32x4.mul(f32x4.mul(t, f32x4.splat(0.5)), expv(f32x4.sub(p, f32x4.mul(z, z))));
+  return v128.bitselect(q, f32x4.sub(f32x4.splat(1.0), q), f32x4.lt(x, f32x4.splat(0)));
+}
+
+/** gelu(x) = x Phi(x) (Keras' default, approximate=False). */
+@inline export function geluv(x: v128): v128 {
+  return f32x4.mul(x, normalCdfv(x));
+}
+
+/** d gelu / dx = Phi(x) + x phi(x), from the input x (gelu is not invertible). */
+@inline export function geluSlopev(x: v128): v128 {
+  const pdf = f32x4.mul(expv(f32x4.mul(f32x4.mul(x, x), f32x4.splat(-0.5))), f32x4.splat(INV_SQRT_2PI));
+  return f32x4.add(normalCdfv(x), f32x4.mul(x, pdf));
+}
+
+// The tanh form (approximate=True): 0.5 x (1 + tanh(c (x + 0.044715 x^3))), c = sqrt(2/pi),
+// computed as x sigmoid(v) with v = 2c (x + 0.044715 x^3) — the same function, since
+// (1 + tanh(a)) / 2 = sigmoid(2a), without 1 + tanh cancelling in the lower tail.
+const GELU_K0: f32 = 1.59576912160573071; // 2 sqrt(2 / pi)
+const GELU_K1: f32 = 0.0713548162726009; // 2 sqrt(2 / pi) 0.044715
+/** Beyond |x| = 30 the tanh form's slope is exactly 0 or 1 in float32; clamping keeps x^3 finite. */
+const GELU_TANH_CLAMP: f32 = 30.0;
+
+@inline export function geluTanhv(x: v128): v128 {
+  const v = f32x4.mul(x, f32x4.add(f32x4.splat(GELU_K0), f32x4.mul(f32x4.splat(GELU_K1), f32x4.mul(x, x))));
+  return f32x4.mul(x, sigmoidAndSlopev(v, false));
+}
+
+/** d/dx x sigmoid(v) = s + x s (1 - s) v'(x), v' = k0 + 3 k1 x^2; from the input x. */
+@inline export function geluTanhSlopev(x: v128): v128 {
+  const xc = f32x4.pmin(f32x4.pmax(x, f32x4.splat(-GELU_TANH_CLAMP)), f32x4.splat(GELU_TANH_CLAMP));
+  const x2 = f32x4.mul(xc, xc);
+  const v = f32x4.mul(xc, f32x4.add(f32x4.splat(GELU_K0), f32x4.mul(f32x4.splat(GELU_K1), x2)));
+  const dv = f32x4.add(f32x4.splat(GELU_K0), f32x4.mul(f32x4.splat(3.0 * GELU_K1), x2));
+  const ds = f32x4.mul(sigmoidAndSlopev(v, true), f32x4.mul(xc, dv));
+  return f32x4.add(sigmoidAndSlopev(v, false), ds);
+}

@@ -124,7 +124,9 @@ export const ABI = {
   },
   /**
    * Overwrites dx = dy * act'(.) from the activation's output y (alpha >= 0 for leaky relu,
-   * so the sign of y is the sign of the input). dx may equal dy.
+   * alpha > 0 for elu, so the sign of y is the sign of the input) — or, for the codes of
+   * actBackwardReadsInput (gelu, gelu tanh, silu: not invertible), from its input x, passed
+   * as y. dx may equal dy.
    */
   actBackward: { args: ['y:ptr', 'dy:ptr', 'dx:ptr', 'n:i32', 'act:i32', 'alpha:f32'], split: elements('n', ['y', 'dy', 'dx']) },
   /** Overwrites db[c] = sum over rows of dy[r, c] (the bias gradient: column sums). */

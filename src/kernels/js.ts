@@ -12,6 +12,14 @@ import { normalAt, uniformAt } from './random.js';
 const BCE_EPS = Math.fround(1e-7);
 const BCE_HI = Math.fround(1 - BCE_EPS);
 
+/** Keras' selu constants (keras.activations.selu). */
+const SELU_ALPHA = 1.67326324;
+const SELU_SCALE = 1.05070098;
+/** gelu's tanh form as x sigmoid(v), v = 2 sqrt(2/pi) (x + 0.044715 x^3) (see geluTanhSlope). */
+const GELU_K = 2 * Math.sqrt(2 / Math.PI);
+const GELU_CUBIC = 0.044715;
+const ACT_CODES = `expected 0 to ${Math.max(...Object.values(Act))} (kernels.ts Act)`;
+
 function activate(x: number, act: number, alpha: number): number {
   switch (act) {
     case Act.linear:
@@ -26,12 +34,29 @@ function activate(x: number, act: number, alpha: number): number {
       return Math.tanh(x);
     case Act.exp:
       return Math.exp(x);
+    case Act.elu:
+      return x > 0 ? x : alpha * Math.expm1(x);
+    case Act.selu:
+      return SELU_SCALE * (x > 0 ? x : SELU_ALPHA * Math.expm1(x));
+    case Act.gelu:
+      return x * normalCdf(x);
+    case Act.geluTanh:
+      // 0.5 x (1 + tanh(a)) with a = v / 2 equals x sigmoid(v), and keeps the lower tail.
+      return x / (1 + Math.exp(-GELU_K * (x + GELU_CUBIC * x * x * x)));
+    case Act.softplus:
+      // log(1 + e^x) without overflow: max(x, 0) + log1p(e^-|x|).
+      return Math.max(x, 0) + Math.log1p(Math.exp(-Math.abs(x)));
+    case Act.silu:
+      return x / (1 + Math.exp(-x));
     default:
-      throw new ArgumentError(`unknown activation code ${act}: expected 0 to 5 (kernels.ts Act)`);
+      throw new ArgumentError(`unknown activation code ${act}: ${ACT_CODES}`);
   }
 }
 
-/** d act / d x expressed through the output y. */
+/**
+ * d act / d x expressed through the output y — or, for gelu, gelu tanh and silu
+ * (actBackwardReadsInput), through the input x, passed in y's place.
+ */
 function activationSlope(y: number, act: number, alpha: number): number {
   switch (act) {
     case Act.linear:
@@ -46,9 +71,59 @@ function activationSlope(y: number, act: number, alpha: number): number {
       return 1 - y * y;
     case Act.exp:
       return y;
+    case Act.elu:
+      return y > 0 ? 1 : y + alpha;
+    case Act.selu:
+      return y > 0 ? SELU_SCALE : y + SELU_SCALE * SELU_ALPHA;
+    case Act.softplus:
+      return -Math.expm1(-y);
+    case Act.gelu:
+      return normalCdf(y) + y * Math.exp(-0.5 * y * y) / Math.sqrt(2 * Math.PI);
+    case Act.geluTanh:
+      return geluTanhSlope(y);
+    case Act.silu: {
+      const s = 1 / (1 + Math.exp(-y));
+      return s * (1 + y * (1 - s));
+    }
     default:
-      throw new ArgumentError(`unknown activation code ${act}: expected 0 to 5 (kernels.ts Act)`);
+      throw new ArgumentError(`unknown activation code ${act}: ${ACT_CODES}`);
   }
+}
+
+function geluTanhSlope(x: number): number {
+  // Past |x| = 30 the slope is 0 or 1 to far below float64 precision; the clamp keeps x^3 finite.
+  const c = Math.min(Math.max(x, -30), 30);
+  const s = 1 / (1 + Math.exp(-GELU_K * (c + GELU_CUBIC * c * c * c)));
+  return s + c * s * (1 - s) * GELU_K * (1 + 3 * GELU_CUBIC * c * c);
+}
+
+/** Phi(x) = P(X <= x) for X ~ N(0, 1), to float64 precision (relative, in both tails). */
+export function normalCdf(x: number): number {
+  return 0.5 * erfc(-x / Math.SQRT2);
+}
+
+/**
+ * erfc in float64: below z = 2 as 1 - erf(z) from erf's series of positive terms,
+ * erf(z) = 2/sqrt(pi) e^(-z^2) sum 2^n z^(2n+1) / (1 3 5 ... (2n+1)) (no cancellation;
+ * 1 - erf(z) keeps 13 digits there, erfc(2) = 0.0047); above, Laplace's continued fraction
+ * erfc(z) = e^(-z^2) / sqrt(pi) / (z + (1/2) / (z + 1 / (z + (3/2) / (z + ...)))), 120 terms deep.
+ */
+export function erfc(z: number): number {
+  if (Number.isNaN(z)) return NaN;
+  if (z < 0) return 2 - erfc(-z);
+  if (z < 2) {
+    let term = z;
+    let sum = z;
+    for (let n = 1; term > 1e-17 * sum; n++) {
+      term *= (2 * z * z) / (2 * n + 1);
+      sum += term;
+    }
+    return 1 - (2 / Math.sqrt(Math.PI)) * Math.exp(-z * z) * sum;
+  }
+  if (z === Infinity) return 0;
+  let f = z;
+  for (let k = 120; k >= 1; k--) f = z + k / 2 / f;
+  return Math.exp(-z * z) / (Math.sqrt(Math.PI) * f);
 }
 
 const sigmoid = (x: number): number => 1 / (1 + Math.exp(-x));

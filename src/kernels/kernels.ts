@@ -13,9 +13,26 @@ export const Act = {
   sigmoid: 3,
   tanh: 4,
   exp: 5,
+  elu: 6,
+  selu: 7,
+  /** Exact gelu, x Phi(x) (Keras' "gelu": approximate=False). */
+  gelu: 8,
+  /** gelu's tanh form (Keras' approximate=True). */
+  geluTanh: 9,
+  softplus: 10,
+  /** silu = swish, x sigmoid(x). */
+  silu: 11,
 } as const;
 export type ActName = keyof typeof Act;
 export type ActCode = (typeof Act)[ActName];
+
+/**
+ * Codes whose gradient needs the activation's input: actBackward reads x for them, y for
+ * the rest (every other activation is invertible, so its slope follows from y).
+ */
+export function actBackwardReadsInput(act: number): boolean {
+  return act === Act.gelu || act === Act.geluTanh || act === Act.silu;
+}
 
 /** Conv geometry, in the order the conv kernels take it after their three tensors. */
 export interface ConvGeom {

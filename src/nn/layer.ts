@@ -8,7 +8,7 @@
 // tensor feeds two layers, as the VAE's encoder output does).
 
 import { ShapeError } from '../errors.js';
-import type { Kernels } from '../kernels/kernels.js';
+import { actBackwardReadsInput, type Kernels } from '../kernels/kernels.js';
 import type { RandomStream } from '../random/streams.js';
 import type { Planner } from './planner.js';
 import { formatShape, type Shape, type Tensor } from './tensor.js';
@@ -48,7 +48,10 @@ export interface LayerBuffers {
   y: Tensor;
   dx: Tensor | null;
   dy: Tensor | null;
-  /** Pre-activation logits, kept only when a BCE loss fuses with a sigmoid output. */
+  /**
+   * Pre-activation values: logits when a BCE loss fuses with a sigmoid output, or, in
+   * training plans, the input of an activation whose gradient needs it (gelu, silu).
+   */
   z: Tensor | null;
 }
 
@@ -106,12 +109,24 @@ export abstract class Layer {
 }
 
 /**
- * A layer whose last step is an activation. A plan with `z` (logits) keeps the
- * pre-activation values there so a BCE loss can work from logits (as Keras does for a
- * sigmoid output); the loss then writes d(loss)/d(logits) into dy directly.
+ * A layer whose last step is an activation. A plan with `z` keeps the pre-activation
+ * values there: as logits, so a BCE loss can work from them (as Keras does for a sigmoid
+ * output) and write d(loss)/d(logits) into dy directly; or, when training through gelu or
+ * silu, whose slope the output does not determine, for activationBackward to read. The two
+ * never meet: logits are planned for sigmoid only.
  */
 export abstract class ActivatedLayer extends Layer {
   abstract readonly activation: number;
+
+  /** Training plans keep z for activations whose gradient reads the input. */
+  override plan(pl: Planner, x: Tensor, dx: Tensor | null, batch: number, training: boolean, logits = false): LayerBuffers {
+    return super.plan(pl, x, dx, batch, training, logits || (training && this.keepsPreActivation()));
+  }
+
+  /** Whether backward needs a saved copy of the activation's input (the Activation layer reads x instead). */
+  protected keepsPreActivation(): boolean {
+    return actBackwardReadsInput(this.activation);
+  }
 
   /** Where the linear part writes: z in logits plans, else y (activated in place). */
   protected pre(b: LayerBuffers): number {
@@ -131,6 +146,9 @@ export abstract class ActivatedLayer extends Layer {
 
   /** Turns dy into the pre-activation gradient in place (a logits plan's loss already did). */
   protected activationBackward(ctx: RunContext, b: LayerBuffers, count: number, alpha: number): void {
-    if (!b.z) ctx.kernels.actBackward(b.y.offset, b.dy!.offset, b.dy!.offset, count, this.activation, alpha);
+    const fromInput = actBackwardReadsInput(this.activation);
+    if (b.z && !fromInput) return;
+    const saved = fromInput ? b.z! : b.y;
+    ctx.kernels.actBackward(saved.offset, b.dy!.offset, b.dy!.offset, count, this.activation, alpha);
   }
 }

@@ -1,14 +1,11 @@
 // Every layer and loss, through small whole models on the JS spec in float64: the
 // parameter gradients of backward() match central finite differences of loss().
 import { describe, expect, it } from 'vitest';
-import { JsKernels } from '../../src/kernels/js.js';
-import { RandomStream } from '../../src/random/streams.js';
-import type { LayerSpec, RunContext } from '../../src/nn/layer.js';
+import type { LayerSpec } from '../../src/nn/layer.js';
 import { LAYER_CLASSES } from '../../src/nn/registry.js';
 import type { Architecture } from '../../src/models/architecture.js';
-import { Autoencoder } from '../../src/models/autoencoder.js';
 import type { GraphOptions } from '../../src/models/graph.js';
-import { uniform } from '../helpers.js';
+import { checkModelGradients } from './model-gradients.js';
 
 const L = (class_name: string, config: Record<string, unknown> = {}): LayerSpec => ({ class_name, config });
 
@@ -89,6 +86,11 @@ const cases: Case[] = [
     },
     options: { loss: 'bce', beta: 0.5 },
   },
+  {
+    name: 'ELU layer (alpha 0.5) after a linear Dense (more activations: activation-gradients.test.ts)',
+    arch: ae([2, 3, 1], [L('Flatten'), L('Dense', { units: 4 }), L('ELU', { alpha: 0.5 })], [L('Dense', { units: 6, activation: 'sigmoid' }), L('Reshape', { target_shape: [2, 3, 1] })]),
+    options: { loss: 'mse' },
+  },
 ];
 
 describe('whole-model gradients vs central finite differences (JS spec, float64)', () => {
@@ -99,45 +101,6 @@ describe('whole-model gradients vs central finite differences (JS spec, float64)
   });
 
   it.each(cases)('$name', ({ arch, options }) => {
-    const kernels = new JsKernels('f64');
-    const model = new Autoencoder(kernels, arch).initialize(7);
-    // Nudge biases off zero so every bias path is exercised.
-    for (const p of model.params.list) if (p.name.endsWith('bias')) kernels.heap.write(p.value, uniform(p.size, p.size * 31, -0.1, 0.1));
-    model.params.ensureTraining([]);
-    const batch = 3;
-    const n = 2; // a short last batch: the graph runs fewer rows than it was planned for
-    const g = model.compile({ batch, training: true, ...options });
-    kernels.heap.write(g.target.offset, uniform(batch * model.inputSize, 99, 0.05, 0.95));
-    const noise = new RandomStream(1234);
-    const ctx: RunContext = { kernels, training: true, noise };
-    const f = (): number => {
-      noise.counter = 0; // the same noise and eps for every evaluation
-      g.forward(ctx, n);
-      return g.loss(n);
-    };
-    f();
-    g.backward(ctx, n);
-    const h = 1e-6;
-    let checked = 0;
-    for (const p of model.params.list) {
-      const analytic = Float64Array.from(kernels.heap.data.subarray(p.grad, p.grad + p.size));
-      const d = kernels.heap.data;
-      const stride = Math.max(1, Math.floor(p.size / 25));
-      for (let i = 0; i < p.size; i += stride) {
-        const w = d[p.value + i]!;
-        d[p.value + i] = w + h;
-        const up = f();
-        d[p.value + i] = w - h;
-        const down = f();
-        d[p.value + i] = w;
-        const numeric = (up - down) / (2 * h);
-        const got = analytic[i]!;
-        expect(Math.abs(got - numeric), `${p.name}[${i}]: analytic ${got} vs numeric ${numeric}`).toBeLessThanOrEqual(1e-6 + 1e-5 * Math.abs(numeric));
-        checked++;
-      }
-    }
-    expect(checked).toBeGreaterThan(10);
-    g.release();
-    model.dispose();
+    expect(checkModelGradients(arch, options)).toBeGreaterThan(10);
   });
 });

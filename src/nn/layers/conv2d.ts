@@ -2,7 +2,7 @@
 
 import { conv2dGeometry, conv2dTransposeGeometry, type Padding } from '../../kernels/geometry.js';
 import type { ConvGeom } from '../../kernels/kernels.js';
-import { activationCode, LEAKY_RELU_ACTIVATION_SLOPE } from '../activations.js';
+import { activationAlpha, activationCode } from '../activations.js';
 import { ConfigReader } from '../config.js';
 import { ActivatedLayer, type LayerBuffers, type ParamSpec, type RunContext } from '../layer.js';
 import type { Shape } from '../tensor.js';
@@ -72,7 +72,7 @@ export class Conv2D extends ActivatedLayer {
   forward(ctx: RunContext, b: LayerBuffers, n: number): void {
     const g = this.g;
     ctx.kernels.conv2dForward(b.x.offset, this.params[0]!.value, this.pre(b), n, ...geometryArgs(g));
-    this.finish(ctx, b, this.useBias ? this.params[1]!.value : -1, n * g.oh * g.ow, this.filters, LEAKY_RELU_ACTIVATION_SLOPE);
+    this.finish(ctx, b, this.useBias ? this.params[1]!.value : -1, n * g.oh * g.ow, this.filters, activationAlpha(this.activation));
   }
 
   backward(ctx: RunContext, b: LayerBuffers, n: number): void {
@@ -80,7 +80,7 @@ export class Conv2D extends ActivatedLayer {
     const g = this.g;
     const rows = n * g.oh * g.ow;
     const dy = b.dy!.offset;
-    this.activationBackward(ctx, b, rows * this.filters, LEAKY_RELU_ACTIVATION_SLOPE);
+    this.activationBackward(ctx, b, rows * this.filters, activationAlpha(this.activation));
     const w = this.params[0];
     const bias = this.params[1];
     kernels.conv2dBackwardFilter(b.x.offset, dy, w!.grad, n, ...geometryArgs(g));
@@ -128,7 +128,7 @@ export class Conv2DTranspose extends Conv2D {
   override forward(ctx: RunContext, b: LayerBuffers, n: number): void {
     const g = this.g;
     ctx.kernels.conv2dBackwardInput(b.x.offset, this.params[0]!.value, this.pre(b), n, ...geometryArgs(g));
-    this.finish(ctx, b, this.useBias ? this.params[1]!.value : -1, n * g.ih * g.iw, this.filters, LEAKY_RELU_ACTIVATION_SLOPE);
+    this.finish(ctx, b, this.useBias ? this.params[1]!.value : -1, n * g.ih * g.iw, this.filters, activationAlpha(this.activation));
   }
 
   override backward(ctx: RunContext, b: LayerBuffers, n: number): void {
@@ -136,7 +136,7 @@ export class Conv2DTranspose extends Conv2D {
     const g = this.g;
     const rows = n * g.ih * g.iw;
     const dy = b.dy!.offset;
-    this.activationBackward(ctx, b, rows * this.filters, LEAKY_RELU_ACTIVATION_SLOPE);
+    this.activationBackward(ctx, b, rows * this.filters, activationAlpha(this.activation));
     const w = this.params[0];
     const bias = this.params[1];
     // The underlying conv's "x" is our dy and its "dy" is our x.

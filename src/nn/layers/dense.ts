@@ -1,6 +1,6 @@
 // Dense: y = act(x W + b) over the last axis; kernel [in, units] (Keras layout).
 
-import { activationCode, LEAKY_RELU_ACTIVATION_SLOPE } from '../activations.js';
+import { activationAlpha, activationCode } from '../activations.js';
 import { ConfigReader } from '../config.js';
 import { ActivatedLayer, type LayerBuffers, type ParamSpec, type RunContext } from '../layer.js';
 import { sizeOf, type Shape } from '../tensor.js';
@@ -53,12 +53,14 @@ export class Dense extends ActivatedLayer {
     const w = this.params[0]!.value;
     const bias = this.useBias ? this.params[1]!.value : -1;
     const u = this.units;
-    // Bias and activation fused into the gemm; a logits plan keeps z and applies the activation after.
+    const alpha = activationAlpha(this.activation);
+    // Bias and activation fused into the gemm; a plan that keeps z (logits, or gelu / silu
+    // in training) writes z and applies the activation after.
     if (b.z) {
       ctx.kernels.sgemmBiasAct(0, 0, rows, u, this.inDim, b.x.offset, this.inDim, w, u, b.z.offset, u, bias, 0, 0);
-      ctx.kernels.biasActForward(b.z.offset, -1, b.y.offset, rows, u, this.activation, LEAKY_RELU_ACTIVATION_SLOPE);
+      ctx.kernels.biasActForward(b.z.offset, -1, b.y.offset, rows, u, this.activation, alpha);
     } else {
-      ctx.kernels.sgemmBiasAct(0, 0, rows, u, this.inDim, b.x.offset, this.inDim, w, u, b.y.offset, u, bias, this.activation, LEAKY_RELU_ACTIVATION_SLOPE);
+      ctx.kernels.sgemmBiasAct(0, 0, rows, u, this.inDim, b.x.offset, this.inDim, w, u, b.y.offset, u, bias, this.activation, alpha);
     }
   }
 
@@ -66,7 +68,7 @@ export class Dense extends ActivatedLayer {
     const kernels = ctx.kernels;
     const rows = n * this.rowsPerSample;
     const dy = b.dy!.offset;
-    this.activationBackward(ctx, b, rows * this.units, LEAKY_RELU_ACTIVATION_SLOPE);
+    this.activationBackward(ctx, b, rows * this.units, activationAlpha(this.activation));
     const w = this.params[0];
     const bias = this.params[1];
     kernels.sgemm(1, 0, this.inDim, this.units, rows, 1, b.x.offset, this.inDim, dy, this.units, 0, w!.grad, this.units);
