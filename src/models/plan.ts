@@ -17,6 +17,8 @@ import { resolveLimits, type ModelLimits } from './limits.js';
 export interface PlannedParam {
   name: string;
   shape: number[];
+  /** False for non-trainable state (moving statistics): saved, but no optimizer slots. */
+  trainable: boolean;
 }
 
 /** One layer of the dry run: its output shape for the architecture's input shape. */
@@ -57,8 +59,9 @@ export function planArchitecture(arch: Architecture, limits: Partial<ModelLimits
       if (paramCount > max.maxParams) {
         throw new ShapeError(`parameter ${name} ${formatShape(spec.shape)} brings the model to ${paramCount} parameter values, over the limit of ${max.maxParams} (maxParams)`);
       }
-      params.push({ name, shape: [...spec.shape] });
-      return { name, shape: spec.shape, size } as Param;
+      const trainable = spec.trainable ?? true;
+      params.push({ name, shape: [...spec.shape], trainable });
+      return { name, shape: spec.shape, size, trainable } as Param;
     },
   } as unknown as ParamStore;
 

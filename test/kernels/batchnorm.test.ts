@@ -34,8 +34,8 @@ function stats(x: ArrayLike<number>, rows: number, cols: number): Stats {
   const mean = new Float64Array(cols);
   const variance = new Float64Array(cols);
   for (let c = 0; c < cols; c++) {
-    for (let r = 0; r < rows; r++) mean[c] += x[r * cols + c]! / rows;
-    for (let r = 0; r < rows; r++) variance[c] += (x[r * cols + c]! - mean[c]!) ** 2 / rows;
+    for (let r = 0; r < rows; r++) mean[c] = mean[c]! + x[r * cols + c]! / rows;
+    for (let r = 0; r < rows; r++) variance[c] = variance[c]! + (x[r * cols + c]! - mean[c]!) ** 2 / rows;
   }
   return { mean, variance };
 }
@@ -89,8 +89,8 @@ describe('batch norm kernels: WASM vs the JS spec', () => {
           const absG = new Float64Array(cols);
           const absB = new Float64Array(cols);
           dy.forEach((d, i) => {
-            absG[i % cols] += Math.abs(d * xhat[i]!);
-            absB[i % cols] += Math.abs(d);
+            absG[i % cols] = absG[i % cols]! + Math.abs(d * xhat[i]!);
+            absB[i % cols] = absB[i % cols]! + Math.abs(d);
           });
           parity(`backward ${tag}`, [x, dy, mean, variance, nan(cols), nan(cols)], [4, 5],
             (k, o) => k.batchNormBackward(o[0]!, o[1]!, o[2]!, o[3]!, o[4]!, o[5]!, rows, cols, EPS),
