@@ -30,6 +30,8 @@ export interface PlannedLayer {
   outputShape: Shape;
   /** Parameter values the layer holds. */
   params: number;
+  /** Of those, non-trainable state (moving statistics). */
+  nonTrainable: number;
 }
 
 export interface ModelPlan {
@@ -84,7 +86,9 @@ export function planArchitecture(arch: Architecture, limits: Partial<ModelLimits
         throw new ShapeError(`${part} layer ${i} (${layer.className}) outputs ${formatShape(layer.outShape)}, ${values} values per sample, over the limit of ${max.maxValuesPerLayer} (maxValuesPerLayer)`);
       }
       activationValues += values;
-      layers.push({ part, index: i, className: layer.className, outputShape: layer.outShape, params: layer.params.reduce((s, p) => s + p.size, 0) });
+      layers.push({ part, index: i, className: layer.className, outputShape: layer.outShape, params: layer.params.reduce((s, p) => s + p.size, 0),
+        nonTrainable: layer.params.reduce((s, p) => s + (p.trainable ? 0 : p.size), 0),
+      });
       if (activationValues > max.maxActivationValues) {
         throw new ShapeError(`${part} layer ${i} (${layer.className}) brings the plan to ${activationValues} values per sample, over the limit of ${max.maxActivationValues} (maxActivationValues)`);
       }

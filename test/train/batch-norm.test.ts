@@ -12,6 +12,8 @@ import type { Architecture } from '../../src/models/architecture.js';
 import { Autoencoder } from '../../src/models/autoencoder.js';
 import { decodeModel, encodeModel, type TrainingRecord } from '../../src/models/model-file.js';
 import type { LayerSpec } from '../../src/nn/layer.js';
+import { presetArchitecture } from '../../src/models/presets.js';
+import { architectureSummaryText, summaryText } from '../../src/models/summary.js';
 import { RandomStream } from '../../src/random/streams.js';
 import { checkpointFromState, optimizerFromRecord, stateFromCheckpoint } from '../../src/train/checkpoint.js';
 import { Adam, SGD } from '../../src/train/optimizers.js';
@@ -80,6 +82,19 @@ describe('BatchNormalization: config', () => {
       expect(() => new Autoencoder(kernels, arch(BN(config as Record<string, unknown>))), JSON.stringify(config)).toThrow(ArgumentError);
       expect(() => new Autoencoder(kernels, arch(BN(config as Record<string, unknown>)))).toThrow(message);
     }
+  });
+});
+
+describe('BatchNormalization: summary', () => {
+  it('counts the moving statistics as non-trainable, from the model and from the dry-run plan alike', () => {
+    const model = new Autoencoder(jsKernels(), presetArchitecture('deep-bn'));
+    const text = summaryText(model, 'deep-bn');
+    expect(text).toMatch(/encoder\.2 \(BatchNormalization\)\s+\(None, 256\)\s+1,024\n/);
+    // 2 x (256 + 128 + 128 + 256) moving values.
+    expect(text).toContain(`Trainable params: ${(model.params.count - 1536).toLocaleString('en-US')} (`);
+    expect(text).toContain('Non-trainable params: 1,536 (6.00 KB)');
+    expect(architectureSummaryText(presetArchitecture('deep-bn'), 'deep-bn')).toBe(text);
+    model.dispose();
   });
 });
 
