@@ -263,6 +263,30 @@ export const ABI = {
     args: ['out:ptr', 'n:i32', 'key:u32', 'counter:f64', 'mean:f64', 'std:f64'],
     split: elements('n', ['out', 'counter'], ELEMENTS_PER_SHARE / 8),
   },
+
+  // ---- batch normalization over the last axis (assembly/batchnorm.ts; every pass overwrites) --
+  // x is [rows, cols]: rows = batch (x H x W), one column per feature / channel. The
+  // reductions are not split (the pool has no reduction share; one thread sums each column
+  // in row order, in float64); the elementwise passes are split by rows.
+  /** Overwrites mean[c], variance[c] with column c's mean and biased variance (Keras' ops.moments); rows >= 1. */
+  batchNormStats: { args: ['x:ptr', 'mean:ptr', 'variance:ptr', 'rows:i32', 'cols:i32'] },
+  /** Overwrites moving = moving * momentum + batch * (1 - momentum) for the mean and the variance (Keras). */
+  batchNormMovingUpdate: { args: ['mean:ptr', 'variance:ptr', 'movingMean:ptr', 'movingVariance:ptr', 'cols:i32', 'momentum:f32'] },
+  /** Overwrites y = (x - mean) gamma / sqrt(variance + epsilon) + beta (gamma < 0: 1; beta < 0: 0). y may equal x. */
+  batchNormForward: {
+    args: ['x:ptr', 'mean:ptr', 'variance:ptr', 'gamma:ptr', 'beta:ptr', 'y:ptr', 'rows:i32', 'cols:i32', 'epsilon:f32'],
+    split: { by: 'rows', rows: 'rows', cols: 'cols', rowTensors: ['x', 'y'], perRow: [], work: ['rows', 'cols'], minWork: ELEMENTS_PER_SHARE },
+  },
+  /** Overwrites dbeta[c] = sum of dy and dgamma[c] = sum of dy xhat over the rows (xhat = (x - mean) / sqrt(variance + epsilon)). */
+  batchNormBackward: { args: ['x:ptr', 'dy:ptr', 'mean:ptr', 'variance:ptr', 'dgamma:ptr', 'dbeta:ptr', 'rows:i32', 'cols:i32', 'epsilon:f32'] },
+  /**
+   * Overwrites dx = gamma / sqrt(variance + epsilon) (dy - dbeta / count - xhat dgamma / count), from
+   * batchNormBackward's sums over all `count` rows of the batch (gamma < 0: 1). dx may equal dy.
+   */
+  batchNormBackwardInput: {
+    args: ['x:ptr', 'dy:ptr', 'mean:ptr', 'variance:ptr', 'gamma:ptr', 'dgamma:ptr', 'dbeta:ptr', 'dx:ptr', 'rows:i32', 'cols:i32', 'count:i32', 'epsilon:f32'],
+    split: { by: 'rows', rows: 'rows', cols: 'cols', rowTensors: ['x', 'dy', 'dx'], perRow: [], work: ['rows', 'cols'], minWork: ELEMENTS_PER_SHARE },
+  },
 } as const satisfies Record<string, KernelSpec>;
 
 export type KernelName = keyof typeof ABI;

@@ -558,6 +558,72 @@ export class JsKernels implements Kernels {
     for (let i = 0; i < n; i++) d[out + i] = mean + std * normalAt(key >>> 0, counter + i);
   }
 
+  // ---- batch normalization over the last axis: x [rows, cols], one column per feature ----
+
+  batchNormStats(x: number, mean: number, variance: number, rows: number, cols: number): void {
+    const d = this.d;
+    for (let c = 0; c < cols; c++) {
+      let s = 0;
+      for (let r = 0; r < rows; r++) s += d[x + r * cols + c]!;
+      const m = s / rows;
+      let q = 0;
+      for (let r = 0; r < rows; r++) q += (d[x + r * cols + c]! - m) ** 2;
+      d[mean + c] = m;
+      d[variance + c] = q / rows; // biased, as Keras' ops.moments
+    }
+  }
+
+  batchNormMovingUpdate(mean: number, variance: number, movingMean: number, movingVariance: number, cols: number, momentum: number): void {
+    const d = this.d;
+    for (let c = 0; c < cols; c++) {
+      d[movingMean + c] = d[movingMean + c]! * momentum + d[mean + c]! * (1 - momentum);
+      d[movingVariance + c] = d[movingVariance + c]! * momentum + d[variance + c]! * (1 - momentum);
+    }
+  }
+
+  batchNormForward(x: number, mean: number, variance: number, gamma: number, beta: number, y: number, rows: number, cols: number, epsilon: number): void {
+    const d = this.d;
+    for (let r = 0; r < rows; r++) {
+      for (let c = 0; c < cols; c++) {
+        const g = gamma < 0 ? 1 : d[gamma + c]!;
+        const b = beta < 0 ? 0 : d[beta + c]!;
+        d[y + r * cols + c] = ((d[x + r * cols + c]! - d[mean + c]!) * g) / Math.sqrt(d[variance + c]! + epsilon) + b;
+      }
+    }
+  }
+
+  batchNormBackward(x: number, dy: number, mean: number, variance: number, dgamma: number, dbeta: number, rows: number, cols: number, epsilon: number): void {
+    const d = this.d;
+    for (let c = 0; c < cols; c++) {
+      const sigma = Math.sqrt(d[variance + c]! + epsilon);
+      let sb = 0;
+      let sg = 0;
+      for (let r = 0; r < rows; r++) {
+        const g = d[dy + r * cols + c]!;
+        sb += g;
+        sg += (g * (d[x + r * cols + c]! - d[mean + c]!)) / sigma;
+      }
+      d[dbeta + c] = sb;
+      d[dgamma + c] = sg;
+    }
+  }
+
+  batchNormBackwardInput(
+    x: number, dy: number, mean: number, variance: number, gamma: number, dgamma: number, dbeta: number, dx: number,
+    rows: number, cols: number, count: number, epsilon: number,
+  ): void {
+    const d = this.d;
+    for (let r = 0; r < rows; r++) {
+      for (let c = 0; c < cols; c++) {
+        const sigma = Math.sqrt(d[variance + c]! + epsilon);
+        const g = gamma < 0 ? 1 : d[gamma + c]!;
+        const xhat = (d[x + r * cols + c]! - d[mean + c]!) / sigma;
+        const i = r * cols + c;
+        d[dx + i] = (g / sigma) * (d[dy + i]! - d[dbeta + c]! / count - (xhat * d[dgamma + c]!) / count);
+      }
+    }
+  }
+
   /** out[r] = sum over the row's flat indices i of f(i). */
   private rowSums(out: number, rows: number, cols: number, f: (i: number) => number): void {
     for (let r = 0; r < rows; r++) {

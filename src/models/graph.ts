@@ -181,6 +181,20 @@ export class ModelGraph {
   }
 
   /**
+   * After a training step's update: every layer folds what this step's forward measured into
+   * its non-trainable state (BatchNormalization's moving statistics). The trainer skips it
+   * for a step that diverged.
+   */
+  commitState(ctx: RunContext): void {
+    const p = this.parts;
+    const chains: [Chain | undefined, ChainPlan | null][] = [[p.encoder, this.enc], [p.zMean, this.mu], [p.zLogVar, this.lv], [p.decoder, this.dec]];
+    for (const [chain, plan] of chains) {
+      if (!chain || !plan) continue;
+      chain.layers.forEach((layer, i) => layer.commitState(ctx, plan.buffers[i]!));
+    }
+  }
+
+  /**
    * Per-sample reconstruction error of output vs target after forward: writes into the
    * graph's metric rows and returns its offset (n values: mean over elements).
    */

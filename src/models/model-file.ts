@@ -141,7 +141,7 @@ export function decodeModel(bytes: Uint8Array, kernels: Kernels, source = '<byte
     for (const p of model.params.list) model.params.write(p, tensors.get(p.name)!.data as Float32Array);
     if (slotNames.length > 0) {
       model.params.ensureTraining(slotNames);
-      for (const p of model.params.list) {
+      for (const p of model.params.trainable) {
         for (const slot of slotNames) kernels.heap.write(p.slots.get(slot)!, tensors.get(`optimizer.${p.name}.${slot}`)!.data as Float32Array);
       }
     }
@@ -161,12 +161,15 @@ export function decodeModel(bytes: Uint8Array, kernels: Kernels, source = '<byte
  */
 function checkTensors(tensors: Map<string, DecodedTensor>, plan: ModelPlan, source: string, hasPreprocessing: boolean): string[] {
   const expected = new Set(plan.params.map((p) => p.name));
+  const trainable = plan.params.filter((p) => p.trainable);
+  const withSlots = new Set(trainable.map((p) => p.name));
   const slots = new Set<string>();
   for (const [name, t] of tensors) {
     if (expected.has(name)) continue;
     if (hasPreprocessing && name.startsWith('preprocessing.')) continue;
     const m = /^optimizer\.(.+)\.([A-Za-z_]+)$/.exec(name);
     if (!m || !expected.has(m[1]!)) throw new FormatError(`${source}: tensor "${name}" belongs to no parameter of the architecture`);
+    if (!withSlots.has(m[1]!)) throw new FormatError(`${source}: tensor "${name}" is optimizer state of ${m[1]}, which is not trainable`);
     if (t.dtype !== 'F32') throw new FormatError(`${source}: tensor "${name}" has dtype ${t.dtype}, expected F32`);
     slots.add(m[2]!);
   }
@@ -182,7 +185,7 @@ function checkTensors(tensors: Map<string, DecodedTensor>, plan: ModelPlan, sour
     }
   }
   const slotNames = [...slots].sort();
-  for (const p of plan.params) {
+  for (const p of trainable) {
     for (const slot of slotNames) {
       const name = `optimizer.${p.name}.${slot}`;
       const t = tensors.get(name);

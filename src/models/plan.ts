@@ -17,6 +17,8 @@ import { resolveLimits, type ModelLimits } from './limits.js';
 export interface PlannedParam {
   name: string;
   shape: number[];
+  /** False for non-trainable state (moving statistics): saved, but no optimizer slots. */
+  trainable: boolean;
 }
 
 /** One layer of the dry run: its output shape for the architecture's input shape. */
@@ -28,6 +30,8 @@ export interface PlannedLayer {
   outputShape: Shape;
   /** Parameter values the layer holds. */
   params: number;
+  /** Of those, non-trainable state (moving statistics). */
+  nonTrainable: number;
 }
 
 export interface ModelPlan {
@@ -57,8 +61,9 @@ export function planArchitecture(arch: Architecture, limits: Partial<ModelLimits
       if (paramCount > max.maxParams) {
         throw new ShapeError(`parameter ${name} ${formatShape(spec.shape)} brings the model to ${paramCount} parameter values, over the limit of ${max.maxParams} (maxParams)`);
       }
-      params.push({ name, shape: [...spec.shape] });
-      return { name, shape: spec.shape, size } as Param;
+      const trainable = spec.trainable ?? true;
+      params.push({ name, shape: [...spec.shape], trainable });
+      return { name, shape: spec.shape, size, trainable } as Param;
     },
   } as unknown as ParamStore;
 
@@ -81,7 +86,9 @@ export function planArchitecture(arch: Architecture, limits: Partial<ModelLimits
         throw new ShapeError(`${part} layer ${i} (${layer.className}) outputs ${formatShape(layer.outShape)}, ${values} values per sample, over the limit of ${max.maxValuesPerLayer} (maxValuesPerLayer)`);
       }
       activationValues += values;
-      layers.push({ part, index: i, className: layer.className, outputShape: layer.outShape, params: layer.params.reduce((s, p) => s + p.size, 0) });
+      layers.push({ part, index: i, className: layer.className, outputShape: layer.outShape, params: layer.params.reduce((s, p) => s + p.size, 0),
+        nonTrainable: layer.params.reduce((s, p) => s + (p.trainable ? 0 : p.size), 0),
+      });
       if (activationValues > max.maxActivationValues) {
         throw new ShapeError(`${part} layer ${i} (${layer.className}) brings the plan to ${activationValues} values per sample, over the limit of ${max.maxActivationValues} (maxActivationValues)`);
       }

@@ -1,5 +1,5 @@
 // Named presets, exactly as DESIGN.md's table defines them (all conv kernels 3x3), fitted
-// to an input shape. The dense family (dense, linear, deep, vae) takes any shape: Flatten,
+// to an input shape. The dense family (dense, linear, deep, deep-bn, vae) takes any shape: Flatten,
 // Dense layers, Dense(prod(shape)), Reshape(shape). The conv family (conv, deep-conv) takes
 // H x W x C and ends in a conv with C filters. On 28x28x1 every preset gives exactly the
 // record it always gave: model files and checkpoints name their tensors after it.
@@ -19,6 +19,12 @@ export const OUTPUT_KINDS: readonly OutputKind[] = ['sigmoid', 'linear'];
 export const INPUT_SHAPE: readonly number[] = [28, 28, 1];
 
 const dense = (units: number, activation: string): LayerSpec => ({ class_name: 'Dense', config: { units, activation } });
+/** Dense(units, no bias) -> BatchNormalization (Keras defaults) -> relu. */
+const denseBn = (units: number): LayerSpec[] => [
+  { class_name: 'Dense', config: { units, activation: 'linear', use_bias: false } },
+  { class_name: 'BatchNormalization', config: {} },
+  { class_name: 'Activation', config: { activation: 'relu' } },
+];
 const flatten = (): LayerSpec => ({ class_name: 'Flatten', config: {} });
 const reshape = (target_shape: Shape): LayerSpec => ({ class_name: 'Reshape', config: { target_shape: [...target_shape] } });
 const conv = (filters: number, strides: number, padding: 'same' | 'valid', activation: string, kernel: [number, number] = [3, 3]): LayerSpec => ({
@@ -112,6 +118,21 @@ const DEFS: Record<string, PresetDef> = {
       shape,
       [flatten(), dense(256, 'relu'), dense(128, 'relu'), dense(latent, 'relu')],
       [dense(128, 'relu'), dense(256, 'relu'), dense(sizeOf(shape), out), reshape(shape)],
+    ),
+  },
+  // deep with BatchNormalization between each hidden Dense and its relu (the code layer
+  // keeps a plain relu, so codes stay comparable with deep's); those Dense layers drop
+  // their bias, which the normalization's mean subtraction would cancel (beta replaces it).
+  'deep-bn': {
+    defaultLatent: 64,
+    sigmoidLoss: 'mse',
+    noise: 0,
+    inputs: 'any',
+    description: 'deep with BatchNormalization before each hidden relu',
+    layers: (latent, shape, out) => autoencoder(
+      shape,
+      [flatten(), ...denseBn(256), ...denseBn(128), dense(latent, 'relu')],
+      [...denseBn(128), ...denseBn(256), dense(sizeOf(shape), out), reshape(shape)],
     ),
   },
   conv: {

@@ -12,7 +12,10 @@ export interface SummaryRow {
   name: string;
   className: string;
   outputShape: readonly number[];
+  /** Every value, non-trainable state included (as Keras' Param # column). */
   params: number;
+  /** Of those, the non-trainable ones (BatchNormalization's moving statistics). */
+  nonTrainable: number;
 }
 
 /** Every layer of a built model, in build order (encoder, z_mean, z_log_var, decoder); no input row. */
@@ -25,6 +28,7 @@ export function summaryRows(model: Autoencoder): SummaryRow[] {
         className: layer.className,
         outputShape: layer.outShape,
         params: layer.params.reduce((s, p) => s + p.size, 0),
+        nonTrainable: layer.params.reduce((s, p) => s + (p.trainable ? 0 : p.size), 0),
       });
     });
   };
@@ -50,7 +54,7 @@ export function summaryText(model: Autoencoder, title = 'model'): string {
 /** The summary of an architecture record from its dry-run plan: nothing is allocated. */
 export function architectureSummaryText(arch: Architecture, title = 'model', limits: Partial<ModelLimits> = {}): string {
   const plan = planArchitecture(arch, limits);
-  const rows = plan.layers.map((l) => ({ name: `${l.part}.${l.index}`, className: l.className, outputShape: l.outputShape, params: l.params }));
+  const rows = plan.layers.map((l) => ({ name: `${l.part}.${l.index}`, className: l.className, outputShape: l.outputShape, params: l.params, nonTrainable: l.nonTrainable }));
   return table(title, { kind: arch.kind, inputShape: arch.input_shape, codeShape: plan.codeShape }, rows);
 }
 
@@ -58,7 +62,7 @@ const fmtShape = (s: readonly number[]) => `(None, ${s.join(', ')})`;
 const fmtInt = (n: number) => n.toLocaleString('en-US');
 
 function table(title: string, head: SummaryHead, layers: readonly SummaryRow[]): string {
-  const rows: SummaryRow[] = [{ name: 'input', className: 'InputLayer', outputShape: head.inputShape, params: 0 }, ...layers];
+  const rows: SummaryRow[] = [{ name: 'input', className: 'InputLayer', outputShape: head.inputShape, params: 0, nonTrainable: 0 }, ...layers];
   const header = ['Layer (type)', 'Output Shape', 'Param #'];
   const body = rows.map((r) => [`${r.name} (${r.className})`, fmtShape(r.outputShape), fmtInt(r.params)]);
   // Loops, not Math.max(...spread): a model may have a thousand layers.
@@ -78,11 +82,10 @@ function table(title: string, head: SummaryHead, layers: readonly SummaryRow[]):
   });
   out.push('='.repeat(total));
   const count = rows.reduce((s, r) => s + r.params, 0);
-  // Every parameter is trained: no layer here keeps non-trainable state (such as
-  // BatchNormalization's moving statistics) yet.
+  const fixed = rows.reduce((s, r) => s + r.nonTrainable, 0);
   out.push(`Total params: ${fmtInt(count)} (${fmtBytes(count * 4)})`);
-  out.push(`Trainable params: ${fmtInt(count)} (${fmtBytes(count * 4)})`);
-  out.push(`Non-trainable params: 0 (${fmtBytes(0)})`);
+  out.push(`Trainable params: ${fmtInt(count - fixed)} (${fmtBytes((count - fixed) * 4)})`);
+  out.push(`Non-trainable params: ${fmtInt(fixed)} (${fmtBytes(fixed * 4)})`);
   return out.join('\n');
 }
 

@@ -19,13 +19,18 @@ export interface LayerSpec {
   config: Record<string, unknown>;
 }
 
-export type Initializer = { kind: 'glorot_uniform'; fanIn: number; fanOut: number } | { kind: 'zeros' };
+export type Initializer = { kind: 'glorot_uniform'; fanIn: number; fanOut: number } | { kind: 'zeros' } | { kind: 'ones' };
 
 export interface ParamSpec {
-  /** Keras' weight name: kernel or bias. */
+  /** Keras' weight name: kernel, bias, gamma, moving_mean, ... */
   param: string;
   shape: number[];
   init: Initializer;
+  /**
+   * False for state the optimizer never touches (BatchNormalization's moving statistics):
+   * no gradient, no optimizer slots, but saved with the weights. Default true.
+   */
+  trainable?: boolean;
 }
 
 /** A parameter tensor in the heap, with its gradient and optimizer slots once compiled. */
@@ -40,6 +45,8 @@ export interface Param {
   /** Optimizer state by slot name (m, v, velocity). */
   slots: Map<string, number>;
   init: Initializer;
+  /** Updated by the optimizer (has grad and slots once compiled for training). */
+  trainable: boolean;
 }
 
 /** One plan's buffers for one layer. */
@@ -53,6 +60,8 @@ export interface LayerBuffers {
    * training plans, the input of an activation whose gradient needs it (gelu, silu).
    */
   z: Tensor | null;
+  /** Per-plan values a layer keeps from forward for backward (BatchNormalization's batch statistics). */
+  work?: Tensor;
 }
 
 export interface RunContext {
@@ -89,6 +98,13 @@ export abstract class Layer {
 
   abstract forward(ctx: RunContext, b: LayerBuffers, n: number): void;
   abstract backward(ctx: RunContext, b: LayerBuffers, n: number, accumulate: boolean): void;
+
+  /**
+   * After a training step's update was applied: folds what the step's forward measured into
+   * the layer's non-trainable state (BatchNormalization's moving statistics). A step that
+   * diverged never calls it, so that state stays what the step started from, as the weights do.
+   */
+  commitState(_ctx: RunContext, _b: LayerBuffers): void {}
 
   spec(): LayerSpec {
     return { class_name: this.className, config: this.config() };

@@ -17,7 +17,10 @@ export class ParamStore {
   add(name: string, spec: ParamSpec): Param {
     if (this.byName.has(name)) throw new ShapeError(`duplicate parameter name ${name}`);
     const size = sizeOf(spec.shape);
-    const p: Param = { name, shape: spec.shape, size, value: this.kernels.heap.allocZeroed(size), grad: -1, slots: new Map(), init: spec.init };
+    const p: Param = {
+      name, shape: spec.shape, size, value: this.kernels.heap.allocZeroed(size), grad: -1, slots: new Map(), init: spec.init,
+      trainable: spec.trainable ?? true,
+    };
     this.list.push(p);
     this.byName.set(name, p);
     return p;
@@ -27,16 +30,25 @@ export class ParamStore {
     return this.byName.get(name);
   }
 
+  /** The parameters the optimizer updates (every one but non-trainable state), in order. */
+  get trainable(): Param[] {
+    return this.list.filter((p) => p.trainable);
+  }
+
   /** Total number of parameter values. */
   get count(): number {
     return this.list.reduce((s, p) => s + p.size, 0);
   }
 
-  /** Keras defaults: glorot uniform kernels (limit sqrt(6 / (fan_in + fan_out))), zero biases. */
+  /**
+   * Keras defaults: glorot uniform kernels (limit sqrt(6 / (fan_in + fan_out))), zero biases,
+   * BatchNormalization's ones and zeros. Only glorot draws from the stream, so adding such
+   * a layer leaves every other kernel's initial values unchanged.
+   */
   initialize(stream: RandomStream): void {
     for (const p of this.list) {
-      if (p.init.kind === 'zeros') {
-        this.kernels.fill(p.value, p.size, 0);
+      if (p.init.kind === 'zeros' || p.init.kind === 'ones') {
+        this.kernels.fill(p.value, p.size, p.init.kind === 'ones' ? 1 : 0);
       } else {
         const limit = Math.sqrt(6 / (p.init.fanIn + p.init.fanOut));
         this.kernels.randUniform(p.value, p.size, stream.key, stream.take(p.size), -limit, limit);
@@ -44,10 +56,14 @@ export class ParamStore {
     }
   }
 
-  /** Allocates gradients and the named optimizer slots (zeroed); idempotent for the same slots. */
+  /**
+   * Allocates gradients and the named optimizer slots (zeroed) of the trainable parameters
+   * (non-trainable state has neither); idempotent for the same slots.
+   */
   ensureTraining(slots: readonly string[]): void {
     if (this.slotNames && this.slotNames.join() === slots.join()) return;
     for (const p of this.list) {
+      if (!p.trainable) continue;
       if (p.grad < 0) p.grad = this.kernels.heap.allocZeroed(p.size);
       for (const off of p.slots.values()) this.kernels.heap.free(off);
       p.slots.clear();

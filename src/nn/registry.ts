@@ -3,6 +3,7 @@
 import { ArgumentError } from '../errors.js';
 import type { Layer, LayerSpec } from './layer.js';
 import { Activation, ELU, LeakyReLU } from './layers/activation.js';
+import { BatchNormalization } from './layers/batch-norm.js';
 import { Conv2D, Conv2DTranspose } from './layers/conv2d.js';
 import { Dense } from './layers/dense.js';
 import { GaussianNoise } from './layers/noise.js';
@@ -23,6 +24,7 @@ export const LAYER_CLASSES: Readonly<Record<string, LayerClass>> = {
   LeakyReLU,
   GaussianNoise,
   ELU,
+  BatchNormalization,
 };
 
 export function createLayer(spec: LayerSpec, where: string): Layer {

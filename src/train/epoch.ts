@@ -61,7 +61,8 @@ function divergence(run: TrainRun, step: number, globalStep: number, during: boo
 function checkWeights(run: TrainRun, step: number): void {
   const kernels = run.model.kernels;
   let total = 0;
-  for (const p of run.plan.params) total += kernels.sumSquares(p.value, p.size);
+  // Every parameter, non-trainable state (moving statistics) included.
+  for (const p of run.model.params.list) total += kernels.sumSquares(p.value, p.size);
   if (!Number.isFinite(total)) throw divergence(run, step, run.state.step, false, 'weights', total);
 }
 

@@ -42,6 +42,7 @@ export interface StepPlan {
   readonly data: DeviceData;
   readonly ctx: RunContext;
   readonly optimizer: Optimizer;
+  /** The trainable parameters (what the optimizer and clip-norm see; non-trainable state is not). */
   readonly params: readonly Param[];
   readonly noise: number;
   readonly clipNorm: number | undefined;
@@ -56,7 +57,7 @@ export function planStep(model: Autoencoder, train: Dataset, o: StepOptions): St
   const graph = model.compile({ batch: o.batch, training: true, loss: o.loss, l1: o.l1, beta: o.beta, separateInput: o.noise > 0 });
   const data = new DeviceData(kernels, train, model.inputShape, 'training data');
   return {
-    graph, data, ctx: { kernels, training: true, noise: o.noiseStream }, optimizer: o.optimizer, params: model.params.list, noise: o.noise,
+    graph, data, ctx: { kernels, training: true, noise: o.noiseStream }, optimizer: o.optimizer, params: model.params.trainable, noise: o.noise,
     clipNorm: o.clipNorm, gradNorm: NaN,
   };
 }
@@ -78,6 +79,7 @@ export function trainStep(plan: StepPlan, order: Uint32Array, start: number, n: 
     if (!Number.isFinite(plan.gradNorm)) return value;
   }
   plan.optimizer.step(ctx.kernels, plan.params);
+  graph.commitState(ctx);
   return value;
 }
 

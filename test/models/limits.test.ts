@@ -96,7 +96,7 @@ describe('model limits', () => {
     const plan = planArchitecture(arch);
     const model = new Autoencoder(kernels, arch);
     try {
-      expect(plan.params).toEqual(model.params.list.map((p) => ({ name: p.name, shape: p.shape })));
+      expect(plan.params).toEqual(model.params.list.map((p) => ({ name: p.name, shape: p.shape, trainable: p.trainable })));
       expect(plan.paramCount).toBe(model.params.count);
     } finally {
       model.dispose();

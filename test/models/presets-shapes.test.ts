@@ -18,7 +18,7 @@ import { jsKernels, maxAbsDiff, uniform, wasmKernels } from '../helpers.js';
 const RECORDS = JSON.parse(readFileSync(new URL('./preset-records-28x28x1.json', import.meta.url), 'utf8')) as Record<string, unknown>;
 
 const IMAGE_SHAPES = [[28, 28, 1], [32, 32, 3], [64, 64, 3], [16, 12, 1], [30, 30, 3]];
-const DENSE_FAMILY = ['dense', 'linear', 'deep', 'vae'];
+const DENSE_FAMILY = ['dense', 'linear', 'deep', 'deep-bn', 'vae'];
 /** The combinations that fit; conv needs sides divisible by 4, so not 30x30. */
 const CASES: [string, number[]][] = PRESET_NAMES.flatMap((name) =>
   [...IMAGE_SHAPES, [13]]
@@ -42,7 +42,7 @@ function step(kernels: Kernels, name: string, shape: number[]): { loss: number; 
       g.forward(ctx, 4);
       const loss = g.loss(4);
       g.backward(ctx, 4);
-      new Adam().step(kernels, model.params.list);
+      new Adam().step(kernels, model.params.trainable);
       return { loss, out, weights: model.params.list.map((p) => model.params.read(p)) };
     } finally {
       g.release();

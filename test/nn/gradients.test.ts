@@ -73,6 +73,28 @@ const cases: Case[] = [
     options: { loss: 'bce' },
   },
   {
+    name: 'BatchNormalization after Dense (features; batch statistics) and with center / scale off',
+    arch: ae(
+      [4, 4, 1],
+      [L('Flatten'), L('Dense', { units: 5 }), L('BatchNormalization'), L('Activation', { activation: 'tanh' })],
+      [L('Dense', { units: 6, activation: 'relu' }), L('BatchNormalization', { center: false, scale: false, epsilon: 0.01 }), L('Dense', { units: 16, activation: 'sigmoid' }), L('Reshape', { target_shape: [4, 4, 1] })],
+    ),
+    options: { loss: 'mse' },
+  },
+  {
+    name: 'BatchNormalization per channel after Conv2D and Conv2DTranspose (NHWC), scale only',
+    arch: ae(
+      [6, 6, 1],
+      [L('Conv2D', { filters: 3, kernel_size: 3, strides: 2, padding: 'same' }), L('BatchNormalization', { momentum: 0.9 }), L('Activation', { activation: 'tanh' })],
+      [
+        L('Conv2DTranspose', { filters: 2, kernel_size: 3, strides: 2, padding: 'same' }),
+        L('BatchNormalization', { center: false }),
+        L('Conv2D', { filters: 1, kernel_size: 3, padding: 'same', activation: 'sigmoid' }),
+      ],
+    ),
+    options: { loss: 'bce' },
+  },
+  {
     name: 'VAE: heads, reparameterisation, KL (beta 0.5), summed BCE',
     arch: {
       kind: 'vae',

@@ -32,7 +32,8 @@ export function checkModelGradients(arch: Architecture, options: Omit<GraphOptio
   g.backward(ctx, n);
   const h = 1e-6;
   let checked = 0;
-  for (const p of model.params.list) {
+  // Non-trainable state (moving statistics) has no gradient: training-mode forwards never read it.
+  for (const p of model.params.trainable) {
     const analytic = Float64Array.from(kernels.heap.data.subarray(p.grad, p.grad + p.size));
     const d = kernels.heap.data;
     const stride = Math.max(1, Math.floor(p.size / 25));
