@@ -16,6 +16,7 @@ export {
 } from './loss';
 export { adamStep, sgdStep } from './optim';
 export { randUniform, randNormal } from './random';
+export { dropout } from './dropout';
 
 // The numbers the TypeScript side must agree on (scratch layout, tile and chunk sizes),
 // as immutable i32 globals: instance.exports.NAME.value.

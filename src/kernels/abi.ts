@@ -261,6 +261,18 @@ export const ABI = {
     args: ['out:ptr', 'n:i32', 'key:u32', 'counter:f64', 'mean:f64', 'std:f64'],
     split: elements('n', ['out', 'counter'], ELEMENTS_PER_SHARE / 8),
   },
+
+  // ---- dropout (assembly/dropout.ts): its mask from the counter-based generator ----------
+  /**
+   * Overwrites y[s, p, c] = x[s, p, c] f32(1 / (1 - rate)) where u(key, counter + s ch + c)
+   * >= rate (u as randUniform's), else 0; x, y [n, hw, ch], y may equal x. hw = 1: Dropout;
+   * hw = H W: SpatialDropout2D (one draw per sample and channel). The backward is the same
+   * call on (dy, dx) with the same key and counter (the mask is recomputed, never stored).
+   */
+  dropout: {
+    args: ['x:ptr', 'y:ptr', 'n:i32', 'hw:i32', 'ch:i32', 'key:u32', 'counter:f64', 'rate:f64'],
+    split: { by: 'images', count: 'n', advance: { x: ['hw', 'ch'], y: ['hw', 'ch'], counter: ['ch'] }, work: ['n', 'hw', 'ch'], minWork: ELEMENTS_PER_SHARE / 4 },
+  },
 } as const satisfies Record<string, KernelSpec>;
 
 export type KernelName = keyof typeof ABI;
