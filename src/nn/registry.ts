@@ -5,6 +5,7 @@ import type { Layer, LayerSpec } from './layer.js';
 import { Activation, LeakyReLU } from './layers/activation.js';
 import { Conv2D, Conv2DTranspose } from './layers/conv2d.js';
 import { Dense } from './layers/dense.js';
+import { Dropout, SpatialDropout2D } from './layers/dropout.js';
 import { GaussianNoise } from './layers/noise.js';
 import { MaxPooling2D, UpSampling2D } from './layers/pooling.js';
 import { Flatten, Reshape } from './layers/reshape.js';
@@ -22,6 +23,8 @@ export const LAYER_CLASSES: Readonly<Record<string, LayerClass>> = {
   Activation,
   LeakyReLU,
   GaussianNoise,
+  Dropout,
+  SpatialDropout2D,
 };
 
 export function createLayer(spec: LayerSpec, where: string): Layer {
