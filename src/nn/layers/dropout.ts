@@ -9,8 +9,9 @@
 // the kernel manifest). Why: a stored mask would cost an activation-sized buffer per layer
 // and a second write in forward, to save about 70 us a backward at [256, 784] (the kernel
 // 102 us vs a `mul` 29 us; scripts/dropout-timing.mts), well under 1% of a training step;
-// and a spatial mask is one hash per channel, so its recompute costs about a `mul`. Keras' `seed` is accepted and not used: every draw of a run comes
-// from its one seed. `noise_shape` other than null is refused.
+// and a spatial mask is one hash per channel, so its recompute costs about a `mul`.
+// Keras' `seed` is accepted and not used: every draw of a run comes from its one seed.
+// `noise_shape` other than null is refused.
 
 import { ArgumentError } from '../../errors.js';
 import { ConfigReader } from '../config.js';
