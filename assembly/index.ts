@@ -19,6 +19,7 @@ export { randUniform, randNormal } from './random';
 export {
   batchNormStats, batchNormMovingUpdate, batchNormForward, batchNormBackward, batchNormBackwardInput,
 } from './batchnorm';
+export { dropout } from './dropout';
 
 // The numbers the TypeScript side must agree on (scratch layout, tile and chunk sizes),
 // as immutable i32 globals: instance.exports.NAME.value.

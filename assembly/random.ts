@@ -9,7 +9,8 @@ const HALF_PI: f64 = 1.5707963267948966;
 const SQRT1_2: f64 = 0.7071067811865476;
 const SQRT2: f64 = 1.4142135623730951;
 
-@inline function triple32(x: u32): u32 {
+/** Wellons' triple32 (src/random/generator.ts); dropout.ts runs it four lanes wide. */
+@inline export function triple32(x: u32): u32 {
   x ^= x >> 17;
   x *= 0xed5ad4bb;
   x ^= x >> 11;
@@ -20,7 +21,7 @@ const SQRT2: f64 = 1.4142135623730951;
   return x;
 }
 
-@inline function blockKey(key: u32, hi: u32): u32 {
+@inline export function blockKey(key: u32, hi: u32): u32 {
   return triple32(hi ^ triple32(key ^ 0x9e3779b9));
 }
 

@@ -287,6 +287,18 @@ export const ABI = {
     args: ['x:ptr', 'dy:ptr', 'mean:ptr', 'variance:ptr', 'gamma:ptr', 'dgamma:ptr', 'dbeta:ptr', 'dx:ptr', 'rows:i32', 'cols:i32', 'count:i32', 'epsilon:f32'],
     split: { by: 'rows', rows: 'rows', cols: 'cols', rowTensors: ['x', 'dy', 'dx'], perRow: [], work: ['rows', 'cols'], minWork: ELEMENTS_PER_SHARE },
   },
+
+  // ---- dropout (assembly/dropout.ts): its mask from the counter-based generator ----------
+  /**
+   * Overwrites y[s, p, c] = x[s, p, c] f32(1 / (1 - rate)) where u(key, counter + s ch + c)
+   * >= rate (u as randUniform's), else 0; x, y [n, hw, ch], y may equal x. hw = 1: Dropout;
+   * hw = H W: SpatialDropout2D (one draw per sample and channel). The backward is the same
+   * call on (dy, dx) with the same key and counter (the mask is recomputed, never stored).
+   */
+  dropout: {
+    args: ['x:ptr', 'y:ptr', 'n:i32', 'hw:i32', 'ch:i32', 'key:u32', 'counter:f64', 'rate:f64'],
+    split: { by: 'images', count: 'n', advance: { x: ['hw', 'ch'], y: ['hw', 'ch'], counter: ['ch'] }, work: ['n', 'hw', 'ch'], minWork: ELEMENTS_PER_SHARE / 4 },
+  },
 } as const satisfies Record<string, KernelSpec>;
 
 export type KernelName = keyof typeof ABI;

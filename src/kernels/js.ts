@@ -624,6 +624,19 @@ export class JsKernels implements Kernels {
     }
   }
 
+  dropout(x: number, y: number, n: number, hw: number, ch: number, key: number, counter: number, rate: number): void {
+    const d = this.d;
+    const scale = Math.fround(1 / (1 - rate));
+    for (let s = 0; s < n; s++) {
+      for (let p = 0; p < hw; p++) {
+        for (let c = 0; c < ch; c++) {
+          const i = (s * hw + p) * ch + c;
+          d[y + i] = uniformAt(key >>> 0, counter + s * ch + c) >= rate ? d[x + i]! * scale : 0;
+        }
+      }
+    }
+  }
+
   /** out[r] = sum over the row's flat indices i of f(i). */
   private rowSums(out: number, rows: number, cols: number, f: (i: number) => number): void {
     for (let r = 0; r < rows; r++) {

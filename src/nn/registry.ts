@@ -6,6 +6,7 @@ import { Activation, ELU, LeakyReLU } from './layers/activation.js';
 import { BatchNormalization } from './layers/batch-norm.js';
 import { Conv2D, Conv2DTranspose } from './layers/conv2d.js';
 import { Dense } from './layers/dense.js';
+import { Dropout, SpatialDropout2D } from './layers/dropout.js';
 import { GaussianNoise } from './layers/noise.js';
 import { MaxPooling2D, UpSampling2D } from './layers/pooling.js';
 import { Flatten, Reshape } from './layers/reshape.js';
@@ -25,6 +26,8 @@ export const LAYER_CLASSES: Readonly<Record<string, LayerClass>> = {
   GaussianNoise,
   ELU,
   BatchNormalization,
+  Dropout,
+  SpatialDropout2D,
 };
 
 export function createLayer(spec: LayerSpec, where: string): Layer {

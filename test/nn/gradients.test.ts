@@ -47,6 +47,15 @@ const cases: Case[] = [
     options: { loss: 'bce' },
   },
   {
+    name: 'Dropout after a Dense and on the code, SpatialDropout2D between convs (masks fixed by the noise counter)',
+    arch: ae(
+      [4, 4, 2],
+      [L('Conv2D', { filters: 3, kernel_size: 3, padding: 'same', activation: 'tanh' }), L('SpatialDropout2D', { rate: 0.4 }), L('Flatten'), L('Dense', { units: 5, activation: 'tanh' }), L('Dropout', { rate: 0.3 })],
+      [L('Dense', { units: 32, activation: 'sigmoid' }), L('Reshape', { target_shape: [4, 4, 2] })],
+    ),
+    options: { loss: 'mse' },
+  },
+  {
     name: 'Conv2D stride 2 same, Conv2DTranspose, Conv2D sigmoid (the denoiser in small)',
     arch: ae(
       [6, 6, 1],
