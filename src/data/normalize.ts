@@ -43,8 +43,30 @@ export function defaultNormalizationKind(dtype: SampleDtype): NormalizationKind 
   return dtype === 'uint8' ? 'scale' : 'standard';
 }
 
-function toFloat32(values: Float64Array, what: string, source: string): Float32Array {
+const bits32 = new Float32Array(1);
+const bitsU32 = new Uint32Array(bits32.buffer);
+
+/** The float32 next to finite f (a float32 value) in the direction of `dir` (-1 down, +1 up). */
+function stepFloat32(f: number, dir: -1 | 1): number {
+  if (f === 0) return dir * 2 ** -149;
+  bits32[0] = f;
+  bitsU32[0]! += f > 0 === dir > 0 ? 1 : -1; // away from zero grows the magnitude
+  return bits32[0]!;
+}
+
+/**
+ * float32 values of float64 statistics: rounded to nearest, or with `round` 'down' / 'up'
+ * to the float32 at or below / above each value (minmax stores min rounded down and max
+ * rounded up, so every training value maps into [0, 1] exactly, never to -1e-8).
+ */
+function toFloat32(values: Float64Array, what: string, source: string, round: 'nearest' | 'down' | 'up' = 'nearest'): Float32Array {
   const out = Float32Array.from(values);
+  if (round !== 'nearest') {
+    for (let f = 0; f < out.length; f++) {
+      const v = values[f]!;
+      if (Number.isFinite(out[f]!) && (round === 'down' ? out[f]! > v : out[f]! < v)) out[f] = stepFloat32(out[f]!, round === 'down' ? -1 : 1);
+    }
+  }
   for (let f = 0; f < out.length; f++) {
     if (!Number.isFinite(out[f]!)) throw new DataError(`${source}: feature ${f} has ${what} ${values[f]}, outside the float32 range; rescale the data first`);
   }
@@ -80,8 +102,11 @@ export function fitNormalization(
     }
   }
   if (kind === 'minmax') {
-    norm.min = toFloat32(lo, 'minimum', source);
-    norm.max = toFloat32(hi, 'maximum', source);
+    norm.min = toFloat32(lo, 'minimum', source, 'down');
+    norm.max = toFloat32(hi, 'maximum', source, 'up');
+    // A constant feature keeps max = min (the divisor-1 rule), both rounded down: it maps to
+    // x - min in [0, one float32 ulp of x), inside [0, 1) for |x| < 2^24.
+    for (let f = 0; f < size; f++) if (lo[f] === hi[f]) norm.max[f] = norm.min[f]!;
     return norm;
   }
   const mean = sum.map((s) => s / n);

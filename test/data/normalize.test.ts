@@ -160,9 +160,11 @@ describe('a constant feature gives 0, never NaN', () => {
         const y = applyNormalization(norm, data);
         for (let i = 0; i < n; i++) {
           expect(Number.isNaN(y[2 * i]!)).toBe(false);
-          // The statistic is stored as float32, so x - stat is x's own float32 rounding error.
+          // The statistic is stored as float32, so x - stat is x's own float32 rounding error:
+          // to nearest for the mean (half an ulp), down for minmax's min (under one ulp, >= 0).
           if (f32) expect(y[2 * i] === 0).toBe(true);
-          else expect(Math.abs(y[2 * i]!)).toBeLessThanOrEqual(F32 * Math.abs(v) * 1.0001 + MIN_F32);
+          else expect(Math.abs(y[2 * i]!)).toBeLessThanOrEqual((kind === 'minmax' ? 2 : 1) * F32 * Math.abs(v) * 1.0001 + MIN_F32);
+          if (kind === 'minmax') expect(y[2 * i]!).toBeGreaterThanOrEqual(0);
         }
         expect(invertNormalization(norm, y)[0] === Math.fround(v)).toBe(true); // == : the sign of a zero may go
       }),
@@ -242,5 +244,40 @@ describe('the model-file record round-trips exactly', () => {
     expect(() => parsePreprocessing(preprocessingMetadata(norm), tensors as never, [3], 'm')).toThrow(new FormatError('m: tensor "preprocessing.mean" has shape [2], the input shape is [3]'));
     tensors.get('preprocessing.std')!.data[1] = 0;
     expect(() => parsePreprocessing(preprocessingMetadata(norm), tensors as never, [2], 'm')).toThrow(/holds 0 at index 1; a std must be positive/);
+  });
+});
+
+describe('minmax keeps every training value inside [0, 1]', () => {
+  it('stores min rounded down and max rounded up to float32, so no training value maps below 0 or above 1', () => {
+    // 0.1 and 0.7 round up and down to float32: stored to nearest, 0.1 would map to -1.2e-8.
+    const data = Float64Array.of(0.1, 0.7, 0.3);
+    const norm = fitNormalization('minmax', data, [1]);
+    expect(norm.min![0]!).toBeLessThanOrEqual(0.1);
+    expect(norm.max![0]!).toBeGreaterThanOrEqual(0.7);
+    expect(norm.min![0]).toBe(Math.fround(0.1) > 0.1 ? Math.fround(0.1) - 2 ** -27 : Math.fround(0.1));
+    const y = applyNormalization(norm, data);
+    expect(Math.min(...y)).toBeGreaterThanOrEqual(0);
+    expect(Math.max(...y)).toBeLessThanOrEqual(1);
+  });
+
+  it('holds for any finite float64 training data (property)', () => {
+    fc.assert(
+      fc.property(fc.array(fc.double({ noNaN: true, noDefaultInfinity: true, min: -1e30, max: 1e30 }), { minLength: 1, maxLength: 40 }), (values) => {
+        const data = Float64Array.from(values);
+        const norm = fitNormalization('minmax', data, [1]);
+        if (Math.min(...values) < Math.max(...values)) {
+          // (A constant feature keeps min = max rounded to nearest: the divisor-1 rule.)
+          expect(norm.min![0]!).toBeLessThanOrEqual(Math.min(...values));
+          expect(norm.max![0]!).toBeGreaterThanOrEqual(Math.max(...values));
+        }
+        const constant = Math.min(...values) === Math.max(...values);
+        for (const v of applyNormalization(norm, data)) {
+          expect(v).toBeGreaterThanOrEqual(0);
+          // A constant feature maps to x - min, below one float32 ulp of x: under 1 for |x| < 2^24.
+          if (!constant || Math.abs(values[0]!) < 2 ** 24) expect(v).toBeLessThanOrEqual(1);
+        }
+      }),
+      { seed: 20261207, numRuns: 400 },
+    );
   });
 });
