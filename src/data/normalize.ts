@@ -4,11 +4,13 @@
 //   minmax    y = (x - min) / (max - min)
 //   standard  y = (x - mean) / std     (population std, ddof 0, as scikit-learn)
 // Statistics are per feature (one value per position of a sample, shaped like it), fitted
-// on the training split only, summed in float64, then stored as float32; apply and invert
+// on the training split only, summed in float64, then stored as float32 (minmax's min
+// rounded down and max rounded up, so training values stay inside [0, 1]); apply and invert
 // use the stored float32 values (in float64 arithmetic), so a model file reloaded anywhere
 // transforms exactly as the run that fitted it. A constant feature has no spread to divide
 // by: where max = min in the training split (or std rounds to 0 in float32) the divisor is 1,
-// so that feature becomes x - min (or x - mean), 0 on the training data, never NaN.
+// so that feature becomes x - min (or x - mean), 0 or a float32 rounding error on the
+// training data, never NaN.
 // invert undoes apply up to float32 rounding.
 import { DataError, FormatError } from '../errors.js';
 import { describeDepthExcess, jsonDepthExcess } from '../io/json-depth.js';
