@@ -19,11 +19,17 @@ export const OUTPUT_KINDS: readonly OutputKind[] = ['sigmoid', 'linear'];
 export const INPUT_SHAPE: readonly number[] = [28, 28, 1];
 
 const dense = (units: number, activation: string): LayerSpec => ({ class_name: 'Dense', config: { units, activation } });
-/** Dense(units, no bias) -> BatchNormalization (Keras defaults) -> relu. */
+/**
+ * Dense(units, no bias) -> BatchNormalization (Keras defaults) -> relu -> Dropout(0.05).
+ * The rate is the lightest of those measured (0.05 or 0.1, encoder only or both parts):
+ * dropout costs reconstruction error here (10 epochs: 0.01237 against 0.01058 without it),
+ * the price of the regulariser a Keras model carries.
+ */
 const denseBn = (units: number): LayerSpec[] => [
   { class_name: 'Dense', config: { units, activation: 'linear', use_bias: false } },
   { class_name: 'BatchNormalization', config: {} },
   { class_name: 'Activation', config: { activation: 'relu' } },
+  { class_name: 'Dropout', config: { rate: 0.05 } },
 ];
 const flatten = (): LayerSpec => ({ class_name: 'Flatten', config: {} });
 const reshape = (target_shape: Shape): LayerSpec => ({ class_name: 'Reshape', config: { target_shape: [...target_shape] } });
@@ -128,7 +134,7 @@ const DEFS: Record<string, PresetDef> = {
     sigmoidLoss: 'mse',
     noise: 0,
     inputs: 'any',
-    description: 'deep with BatchNormalization before each hidden relu',
+    description: 'deep with BatchNormalization before and Dropout(0.05) after each hidden relu',
     layers: (latent, shape, out) => autoencoder(
       shape,
       [flatten(), ...denseBn(256), ...denseBn(128), dense(latent, 'relu')],
