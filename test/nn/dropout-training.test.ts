@@ -4,9 +4,6 @@
 // run bit for bit: the masks come from the noise stream, whose counter the checkpoint keeps.
 import { describe, expect, it } from 'vitest';
 import type { Splits } from '../../src/data/dataset.js';
-import type { Kernels } from '../../src/kernels/kernels.js';
-import { createKernels } from '../../src/kernels/node.js';
-import type { ThreadedKernels } from '../../src/kernels/threads/pool.js';
 import type { LayerSpec } from '../../src/nn/layer.js';
 import type { Architecture } from '../../src/models/architecture.js';
 import { Autoencoder } from '../../src/models/autoencoder.js';
@@ -16,6 +13,7 @@ import { Adam } from '../../src/train/optimizers.js';
 import { train, type History, type TrainOptions } from '../../src/train/trainer.js';
 import { wasmKernels } from '../helpers.js';
 import { smallSplits } from '../train/fixtures.js';
+import { expectThreadIdentical, weightBits } from '../train/thread-identity.js';
 
 const L = (class_name: string, config: Record<string, unknown> = {}): LayerSpec => ({ class_name, config });
 
@@ -48,9 +46,7 @@ const CONV: Architecture = {
   },
 };
 
-function bits(model: Autoencoder): string[] {
-  return model.params.list.map((p) => Buffer.from(model.params.read(p).buffer).toString('base64'));
-}
+const bits = weightBits;
 
 describe('training with dropout', () => {
   it('the loss and the test MSE fall over three epochs on the digits (dense with Dropout)', async () => {
@@ -65,21 +61,7 @@ describe('training with dropout', () => {
 
   it.each([['dense', DENSE], ['conv', CONV]] as const)('%s: 1 thread and 2 threads train to identical weights', async (_, arch) => {
     const splits = await smallSplits(192, 40);
-    const weights: string[][] = [];
-    const losses: number[] = [];
-    for (const threads of [1, 2]) {
-      const kernels: Kernels = await createKernels({ threads });
-      const model = new Autoencoder(kernels, arch).initialize(3);
-      const h = await train(model, splits, { epochs: 1, batchSize: 64, seed: 3, noise: 0.2 });
-      weights.push(bits(model));
-      losses.push(h.epochs[0]!.loss, h.epochs[0]!.test_mse);
-      if (threads > 1) {
-        expect((kernels as unknown as ThreadedKernels).jobs).toBeGreaterThan(0);
-        (kernels as unknown as ThreadedKernels).dispose();
-      }
-    }
-    expect(weights[1]).toEqual(weights[0]);
-    expect(losses.slice(2)).toEqual(losses.slice(0, 2));
+    await expectThreadIdentical(arch, splits, { batchSize: 64, noise: 0.2 });
   });
 
   it.each([['dense', DENSE], ['conv', CONV]] as const)('%s: 2 epochs = 1 epoch, checkpoint file, resume 1 — also from inside an epoch', async (_, arch) => {

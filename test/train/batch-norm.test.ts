@@ -5,9 +5,6 @@
 // deep model with it learns the digits.
 import { describe, expect, it } from 'vitest';
 import { ArgumentError, DivergenceError, FormatError } from '../../src/errors.js';
-import type { Kernels } from '../../src/kernels/kernels.js';
-import { createKernels } from '../../src/kernels/node.js';
-import type { ThreadedKernels } from '../../src/kernels/threads/pool.js';
 import type { Architecture } from '../../src/models/architecture.js';
 import { Autoencoder } from '../../src/models/autoencoder.js';
 import { decodeModel, encodeModel, type TrainingRecord } from '../../src/models/model-file.js';
@@ -22,6 +19,7 @@ import { train, type TrainOptions } from '../../src/train/trainer.js';
 import { encodeSafetensors, decodeSafetensors } from '../../src/io/safetensors.js';
 import { expectClose, jsKernels, uniform, wasmKernels } from '../helpers.js';
 import { smallSplits } from './fixtures.js';
+import { expectThreadIdentical, weightBits } from './thread-identity.js';
 
 const L = (class_name: string, config: Record<string, unknown> = {}): LayerSpec => ({ class_name, config });
 const BN = (config: Record<string, unknown> = {}) => L('BatchNormalization', config);
@@ -50,9 +48,7 @@ const CONV_BN: Architecture = {
   },
 };
 
-function bits(model: Autoencoder): string[] {
-  return model.params.list.map((p) => Buffer.from(model.params.read(p).buffer).toString('base64'));
-}
+const bits = weightBits;
 
 function read(model: Autoencoder, name: string): Float32Array {
   return model.params.read(model.params.get(name)!).slice();
@@ -226,22 +222,8 @@ describe('BatchNormalization: model files and checkpoints', () => {
 describe('BatchNormalization: threads and training', () => {
   it.each([['dense', DEEP_BN], ['conv', CONV_BN]] as const)('%s with BatchNormalization: 1 and 2 threads train to identical weights', async (_name, arch) => {
     const splits = await smallSplits(256, 40);
-    const weights: string[][] = [];
-    const losses: number[] = [];
-    for (const threads of [1, 2]) {
-      const kernels: Kernels = await createKernels({ threads });
-      const model = new Autoencoder(kernels, arch).initialize(3);
-      // Batch 128: the conv model's normalize and input-gradient passes are split across threads.
-      const h = await train(model, splits, { epochs: 1, batchSize: 128, seed: 3 });
-      weights.push(bits(model));
-      losses.push(h.epochs[0]!.loss, h.epochs[0]!.test_mse);
-      if (threads > 1) {
-        expect((kernels as unknown as ThreadedKernels).jobs).toBeGreaterThan(0);
-        (kernels as unknown as ThreadedKernels).dispose();
-      }
-    }
-    expect(weights[1]).toEqual(weights[0]);
-    expect(losses.slice(2)).toEqual(losses.slice(0, 2));
+    // Batch 128: the conv model's normalize and input-gradient passes are split across threads.
+    await expectThreadIdentical(arch, splits, { batchSize: 128 });
   });
 
   it('a deep model with Dense -> BatchNormalization -> relu for each hidden layer learns the bundled digits', async () => {
