@@ -24,6 +24,7 @@ export { train, type Callbacks, type EpochRecord, type History, type TrainOption
 export { TRAIN_DEFAULTS } from './train/train-options.js';
 export { Adam, SGD, createOptimizer, type Optimizer } from './train/optimizers.js';
 export { evaluate, type Metrics } from './train/evaluate.js';
+export { denseStack, pretrainGreedy, PRETRAIN_EPOCHS, type PretrainLayer, type PretrainOptions } from './train/pretrain.js';
 export { checkpointFromState, stateFromCheckpoint, optimizerFromRecord } from './train/checkpoint.js';
 export { fitPca, pcaTransform, pcaReconstructionMse } from './analysis/pca.js';
 export { legacyPreprocessing, loadSplits, prepare, type LoadSplitsOptions, type PreparedSplits } from './data/load.js';

@@ -12,6 +12,7 @@ import { abandonRun, commitRun, isRunDirectoryName, RUN_MANIFEST, startRun, type
 import type { Kernels } from '../kernels/kernels.js';
 import { Autoencoder } from '../models/autoencoder.js';
 import { decodeModel, encodeModel, type TrainingRecord } from '../models/model-file.js';
+import { denseStack, pretrainGreedy, PRETRAIN_EPOCHS } from '../train/pretrain.js';
 import { PRESET_NAMES, PRESETS, presetArchitecture, presetDefaults, type OutputKind } from '../models/presets.js';
 import { assertFiniteParameters, checkpointFromState, historyFromCheckpoint, optimizerFromRecord, stateFromCheckpoint } from '../train/checkpoint.js';
 import { createOptimizer, type Optimizer } from '../train/optimizers.js';
@@ -48,13 +49,15 @@ interface TrainFlags extends DataFlags {
   checkpointEvery?: number;
   keep?: number;
   resume?: string;
+  pretrain?: 'greedy';
+  pretrainEpochs?: number;
   quiet?: boolean;
 }
 
 /** Settings a checkpoint fixes: giving them with --resume is an error, not silently ignored. */
 const FIXED_BY_CHECKPOINT = [
   'preset', 'arch', 'latent', 'batch', 'lr', 'optimizer', 'momentum', 'loss', 'seed', 'valSplit', 'patience', 'noise', 'l1', 'beta', 'clipNorm',
-  'normalize', 'imageSize', 'channels', 'testSplit',
+  'normalize', 'imageSize', 'channels', 'testSplit', 'pretrain', 'pretrainEpochs',
 ] as const;
 
 /** The flags of the training options: their ranges are the library's (validateTrainOptions). */
@@ -98,6 +101,8 @@ export function trainCommand(): Command {
     .option('--checkpoint-every <n>', 'write checkpoint-EEEEEE.safetensors and checkpoint.safetensors (the latest) every n epochs (and best.safetensors with --val-split)', intArg(1, 100000))
     .option('--keep <n>', 'with --checkpoint-every: how many epoch checkpoints to keep, newest first (default 1)', intArg(1, 100000))
     .option('--resume <path>', 'continue a checkpoint to --epochs in total (architecture, optimizer and random state from the file); a directory means its newest loadable checkpoint')
+    .addOption(new Option('--pretrain <method>', 'greedy: first train each Dense layer of the encoder as a shallow autoencoder on the code below it (dense, linear, deep), then the whole model').choices(['greedy']))
+    .option('--pretrain-epochs <n>', 'with --pretrain: epochs per layer (default 5)', intArg(1, 100000))
     .option('--quiet', 'print nothing but errors');
   addDataOption(cmd, { training: true });
   addBackendOption(cmd);
@@ -115,6 +120,7 @@ interface Run {
 }
 
 function checkFreshFlags(flags: TrainFlags): void {
+  if (flags.pretrainEpochs !== undefined && flags.pretrain === undefined) throw new ArgumentError('--pretrain-epochs goes with --pretrain greedy');
   if (flags.arch !== undefined && flags.beta !== 1) throw new ArgumentError('--beta applies to the vae preset only; an --arch record sets its own');
   if (flags.arch !== undefined) return;
   if (flags.latent !== undefined && PRESETS[flags.preset]!.defaultLatent === null) {
@@ -173,7 +179,9 @@ async function freshRun(flags: TrainFlags, kernels: Kernels, splits: PreparedSpl
     data: splits.source,
     ...(splits.split.rule === 'split' ? { test_split: splits.split.testSplit } : {}),
     ...(flags.labelColumn !== undefined ? { label_column: flags.labelColumn } : {}),
+    ...(flags.pretrain ? { pretrain: flags.pretrain, pretrain_epochs: flags.pretrainEpochs ?? PRETRAIN_EPOCHS } : {}),
   };
+  if (flags.pretrain) denseStack(arch, model.inputSize); // refuse a model it cannot pre-train before any work
   return { model, record, optimizer, history: [] };
 }
 
@@ -258,6 +266,21 @@ async function runTrain(flags: TrainFlags, command: Command): Promise<void> {
   }
 }
 
+/** --pretrain greedy: the Dense stack layer by layer, one line per layer, before the run trains the whole model. */
+async function pretrain(run: Run, flags: TrainFlags, splits: PreparedSplits, reporter: ReturnType<typeof createReporter>): Promise<void> {
+  const epochs = run.record['pretrain_epochs'] as number;
+  reporter.log(`pre-training greedily, ${epochs} epochs per layer`);
+  await pretrainGreedy(run.model, splits, {
+    epochs,
+    batchSize: flags.batch,
+    seed: flags.seed,
+    loss: run.record.loss,
+    noise: run.record.noise,
+    optimizer: () => createOptimizer(flags.optimizer, { learningRate: flags.lr, momentum: flags.momentum }),
+    onLayer: (l) => reporter.log(`  layer ${l.layer}/${l.layers}: ${l.inputs} -> ${l.units} -> ${l.inputs}, ${l.loss} ${l.epochs.at(-1)!.loss.toFixed(5)}`),
+  });
+}
+
 async function trainTo(outDir: string, flags: TrainFlags): Promise<void> {
   const reporter = createReporter(outputMode(flags.quiet));
   const kernels = await backendFrom(flags);
@@ -270,6 +293,7 @@ async function trainTo(outDir: string, flags: TrainFlags): Promise<void> {
   } else {
     splits = await dataFrom(flags);
     run = await freshRun(flags, kernels, splits);
+    if (flags.pretrain) await pretrain(run, flags, splits, reporter);
   }
   const dirs = await startRun(outDir, run.from === undefined ? undefined : runDirectoryOf(run.from, outDir));
   for (const item of dirs.removed) reporter.log(`removed ${item}, left by a process that no longer runs`);

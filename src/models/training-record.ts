@@ -57,6 +57,9 @@ export function validateTrainingRecord(value: unknown, source: string): Training
   optional(t, 'validation_split', { min: 0, below: 1 }, fail);
   // The data split a run used, reused by the other commands on the same source.
   optional(t, 'test_split', { min: 0, below: 1 }, fail);
+  // Greedy pre-training before the run (train --pretrain greedy): its epochs per layer.
+  if (own(t, 'pretrain') !== undefined && t['pretrain'] !== 'greedy') fail('pretrain', '"greedy"', t['pretrain']);
+  optional(t, 'pretrain_epochs', { min: 1, integer: true }, fail);
   for (const key of ['preset', 'data', 'arch', 'label_column']) {
     if (own(t, key) !== undefined && typeof t[key] !== 'string') fail(key, 'a string', t[key]);
   }
