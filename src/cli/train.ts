@@ -394,5 +394,5 @@ async function trainInto(
   const where = await commitRun(dirs, 'complete');
   const last = history[history.length - 1];
   const written = ['model.safetensors', 'history.json', ...(pictures ? ['reconstructions.png'] : []), 'loss.png'].map((n) => path.join(where, n));
-  reporter.log(`test MSE ${last ? last.test_mse.toFixed(5) : 'n/a'} after ${result.state.epoch} epochs; wrote ${written.join(', ')} (the set: ${path.join(where, RUN_MANIFEST)})`);
+  reporter.log(`test MSE ${last ? last.test_mse.toFixed(5) : 'n/a'} after ${result.state.epoch} epoch${result.state.epoch === 1 ? '' : 's'}; wrote ${written.join(', ')} (the set: ${path.join(where, RUN_MANIFEST)})`);
 }
