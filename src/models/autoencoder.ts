@@ -1,5 +1,6 @@
-// Autoencoder: the encoder and decoder parts (and a VAE's heads) built on one backend,
-// their parameters, and the inference API: encode, decode, reconstruct, sample.
+// Autoencoder: the parts of its graph (encoder and decoder, a VAE's heads, or any named
+// parts an architecture's graph wires) built on one backend, their parameters, and the
+// inference API: encode, decode, reconstruct, sample.
 
 import { applyNormalization, invertNormalization, type Normalization } from '../data/normalize.js';
 import type { SampleArray } from '../data/sources/types.js';
@@ -10,8 +11,10 @@ import { Chain } from '../nn/chain.js';
 import type { RunContext } from '../nn/layer.js';
 import { ParamStore } from '../nn/params.js';
 import { formatShape, sizeOf, type Shape } from '../nn/tensor.js';
-import { checkVaeHeads, validateArchitecture, type Architecture } from './architecture.js';
-import { ModelGraph, type GraphOptions, type GraphParts } from './graph.js';
+import { architectureGraph, checkVaeHeads, partNames, validateArchitecture, type Architecture } from './architecture.js';
+import { ModelGraph, type GraphOptions } from './graph.js';
+import { walkGraph } from './graph-shapes.js';
+import { topology } from './graph-topology.js';
 import type { ModelLimits } from './limits.js';
 import type { TrainingRecord } from './model-file.js';
 import { planArchitecture } from './plan.js';
@@ -22,10 +25,8 @@ const INFERENCE_BATCH = 256;
 export class Autoencoder {
   readonly kind: Architecture['kind'];
   readonly params: ParamStore;
-  readonly encoder: Chain;
-  readonly decoder: Chain;
-  readonly zMean: Chain | null;
-  readonly zLogVar: Chain | null;
+  /** Every part's chain, in build order (the graph's forward order). */
+  readonly chains: ReadonlyMap<string, Chain>;
   readonly inputShape: Shape;
   readonly codeShape: Shape;
   readonly outputShape: Shape;
@@ -51,22 +52,23 @@ export class Autoencoder {
     planArchitecture(architecture, limits);
     this.kind = architecture.kind;
     this.params = new ParamStore(kernels);
-    const { parts } = architecture;
     this.inputShape = [...architecture.input_shape];
-    this.encoder = new Chain('encoder', parts.encoder);
-    this.zMean = parts.z_mean ? new Chain('z_mean', parts.z_mean) : null;
-    this.zLogVar = parts.z_log_var ? new Chain('z_log_var', parts.z_log_var) : null;
-    this.decoder = new Chain('decoder', parts.decoder);
-    let code = this.encoder.build(this.inputShape, this.params);
-    if (this.zMean && this.zLogVar) {
-      const h = code;
-      code = this.zMean.build(h, this.params);
-      const lv = this.zLogVar.build(h, this.params);
-      if (sizeOf(lv) !== sizeOf(code)) throw new ShapeError(`z_log_var ${formatShape(lv)} must match z_mean ${formatShape(code)}`);
+    const chains = new Map<string, Chain>();
+    const g = architectureGraph(architecture);
+    // Built in the graph's forward order: parameter names, order and initialisation follow it.
+    const shapes = walkGraph(g, topology(partNames(architecture), g), this.inputShape, (part, input) => {
+      const chain = new Chain(part, architecture.parts[part]!);
+      chains.set(part, chain);
+      return chain.build(input, this.params);
+    }, architecture.graph !== undefined);
+    this.chains = chains;
+    this.codeShape = shapes.get(g.code)!;
+    this.outputShape = shapes.get(g.output)!;
+    if (!architecture.graph && this.kind === 'vae') {
+      const lv = shapes.get('z_log_var')!;
+      if (sizeOf(lv) !== sizeOf(this.codeShape)) throw new ShapeError(`z_log_var ${formatShape(lv)} must match z_mean ${formatShape(this.codeShape)}`);
     }
-    this.codeShape = code;
-    this.outputShape = this.decoder.build(code, this.params);
-    if (sizeOf(this.outputShape) !== sizeOf(this.inputShape)) {
+    if (!architecture.graph && sizeOf(this.outputShape) !== sizeOf(this.inputShape)) {
       throw new ShapeError(`the decoder outputs ${formatShape(this.outputShape)} but the input is ${formatShape(this.inputShape)}`);
     }
   }
@@ -77,14 +79,36 @@ export class Autoencoder {
     return this;
   }
 
-  get parts(): GraphParts {
-    return { encoder: this.encoder, decoder: this.decoder, ...(this.zMean ? { zMean: this.zMean, zLogVar: this.zLogVar! } : {}) };
+  /** A part's chain by name (ShapeError naming the parts when it has none). */
+  part(name: string): Chain {
+    const chain = this.chains.get(name);
+    if (!chain) throw new ShapeError(`this model has no part ${JSON.stringify(name)}; its parts are ${[...this.chains.keys()].join(', ')}`);
+    return chain;
+  }
+
+  /** The default wiring's parts (every preset has them). */
+  get encoder(): Chain {
+    return this.part('encoder');
+  }
+  get decoder(): Chain {
+    return this.part('decoder');
+  }
+
+  /** The graph a compile with these options runs: the record's, or the default wiring with their loss terms. */
+  graph(options: Pick<GraphOptions, 'loss' | 'l1' | 'beta'> = { loss: 'mse' }) {
+    return architectureGraph(this.architecture, options);
+  }
+
+  /** One-hot label width when the graph reads labels (the trainer feeds them), else null. */
+  get labelCount(): number | null {
+    return this.architecture.graph?.labels ?? null;
   }
 
   /** Plans one graph for a batch size; several graphs may coexist. Release it when done. */
   compile(options: GraphOptions): ModelGraph {
     this.checkAlive();
-    return new ModelGraph(this.kernels, this.parts, this.inputShape, options);
+    const g = this.graph(options);
+    return new ModelGraph(this.kernels, this.chains, topology(partNames(this.architecture), g), g, this.inputShape, options);
   }
 
   /** Per-sample sizes. */
@@ -145,6 +169,9 @@ export class Autoencoder {
     const n = this.countOf(codes, this.codeSize, 'codes', this.codeShape, false);
     const out = new Float32Array(n * this.inputSize);
     this.inChunks(n, (g, ctx, start, m) => {
+      if (!g.decoderInput || sizeOf(g.decoderInput.shape.slice(1)) !== this.codeSize) {
+        throw new ShapeError(`decode needs a decoder part reading the code ${formatShape(this.codeShape)}; this graph's decoder reads ${g.decoderInput ? formatShape(g.decoderInput.shape.slice(1)) : 'nothing'}`);
+      }
       this.kernels.heap.write(g.decoderInput.offset, codes.subarray(start * this.codeSize, (start + m) * this.codeSize));
       g.forwardDecoder(ctx, m);
       out.set(this.kernels.heap.read(g.output.offset, m * this.inputSize), start * this.inputSize);
@@ -231,7 +258,7 @@ export class Autoencoder {
  * Keras): what range the model's outputs can cover.
  */
 export function outputActivation(arch: Architecture): string {
-  const layers = arch.parts.decoder;
+  const layers = arch.parts[architectureGraph(arch).output]!;
   for (let i = layers.length - 1; i >= 0; i--) {
     const a = layers[i]!.config['activation'];
     if (typeof a === 'string') return a;

@@ -11,7 +11,9 @@ import { Dense } from '../nn/layers/dense.js';
 import { MaxPooling2D, UpSampling2D } from '../nn/layers/pooling.js';
 import type { ParamStore } from '../nn/params.js';
 import { formatShape, sizeOf, type Shape } from '../nn/tensor.js';
-import type { Architecture, PartName } from './architecture.js';
+import { architectureGraph, partNames, type Architecture, type PartName } from './architecture.js';
+import { walkGraph } from './graph-shapes.js';
+import { topology } from './graph-topology.js';
 import { resolveLimits, type ModelLimits } from './limits.js';
 
 export interface PlannedParam {
@@ -36,11 +38,13 @@ export interface PlannedLayer {
 
 export interface ModelPlan {
   params: PlannedParam[];
-  /** Every layer in build order: encoder, z_mean, z_log_var, decoder. */
+  /** Every layer in build order (the graph's forward order: encoder, z_mean, z_log_var, decoder by default). */
   layers: PlannedLayer[];
-  /** The code (the encoder's output, or z_mean) and the decoder's output, per sample. */
+  /** The code (the encoder's output, or z_mean) and the output (the decoder's), per sample. */
   codeShape: Shape;
   outputShape: Shape;
+  /** Every part's output shape (and "input", "label", the derived edges), per sample. */
+  shapes: Map<string, Shape>;
   /** Parameter values in total. */
   paramCount: number;
   /** Values of one sample over every layer output. */
@@ -96,11 +100,9 @@ export function planArchitecture(arch: Architecture, limits: Partial<ModelLimits
     return out;
   };
   // The order the Autoencoder builds in, so parameter names and shapes match it.
-  const code = build('encoder', input);
-  const latent = arch.kind === 'vae' ? build('z_mean', code) : code;
-  if (arch.kind === 'vae') build('z_log_var', code);
-  const outputShape = build('decoder', latent);
-  return { params, layers, codeShape: latent, outputShape, paramCount, activationValues };
+  const g = architectureGraph(arch);
+  const shapes = walkGraph(g, topology(partNames(arch), g), input, build, arch.graph !== undefined);
+  return { params, layers, codeShape: shapes.get(g.code)!, outputShape: shapes.get(g.output)!, shapes, paramCount, activationValues };
 }
 
 /** The sizes a layer's config sets directly, checked before any shape is computed from them. */

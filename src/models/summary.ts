@@ -32,10 +32,7 @@ export function summaryRows(model: Autoencoder): SummaryRow[] {
       });
     });
   };
-  add(model.encoder);
-  add(model.zMean);
-  add(model.zLogVar);
-  add(model.decoder);
+  for (const chain of model.chains.values()) add(chain);
   return rows;
 }
 

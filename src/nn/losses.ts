@@ -25,19 +25,25 @@ export class ReconstructionLoss {
   private cols = 0;
   /** Per-sample sums of the loss over elements, after forward. */
   rows = -1;
+  /** When another consumer already wrote the gradient: this term's own, added after. */
+  private own = -1;
 
   constructor(
     readonly kind: LossKind,
     readonly reduction: Reduction,
+    readonly weight = 1,
   ) {}
 
-  plan(pl: Planner, t: LossTensors, batch: number): void {
+  /** `accumulate`: add into the gradient (another writer came first) instead of overwriting it. */
+  plan(pl: Planner, t: LossTensors, batch: number, accumulate = false): void {
     this.t = t;
     this.cols = sizeOf(t.pred.shape.slice(1));
     this.rows = pl.scratch(batch);
+    if (accumulate && t.dpred) this.own = pl.scratch(batch * this.cols);
   }
 
-  /** The loss value over the first n samples. */
+
+  /** The (unweighted) loss value over the first n samples. */
   forward(kernels: Kernels, n: number): number {
     const { pred, logits, target } = this.t;
     if (this.kind === 'mse') kernels.mseForward(pred.offset, target.offset, this.rows, n, this.cols);
@@ -46,14 +52,16 @@ export class ReconstructionLoss {
     return kernels.sum(this.rows, n) / this.denominator(n);
   }
 
-  /** Writes d(loss)/d(output) (or d/d(logits) when fused); overwrites. */
+  /** Writes weight x d(loss)/d(output) (or d/d(logits) when fused); overwrites, or adds when planned to accumulate. */
   backward(kernels: Kernels, n: number): void {
     const { pred, dpred, logits, dlogits, target } = this.t;
     const count = n * this.cols;
-    const scale = 1 / this.denominator(n);
-    if (this.kind === 'mse') kernels.mseBackward(pred.offset, target.offset, dpred!.offset, count, scale);
-    else if (logits) kernels.bceLogitsBackward(logits.offset, target.offset, dlogits!.offset, count, scale);
-    else kernels.bceBackward(pred.offset, target.offset, dpred!.offset, count, scale);
+    const scale = this.weight / this.denominator(n);
+    const into = this.own >= 0 ? this.own : (logits ? dlogits! : dpred!).offset;
+    if (this.kind === 'mse') kernels.mseBackward(pred.offset, target.offset, into, count, scale);
+    else if (logits) kernels.bceLogitsBackward(logits.offset, target.offset, into, count, scale);
+    else kernels.bceBackward(pred.offset, target.offset, into, count, scale);
+    if (this.own >= 0) kernels.add(dpred!.offset, this.own, dpred!.offset, count);
   }
 
   private denominator(n: number): number {
@@ -73,9 +81,13 @@ export class KLLoss {
   private gradMu = -1;
   private gradLv = -1;
 
+  /** Whether this term writes dmu / dlv first (copies instead of adding). */
+  private first = { mu: false, lv: false };
+
   constructor(public weight: number) {}
 
-  plan(pl: Planner, mu: Tensor, lv: Tensor, dmu: Tensor | null, dlv: Tensor | null, batch: number): void {
+  plan(pl: Planner, mu: Tensor, lv: Tensor, dmu: Tensor | null, dlv: Tensor | null, batch: number, first = { mu: false, lv: false }): void {
+    this.first = first;
     this.mu = mu;
     this.lv = lv;
     this.dmu = dmu;
@@ -94,12 +106,15 @@ export class KLLoss {
     return kernels.sum(this.rows, n) / n;
   }
 
-  /** Accumulates weight / n times the KL gradient into dmu and dlv (which the reparameterisation's backward wrote). */
+
+  /** Accumulates weight / n times the KL gradient into dmu and dlv (which the reparameterisation's backward wrote), or writes it where it comes first. */
   backward(kernels: Kernels, n: number): void {
     const count = n * this.cols;
     kernels.klBackward(this.mu.offset, this.lv.offset, this.gradMu, this.gradLv, count, this.weight / n);
-    kernels.add(this.dmu!.offset, this.gradMu, this.dmu!.offset, count);
-    kernels.add(this.dlv!.offset, this.gradLv, this.dlv!.offset, count);
+    if (this.first.mu) kernels.copy(this.gradMu, this.dmu!.offset, count);
+    else kernels.add(this.dmu!.offset, this.gradMu, this.dmu!.offset, count);
+    if (this.first.lv) kernels.copy(this.gradLv, this.dlv!.offset, count);
+    else kernels.add(this.dlv!.offset, this.gradLv, this.dlv!.offset, count);
   }
 }
 
@@ -110,25 +125,127 @@ export class L1Penalty {
   private tmp = -1;
   private cols = 0;
 
+  /** Whether this term writes dx first (clears it before adding). */
+  private first = false;
+
   constructor(public weight: number) {}
 
-  plan(pl: Planner, x: Tensor, dx: Tensor | null, batch: number): void {
+  plan(pl: Planner, x: Tensor, dx: Tensor | null, batch: number, first = false): void {
+    this.first = first;
     this.x = x;
     this.dx = dx;
     this.cols = sizeOf(x.shape.slice(1));
     this.tmp = pl.scratch(batch * this.cols);
   }
 
+  /** The penalty, weight included (the weight applied before the division, as always). */
   forward(kernels: Kernels, n: number): number {
     const count = n * this.cols;
     kernels.abs(this.x.offset, this.tmp, count);
     return (this.weight * kernels.sum(this.tmp, count)) / n;
   }
 
+
   /** Accumulates weight / n * sign(x) into dx. */
   backward(kernels: Kernels, n: number): void {
     const count = n * this.cols;
+    if (this.first) kernels.fill(this.dx!.offset, count, 0);
     kernels.sign(this.x.offset, this.tmp, count);
     kernels.axpy(this.weight / n, this.tmp, this.dx!.offset, count);
   }
 }
+
+/**
+ * The classification kernels this term runs on (issue 14's softmaxCrossEntropy pair): from
+ * logits [rows, classes] and one-hot labels [rows, classes],
+ *   forward:  out[r] = -sum_c labels[r, c] log softmax(logits[r])_c  (max-subtracted, stable)
+ *   backward: dlogits = scale (softmax(logits) - labels), overwritten.
+ * A backend that has them (the kernel manifest's rows) is used; otherwise the spec below.
+ */
+export interface SoftmaxCrossEntropyKernels {
+  softmaxCrossEntropyForward(logits: number, labels: number, out: number, rows: number, classes: number): void;
+  softmaxCrossEntropyBackward(logits: number, labels: number, dlogits: number, rows: number, classes: number, scale: number): void;
+}
+
+/** The spec of the pair on any heap, in float64 (what the JS baseline kernels will compute). */
+export const softmaxCrossEntropySpec = (kernels: Kernels): SoftmaxCrossEntropyKernels => {
+  const row = (x: ArrayLike<number>, at: number, classes: number, p: Float64Array) => {
+    let max = -Infinity;
+    for (let c = 0; c < classes; c++) max = Math.max(max, x[at + c]!);
+    let sum = 0;
+    for (let c = 0; c < classes; c++) sum += (p[c] = Math.exp(x[at + c]! - max));
+    return { max, sum };
+  };
+  let p = new Float64Array(0);
+  const scratch = (classes: number) => (p.length >= classes ? p : (p = new Float64Array(classes)));
+  return {
+    softmaxCrossEntropyForward(logits, labels, out, rows, classes) {
+      const h = kernels.heap.data;
+      const q = scratch(classes);
+      for (let r = 0; r < rows; r++) {
+        const { max, sum } = row(h, logits + r * classes, classes, q);
+        const logZ = max + Math.log(sum);
+        let loss = 0;
+        for (let c = 0; c < classes; c++) {
+          const t = h[labels + r * classes + c]!;
+          if (t !== 0) loss += t * (logZ - h[logits + r * classes + c]!);
+        }
+        h[out + r] = loss;
+      }
+    },
+    softmaxCrossEntropyBackward(logits, labels, dlogits, rows, classes, scale) {
+      const h = kernels.heap.data;
+      const q = scratch(classes);
+      for (let r = 0; r < rows; r++) {
+        const { sum } = row(h, logits + r * classes, classes, q);
+        for (let c = 0; c < classes; c++) h[dlogits + r * classes + c] = scale * (q[c]! / sum - h[labels + r * classes + c]!);
+      }
+    },
+  };
+};
+
+function softmaxCrossEntropyKernels(kernels: Kernels): SoftmaxCrossEntropyKernels {
+  const k = kernels as unknown as Partial<SoftmaxCrossEntropyKernels>;
+  if (typeof k.softmaxCrossEntropyForward === 'function' && typeof k.softmaxCrossEntropyBackward === 'function') return k as SoftmaxCrossEntropyKernels;
+  return softmaxCrossEntropySpec(kernels);
+}
+
+/** Sparse categorical cross-entropy from logits (Keras' reduction: mean over the batch), weighted. */
+export class SoftmaxCrossEntropy {
+  private logits!: Tensor;
+  private dlogits: Tensor | null = null;
+  private labels!: Tensor;
+  private classes = 0;
+  rows = -1;
+  /** When another consumer already wrote dlogits: this term's own gradient, added after. */
+  private own = -1;
+  private k!: SoftmaxCrossEntropyKernels;
+
+  constructor(readonly weight: number) {}
+
+  plan(pl: Planner, logits: Tensor, dlogits: Tensor | null, labels: Tensor, batch: number, accumulate = false): void {
+    this.k = softmaxCrossEntropyKernels(pl.kernels);
+    this.logits = logits;
+    this.dlogits = dlogits;
+    this.labels = labels;
+    this.classes = sizeOf(logits.shape.slice(1));
+    this.rows = pl.scratch(batch);
+    if (accumulate && dlogits) this.own = pl.scratch(batch * this.classes);
+  }
+
+  /** Mean over the first n samples of -log p(label). */
+  forward(kernels: Kernels, n: number): number {
+    this.k.softmaxCrossEntropyForward(this.logits.offset, this.labels.offset, this.rows, n, this.classes);
+    return kernels.sum(this.rows, n) / n;
+  }
+
+
+  backward(kernels: Kernels, n: number): void {
+    const into = this.own >= 0 ? this.own : this.dlogits!.offset;
+    this.k.softmaxCrossEntropyBackward(this.logits.offset, this.labels.offset, into, n, this.classes, this.weight / n);
+    if (this.own >= 0) kernels.add(this.dlogits!.offset, this.own, this.dlogits!.offset, n * this.classes);
+  }
+}
+
+/** A term of a graph's objective. */
+export type LossNode = ReconstructionLoss | KLLoss | L1Penalty | SoftmaxCrossEntropy;
