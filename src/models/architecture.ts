@@ -14,6 +14,7 @@ export interface Architecture {
   kind: ModelKind;
   input_shape: number[];
   parts: {
+    /** Every record without a graph has them (and every preset; a graph's record may cast when it names its parts otherwise). */
     encoder: LayerSpec[];
     decoder: LayerSpec[];
     /** VAE only: heads reading the encoder's output. */
@@ -25,6 +26,9 @@ export interface Architecture {
   /** How the parts are wired and which loss terms train them; absent: the default wiring. */
   graph?: GraphRecord;
 }
+
+/** Structural cap on a graph's parts before anything walks it (the limits' maxParts is the budget). */
+const MAX_GRAPH_PARTS = 1024;
 
 export const PART_NAMES = ['encoder', 'z_mean', 'z_log_var', 'decoder'] as const;
 /** A part's name: one of PART_NAMES in the default wiring, any checked name in a graph. */
@@ -52,7 +56,7 @@ export function validateArchitecture(value: unknown, where: string): Architectur
       if (!names.includes(name)) fail(`has unexpected part ${JSON.stringify(name)} for kind ${a['kind']}`);
     }
   } else {
-    if (names.length === 0) fail('parts must name at least one part');
+    if (names.length === 0 || names.length > MAX_GRAPH_PARTS) fail(`parts must name 1..${MAX_GRAPH_PARTS} parts, got ${names.length}`);
     for (const name of names) checkPartName(name, `${where}: architecture`);
   }
   for (const name of names) {

@@ -13,8 +13,9 @@
 //     "losses": [{"kind": "mse", "output": "decoder", "target": "input", "weight": 1}]
 //   }
 //
-// A source is "input", "label", a part's name, {"concat": [source names]} (along the last
-// axis) or {"sample": [mean part, log-variance part]} (z = mean + exp(lv / 2) eps).
+// A source is "input", "label", a part's name, {"concat": [sources]} (along the last axis;
+// each a name or a sampling) or {"sample": [mean part, log-variance part]}
+// (z = mean + exp(lv / 2) eps).
 // Structure is checked here (FormatError naming the part, edge or loss); shapes at every
 // edge in plan.ts (ShapeError).
 
@@ -22,7 +23,10 @@ import { FormatError } from '../errors.js';
 import type { LossKind, Reduction } from '../nn/losses.js';
 
 export type SourceName = string;
-export type Source = SourceName | { concat: SourceName[] } | { sample: [string, string] };
+export type Sample = { sample: [string, string] };
+/** What a concatenation lists: names, or a sampling (a conditional VAE's decoder reads [z, label]). */
+export type ConcatItem = SourceName | Sample;
+export type Source = SourceName | { concat: ConcatItem[] } | Sample;
 
 export const LOSS_KINDS = ['mse', 'bce', 'kl', 'l1', 'sparse_categorical_crossentropy'] as const;
 export type LossTermKind = (typeof LOSS_KINDS)[number];
@@ -110,6 +114,18 @@ export function validateGraphRecord(value: unknown, partNames: readonly string[]
   if (!isObject(inputs)) return fail('inputs must be an object {part: source}');
   for (const part of Object.keys(inputs)) if (!parts.has(part)) fail(`inputs names unknown part ${JSON.stringify(part)}; parts are ${partNames.join(', ')}`);
   let samples = 0;
+  const sample = (src: Record<string, unknown>, what: string) => {
+    const pair = src['sample'];
+    if (!Array.isArray(pair) || pair.length !== 2) fail(`${what}.sample must be [mean part, log_var part]`);
+    const [m, lv] = (pair as unknown[]).map((s, i) => name(s, `${what}.sample[${i}]`, 'part'));
+    if (m === lv) fail(`${what}.sample names ${JSON.stringify(m)} as both mean and log_var`);
+    samples++;
+    return `sample(${m},${lv})`;
+  };
+  const single = (src: unknown, what: string): src is Record<string, unknown> => {
+    if (!isObject(src) || Object.keys(src).length !== 1) return fail(`${what} must be a name, {"concat": [...]} or {"sample": [mean, log_var]}, got ${JSON.stringify(src)}`);
+    return true;
+  };
   for (const part of partNames) {
     const src = inputs[part];
     const what = `inputs.${part}`;
@@ -118,23 +134,19 @@ export function validateGraphRecord(value: unknown, partNames: readonly string[]
       name(src, what, 'source');
       continue;
     }
-    if (!isObject(src) || Object.keys(src).length !== 1) return fail(`${what} must be a name, {"concat": [...]} or {"sample": [mean, log_var]}, got ${JSON.stringify(src)}`);
+    if (!single(src, what)) continue;
     if ('concat' in src) {
       const list = src['concat'];
       if (!Array.isArray(list) || list.length < 1 || list.length > MAX_CONCAT_SOURCES) fail(`${what}.concat must list 1..${MAX_CONCAT_SOURCES} sources`);
       const seen = new Set<string>();
       (list as unknown[]).forEach((s, i) => {
-        const n = name(s, `${what}.concat[${i}]`, 'source');
-        if (seen.has(n)) fail(`${what}.concat lists ${JSON.stringify(n)} twice`);
+        const at = `${what}.concat[${i}]`;
+        const n = typeof s === 'string' ? name(s, at, 'source') : single(s, at) && 'sample' in s ? sample(s, at) : fail(`${at} must be a name or {"sample": [mean, log_var]}`);
+        if (seen.has(n)) fail(`${what}.concat lists ${n} twice`);
         seen.add(n);
       });
-    } else if ('sample' in src) {
-      const pair = src['sample'];
-      if (!Array.isArray(pair) || pair.length !== 2) fail(`${what}.sample must be [mean part, log_var part]`);
-      const [m, lv] = (pair as unknown[]).map((s, i) => name(s, `${what}.sample[${i}]`, 'part'));
-      if (m === lv) fail(`${what}.sample names ${JSON.stringify(m)} as both mean and log_var`);
-      samples++;
-    } else fail(`${what} has unknown key ${JSON.stringify(Object.keys(src)[0])}; expected "concat" or "sample"`);
+    } else if ('sample' in src) sample(src, what);
+    else fail(`${what} has unknown key ${JSON.stringify(Object.keys(src)[0])}; expected "concat" or "sample"`);
   }
   if ((kind === 'vae') !== samples > 0) fail(kind === 'vae' ? 'of kind "vae" has no {"sample": [...]} edge' : `of kind ${JSON.stringify(kind)} has a sample edge; use kind "vae"`);
   const record = value as unknown as GraphRecord;
@@ -182,10 +194,10 @@ export function validateGraphRecord(value: unknown, partNames: readonly string[]
   return record;
 }
 
-/** The names a source reads (a part, "input", "label"). */
+/** The names a source reads (parts, "input", "label"), through concatenations and samplings. */
 export function sourceNames(src: Source): string[] {
   if (typeof src === 'string') return [src];
-  if ('concat' in src) return [...src.concat];
+  if ('concat' in src) return src.concat.flatMap((s) => sourceNames(s));
   return [...src.sample];
 }
 
@@ -194,7 +206,7 @@ function findCycle(g: GraphRecord, partNames: readonly string[], fail: (msg: str
   const state = new Map<string, 'open' | 'done'>();
   const visit = (part: string, path: string[]): void => {
     if (state.get(part) === 'done') return;
-    if (state.get(part) === 'open') fail(`has a cycle: ${[...path.slice(path.indexOf(part)), part].join(' -> ')}`);
+    if (state.get(part) === 'open') fail(`has a cycle: ${[...path.slice(path.indexOf(part)), part].join(' reads ')}`);
     state.set(part, 'open');
     for (const s of sourceNames(g.inputs[part]!)) if (s !== 'input' && s !== 'label') visit(s, [...path, part]);
     state.set(part, 'done');

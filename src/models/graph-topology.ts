@@ -33,7 +33,8 @@ export interface Topology {
 export type BackwardStep = { node: string } | { loss: number };
 
 /** The key of a derived node (stable: the same edge read twice is one node). */
-export const derivedKey = (src: Exclude<Source, string>): string => ('concat' in src ? `concat(${src.concat.join(',')})` : `sample(${src.sample.join(',')})`);
+export const derivedKey = (src: Exclude<Source, string>): string =>
+  'concat' in src ? `concat(${src.concat.map((s) => (typeof s === 'string' ? s : derivedKey(s))).join(',')})` : `sample(${src.sample.join(',')})`;
 
 /** What a node reads. */
 export function nodeInputs(t: Pick<Topology, 'partInput' | 'derived'>, node: string): string[] {
@@ -49,19 +50,17 @@ export function lossTensors(term: LossTerm): string[] {
 
 export const isGraphInput = (v: string): boolean => v === 'input' || v === 'label';
 
-export function topology(parts: readonly string[], g: GraphRecord, where = 'model'): Topology {
+export function topology(parts: readonly string[], g: GraphRecord): Topology {
   const partInput = new Map<string, string>();
   const derived = new Map<string, Derived>();
-  for (const p of parts) {
-    const src = g.inputs[p]!;
-    if (typeof src === 'string') {
-      partInput.set(p, src);
-      continue;
-    }
+  // The value a source names, registering the derived nodes it makes (a sampling inside a concatenation too).
+  const value = (src: Source): string => {
+    if (typeof src === 'string') return src;
     const key = derivedKey(src);
-    partInput.set(p, key);
-    derived.set(key, 'concat' in src ? { kind: 'concat', sources: [...src.concat] } : { kind: 'sample', mean: src.sample[0], logVar: src.sample[1] });
-  }
+    derived.set(key, 'concat' in src ? { kind: 'concat', sources: src.concat.map(value) } : { kind: 'sample', mean: src.sample[0], logVar: src.sample[1] });
+    return key;
+  };
+  for (const p of parts) partInput.set(p, value(g.inputs[p]!));
   const t = { parts: [...parts], partInput, derived };
   const nodes = [...derived.keys(), ...parts];
   // Derived nodes first among the ready ones, then parts in record order.
@@ -77,7 +76,7 @@ export function topology(parts: readonly string[], g: GraphRecord, where = 'mode
   const done = new Set<string>(['input', 'label']);
   while (forward.length < nodes.length) {
     const next = nodes.filter((n) => !done.has(n) && nodeInputs(t, n).every((v) => done.has(v))).sort(byRank)[0];
-    if (next === undefined) throw new FormatError(`${where}: architecture graph has a cycle among ${nodes.filter((n) => !done.has(n)).join(', ')}`);
+    if (next === undefined) throw new FormatError(`architecture graph has a cycle among ${nodes.filter((n) => !done.has(n)).join(', ')}`);
     forward.push(next);
     done.add(next);
   }
@@ -113,7 +112,7 @@ export function topology(parts: readonly string[], g: GraphRecord, where = 'mode
   };
   for (const term of g.losses) for (const v of lossTensors(term)) mark(v);
   for (const p of parts) {
-    if (!reaches.has(p)) throw new FormatError(`${where}: architecture graph part ${p} feeds no loss term (its weights would never train); add a loss on it or on a part that reads it`);
+    if (!reaches.has(p)) throw new FormatError(`architecture graph part ${p} feeds no loss term (its weights would never train); add a loss on it or on a part that reads it`);
   }
   return { ...t, forward, consumers, backward, writers };
 }

@@ -75,6 +75,8 @@ export function planArchitecture(arch: Architecture, limits: Partial<ModelLimits
   if (sizeOf(input) > max.maxValuesPerLayer) {
     throw new ShapeError(`input_shape ${formatShape(input)} has ${sizeOf(input)} values per sample, over the limit of ${max.maxValuesPerLayer} (maxValuesPerLayer)`);
   }
+  const names = partNames(arch);
+  if (names.length > max.maxParts) throw new ShapeError(`the graph has ${names.length} parts, over the limit of ${max.maxParts} (maxParts)`);
   let activationValues = 0;
   const build = (part: PartName, from: Shape): Shape => {
     const specs = arch.parts[part]!;
@@ -101,7 +103,7 @@ export function planArchitecture(arch: Architecture, limits: Partial<ModelLimits
   };
   // The order the Autoencoder builds in, so parameter names and shapes match it.
   const g = architectureGraph(arch);
-  const shapes = walkGraph(g, topology(partNames(arch), g), input, build, arch.graph !== undefined);
+  const shapes = walkGraph(g, topology(names, g), input, build, arch.graph !== undefined);
   return { params, layers, codeShape: shapes.get(g.code)!, outputShape: shapes.get(g.output)!, shapes, paramCount, activationValues };
 }
 
