@@ -237,6 +237,13 @@ export class ModelGraph {
     return term.kind === 'bce' && this.chains.get(part)!.outputActivation()?.activation === Act.sigmoid;
   }
 
+  /** A part's output (or "input", "label", a derived edge's value), after forward: e.g. a classifier's logits. */
+  valueOf(name: string): Tensor {
+    const v = this.values.get(name);
+    if (!v) throw new ShapeError(`this graph has no part ${JSON.stringify(name)}; its parts are ${[...this.partNodes.keys()].join(', ')}`);
+    return v.y;
+  }
+
   get isVae(): boolean {
     return this.codeSample !== null;
   }
