@@ -30,6 +30,8 @@ export class Autoencoder {
   readonly inputShape: Shape;
   readonly codeShape: Shape;
   readonly outputShape: Shape;
+  /** Whether the forward pass reads the label (not only a loss term): inference then needs one per sample. */
+  readonly readsLabels: boolean;
   /** How this model was trained (set by training and by loading a model file). */
   training: TrainingRecord | null = null;
   /**
@@ -56,7 +58,9 @@ export class Autoencoder {
     const chains = new Map<string, Chain>();
     const g = architectureGraph(architecture);
     // Built in the graph's forward order: parameter names, order and initialisation follow it.
-    const shapes = walkGraph(g, topology(partNames(architecture), g), this.inputShape, (part, input) => {
+    const topo = topology(partNames(architecture), g);
+    this.readsLabels = topo.consumers.has('label');
+    const shapes = walkGraph(g, topo, this.inputShape, (part, input) => {
       const chain = new Chain(part, architecture.parts[part]!);
       chains.set(part, chain);
       return chain.build(input, this.params);
@@ -146,17 +150,19 @@ export class Autoencoder {
   }
 
   /** Codes of images [n, ...inputShape] (a VAE's z_mean). */
-  encode(images: Float32Array): Float32Array {
-    return this.encodeWithLogVar(images).codes;
+  encode(images: Float32Array, labels?: ArrayLike<number>): Float32Array {
+    return this.encodeWithLogVar(images, labels).codes;
   }
 
-  /** Codes and, for a VAE, z_log_var. */
-  encodeWithLogVar(images: Float32Array): { codes: Float32Array; logVar: Float32Array | null } {
+  /** Codes and, for a VAE, z_log_var. A graph whose encoder reads the label (a conditional VAE) takes one per image. */
+  encodeWithLogVar(images: Float32Array, labels?: ArrayLike<number>): { codes: Float32Array; logVar: Float32Array | null } {
     const n = this.countOf(images, this.inputSize, 'images', this.inputShape, this.inputsInUnitRange);
+    this.checkLabels(labels, n);
     const codes = new Float32Array(n * this.codeSize);
     const logVar = this.kind === 'vae' ? new Float32Array(n * this.codeSize) : null;
     this.inChunks(n, (g, ctx, start, m) => {
       this.kernels.heap.write(g.input.offset, images.subarray(start * this.inputSize, (start + m) * this.inputSize));
+      this.writeLabels(g, labels, start, m);
       g.forwardEncoder(ctx, m);
       codes.set(this.kernels.heap.read(g.code.offset, m * this.codeSize), start * this.codeSize);
       if (logVar) logVar.set(this.kernels.heap.read(g.logVar!.offset, m * this.codeSize), start * this.codeSize);
@@ -179,12 +185,14 @@ export class Autoencoder {
     return out;
   }
 
-  /** Reconstructions of images (a VAE decodes z = z_mean). */
-  reconstruct(images: Float32Array): Float32Array {
+  /** Reconstructions of images (a VAE decodes z = z_mean); a graph that reads the label takes one per image. */
+  reconstruct(images: Float32Array, labels?: ArrayLike<number>): Float32Array {
     const n = this.countOf(images, this.inputSize, 'images', this.inputShape, this.inputsInUnitRange);
+    this.checkLabels(labels, n);
     const out = new Float32Array(n * this.inputSize);
     this.inChunks(n, (g, ctx, start, m) => {
       this.kernels.heap.write(g.input.offset, images.subarray(start * this.inputSize, (start + m) * this.inputSize));
+      this.writeLabels(g, labels, start, m);
       g.forward(ctx, m, false);
       out.set(this.kernels.heap.read(g.output.offset, m * this.inputSize), start * this.inputSize);
     });
@@ -226,6 +234,29 @@ export class Autoencoder {
     }
     const ctx: RunContext = { kernels: this.kernels, training: false, noise: new RandomStream(0) };
     for (let start = 0; start < n; start += batch) fn(g, ctx, start, Math.min(batch, n - start));
+  }
+
+  /** Labels are required exactly when the forward pass reads them: n integers in [0, labelCount). */
+  private checkLabels(labels: ArrayLike<number> | undefined, n: number): void {
+    if (labels === undefined) {
+      if (this.readsLabels) throw new ShapeError(`this model's graph reads the label: pass one label per image (${n} in 0..${this.labelCount! - 1})`);
+      return;
+    }
+    if (!this.readsLabels) throw new ShapeError("labels given, but this model's graph does not read them");
+    if (labels.length !== n) throw new ShapeError(`labels: ${labels.length} labels for ${n} images`);
+    for (let i = 0; i < n; i++) {
+      const l = labels[i]!;
+      if (!Number.isInteger(l) || l < 0 || l >= this.labelCount!) throw new DataError(`labels: label ${l} at index ${i} is outside 0..${this.labelCount! - 1}`);
+    }
+  }
+
+  /** One-hot rows of labels[start .. start + m) into the graph's label tensor. */
+  private writeLabels(g: ModelGraph, labels: ArrayLike<number> | undefined, start: number, m: number): void {
+    if (!labels || !g.label) return;
+    const classes = this.labelCount!;
+    const rows = new Float32Array(m * classes);
+    for (let r = 0; r < m; r++) rows[r * classes + labels[start + r]!] = 1;
+    this.kernels.heap.write(g.label.offset, rows);
   }
 
   private wholeSamples(length: number, what: string): void {

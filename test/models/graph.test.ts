@@ -235,3 +235,23 @@ describe('graph validation: typed errors naming the problem', () => {
   });
 });
 
+
+describe('inference on a graph that reads the label', () => {
+  it('a conditional VAE encodes and reconstructs with one label per sample, and the label matters', () => {
+    const model = new Autoencoder(new JsKernels('f32'), conditionalVae(4)).initialize(2);
+    const x = Float32Array.from({ length: 8 }, (_, i) => i / 8);
+    expect(() => model.reconstruct(x)).toThrow(ShapeError);
+    expect(() => model.reconstruct(x)).toThrow(/this model's graph reads the label: pass one label per image \(2 in 0\.\.2\)/);
+    expect(() => model.reconstruct(x, [0])).toThrow(/labels: 1 labels for 2 images/);
+    expect(() => model.reconstruct(x, [0, 3])).toThrow(DataError);
+    const a = model.reconstruct(x, [0, 1]);
+    const b = model.reconstruct(x, [2, 1]);
+    expect(Array.from(a.subarray(4))).toEqual(Array.from(b.subarray(4)));
+    expect(Array.from(a.subarray(0, 4))).not.toEqual(Array.from(b.subarray(0, 4)));
+    expect(Array.from(model.encode(x, [0, 1]))).not.toEqual(Array.from(model.encode(x, [1, 1])));
+    // A model whose graph reads labels only in a loss term infers without them.
+    const clf = new Autoencoder(new JsKernels('f32'), classifierOnReconstruction()).initialize(2);
+    expect(clf.reconstruct(x.subarray(0, 4))).toHaveLength(4);
+    expect(() => clf.reconstruct(x.subarray(0, 4), [1])).toThrow(/labels given, but this model's graph does not read them/);
+  });
+});
