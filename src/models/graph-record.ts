@@ -170,7 +170,8 @@ export function validateGraphRecord(value: unknown, partNames: readonly string[]
     const w = t['weight'];
     if (typeof w !== 'number' || !Number.isFinite(w) || w < 0) fail(`${at}.weight must be a finite number >= 0, got ${JSON.stringify(w) ?? String(w)}`);
     if (t['name'] !== undefined) {
-      if (typeof t['name'] !== 'string' || t['name'].length === 0 || t['name'].length > 64) fail(`${at}.name must be a string of 1..64 characters`);
+      // Printed by summaries and reports: plain characters only.
+      if (typeof t['name'] !== 'string' || !/^[A-Za-z0-9_ .-]{1,64}$/.test(t['name'])) fail(`${at}.name must be 1..64 letters, digits, spaces or _ . -, got ${JSON.stringify(t['name'])}`);
       if (termNames.has(t['name'] as string)) fail(`${at}.name ${JSON.stringify(t['name'])} is a duplicate loss name`);
       termNames.add(t['name'] as string);
     }

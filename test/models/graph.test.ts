@@ -255,3 +255,30 @@ describe('inference on a graph that reads the label', () => {
     expect(() => clf.reconstruct(x.subarray(0, 4), [1])).toThrow(/labels given, but this model's graph does not read them/);
   });
 });
+
+describe('summary of a graph', () => {
+  it('lists every part with its layers, then what each part reads and the weighted loss terms', async () => {
+    const { architectureSummaryText, summaryText } = await import('../../src/models/summary.js');
+    const text = architectureSummaryText(conditionalVae(4), 'cvae');
+    expect(text).toContain('encoder.0 (Dense)');
+    expect(text).toContain('z_log_var.0 (Dense)');
+    expect(text.split('\n').slice(-8)).toEqual([
+      'Graph (labels: 3; code z_mean, output decoder):',
+      '  encoder <- concat(input, label)',
+      '  z_mean <- encoder',
+      '  z_log_var <- encoder',
+      '  decoder <- concat(sample(z_mean, z_log_var), label)',
+      'Loss terms:',
+      '  1 x bce(decoder vs input)',
+      '  1 x kl(z_mean, z_log_var)',
+    ]);
+    const model = new Autoencoder(new JsKernels('f32'), classifierOnReconstruction());
+    expect(summaryText(model)).toContain('  1 x sparse_categorical_crossentropy(classifier vs label) "classification"');
+  });
+});
+
+it('a loss name is plain text (summaries print it)', () => {
+  const a = classifierOnReconstruction();
+  a.graph!.losses[0]!.name = 'evil\u001b[2J';
+  expect(() => new Autoencoder(new JsKernels('f32'), a)).toThrow(/losses\[0\]\.name must be 1\.\.64 letters, digits, spaces or _ \. -, got "evil\\u001b\[2J"/);
+});
