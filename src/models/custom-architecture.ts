@@ -7,6 +7,7 @@
 
 import { AeError, FormatError, ShapeError } from '../errors.js';
 import { describeDepthExcess, jsonDepthExcess } from '../io/json-depth.js';
+import { duplicateJsonKey } from './json-duplicates.js';
 import { formatShape, sameShape } from '../nn/tensor.js';
 import { checkVaeHeads, validateArchitecture, type Architecture } from './architecture.js';
 import type { ModelLimits } from './limits.js';
@@ -19,6 +20,8 @@ const RECORD_KEYS = ['kind', 'input_shape', 'parts', 'graph'];
 export function architectureFromJson(text: string, source: string, limits: Partial<ModelLimits> = {}): Architecture {
   const deep = jsonDepthExcess(text);
   if (deep) throw new FormatError(`${source}: the architecture ${describeDepthExcess(deep)}`);
+  const twice = duplicateJsonKey(text);
+  if (twice !== undefined) throw new FormatError(`${source}: the architecture names ${JSON.stringify(twice.slice(0, 64))} twice in one object`);
   let value: unknown;
   try {
     value = JSON.parse(text);

@@ -282,3 +282,22 @@ it('a loss name is plain text (summaries print it)', () => {
   a.graph!.losses[0]!.name = 'evil\u001b[2J';
   expect(() => new Autoencoder(new JsKernels('f32'), a)).toThrow(/losses\[0\]\.name must be 1\.\.64 letters, digits, spaces or _ \. -, got "evil\\u001b\[2J"/);
 });
+
+describe('duplicate keys in the JSON text', () => {
+  it('a part, an edge or a key named twice is refused (JSON.parse would keep the last silently)', async () => {
+    const { duplicateJsonKey } = await import('../../src/models/json-duplicates.js');
+    expect(duplicateJsonKey('{"a": 1, "b": {"a": 2}, "c": [{"a": 1}, {"a": 2}]}')).toBeUndefined();
+    expect(duplicateJsonKey('{"a": 1, "b": 2, "a": 3}')).toBe('a');
+    expect(duplicateJsonKey('{"x": {"k": "\\"a\\"", "\\u006b": 1}}')).toBe('k');
+    expect(duplicateJsonKey('{"s": "{\\"a\\": 1, \\"a\\": 2}"}')).toBeUndefined();
+    const text = JSON.stringify(classifierOnReconstruction());
+    const twicePart = text.replace('"classifier":[', '"classifier":[{"class_name":"Flatten","config":{}}],"classifier":[');
+    expect(() => architectureFromJson(twicePart, 'g.json')).toThrow(FormatError);
+    expect(() => architectureFromJson(twicePart, 'g.json')).toThrow(/g\.json: the architecture names "classifier" twice in one object/);
+    const kernels = new JsKernels('f32');
+    const file = encodeModel(new Autoencoder(kernels, classifierOnReconstruction()), { loss: 'mse', optimizer: { name: 'adam' }, noise: 0, l1: 0, beta: 1, seed: 1 });
+    const twiceEdge = text.replace('"classifier":"decoder"', '"classifier":"decoder","classifier":"encoder"');
+    expect(twiceEdge).not.toBe(text);
+    expect(() => decodeModel(edit(file, (_t, md) => (md['architecture'] = twiceEdge)), kernels, 'm.safetensors')).toThrow(/m\.safetensors: __metadata__ "architecture" names "classifier" twice in one object/);
+  });
+});
