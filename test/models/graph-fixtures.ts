@@ -90,11 +90,54 @@ export function conditionalVae(features = 4, w = [1, 1]): Architecture {
   };
 }
 
+/**
+ * A VAE with a classifier on z_mean declared before the decoder: the classifier writes
+ * z_mean's gradient first, so the sampling adds through buffers of its own; an L1 term is
+ * the first writer of the classifier's output (it clears before adding) and the
+ * cross-entropy after it adds through its own buffer.
+ */
+export function vaeWithClassifier(features = 4, w = [1, 1]): Architecture {
+  return {
+    kind: 'vae',
+    input_shape: [features],
+    parts: { encoder: [dense(5, 'tanh')], z_mean: [dense(2, 'linear')], z_log_var: [dense(2, 'linear')], classifier: [dense(CLASSES, 'linear')], decoder: [dense(features, 'sigmoid')] },
+    graph: {
+      inputs: { encoder: 'input', z_mean: 'encoder', z_log_var: 'encoder', classifier: 'z_mean', decoder: { sample: ['z_mean', 'z_log_var'] } },
+      labels: CLASSES,
+      code: 'z_mean',
+      output: 'decoder',
+      losses: [
+        { kind: 'bce', output: 'decoder', target: 'input', weight: w[0]!, reduction: 'sum' },
+        { kind: 'kl', mean: 'z_mean', log_var: 'z_log_var', weight: 0.5 },
+        { kind: 'l1', output: 'classifier', weight: 0.2 },
+        { kind: 'sparse_categorical_crossentropy', output: 'classifier', target: 'label', weight: w[1]! },
+      ],
+    },
+  };
+}
+
+/** A KL term on two heads nothing else reads (it writes their gradients first: copies), beside a decoder. */
+export function klHeads(shape = [2, 2, 1], w = [1, 1]): Architecture {
+  return <Architecture>{
+    kind: 'autoencoder',
+    input_shape: shape,
+    parts: { encoder: [flatten(), dense(3, 'tanh')], m: [dense(2, 'linear')], s: [dense(2, 'linear')], decoder: [dense(size(shape), 'sigmoid'), reshape(shape)] },
+    graph: {
+      inputs: { encoder: 'input', m: 'encoder', s: 'encoder', decoder: 'encoder' },
+      code: 'encoder',
+      output: 'decoder',
+      losses: [{ kind: 'mse', output: 'decoder', target: 'input', weight: w[0]! }, { kind: 'kl', mean: 'm', log_var: 's', weight: w[1]! }],
+    },
+  };
+}
+
 export const GRAPHS: [string, (w?: number[]) => Architecture][] = [
   ['two branches concatenated', (w) => twoBranch([2, 2, 1], w)],
   ['classifier on the reconstruction', (w) => classifierOnReconstruction([2, 2, 1], w)],
   ['head beside the decoder', (w) => headOnCode([2, 2, 1], w)],
   ['conditional VAE', (w) => conditionalVae(4, w)],
+  ['KL on two heads', (w) => klHeads([2, 2, 1], w)],
+  ['VAE with a classifier on z_mean', (w) => vaeWithClassifier(4, w)],
 ];
 
 /** Deterministic [0, 1] samples with labels 0..CLASSES-1. */
