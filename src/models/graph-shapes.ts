@@ -32,18 +32,24 @@ export function derivedShape(key: string, d: Derived, shapes: ReadonlyMap<string
 
 /**
  * Walks the forward order: `buildPart` builds a part on its input's shape and returns its
- * output's. Then, with `checkLosses` (a record's own graph; the default wiring's callers say
+ * output's; `onDerived` sees each concatenation's and sampling's shape (the plan counts
+ * them against the limits before any part reads them). Then, with `checkLosses` (a record's own graph; the default wiring's callers say
  * in their own words that the decoder must give back the input), checks every loss term
  * against the shapes. Returns every value's shape.
  */
 export function walkGraph(
   g: GraphRecord, t: Topology, inputShape: Shape, buildPart: (part: string, input: Shape) => Shape, checkLosses = true,
+  onDerived?: (node: string, shape: Shape) => void,
 ): Map<string, Shape> {
   const shapes = new Map<string, Shape>([['input', inputShape]]);
   if (g.labels !== undefined) shapes.set('label', [g.labels]);
   for (const node of t.forward) {
     const d = t.derived.get(node);
-    shapes.set(node, d ? derivedShape(node, d, shapes, checkLosses) : buildPart(node, shapes.get(t.partInput.get(node)!)!));
+    if (d) {
+      const shape = derivedShape(node, d, shapes, checkLosses);
+      onDerived?.(node, shape);
+      shapes.set(node, shape);
+    } else shapes.set(node, buildPart(node, shapes.get(t.partInput.get(node)!)!));
   }
   if (!checkLosses) return shapes;
   g.losses.forEach((term, i) => {

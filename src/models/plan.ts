@@ -103,7 +103,18 @@ export function planArchitecture(arch: Architecture, limits: Partial<ModelLimits
   };
   // The order the Autoencoder builds in, so parameter names and shapes match it.
   const g = architectureGraph(arch);
-  const shapes = walkGraph(g, topology(names, g), input, build, arch.graph !== undefined);
+  // A concatenation or a sampling is a buffer too (a concatenation of large sources a large one).
+  const derived = (node: string, shape: Shape) => {
+    const values = sizeOf(shape) * (node.startsWith('sample(') ? 2 : 1);
+    if (sizeOf(shape) > max.maxValuesPerLayer) {
+      throw new ShapeError(`graph edge ${node} outputs ${formatShape(shape)}, ${sizeOf(shape)} values per sample, over the limit of ${max.maxValuesPerLayer} (maxValuesPerLayer)`);
+    }
+    activationValues += values;
+    if (activationValues > max.maxActivationValues) {
+      throw new ShapeError(`graph edge ${node} brings the plan to ${activationValues} values per sample, over the limit of ${max.maxActivationValues} (maxActivationValues)`);
+    }
+  };
+  const shapes = walkGraph(g, topology(names, g), input, build, arch.graph !== undefined, derived);
   return { params, layers, codeShape: shapes.get(g.code)!, outputShape: shapes.get(g.output)!, shapes, paramCount, activationValues };
 }
 

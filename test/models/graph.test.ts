@@ -320,3 +320,29 @@ describe('the backward schedule', () => {
     expect(tv.writers.get('classifier')).toEqual(['loss 2', 'loss 3']);
   });
 });
+
+it('a concatenation counts against the limits before anything reads it', () => {
+  const a = <Architecture>(<unknown>{
+    kind: 'autoencoder',
+    input_shape: [1000],
+    parts: { encoder: [{ class_name: 'Dense', config: { units: 2, activation: 'relu' } }], decoder: [{ class_name: 'Dense', config: { units: 1000, activation: 'sigmoid' } }] },
+    graph: {
+      inputs: { encoder: 'input', decoder: { concat: ['input', 'encoder', 'label'] } },
+      labels: 998,
+      code: 'encoder',
+      output: 'decoder',
+      losses: [{ kind: 'mse', output: 'decoder', target: 'input', weight: 1 }],
+    },
+  });
+  const text = JSON.stringify(a);
+  expect(architectureFromJson(text, 'big.json').graph).toEqual(a.graph);
+  expect(() => architectureFromJson(text, 'big.json', { maxValuesPerLayer: 1999 })).toThrow(ShapeError);
+  expect(() => architectureFromJson(text, 'big.json', { maxValuesPerLayer: 1999 })).toThrow(/^big\.json: graph edge concat\(input,encoder,label\) outputs \[2000\], 2000 values per sample, over the limit of 1999 \(maxValuesPerLayer\)$/);
+  expect(() => architectureFromJson(text, 'big.json', { maxActivationValues: 2001 })).toThrow(/^big\.json: graph edge concat\(input,encoder,label\) brings the plan to 2002 values per sample, over the limit of 2001 \(maxActivationValues\)$/);
+});
+
+it('the number of parts has a limit (maxParts)', () => {
+  const text = JSON.stringify(twoBranch());
+  expect(architectureFromJson(text, 'g.json', { maxParts: 3 }).parts).toHaveProperty('b');
+  expect(() => architectureFromJson(text, 'g.json', { maxParts: 2 })).toThrow(/^g\.json: the graph has 3 parts, over the limit of 2 \(maxParts\)$/);
+});
