@@ -156,65 +156,79 @@ export class L1Penalty {
 }
 
 /**
- * The classification kernels this term runs on (issue 14's softmaxCrossEntropy pair): from
- * logits [rows, classes] and one-hot labels [rows, classes],
- *   forward:  out[r] = -sum_c labels[r, c] log softmax(logits[r])_c  (max-subtracted, stable)
- *   backward: dlogits = scale (softmax(logits) - labels), overwritten.
- * A backend that has them (the kernel manifest's rows) is used; otherwise the spec below.
+ * Int32 class labels in the heap, laid out as the classification kernels read them (the
+ * classkernels branch's src/kernels/labels.ts): label r is the int32 at byte address
+ * offset * bytesPerElement + 4 r — one element a row on a Float32 heap, two labels an
+ * element on a Float64 one.
  */
-export interface SoftmaxCrossEntropyKernels {
-  softmaxCrossEntropyForward(logits: number, labels: number, out: number, rows: number, classes: number): void;
-  softmaxCrossEntropyBackward(logits: number, labels: number, dlogits: number, rows: number, classes: number, scale: number): void;
+export function labelElements(kernels: Kernels, rows: number): number {
+  return Math.ceil((rows * 4) / kernels.heap.bytesPerElement);
 }
 
-/** The spec of the pair on any heap, in float64 (what the JS baseline kernels will compute). */
-export const softmaxCrossEntropySpec = (kernels: Kernels): SoftmaxCrossEntropyKernels => {
-  const row = (x: ArrayLike<number>, at: number, classes: number, p: Float64Array) => {
-    let max = -Infinity;
-    for (let c = 0; c < classes; c++) max = Math.max(max, x[at + c]!);
-    let sum = 0;
-    for (let c = 0; c < classes; c++) sum += (p[c] = Math.exp(x[at + c]! - max));
-    return { max, sum };
+function labelView(kernels: Kernels, offset: number, rows: number): Int32Array {
+  const d = kernels.heap.data;
+  return new Int32Array(d.buffer, d.byteOffset + offset * kernels.heap.bytesPerElement, rows);
+}
+
+/**
+ * The classification kernels this term runs on, by the kernel manifest's names (issue 14's
+ * classification kernels): logits x [rows, cols], labels int32 class indices (above),
+ *   softmaxCrossEntropy: loss[r] = logsumexp(x[r]) - x[r, labels[r]] and dx = scale
+ *     (softmax(x) - onehot(labels)), both overwritten;
+ *   softmaxCrossEntropyForward: the loss alone.
+ * A backend that has them is used; until then the spec below (float64, on any heap).
+ */
+export interface SoftmaxCrossEntropyKernels {
+  softmaxCrossEntropy(x: number, labels: number, loss: number, dx: number, rows: number, cols: number, scale: number): void;
+  softmaxCrossEntropyForward(x: number, labels: number, loss: number, rows: number, cols: number): void;
+}
+
+/** The spec of the pair: max-subtracted, so any finite logits give finite losses. */
+export function softmaxCrossEntropySpec(kernels: Kernels): SoftmaxCrossEntropyKernels {
+  const logZ = (d: ArrayLike<number>, row: number, cols: number) => {
+    let m = -Infinity;
+    for (let c = 0; c < cols; c++) m = Math.max(m, d[row + c]!);
+    let s = 0;
+    for (let c = 0; c < cols; c++) s += Math.exp(d[row + c]! - m);
+    return { m, s, z: m + Math.log(s) };
   };
-  let p = new Float64Array(0);
-  const scratch = (classes: number) => (p.length >= classes ? p : (p = new Float64Array(classes)));
+  const forward = (x: number, labels: number, loss: number, rows: number, cols: number) => {
+    const d = kernels.heap.data;
+    const lab = labelView(kernels, labels, rows);
+    for (let r = 0; r < rows; r++) d[loss + r] = logZ(d, x + r * cols, cols).z - d[x + r * cols + lab[r]!]!;
+  };
   return {
-    softmaxCrossEntropyForward(logits, labels, out, rows, classes) {
-      const h = kernels.heap.data;
-      const q = scratch(classes);
+    softmaxCrossEntropyForward: forward,
+    softmaxCrossEntropy(x, labels, loss, dx, rows, cols, scale) {
+      forward(x, labels, loss, rows, cols);
+      const d = kernels.heap.data;
+      const lab = labelView(kernels, labels, rows);
       for (let r = 0; r < rows; r++) {
-        const { max, sum } = row(h, logits + r * classes, classes, q);
-        const logZ = max + Math.log(sum);
-        let loss = 0;
-        for (let c = 0; c < classes; c++) {
-          const t = h[labels + r * classes + c]!;
-          if (t !== 0) loss += t * (logZ - h[logits + r * classes + c]!);
-        }
-        h[out + r] = loss;
-      }
-    },
-    softmaxCrossEntropyBackward(logits, labels, dlogits, rows, classes, scale) {
-      const h = kernels.heap.data;
-      const q = scratch(classes);
-      for (let r = 0; r < rows; r++) {
-        const { sum } = row(h, logits + r * classes, classes, q);
-        for (let c = 0; c < classes; c++) h[dlogits + r * classes + c] = scale * (q[c]! / sum - h[labels + r * classes + c]!);
+        const row = x + r * cols;
+        const { m, s } = logZ(d, row, cols);
+        for (let c = 0; c < cols; c++) d[dx + r * cols + c] = scale * (Math.exp(d[row + c]! - m) / s - (c === lab[r] ? 1 : 0));
       }
     },
   };
-};
+}
 
 function softmaxCrossEntropyKernels(kernels: Kernels): SoftmaxCrossEntropyKernels {
   const k = kernels as unknown as Partial<SoftmaxCrossEntropyKernels>;
-  if (typeof k.softmaxCrossEntropyForward === 'function' && typeof k.softmaxCrossEntropyBackward === 'function') return k as SoftmaxCrossEntropyKernels;
+  if (typeof k.softmaxCrossEntropy === 'function' && typeof k.softmaxCrossEntropyForward === 'function') return k as SoftmaxCrossEntropyKernels;
   return softmaxCrossEntropySpec(kernels);
 }
 
-/** Sparse categorical cross-entropy from logits (Keras' reduction: mean over the batch), weighted. */
+/**
+ * Sparse categorical cross-entropy from logits against the graph's one-hot labels (Keras'
+ * reduction: mean over the batch), weighted. The kernels take class indices: forward
+ * writes each row's index from its one-hot row first.
+ */
 export class SoftmaxCrossEntropy {
   private logits!: Tensor;
   private dlogits: Tensor | null = null;
-  private labels!: Tensor;
+  private onehot!: Tensor;
+  /** The labels as int32 class indices (labelElements(batch) elements). */
+  private labels = -1;
   private classes = 0;
   rows = -1;
   /** When another consumer already wrote dlogits: this term's own gradient, added after. */
@@ -223,26 +237,34 @@ export class SoftmaxCrossEntropy {
 
   constructor(readonly weight: number) {}
 
-  plan(pl: Planner, logits: Tensor, dlogits: Tensor | null, labels: Tensor, batch: number, accumulate = false): void {
+  plan(pl: Planner, logits: Tensor, dlogits: Tensor | null, onehot: Tensor, batch: number, accumulate = false): void {
     this.k = softmaxCrossEntropyKernels(pl.kernels);
     this.logits = logits;
     this.dlogits = dlogits;
-    this.labels = labels;
+    this.onehot = onehot;
     this.classes = sizeOf(logits.shape.slice(1));
+    this.labels = pl.scratch(labelElements(pl.kernels, batch));
     this.rows = pl.scratch(batch);
     if (accumulate && dlogits) this.own = pl.scratch(batch * this.classes);
   }
 
   /** Mean over the first n samples of -log p(label). */
   forward(kernels: Kernels, n: number): number {
-    this.k.softmaxCrossEntropyForward(this.logits.offset, this.labels.offset, this.rows, n, this.classes);
+    const d = kernels.heap.data;
+    const lab = labelView(kernels, this.labels, n);
+    const k = this.classes;
+    for (let r = 0; r < n; r++) {
+      let c = 0;
+      while (c < k - 1 && d[this.onehot.offset + r * k + c] !== 1) c++;
+      lab[r] = c;
+    }
+    this.k.softmaxCrossEntropyForward(this.logits.offset, this.labels, this.rows, n, this.classes);
     return kernels.sum(this.rows, n) / n;
   }
 
-
   backward(kernels: Kernels, n: number): void {
     const into = this.own >= 0 ? this.own : this.dlogits!.offset;
-    this.k.softmaxCrossEntropyBackward(this.logits.offset, this.labels.offset, into, n, this.classes, this.weight / n);
+    this.k.softmaxCrossEntropy(this.logits.offset, this.labels, this.rows, into, n, this.classes, this.weight / n);
     if (this.own >= 0) kernels.add(this.dlogits!.offset, this.own, this.dlogits!.offset, n * this.classes);
   }
 }
