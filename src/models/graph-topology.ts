@@ -81,8 +81,9 @@ export function topology(parts: readonly string[], g: GraphRecord): Topology {
     done.add(next);
   }
 
-  // Backward: a node runs once every node reading its output has; a loss term as soon as
-  // every node reading its tensors has (so consumers write before loss terms add).
+  // Backward: a loss term runs as soon as every node reading its tensors has (so consumers
+  // write before loss terms add); a node once every node reading its output and every loss
+  // term on it has (a KL term waits for both its tensors, and holds both back).
   const backward: BackwardStep[] = [];
   const writers = new Map<string, string[]>();
   const write = (v: string, who: string) => {
@@ -98,7 +99,9 @@ export function topology(parts: readonly string[], g: GraphRecord): Topology {
       backward.push({ loss: i });
       for (const v of lossTensors(term)) write(v, `loss ${i}`);
     });
-    const next = nodes.filter((n) => !ran.has(n) && settled(n)).sort(byRank)[0]!;
+    const lossPending = (n: string) => g.losses.some((term, i) => !applied.has(i) && lossTensors(term).includes(n));
+    const next = nodes.filter((n) => !ran.has(n) && settled(n) && !lossPending(n)).sort(byRank)[0];
+    if (next === undefined) throw new FormatError(`architecture graph: no backward order for ${nodes.filter((n) => !ran.has(n)).join(', ')} (its loss terms wait on each other)`);
     ran.add(next);
     backward.push({ node: next });
     for (const v of nodeInputs(t, next)) write(v, next);

@@ -131,12 +131,28 @@ export function klHeads(shape = [2, 2, 1], w = [1, 1]): Architecture {
   };
 }
 
+/** KL on a head nothing reads and on the decoder's input: the head must wait for the decoder's gradient before the KL term, and the KL term before it. */
+export function klLate(shape = [2, 2, 1], w = [1, 1]): Architecture {
+  return <Architecture>{
+    kind: 'autoencoder',
+    input_shape: shape,
+    parts: { encoder: [flatten(), dense(3, 'tanh')], m: [dense(2, 'linear')], s: [dense(2, 'tanh')], decoder: [dense(size(shape), 'sigmoid'), reshape(shape)] },
+    graph: {
+      inputs: { encoder: 'input', m: 'encoder', s: 'encoder', decoder: 's' },
+      code: 'm',
+      output: 'decoder',
+      losses: [{ kind: 'mse', output: 'decoder', target: 'input', weight: w[0]! }, { kind: 'kl', mean: 'm', log_var: 's', weight: w[1]! }],
+    },
+  };
+}
+
 export const GRAPHS: [string, (w?: number[]) => Architecture][] = [
   ['two branches concatenated', (w) => twoBranch([2, 2, 1], w)],
   ['classifier on the reconstruction', (w) => classifierOnReconstruction([2, 2, 1], w)],
   ['head beside the decoder', (w) => headOnCode([2, 2, 1], w)],
   ['conditional VAE', (w) => conditionalVae(4, w)],
   ['KL on two heads', (w) => klHeads([2, 2, 1], w)],
+  ['KL on a head and the decoder\'s input', (w) => klLate([2, 2, 1], w)],
   ['VAE with a classifier on z_mean', (w) => vaeWithClassifier(4, w)],
 ];
 

@@ -53,7 +53,7 @@ function gradients(arch: Architecture): Float64Array {
 
 describe('loss weights', () => {
   // Graphs whose every term's weight is w1 or w2 (the last one keeps two terms at fixed weights).
-  it.each(GRAPHS.slice(0, 5))('%s: the gradient for weights (w1, w2) is w1 g1 + w2 g2', (_name, make) => {
+  it.each(GRAPHS.slice(0, 6))('%s: the gradient for weights (w1, w2) is w1 g1 + w2 g2', (_name, make) => {
     const g1 = gradients(make([1, 0]));
     const g2 = gradients(make([0, 1]));
     const both = gradients(make([0.75, 3]));
