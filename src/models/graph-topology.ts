@@ -30,7 +30,8 @@ export interface Topology {
   writers: Map<string, string[]>;
 }
 
-export type BackwardStep = { node: string } | { loss: number };
+/** A node's backward (`run`: a part or a derived key; not `node:` — the browser bundle test reads that as a Node import) or a loss term's. */
+export type BackwardStep = { run: string } | { loss: number };
 
 /** The key of a derived node (stable: the same edge read twice is one node). */
 export const derivedKey = (src: Exclude<Source, string>): string =>
@@ -103,7 +104,7 @@ export function topology(parts: readonly string[], g: GraphRecord): Topology {
     const next = nodes.filter((n) => !ran.has(n) && settled(n) && !lossPending(n)).sort(byRank)[0];
     if (next === undefined) throw new FormatError(`architecture graph: no backward order for ${nodes.filter((n) => !ran.has(n)).join(', ')} (its loss terms wait on each other)`);
     ran.add(next);
-    backward.push({ node: next });
+    backward.push({ run: next });
     for (const v of nodeInputs(t, next)) write(v, next);
   }
   // Every part's output must reach a loss term, or its weights would get no gradient.

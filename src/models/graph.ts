@@ -320,7 +320,7 @@ export class ModelGraph {
         this.terms[step.loss]!.backward(kernels, n);
         continue;
       }
-      const node = step.node;
+      const node = step.run;
       const s = this.samples.get(node);
       if (s) {
         const count = n * s.count;

@@ -310,7 +310,7 @@ describe('the backward schedule', () => {
     const g = defaultGraph('vae', { loss: 'bce', l1: 0.1, beta: 2 });
     const t = topology(['encoder', 'z_mean', 'z_log_var', 'decoder'], g);
     expect(t.forward).toEqual(['encoder', 'z_mean', 'z_log_var', 'sample(z_mean,z_log_var)', 'decoder']);
-    expect(t.backward).toEqual([{ loss: 0 }, { node: 'decoder' }, { node: 'sample(z_mean,z_log_var)' }, { loss: 1 }, { loss: 2 }, { node: 'z_mean' }, { node: 'z_log_var' }, { node: 'encoder' }]);
+    expect(t.backward).toEqual([{ loss: 0 }, { run: 'decoder' }, { run: 'sample(z_mean,z_log_var)' }, { loss: 1 }, { loss: 2 }, { run: 'z_mean' }, { run: 'z_log_var' }, { run: 'encoder' }]);
     expect(t.writers.get('z_mean')).toEqual(['sample(z_mean,z_log_var)', 'loss 1', 'loss 2']);
     expect(t.writers.get('encoder')).toEqual(['z_mean', 'z_log_var']);
     const v = vaeWithClassifier().graph!;
