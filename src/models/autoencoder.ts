@@ -1,5 +1,6 @@
-// Autoencoder: the encoder and decoder parts (and a VAE's heads) built on one backend,
-// their parameters, and the inference API: encode, decode, reconstruct, sample.
+// Autoencoder: the parts of its graph (encoder and decoder, a VAE's heads, or any named
+// parts an architecture's graph wires) built on one backend, their parameters, and the
+// inference API: encode, decode, reconstruct, sample.
 
 import { applyNormalization, invertNormalization, type Normalization } from '../data/normalize.js';
 import type { SampleArray } from '../data/sources/types.js';
@@ -10,8 +11,10 @@ import { Chain } from '../nn/chain.js';
 import type { RunContext } from '../nn/layer.js';
 import { ParamStore } from '../nn/params.js';
 import { formatShape, sizeOf, type Shape } from '../nn/tensor.js';
-import { checkVaeHeads, validateArchitecture, type Architecture } from './architecture.js';
-import { ModelGraph, type GraphOptions, type GraphParts } from './graph.js';
+import { architectureGraph, checkVaeHeads, partNames, validateArchitecture, type Architecture } from './architecture.js';
+import { ModelGraph, type GraphOptions } from './graph.js';
+import { walkGraph } from './graph-shapes.js';
+import { topology } from './graph-topology.js';
 import type { ModelLimits } from './limits.js';
 import type { TrainingRecord } from './model-file.js';
 import { planArchitecture } from './plan.js';
@@ -22,13 +25,13 @@ const INFERENCE_BATCH = 256;
 export class Autoencoder {
   readonly kind: Architecture['kind'];
   readonly params: ParamStore;
-  readonly encoder: Chain;
-  readonly decoder: Chain;
-  readonly zMean: Chain | null;
-  readonly zLogVar: Chain | null;
+  /** Every part's chain, in build order (the graph's forward order). */
+  readonly chains: ReadonlyMap<string, Chain>;
   readonly inputShape: Shape;
   readonly codeShape: Shape;
   readonly outputShape: Shape;
+  /** Whether the forward pass reads the label (not only a loss term): inference then needs one per sample. */
+  readonly readsLabels: boolean;
   /** How this model was trained (set by training and by loading a model file). */
   training: TrainingRecord | null = null;
   /**
@@ -51,22 +54,25 @@ export class Autoencoder {
     planArchitecture(architecture, limits);
     this.kind = architecture.kind;
     this.params = new ParamStore(kernels);
-    const { parts } = architecture;
     this.inputShape = [...architecture.input_shape];
-    this.encoder = new Chain('encoder', parts.encoder);
-    this.zMean = parts.z_mean ? new Chain('z_mean', parts.z_mean) : null;
-    this.zLogVar = parts.z_log_var ? new Chain('z_log_var', parts.z_log_var) : null;
-    this.decoder = new Chain('decoder', parts.decoder);
-    let code = this.encoder.build(this.inputShape, this.params);
-    if (this.zMean && this.zLogVar) {
-      const h = code;
-      code = this.zMean.build(h, this.params);
-      const lv = this.zLogVar.build(h, this.params);
-      if (sizeOf(lv) !== sizeOf(code)) throw new ShapeError(`z_log_var ${formatShape(lv)} must match z_mean ${formatShape(code)}`);
+    const chains = new Map<string, Chain>();
+    const g = architectureGraph(architecture);
+    // Built in the graph's forward order: parameter names, order and initialisation follow it.
+    const topo = topology(partNames(architecture), g);
+    this.readsLabels = topo.consumers.has('label');
+    const shapes = walkGraph(g, topo, this.inputShape, (part, input) => {
+      const chain = new Chain(part, architecture.parts[part]!);
+      chains.set(part, chain);
+      return chain.build(input, this.params);
+    }, architecture.graph !== undefined);
+    this.chains = chains;
+    this.codeShape = shapes.get(g.code)!;
+    this.outputShape = shapes.get(g.output)!;
+    if (!architecture.graph && this.kind === 'vae') {
+      const lv = shapes.get('z_log_var')!;
+      if (sizeOf(lv) !== sizeOf(this.codeShape)) throw new ShapeError(`z_log_var ${formatShape(lv)} must match z_mean ${formatShape(this.codeShape)}`);
     }
-    this.codeShape = code;
-    this.outputShape = this.decoder.build(code, this.params);
-    if (sizeOf(this.outputShape) !== sizeOf(this.inputShape)) {
+    if (!architecture.graph && sizeOf(this.outputShape) !== sizeOf(this.inputShape)) {
       throw new ShapeError(`the decoder outputs ${formatShape(this.outputShape)} but the input is ${formatShape(this.inputShape)}`);
     }
   }
@@ -77,14 +83,36 @@ export class Autoencoder {
     return this;
   }
 
-  get parts(): GraphParts {
-    return { encoder: this.encoder, decoder: this.decoder, ...(this.zMean ? { zMean: this.zMean, zLogVar: this.zLogVar! } : {}) };
+  /** A part's chain by name (ShapeError naming the parts when it has none). */
+  part(name: string): Chain {
+    const chain = this.chains.get(name);
+    if (!chain) throw new ShapeError(`this model has no part ${JSON.stringify(name)}; its parts are ${[...this.chains.keys()].join(', ')}`);
+    return chain;
+  }
+
+  /** The default wiring's parts (every preset has them). */
+  get encoder(): Chain {
+    return this.part('encoder');
+  }
+  get decoder(): Chain {
+    return this.part('decoder');
+  }
+
+  /** The graph a compile with these options runs: the record's, or the default wiring with their loss terms. */
+  graph(options: Pick<GraphOptions, 'loss' | 'l1' | 'beta'> = { loss: 'mse' }) {
+    return architectureGraph(this.architecture, options);
+  }
+
+  /** One-hot label width when the graph reads labels (the trainer feeds them), else null. */
+  get labelCount(): number | null {
+    return this.architecture.graph?.labels ?? null;
   }
 
   /** Plans one graph for a batch size; several graphs may coexist. Release it when done. */
   compile(options: GraphOptions): ModelGraph {
     this.checkAlive();
-    return new ModelGraph(this.kernels, this.parts, this.inputShape, options);
+    const g = this.graph(options);
+    return new ModelGraph(this.kernels, this.chains, topology(partNames(this.architecture), g), g, this.inputShape, options);
   }
 
   /** Per-sample sizes. */
@@ -122,17 +150,19 @@ export class Autoencoder {
   }
 
   /** Codes of images [n, ...inputShape] (a VAE's z_mean). */
-  encode(images: Float32Array): Float32Array {
-    return this.encodeWithLogVar(images).codes;
+  encode(images: Float32Array, labels?: ArrayLike<number>): Float32Array {
+    return this.encodeWithLogVar(images, labels).codes;
   }
 
-  /** Codes and, for a VAE, z_log_var. */
-  encodeWithLogVar(images: Float32Array): { codes: Float32Array; logVar: Float32Array | null } {
+  /** Codes and, for a VAE, z_log_var. A graph whose encoder reads the label (a conditional VAE) takes one per image. */
+  encodeWithLogVar(images: Float32Array, labels?: ArrayLike<number>): { codes: Float32Array; logVar: Float32Array | null } {
     const n = this.countOf(images, this.inputSize, 'images', this.inputShape, this.inputsInUnitRange);
+    this.checkLabels(labels, n);
     const codes = new Float32Array(n * this.codeSize);
     const logVar = this.kind === 'vae' ? new Float32Array(n * this.codeSize) : null;
     this.inChunks(n, (g, ctx, start, m) => {
       this.kernels.heap.write(g.input.offset, images.subarray(start * this.inputSize, (start + m) * this.inputSize));
+      this.writeLabels(g, labels, start, m);
       g.forwardEncoder(ctx, m);
       codes.set(this.kernels.heap.read(g.code.offset, m * this.codeSize), start * this.codeSize);
       if (logVar) logVar.set(this.kernels.heap.read(g.logVar!.offset, m * this.codeSize), start * this.codeSize);
@@ -145,6 +175,9 @@ export class Autoencoder {
     const n = this.countOf(codes, this.codeSize, 'codes', this.codeShape, false);
     const out = new Float32Array(n * this.inputSize);
     this.inChunks(n, (g, ctx, start, m) => {
+      if (!g.decoderInput || sizeOf(g.decoderInput.shape.slice(1)) !== this.codeSize) {
+        throw new ShapeError(`decode needs a decoder part reading the code ${formatShape(this.codeShape)}; this graph's decoder reads ${g.decoderInput ? formatShape(g.decoderInput.shape.slice(1)) : 'nothing'}`);
+      }
       this.kernels.heap.write(g.decoderInput.offset, codes.subarray(start * this.codeSize, (start + m) * this.codeSize));
       g.forwardDecoder(ctx, m);
       out.set(this.kernels.heap.read(g.output.offset, m * this.inputSize), start * this.inputSize);
@@ -152,12 +185,14 @@ export class Autoencoder {
     return out;
   }
 
-  /** Reconstructions of images (a VAE decodes z = z_mean). */
-  reconstruct(images: Float32Array): Float32Array {
+  /** Reconstructions of images (a VAE decodes z = z_mean); a graph that reads the label takes one per image. */
+  reconstruct(images: Float32Array, labels?: ArrayLike<number>): Float32Array {
     const n = this.countOf(images, this.inputSize, 'images', this.inputShape, this.inputsInUnitRange);
+    this.checkLabels(labels, n);
     const out = new Float32Array(n * this.inputSize);
     this.inChunks(n, (g, ctx, start, m) => {
       this.kernels.heap.write(g.input.offset, images.subarray(start * this.inputSize, (start + m) * this.inputSize));
+      this.writeLabels(g, labels, start, m);
       g.forward(ctx, m, false);
       out.set(this.kernels.heap.read(g.output.offset, m * this.inputSize), start * this.inputSize);
     });
@@ -201,6 +236,29 @@ export class Autoencoder {
     for (let start = 0; start < n; start += batch) fn(g, ctx, start, Math.min(batch, n - start));
   }
 
+  /** Labels are required exactly when the forward pass reads them: n integers in [0, labelCount). */
+  private checkLabels(labels: ArrayLike<number> | undefined, n: number): void {
+    if (labels === undefined) {
+      if (this.readsLabels) throw new ShapeError(`this model's graph reads the label: pass one label per image (${n} in 0..${this.labelCount! - 1})`);
+      return;
+    }
+    if (!this.readsLabels) throw new ShapeError("labels given, but this model's graph does not read them");
+    if (labels.length !== n) throw new ShapeError(`labels: ${labels.length} labels for ${n} images`);
+    for (let i = 0; i < n; i++) {
+      const l = labels[i]!;
+      if (!Number.isInteger(l) || l < 0 || l >= this.labelCount!) throw new DataError(`labels: label ${l} at index ${i} is outside 0..${this.labelCount! - 1}`);
+    }
+  }
+
+  /** One-hot rows of labels[start .. start + m) into the graph's label tensor. */
+  private writeLabels(g: ModelGraph, labels: ArrayLike<number> | undefined, start: number, m: number): void {
+    if (!labels || !g.label) return;
+    const classes = this.labelCount!;
+    const rows = new Float32Array(m * classes);
+    for (let r = 0; r < m; r++) rows[r * classes + labels[start + r]!] = 1;
+    this.kernels.heap.write(g.label.offset, rows);
+  }
+
   private wholeSamples(length: number, what: string): void {
     if (length === 0 || length % this.inputSize !== 0) {
       throw new ShapeError(`${what}: ${length} values is not a whole number of samples of shape ${formatShape(this.inputShape)} (${this.inputSize} values each)`);
@@ -231,7 +289,7 @@ export class Autoencoder {
  * Keras): what range the model's outputs can cover.
  */
 export function outputActivation(arch: Architecture): string {
-  const layers = arch.parts.decoder;
+  const layers = arch.parts[architectureGraph(arch).output]!;
   for (let i = layers.length - 1; i >= 0; i--) {
     const a = layers[i]!.config['activation'];
     if (typeof a === 'string') return a;

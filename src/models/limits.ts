@@ -6,6 +6,8 @@
 import { ArgumentError } from '../errors.js';
 
 export interface ModelLimits {
+  /** Parts of a graph (architecture.graph; the default wiring has 2 or 4). */
+  maxParts: number;
   /** Layers in one part (encoder, decoder, a VAE head). */
   maxLayersPerPart: number;
   /** Dense units and Conv2D / Conv2DTranspose filters. */
@@ -23,6 +25,7 @@ export interface ModelLimits {
 }
 
 export const DEFAULT_MODEL_LIMITS: Readonly<ModelLimits> = Object.freeze({
+  maxParts: 64,
   maxLayersPerPart: 256,
   maxUnits: 65_536,
   maxWindow: 64,

@@ -10,6 +10,7 @@ import { FormatError } from '../errors.js';
 import { parsePreprocessing, preprocessingMetadata, preprocessingTensors } from '../data/normalize.js';
 import type { Kernels } from '../kernels/kernels.js';
 import { describeDepthExcess, jsonDepthExcess } from '../io/json-depth.js';
+import { duplicateJsonKey } from './json-duplicates.js';
 import { decodeSafetensors, encodeSafetensors, type DecodedTensor, type TensorEntry } from '../io/safetensors.js';
 import { formatShape, sameShape } from '../nn/tensor.js';
 import { checkVaeHeads, validateArchitecture } from './architecture.js';
@@ -105,6 +106,8 @@ function parseJson(text: string | undefined, key: string, source: string): unkno
   if (text === undefined) throw new FormatError(`${source}: missing __metadata__ key "${key}" (not an ae-wasm model file?)`);
   const deep = jsonDepthExcess(text);
   if (deep) throw new FormatError(`${source}: __metadata__ "${key}" ${describeDepthExcess(deep)}`);
+  const twice = key === 'architecture' ? duplicateJsonKey(text) : undefined;
+  if (twice !== undefined) throw new FormatError(`${source}: __metadata__ "${key}" names ${JSON.stringify(twice.slice(0, 64))} twice in one object`);
   try {
     return JSON.parse(text);
   } catch (err) {

@@ -11,7 +11,9 @@ import { Dense } from '../nn/layers/dense.js';
 import { MaxPooling2D, UpSampling2D } from '../nn/layers/pooling.js';
 import type { ParamStore } from '../nn/params.js';
 import { formatShape, sizeOf, type Shape } from '../nn/tensor.js';
-import type { Architecture, PartName } from './architecture.js';
+import { architectureGraph, partNames, type Architecture, type PartName } from './architecture.js';
+import { walkGraph } from './graph-shapes.js';
+import { topology } from './graph-topology.js';
 import { resolveLimits, type ModelLimits } from './limits.js';
 
 export interface PlannedParam {
@@ -36,11 +38,13 @@ export interface PlannedLayer {
 
 export interface ModelPlan {
   params: PlannedParam[];
-  /** Every layer in build order: encoder, z_mean, z_log_var, decoder. */
+  /** Every layer in build order (the graph's forward order: encoder, z_mean, z_log_var, decoder by default). */
   layers: PlannedLayer[];
-  /** The code (the encoder's output, or z_mean) and the decoder's output, per sample. */
+  /** The code (the encoder's output, or z_mean) and the output (the decoder's), per sample. */
   codeShape: Shape;
   outputShape: Shape;
+  /** Every part's output shape (and "input", "label", the derived edges), per sample. */
+  shapes: Map<string, Shape>;
   /** Parameter values in total. */
   paramCount: number;
   /** Values of one sample over every layer output. */
@@ -71,6 +75,8 @@ export function planArchitecture(arch: Architecture, limits: Partial<ModelLimits
   if (sizeOf(input) > max.maxValuesPerLayer) {
     throw new ShapeError(`input_shape ${formatShape(input)} has ${sizeOf(input)} values per sample, over the limit of ${max.maxValuesPerLayer} (maxValuesPerLayer)`);
   }
+  const names = partNames(arch);
+  if (names.length > max.maxParts) throw new ShapeError(`the graph has ${names.length} parts, over the limit of ${max.maxParts} (maxParts)`);
   let activationValues = 0;
   const build = (part: PartName, from: Shape): Shape => {
     const specs = arch.parts[part]!;
@@ -96,11 +102,20 @@ export function planArchitecture(arch: Architecture, limits: Partial<ModelLimits
     return out;
   };
   // The order the Autoencoder builds in, so parameter names and shapes match it.
-  const code = build('encoder', input);
-  const latent = arch.kind === 'vae' ? build('z_mean', code) : code;
-  if (arch.kind === 'vae') build('z_log_var', code);
-  const outputShape = build('decoder', latent);
-  return { params, layers, codeShape: latent, outputShape, paramCount, activationValues };
+  const g = architectureGraph(arch);
+  // A concatenation or a sampling is a buffer too (a concatenation of large sources a large one).
+  const derived = (node: string, shape: Shape) => {
+    const values = sizeOf(shape) * (node.startsWith('sample(') ? 2 : 1);
+    if (sizeOf(shape) > max.maxValuesPerLayer) {
+      throw new ShapeError(`graph edge ${node} outputs ${formatShape(shape)}, ${sizeOf(shape)} values per sample, over the limit of ${max.maxValuesPerLayer} (maxValuesPerLayer)`);
+    }
+    activationValues += values;
+    if (activationValues > max.maxActivationValues) {
+      throw new ShapeError(`graph edge ${node} brings the plan to ${activationValues} values per sample, over the limit of ${max.maxActivationValues} (maxActivationValues)`);
+    }
+  };
+  const shapes = walkGraph(g, topology(names, g), input, build, arch.graph !== undefined, derived);
+  return { params, layers, codeShape: shapes.get(g.code)!, outputShape: shapes.get(g.output)!, shapes, paramCount, activationValues };
 }
 
 /** The sizes a layer's config sets directly, checked before any shape is computed from them. */

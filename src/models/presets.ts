@@ -3,6 +3,11 @@
 // Dense layers, Dense(prod(shape)), Reshape(shape). The conv family (conv, deep-conv) takes
 // H x W x C and ends in a conv with C filters. On 28x28x1 every preset gives exactly the
 // record it always gave: model files and checkpoints name their tensors after it.
+// Every preset is a graph of parts in the default wiring (graph-record.ts defaultGraph:
+// input -> encoder -> decoder, or through z_mean, z_log_var and a sampling for vae), its
+// loss terms from the trainer's settings (--loss, --l1 for sparse, --beta; --noise for
+// denoising feeds the graph a noisy copy of its "input" target); its record carries no
+// `graph` field, so files stay what they were.
 
 import { ArgumentError, ShapeError } from '../errors.js';
 import type { LayerSpec } from '../nn/layer.js';

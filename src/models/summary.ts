@@ -4,6 +4,7 @@
 
 import type { Chain } from '../nn/chain.js';
 import type { Architecture } from './architecture.js';
+import type { ConcatItem, Source } from './graph-record.js';
 import type { Autoencoder } from './autoencoder.js';
 import type { ModelLimits } from './limits.js';
 import { planArchitecture } from './plan.js';
@@ -32,10 +33,7 @@ export function summaryRows(model: Autoencoder): SummaryRow[] {
       });
     });
   };
-  add(model.encoder);
-  add(model.zMean);
-  add(model.zLogVar);
-  add(model.decoder);
+  for (const chain of model.chains.values()) add(chain);
   return rows;
 }
 
@@ -48,14 +46,28 @@ interface SummaryHead {
 
 /** The summary of a built model as fixed-width text. */
 export function summaryText(model: Autoencoder, title = 'model'): string {
-  return table(title, model, summaryRows(model));
+  return table(title, model, summaryRows(model)) + graphText(model.architecture);
+}
+
+/** A record's own graph under the table: what each part reads, and the loss terms (nothing for the default wiring). */
+export function graphText(arch: Architecture): string {
+  const g = arch.graph;
+  if (!g) return '';
+  const src = (s: Source | ConcatItem): string =>
+    typeof s === 'string' ? s : 'concat' in s ? `concat(${s.concat.map(src).join(', ')})` : `sample(${s.sample.join(', ')})`;
+  const reads = Object.keys(arch.parts).map((p) => `  ${p} <- ${src(g.inputs[p]!)}`);
+  const terms = g.losses.map((t) => {
+    const on = t.kind === 'kl' ? `${t.mean}, ${t.log_var}` : t.target ? `${t.output} vs ${t.target}` : t.output;
+    return `  ${t.weight} x ${t.kind}(${on})${t.name ? ` "${t.name}"` : ''}`;
+  });
+  return ['', `Graph (labels: ${g.labels ?? 'none'}; code ${g.code}, output ${g.output}):`, ...reads, 'Loss terms:', ...terms].join('\n');
 }
 
 /** The summary of an architecture record from its dry-run plan: nothing is allocated. */
 export function architectureSummaryText(arch: Architecture, title = 'model', limits: Partial<ModelLimits> = {}): string {
   const plan = planArchitecture(arch, limits);
   const rows = plan.layers.map((l) => ({ name: `${l.part}.${l.index}`, className: l.className, outputShape: l.outputShape, params: l.params, nonTrainable: l.nonTrainable }));
-  return table(title, { kind: arch.kind, inputShape: arch.input_shape, codeShape: plan.codeShape }, rows);
+  return table(title, { kind: arch.kind, inputShape: arch.input_shape, codeShape: plan.codeShape }, rows) + graphText(arch);
 }
 
 const fmtShape = (s: readonly number[]) => `(None, ${s.join(', ')})`;

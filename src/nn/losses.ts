@@ -25,19 +25,25 @@ export class ReconstructionLoss {
   private cols = 0;
   /** Per-sample sums of the loss over elements, after forward. */
   rows = -1;
+  /** When another consumer already wrote the gradient: this term's own, added after. */
+  private own = -1;
 
   constructor(
     readonly kind: LossKind,
     readonly reduction: Reduction,
+    readonly weight = 1,
   ) {}
 
-  plan(pl: Planner, t: LossTensors, batch: number): void {
+  /** `accumulate`: add into the gradient (another writer came first) instead of overwriting it. */
+  plan(pl: Planner, t: LossTensors, batch: number, accumulate = false): void {
     this.t = t;
     this.cols = sizeOf(t.pred.shape.slice(1));
     this.rows = pl.scratch(batch);
+    if (accumulate && t.dpred) this.own = pl.scratch(batch * this.cols);
   }
 
-  /** The loss value over the first n samples. */
+
+  /** The (unweighted) loss value over the first n samples. */
   forward(kernels: Kernels, n: number): number {
     const { pred, logits, target } = this.t;
     if (this.kind === 'mse') kernels.mseForward(pred.offset, target.offset, this.rows, n, this.cols);
@@ -46,14 +52,16 @@ export class ReconstructionLoss {
     return kernels.sum(this.rows, n) / this.denominator(n);
   }
 
-  /** Writes d(loss)/d(output) (or d/d(logits) when fused); overwrites. */
+  /** Writes weight x d(loss)/d(output) (or d/d(logits) when fused); overwrites, or adds when planned to accumulate. */
   backward(kernels: Kernels, n: number): void {
     const { pred, dpred, logits, dlogits, target } = this.t;
     const count = n * this.cols;
-    const scale = 1 / this.denominator(n);
-    if (this.kind === 'mse') kernels.mseBackward(pred.offset, target.offset, dpred!.offset, count, scale);
-    else if (logits) kernels.bceLogitsBackward(logits.offset, target.offset, dlogits!.offset, count, scale);
-    else kernels.bceBackward(pred.offset, target.offset, dpred!.offset, count, scale);
+    const scale = this.weight / this.denominator(n);
+    const into = this.own >= 0 ? this.own : (logits ? dlogits! : dpred!).offset;
+    if (this.kind === 'mse') kernels.mseBackward(pred.offset, target.offset, into, count, scale);
+    else if (logits) kernels.bceLogitsBackward(logits.offset, target.offset, into, count, scale);
+    else kernels.bceBackward(pred.offset, target.offset, into, count, scale);
+    if (this.own >= 0) kernels.add(dpred!.offset, this.own, dpred!.offset, count);
   }
 
   private denominator(n: number): number {
@@ -73,9 +81,13 @@ export class KLLoss {
   private gradMu = -1;
   private gradLv = -1;
 
+  /** Whether this term writes dmu / dlv first (copies instead of adding). */
+  private first = { mu: false, lv: false };
+
   constructor(public weight: number) {}
 
-  plan(pl: Planner, mu: Tensor, lv: Tensor, dmu: Tensor | null, dlv: Tensor | null, batch: number): void {
+  plan(pl: Planner, mu: Tensor, lv: Tensor, dmu: Tensor | null, dlv: Tensor | null, batch: number, first = { mu: false, lv: false }): void {
+    this.first = first;
     this.mu = mu;
     this.lv = lv;
     this.dmu = dmu;
@@ -94,12 +106,15 @@ export class KLLoss {
     return kernels.sum(this.rows, n) / n;
   }
 
-  /** Accumulates weight / n times the KL gradient into dmu and dlv (which the reparameterisation's backward wrote). */
+
+  /** Accumulates weight / n times the KL gradient into dmu and dlv (which the reparameterisation's backward wrote), or writes it where it comes first. */
   backward(kernels: Kernels, n: number): void {
     const count = n * this.cols;
     kernels.klBackward(this.mu.offset, this.lv.offset, this.gradMu, this.gradLv, count, this.weight / n);
-    kernels.add(this.dmu!.offset, this.gradMu, this.dmu!.offset, count);
-    kernels.add(this.dlv!.offset, this.gradLv, this.dlv!.offset, count);
+    if (this.first.mu) kernels.copy(this.gradMu, this.dmu!.offset, count);
+    else kernels.add(this.dmu!.offset, this.gradMu, this.dmu!.offset, count);
+    if (this.first.lv) kernels.copy(this.gradLv, this.dlv!.offset, count);
+    else kernels.add(this.dlv!.offset, this.gradLv, this.dlv!.offset, count);
   }
 }
 
@@ -110,25 +125,149 @@ export class L1Penalty {
   private tmp = -1;
   private cols = 0;
 
+  /** Whether this term writes dx first (clears it before adding). */
+  private first = false;
+
   constructor(public weight: number) {}
 
-  plan(pl: Planner, x: Tensor, dx: Tensor | null, batch: number): void {
+  plan(pl: Planner, x: Tensor, dx: Tensor | null, batch: number, first = false): void {
+    this.first = first;
     this.x = x;
     this.dx = dx;
     this.cols = sizeOf(x.shape.slice(1));
     this.tmp = pl.scratch(batch * this.cols);
   }
 
+  /** The penalty, weight included (the weight applied before the division, as always). */
   forward(kernels: Kernels, n: number): number {
     const count = n * this.cols;
     kernels.abs(this.x.offset, this.tmp, count);
     return (this.weight * kernels.sum(this.tmp, count)) / n;
   }
 
+
   /** Accumulates weight / n * sign(x) into dx. */
   backward(kernels: Kernels, n: number): void {
     const count = n * this.cols;
+    if (this.first) kernels.fill(this.dx!.offset, count, 0);
     kernels.sign(this.x.offset, this.tmp, count);
     kernels.axpy(this.weight / n, this.tmp, this.dx!.offset, count);
   }
 }
+
+/**
+ * Int32 class labels in the heap, laid out as the classification kernels read them (the
+ * classkernels branch's src/kernels/labels.ts): label r is the int32 at byte address
+ * offset * bytesPerElement + 4 r — one element a row on a Float32 heap, two labels an
+ * element on a Float64 one.
+ */
+export function labelElements(kernels: Kernels, rows: number): number {
+  return Math.ceil((rows * 4) / kernels.heap.bytesPerElement);
+}
+
+function labelView(kernels: Kernels, offset: number, rows: number): Int32Array {
+  const d = kernels.heap.data;
+  return new Int32Array(d.buffer, d.byteOffset + offset * kernels.heap.bytesPerElement, rows);
+}
+
+/**
+ * The classification kernels this term runs on, by the kernel manifest's names (issue 14's
+ * classification kernels): logits x [rows, cols], labels int32 class indices (above),
+ *   softmaxCrossEntropy: loss[r] = logsumexp(x[r]) - x[r, labels[r]] and dx = scale
+ *     (softmax(x) - onehot(labels)), both overwritten;
+ *   softmaxCrossEntropyForward: the loss alone.
+ * A backend that has them is used; until then the spec below (float64, on any heap).
+ */
+export interface SoftmaxCrossEntropyKernels {
+  softmaxCrossEntropy(x: number, labels: number, loss: number, dx: number, rows: number, cols: number, scale: number): void;
+  softmaxCrossEntropyForward(x: number, labels: number, loss: number, rows: number, cols: number): void;
+}
+
+/** The spec of the pair: max-subtracted, so any finite logits give finite losses. */
+export function softmaxCrossEntropySpec(kernels: Kernels): SoftmaxCrossEntropyKernels {
+  const logZ = (d: ArrayLike<number>, row: number, cols: number) => {
+    let m = -Infinity;
+    for (let c = 0; c < cols; c++) m = Math.max(m, d[row + c]!);
+    let s = 0;
+    for (let c = 0; c < cols; c++) s += Math.exp(d[row + c]! - m);
+    return { m, s, z: m + Math.log(s) };
+  };
+  const forward = (x: number, labels: number, loss: number, rows: number, cols: number) => {
+    const d = kernels.heap.data;
+    const lab = labelView(kernels, labels, rows);
+    for (let r = 0; r < rows; r++) d[loss + r] = logZ(d, x + r * cols, cols).z - d[x + r * cols + lab[r]!]!;
+  };
+  return {
+    softmaxCrossEntropyForward: forward,
+    softmaxCrossEntropy(x, labels, loss, dx, rows, cols, scale) {
+      forward(x, labels, loss, rows, cols);
+      const d = kernels.heap.data;
+      const lab = labelView(kernels, labels, rows);
+      for (let r = 0; r < rows; r++) {
+        const row = x + r * cols;
+        const { m, s } = logZ(d, row, cols);
+        for (let c = 0; c < cols; c++) d[dx + r * cols + c] = scale * (Math.exp(d[row + c]! - m) / s - (c === lab[r] ? 1 : 0));
+      }
+    },
+  };
+}
+
+function softmaxCrossEntropyKernels(kernels: Kernels): SoftmaxCrossEntropyKernels {
+  const k = kernels as unknown as Partial<SoftmaxCrossEntropyKernels>;
+  if (typeof k.softmaxCrossEntropy === 'function' && typeof k.softmaxCrossEntropyForward === 'function') return k as SoftmaxCrossEntropyKernels;
+  return softmaxCrossEntropySpec(kernels);
+}
+
+/**
+ * Sparse categorical cross-entropy from logits against the graph's one-hot labels (Keras'
+ * reduction: mean over the batch), weighted. The kernels take class indices: forward
+ * writes each row's index from its one-hot row first.
+ */
+export class SoftmaxCrossEntropy {
+  private logits!: Tensor;
+  private dlogits: Tensor | null = null;
+  private onehot!: Tensor;
+  /** The labels as int32 class indices (labelElements(batch) elements). */
+  private labels = -1;
+  private classes = 0;
+  rows = -1;
+  /** When another consumer already wrote dlogits: this term's own gradient, added after. */
+  private own = -1;
+  private k!: SoftmaxCrossEntropyKernels;
+
+  constructor(readonly weight: number) {}
+
+  plan(pl: Planner, logits: Tensor, dlogits: Tensor | null, onehot: Tensor, batch: number, accumulate = false): void {
+    this.k = softmaxCrossEntropyKernels(pl.kernels);
+    this.logits = logits;
+    this.dlogits = dlogits;
+    this.onehot = onehot;
+    this.classes = sizeOf(logits.shape.slice(1));
+    this.labels = pl.scratch(labelElements(pl.kernels, batch));
+    this.rows = pl.scratch(batch);
+    if (accumulate && dlogits) this.own = pl.scratch(batch * this.classes);
+  }
+
+  /** Mean over the first n samples of -log p(label). */
+  forward(kernels: Kernels, n: number): number {
+    const d = kernels.heap.data;
+    const lab = labelView(kernels, this.labels, n);
+    const k = this.classes;
+    for (let r = 0; r < n; r++) {
+      let c = 0;
+      while (c < k - 1 && d[this.onehot.offset + r * k + c] !== 1) c++;
+      lab[r] = c;
+    }
+    this.k.softmaxCrossEntropyForward(this.logits.offset, this.labels, this.rows, n, this.classes);
+    return kernels.sum(this.rows, n) / n;
+  }
+
+  backward(kernels: Kernels, n: number): void {
+    const into = this.own >= 0 ? this.own : this.dlogits!.offset;
+    this.k.softmaxCrossEntropy(this.logits.offset, this.labels, this.rows, into, n, this.classes, this.weight / n);
+    if (this.own >= 0) kernels.add(this.dlogits!.offset, this.own, this.dlogits!.offset, n * this.classes);
+  }
+}
+
+/** A term of a graph's objective. */
+export type LossNode = ReconstructionLoss | KLLoss | L1Penalty | SoftmaxCrossEntropy;

@@ -21,7 +21,7 @@ import type { Autoencoder } from '../models/autoencoder.js';
 import { DeviceData } from './device-data.js';
 import { evaluate } from './evaluate.js';
 import { addInputNoise } from './noise.js';
-import { stepDivergence, trainStep } from './step.js';
+import { labelData, stepDivergence, trainStep } from './step.js';
 import type { EpochRecord, History, TrainRun, TrainState } from './trainer.js';
 
 /** What an epoch's steps add up to. */
@@ -177,13 +177,16 @@ function validationLoss(
   const batch = Math.min(o.batch, ds.n);
   const g = model.compile({ batch, training: false, loss: o.loss, l1: o.l1, beta: o.beta, separateInput: o.noise > 0 });
   const data = new DeviceData(kernels, ds, model.inputShape, 'validation data');
+  let labels: DeviceData | null = null;
   const stream = new RandomStream(streamKey(o.seed, RandomPurpose.sample));
   const ctx: RunContext = { kernels, training: false, noise: stream };
   let total = 0;
   try {
+    labels = g.label ? labelData(kernels, ds, model.labelCount!, 'validation data') : null;
     for (let start = 0; start < ds.n; start += batch) {
       const n = Math.min(batch, ds.n - start);
       data.gather(null, start, n, g.target.offset);
+      labels?.gather(null, start, n, g.label!.offset);
       if (o.noise > 0) addInputNoise(kernels, g.target.offset, g.input.offset, n * data.size, o.noise, stream);
       g.forward(ctx, n, true);
       total += g.loss(n) * n;
@@ -191,6 +194,7 @@ function validationLoss(
   } finally {
     g.release();
     data.free();
+    labels?.free();
   }
   return total / ds.n;
 }

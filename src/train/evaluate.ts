@@ -7,6 +7,7 @@ import type { RunContext } from '../nn/layer.js';
 import type { Autoencoder } from '../models/autoencoder.js';
 import { DeviceData } from './device-data.js';
 import { addInputNoise } from './noise.js';
+import { labelData } from './step.js';
 
 export interface Metrics {
   n: number;
@@ -42,6 +43,7 @@ export function evaluate(model: Autoencoder, ds: Dataset, options: EvaluateOptio
   const vae = model.kind === 'vae' && unit;
   const data = new DeviceData(kernels, ds, model.inputShape, 'evaluation data');
   const g = model.compile({ batch, training: false, loss: 'bce', separateInput: noise > 0 });
+  let labels: DeviceData | null = null;
   const seed = options.seed ?? EVAL_SEED;
   const ctx: RunContext = { kernels, training: false, noise: new RandomStream(streamKey(seed, RandomPurpose.sample)) };
   const inputNoise = new RandomStream(streamKey(seed, RandomPurpose.noise));
@@ -50,9 +52,11 @@ export function evaluate(model: Autoencoder, ds: Dataset, options: EvaluateOptio
   let denoise = 0;
   let nelbo = 0;
   try {
+    labels = g.label ? labelData(kernels, ds, model.labelCount!, 'evaluation data') : null;
     for (let start = 0; start < ds.n; start += batch) {
       const n = Math.min(batch, ds.n - start);
       data.gather(null, start, n, g.target.offset);
+      labels?.gather(null, start, n, g.label!.offset);
       if (noise > 0) kernels.copy(g.target.offset, g.input.offset, n * data.size);
       g.forward(ctx, n, false);
       mse += kernels.sum(g.perSample('mse', n), n);
@@ -71,6 +75,7 @@ export function evaluate(model: Autoencoder, ds: Dataset, options: EvaluateOptio
   } finally {
     g.release();
     data.free();
+    labels?.free();
   }
   const m: Metrics = { n: ds.n, mse: mse / ds.n, ...(unit ? { bce: bce / ds.n } : {}) };
   if (noise > 0) m.denoise_mse = denoise / ds.n;

@@ -11,6 +11,8 @@
 // started from (stepDivergence says why, and the caller stops).
 
 import type { Dataset } from '../data/dataset.js';
+import { DataError } from '../errors.js';
+import type { Kernels } from '../kernels/kernels.js';
 import type { RandomStream } from '../random/streams.js';
 import type { Param, RunContext } from '../nn/layer.js';
 import type { LossKind } from '../nn/losses.js';
@@ -40,6 +42,8 @@ export interface StepOptions {
 export interface StepPlan {
   readonly graph: ModelGraph;
   readonly data: DeviceData;
+  /** The one-hot labels, when the model's graph reads them. */
+  readonly labels: DeviceData | null;
   readonly ctx: RunContext;
   readonly optimizer: Optimizer;
   /** The trainable parameters (what the optimizer and clip-norm see; non-trainable state is not). */
@@ -56,8 +60,16 @@ export function planStep(model: Autoencoder, train: Dataset, o: StepOptions): St
   model.params.ensureTraining(o.optimizer.slots);
   const graph = model.compile({ batch: o.batch, training: true, loss: o.loss, l1: o.l1, beta: o.beta, separateInput: o.noise > 0 });
   const data = new DeviceData(kernels, train, model.inputShape, 'training data');
+  let labels: DeviceData | null = null;
+  try {
+    labels = graph.label ? labelData(kernels, train, model.labelCount!, 'training data') : null;
+  } catch (err) {
+    graph.release();
+    data.free();
+    throw err;
+  }
   return {
-    graph, data, ctx: { kernels, training: true, noise: o.noiseStream }, optimizer: o.optimizer, params: model.params.trainable, noise: o.noise,
+    graph, data, labels, ctx: { kernels, training: true, noise: o.noiseStream }, optimizer: o.optimizer, params: model.params.trainable, noise: o.noise,
     clipNorm: o.clipNorm, gradNorm: NaN,
   };
 }
@@ -69,6 +81,7 @@ export function planStep(model: Autoencoder, train: Dataset, o: StepOptions): St
 export function trainStep(plan: StepPlan, order: Uint32Array, start: number, n: number): number {
   const { graph, ctx, data } = plan;
   data.gather(order, start, n, graph.target.offset);
+  plan.labels?.gather(order, start, n, graph.label!.offset);
   if (plan.noise > 0) addInputNoise(ctx.kernels, graph.target.offset, graph.input.offset, n * data.size, plan.noise, ctx.noise);
   graph.forward(ctx, n);
   const value = graph.loss(n);
@@ -94,4 +107,20 @@ export function stepDivergence(plan: StepPlan, loss: number): DivergedQuantity |
 export function releaseStep(plan: StepPlan): void {
   plan.graph.release();
   plan.data.free();
+  plan.labels?.free();
+}
+
+/**
+ * A data set's labels as one-hot rows [n, classes] uploaded beside its samples, for a
+ * graph that reads "label" (gathered with the samples' order). Validated before upload.
+ */
+export function labelData(kernels: Kernels, ds: Dataset, classes: number, what: string): DeviceData {
+  if (ds.labels.length !== ds.n) throw new DataError(`${what}: the model's graph reads labels, but the data has ${ds.labels.length} labels for ${ds.n} samples`);
+  const onehot = new Float32Array(ds.n * classes);
+  for (let i = 0; i < ds.n; i++) {
+    const label = ds.labels[i]!;
+    if (label >= classes) throw new DataError(`${what}: label ${label} of sample ${i} is outside 0..${classes - 1} (the model's graph has ${classes} label classes)`);
+    onehot[i * classes + label] = 1;
+  }
+  return new DeviceData(kernels, { images: onehot, labels: ds.labels, n: ds.n, shape: [classes] }, [classes], `${what} labels`);
 }

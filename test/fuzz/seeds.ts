@@ -6,7 +6,8 @@ import sharp, { type Sharp } from 'sharp';
 import { gzipSync } from 'node:zlib';
 import type { Kernels } from '../../src/kernels/kernels.js';
 import { PRESET_NAMES } from '../../src/models/presets.js';
-import { modelFile } from '../models/model-fixtures.js';
+import { graphModelFile, modelFile } from '../models/model-fixtures.js';
+import { GRAPHS } from '../models/graph-fixtures.js';
 import { encodeNpy } from '../../src/data/sources/npy.js';
 
 export interface Seed {
@@ -26,6 +27,11 @@ export function modelSeeds(kernels: Kernels): Seed[] {
     { name: 'dense model, standard preprocessing', bytes: modelFile(kernels, 'dense', false, { kind: 'standard', sampleShape: shape, mean: stats(3), std: stats(5) }) },
     { name: 'linear model, minmax preprocessing', bytes: modelFile(kernels, 'linear', false, { kind: 'minmax', sampleShape: shape, min: stats(1).map((v) => -v), max: stats(2) }) },
   ];
+}
+
+/** Model files whose architecture has a graph (two branches, classifiers, a conditional VAE): its edges and loss terms to mutate. */
+export function graphModelSeeds(kernels: Kernels): Seed[] {
+  return GRAPHS.map(([name, make]) => ({ name: `graph model: ${name}`, bytes: graphModelFile(kernels, make()) }));
 }
 
 export function checkpointSeeds(kernels: Kernels): Seed[] {

@@ -9,8 +9,9 @@ import { decodeModel } from '../../src/models/model-file.js';
 import { decodePng, toMnistInput } from '../../src/viz/preprocess.js';
 import { historyFromCheckpoint, optimizerFromRecord, stateFromCheckpoint } from '../../src/train/checkpoint.js';
 import { jsKernels } from '../helpers.js';
+import { RandomStream } from '../../src/random/streams.js';
 import { gzipMutation, byteMutation, modelMutation, type Mutation } from './mutations.js';
-import { checkpointSeeds, csvSeeds, gzipSeeds, idxSeeds, imageSeeds, modelSeeds, npySeeds, pngSeeds, type Seed } from './seeds.js';
+import { checkpointSeeds, graphModelSeeds, csvSeeds, gzipSeeds, idxSeeds, imageSeeds, modelSeeds, npySeeds, pngSeeds, type Seed } from './seeds.js';
 import { parseNpy, parseNpyLabels } from '../../src/data/sources/npy.js';
 import { parseCsv } from '../../src/data/sources/csv.js';
 import { decodeImage, readImageHeader } from '../../src/data/sources/images-node.js';
@@ -33,7 +34,8 @@ function digits(): LoadedData {
 /** Every target with its seeds; async because sharp encodes the JPEG and WebP seeds. */
 export async function targets(kernels: Kernels): Promise<Target[]> {
   const js = jsKernels();
-  const models = modelSeeds(kernels);
+  const graphs = graphModelSeeds(kernels);
+  const models = [...modelSeeds(kernels), ...graphs];
   const images = await imageSeeds();
   const data = digits();
   const checkpoints = checkpointSeeds(kernels);
@@ -58,6 +60,31 @@ export async function targets(kernels: Kernels): Promise<Target[]> {
       seeds: models,
       mutation: modelMutation(),
       run: (bytes) => decodeModel(bytes, js, 'fuzz.safetensors').model.dispose(),
+    },
+    {
+      // A graph's record (edges, loss terms, label width) mutated, then what training does
+      // with it: a training graph compiled and one forward, loss and backward run on labels.
+      name: 'graph model',
+      seeds: graphs,
+      mutation: modelMutation(['architecture', 'architecture', 'header']),
+      run: (bytes) => {
+        const { model } = decodeModel(bytes, js, 'fuzz.safetensors');
+        try {
+          model.params.ensureTraining([]);
+          const g = model.compile({ batch: 2, training: true, loss: 'mse' });
+          try {
+            if (g.label) js.heap.write(g.label.offset, Array.from({ length: g.label.shape[1]! * 2 }, (_, i) => (i === 0 || i === g.label!.shape[1]! + 1 ? 1 : 0)));
+            const ctx = { kernels: js, training: true, noise: new RandomStream(1) };
+            g.forward(ctx, 2);
+            g.loss(2);
+            g.backward(ctx, 2);
+          } finally {
+            g.release();
+          }
+        } finally {
+          model.dispose();
+        }
+      },
     },
     {
       name: 'checkpoint',

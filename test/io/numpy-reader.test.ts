@@ -105,3 +105,53 @@ it.skipIf(!hasNumpy)(hasNumpy ? forwardTitle : `${forwardTitle} (SKIPPED: python
     await rm(dir, { recursive: true, force: true });
   }
 });
+
+const graphTitle = "the README's numpy graph runner gives a graph model's reconstruction and its classifier's logits as the library does";
+it.skipIf(!hasNumpy)(hasNumpy ? graphTitle : `${graphTitle} (SKIPPED: python3 with numpy not found)`, async () => {
+  const { Autoencoder } = await import('../../src/models/autoencoder.js');
+  const { encodeModel } = await import('../../src/models/model-file.js');
+  const { jsKernels } = await import('../helpers.js');
+  const { trainingRecord } = await import('../models/model-fixtures.js');
+  const { classifierOnReconstruction, twoBranch } = await import('../models/graph-fixtures.js');
+  const { RandomStream } = await import('../../src/random/streams.js');
+  const markdown = await readFile(README, 'utf8');
+  const blocks = [...markdown.matchAll(/```python\n([\s\S]*?)```/g)].map((m) => m[1]!);
+  const reader = blocks.find((b) => b.includes('def read_safetensors') && b.includes('def preprocess'))!;
+  const graph = blocks.find((b) => b.includes('def run_graph'));
+  expect(graph, 'the README python block with run_graph').toBeDefined();
+  // The reader's functions, then our file and input in place of the README's, then the graph block.
+  const functions = reader.slice(0, reader.indexOf('w, meta = read_safetensors('));
+  const script = `import sys\n${functions}\nw, meta = read_safetensors(sys.argv[1])\nx = np.array(json.loads(sys.argv[2]), dtype=np.float32)\n${graph}\n` +
+    'print(json.dumps({k: np.asarray(v).ravel().tolist() for k, v in values.items() if k not in ("input", "label")}))\n';
+  const js = jsKernels();
+  const dir = await mkdtemp(join(tmpdir(), 'ae-wasm-numpy-'));
+  try {
+    for (const arch of [twoBranch([6, 6, 1]), classifierOnReconstruction([6, 6, 1])]) {
+      const model = new Autoencoder(js, arch).initialize(5);
+      const file = join(dir, 'graph.safetensors');
+      await writeFile(file, encodeModel(model, trainingRecord('graph')));
+      const x = Float32Array.from({ length: 36 }, (_, i) => ((i * 7) % 11) / 10);
+      const run = spawnSync('python3', ['-c', script, file, JSON.stringify(Array.from(x))], { encoding: 'utf8', maxBuffer: 1 << 24 });
+      expect(run.stderr).toBe('');
+      const got = JSON.parse(run.stdout) as Record<string, number[]>;
+      const expected = model.reconstruct(x);
+      expect(got['decoder']).toHaveLength(36);
+      for (let i = 0; i < 36; i++) expect(Math.abs(got['decoder']![i]! - expected[i]!), `value ${i}`).toBeLessThan(1e-5);
+      const code = model.encode(x);
+      const codePart = arch.graph!.code;
+      for (let i = 0; i < code.length; i++) expect(Math.abs(got[codePart]![i]! - code[i]!), `code ${i}`).toBeLessThan(1e-5);
+      if (model.chains.has('classifier')) {
+        const g = model.compile({ batch: 1, training: false, loss: 'mse' });
+        js.heap.write(g.input.offset, x);
+        g.forward({ kernels: js, training: false, noise: new RandomStream(0) }, 1);
+        const logits = js.heap.read(g.valueOf('classifier').offset, 3);
+        expect(got['classifier']).toHaveLength(3);
+        for (let i = 0; i < 3; i++) expect(Math.abs(got['classifier']![i]! - logits[i]!), `logit ${i}`).toBeLessThan(1e-5);
+        g.release();
+      }
+      model.dispose();
+    }
+  } finally {
+    await rm(dir, { recursive: true, force: true });
+  }
+});

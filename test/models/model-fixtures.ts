@@ -3,6 +3,7 @@
 import type { Normalization } from '../../src/data/normalize.js';
 import { decodeSafetensors, encodeSafetensors, type TensorEntry } from '../../src/io/safetensors.js';
 import type { Kernels } from '../../src/kernels/kernels.js';
+import type { Architecture } from '../../src/models/architecture.js';
 import { Autoencoder } from '../../src/models/autoencoder.js';
 import { encodeModel, type CheckpointRecord, type TrainingRecord } from '../../src/models/model-file.js';
 import { presetArchitecture } from '../../src/models/presets.js';
@@ -49,6 +50,16 @@ export function modelFile(kernels: Kernels, preset: string, checkpoint = false, 
     if (!checkpoint) return encodeModel(model, training);
     model.params.ensureTraining(['m', 'v']);
     return encodeModel(model, { ...training, checkpoint: checkpointRecord() }, { optimizerState: true });
+  } finally {
+    model.dispose();
+  }
+}
+
+/** A model file of a graph architecture (test/models/graph-fixtures.ts), initialised. */
+export function graphModelFile(kernels: Kernels, arch: Architecture): Uint8Array {
+  const model = new Autoencoder(kernels, arch).initialize(13);
+  try {
+    return encodeModel(model, trainingRecord('graph', { loss: 'mse' }));
   } finally {
     model.dispose();
   }

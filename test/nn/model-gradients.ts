@@ -7,11 +7,11 @@ import { RandomStream } from '../../src/random/streams.js';
 import type { RunContext } from '../../src/nn/layer.js';
 import type { Architecture } from '../../src/models/architecture.js';
 import { Autoencoder } from '../../src/models/autoencoder.js';
-import type { GraphOptions } from '../../src/models/graph.js';
+import type { GraphOptions, ModelGraph } from '../../src/models/graph.js';
 import { uniform } from '../helpers.js';
 
-/** Checks up to 25 entries of every parameter's gradient; returns how many it checked. */
-export function checkModelGradients(arch: Architecture, options: Omit<GraphOptions, 'batch' | 'training'>, seed = 7): number {
+/** Checks up to 25 entries of every parameter's gradient; returns how many it checked. `prepare` fills other graph inputs (labels). */
+export function checkModelGradients(arch: Architecture, options: Omit<GraphOptions, 'batch' | 'training'>, seed = 7, prepare?: (g: ModelGraph, kernels: JsKernels) => void): number {
   const kernels = new JsKernels('f64');
   const model = new Autoencoder(kernels, arch).initialize(seed);
   // Nudge biases off zero so every bias path is exercised.
@@ -21,6 +21,7 @@ export function checkModelGradients(arch: Architecture, options: Omit<GraphOptio
   const n = 2; // a short last batch: the graph runs fewer rows than it was planned for
   const g = model.compile({ batch, training: true, ...options });
   kernels.heap.write(g.target.offset, uniform(batch * model.inputSize, 99, 0.05, 0.95));
+  prepare?.(g, kernels);
   const noise = new RandomStream(1234);
   const ctx: RunContext = { kernels, training: true, noise };
   const f = (): number => {
