@@ -14,6 +14,8 @@ import { checkPictureSize, comparisonGrid, comparisonGridSize, imageSizeOf } fro
 import { checkPictureModel, perSampleMse, writeSamples } from './sample-output.js';
 import { firstTestDigits } from './test-digits.js';
 import { requireFinite } from './numeric.js';
+import type { Dataset } from '../data/dataset.js';
+import type { Autoencoder } from '../models/autoencoder.js';
 
 interface DenoiseFlags extends ModelCommandFlags {
   noise?: number;
@@ -72,28 +74,13 @@ async function runDenoise({ flags, format, model }: ModelCommandRun<DenoiseFlags
   const labels = ['noisy', 'denoised', 'clean'] as const;
   const title = `${model.training?.preset ?? 'model'}: denoising, ${kind} noise ${level}`;
   if (format === 'png') checkPictureSize((m) => comparisonGridSize(labels, m, size, title), test.n, `--n ${test.n}`);
-  // The same stream purpose and computation as training noise, so a seed means one thing
-  // everywhere; the counter-based generator makes the noise independent of batch size and
-  // backend. Salt and pepper are the min and max of the whole test split (pixel models: 0, 1).
-  const noise = inputNoiseFor(model, kind, level, splits.test);
-  const stream = new RandomStream(streamKey(flags.seed, RandomPurpose.noise));
-  const noisy = noise ? corrupt(model.kernels, clean, noise, stream) : Float32Array.from(clean);
-  const denoised = requireFinite(model.reconstruct(noisy), model.inputSize, 'reconstruction', flags.model);
-  const mse = (a: Float32Array): number => {
-    let s = 0;
-    for (let i = 0; i < a.length; i++) s += (a[i]! - clean[i]!) ** 2;
-    return s / a.length;
-  };
-  const reconstructed = requireFinite(model.reconstruct(clean), model.inputSize, 'reconstruction', flags.model);
+  const { noisy, denoised, figures } = denoiseSamples(model, clean, splits.test, { kind, level, seed: flags.seed }, flags.model);
   const defaulted = flags.noise === undefined ? (trained > 0 ? ' (the training noise)' : ` (default: the model was trained without ${kind} noise)`) : '';
   const summary =
-    `${kind} noise ${level}${defaulted}: MSE per value vs clean: noisy ${mse(noisy).toFixed(5)}, denoised ${mse(denoised).toFixed(5)}` +
-    (model.inputsInUnitRange ? `; PSNR noisy ${psnr(mse(noisy)).toFixed(2)} dB, denoised ${psnr(mse(denoised)).toFixed(2)} dB, clean reconstruction ${psnr(mse(reconstructed)).toFixed(2)} dB` : '');
-  const figures: Record<string, string | number> = {
-    kind, level, seed: flags.seed, n: test.n, mse_noisy: mse(noisy), mse_denoised: mse(denoised), mse_clean: mse(reconstructed),
-    // PSNR with peak 1: pixel models only (other models' values have no peak).
-    ...(model.inputsInUnitRange ? { psnr_noisy: psnr(mse(noisy)), psnr_denoised: psnr(mse(denoised)), psnr_clean: psnr(mse(reconstructed)) } : {}),
-  };
+    `${kind} noise ${level}${defaulted}: MSE per value vs clean: noisy ${figures.mse_noisy.toFixed(5)}, denoised ${figures.mse_denoised.toFixed(5)}` +
+    (figures.psnr_noisy !== undefined
+      ? `; PSNR noisy ${figures.psnr_noisy.toFixed(2)} dB, denoised ${figures.psnr_denoised!.toFixed(2)} dB, clean reconstruction ${figures.psnr_clean!.toFixed(2)} dB`
+      : '');
   // Per-row errors, for the CSV's columns only.
   const after = () => [
     { name: 'mse_noisy', values: perSampleMse(noisy, clean, model.inputSize) },
@@ -126,6 +113,49 @@ async function runDenoise({ flags, format, model }: ModelCommandRun<DenoiseFlags
           { producer: 'ae-wasm denoise', model: flags.model, noise: String(level), noise_kind: kind, seed: String(flags.seed), source: splits.source },
         );
   process.stdout.write(flags.json ? `${JSON.stringify(figures)}\n` : `${summary}\n${message}\n`);
+}
+
+/** What denoise reports (--json): MSEs per value against the clean samples, in the model's values. */
+export interface DenoiseFigures {
+  kind: NoiseKind;
+  level: number;
+  seed: number;
+  n: number;
+  mse_noisy: number;
+  mse_denoised: number;
+  /** The reconstruction of the clean samples. */
+  mse_clean: number;
+  /** PSNR in dB with peak 1: pixel models only (other models' values have no peak). */
+  psnr_noisy?: number;
+  psnr_denoised?: number;
+  psnr_clean?: number;
+}
+
+/**
+ * `clean` (n samples from `split`) corrupted as training corrupts (the same noise stream
+ * purpose, the same kernels: a seed means one thing everywhere, independent of batch size
+ * and backend; salt and pepper are the min and max of the whole split, 0 and 1 for pixel
+ * models), the model's reconstructions of the noisy and the clean samples, and the figures.
+ */
+export function denoiseSamples(
+  model: Autoencoder, clean: Float32Array, split: Dataset, o: { kind: NoiseKind; level: number; seed: number }, file: string,
+): { noisy: Float32Array; denoised: Float32Array; figures: DenoiseFigures } {
+  const noise = inputNoiseFor(model, o.kind, o.level, split);
+  const stream = new RandomStream(streamKey(o.seed, RandomPurpose.noise));
+  const noisy = noise ? corrupt(model.kernels, clean, noise, stream) : Float32Array.from(clean);
+  const denoised = requireFinite(model.reconstruct(noisy), model.inputSize, 'reconstruction', file);
+  const reconstructed = requireFinite(model.reconstruct(clean), model.inputSize, 'reconstruction', file);
+  const mse = (a: Float32Array): number => {
+    let s = 0;
+    for (let i = 0; i < a.length; i++) s += (a[i]! - clean[i]!) ** 2;
+    return s / a.length;
+  };
+  const [noisyMse, denoisedMse, cleanMse] = [mse(noisy), mse(denoised), mse(reconstructed)];
+  const figures: DenoiseFigures = {
+    ...o, n: clean.length / model.inputSize, mse_noisy: noisyMse, mse_denoised: denoisedMse, mse_clean: cleanMse,
+    ...(model.inputsInUnitRange ? { psnr_noisy: psnr(noisyMse), psnr_denoised: psnr(denoisedMse), psnr_clean: psnr(cleanMse) } : {}),
+  };
+  return { noisy, denoised, figures };
 }
 
 /** Peak signal-to-noise ratio of a per-value MSE on values in [0, 1] (peak 1), in dB. */
