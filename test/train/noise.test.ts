@@ -11,6 +11,7 @@ import { presetArchitecture } from '../../src/models/presets.js';
 import { RandomPurpose, RandomStream, streamKey } from '../../src/random/streams.js';
 import { checkNoise, corrupt, inputNoiseFor, recordedNoiseKind, type InputNoise, type NoiseKind } from '../../src/train/noise.js';
 import { validateTrainOptions } from '../../src/train/train-options.js';
+import { train } from '../../src/train/trainer.js';
 
 const COUNT = 40_000;
 
@@ -27,7 +28,10 @@ function cleanValues(n: number): Float32Array {
   return v;
 }
 
-const dataset = (images: Float32Array, shape: number[]): Dataset => ({ images, shape, n: images.length / shape.reduce((a, b) => a * b, 1) }) as Dataset;
+function dataset(images: Float32Array, shape: number[]): Dataset {
+  const n = images.length / shape.reduce((a, b) => a * b, 1);
+  return { images, labels: new Uint8Array(n), shape, n };
+}
 
 /** |share - p| within 5 binomial standard deviations (a false alarm about once in 3.5 million runs). */
 function expectShare(count: number, n: number, p: number, what: string): void {
@@ -145,4 +149,30 @@ describe('addInputNoise', () => {
       expect(other.some((v, i) => v !== ref[i])).toBe(true);
     });
   }
+});
+
+describe('training with each kind', () => {
+  /** The weights after one epoch on 96 samples of 8 values, trained with `kind` noise on `kernels`. */
+  async function weightsAfter(kernels: Kernels, kind: NoiseKind, level: number): Promise<number[]> {
+    const images = cleanValues(128 * 8);
+    const ds = (from: number, n: number): Dataset => ({ images: images.subarray(from * 8, (from + n) * 8), labels: new Uint8Array(n), n, shape: [8] });
+    const model = new Autoencoder(kernels, presetArchitecture('dense', { latent: 3, inputShape: [8] })).initialize(0);
+    try {
+      await train(model, { train: ds(0, 96), test: ds(96, 32), source: 'values' }, { epochs: 2, batchSize: 16, seed: 2, noise: level, noiseKind: kind, validationSplit: 0.25 });
+      return model.params.list.flatMap((p) => Array.from(kernels.heap.read(p.value, p.size)));
+    } finally {
+      model.dispose();
+    }
+  }
+
+  it('gives the same weights on 1 and 2 threads for every kind, and different weights for different kinds', async () => {
+    const byKind = new Map<NoiseKind, number[]>();
+    for (const [kind, level] of [['gaussian', 0.3], ['salt-pepper', 0.3], ['mask', 0.3]] as const) {
+      const one = await weightsAfter(wasm, kind, level);
+      expect(await weightsAfter(wasm2, kind, level), kind).toEqual(one);
+      byKind.set(kind, one);
+    }
+    expect(byKind.get('mask')).not.toEqual(byKind.get('salt-pepper'));
+    expect(byKind.get('mask')).not.toEqual(byKind.get('gaussian'));
+  });
 });
