@@ -287,6 +287,7 @@ async function pretrain(run: Run, flags: TrainFlags, splits: PreparedSplits, rep
     seed: flags.seed,
     loss: run.record.loss,
     noise: run.record.noise,
+    noiseKind: recordedNoiseKind(run.record),
     optimizer: () => createOptimizer(flags.optimizer, { learningRate: flags.lr, momentum: flags.momentum }),
     onLayer: (l) => reporter.log(`  layer ${l.layer}/${l.layers}: ${l.inputs} -> ${l.units} -> ${l.inputs}, ${l.loss} ${l.epochs.at(-1)!.loss.toFixed(5)}`),
   });
