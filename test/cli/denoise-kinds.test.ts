@@ -146,6 +146,31 @@ describe('denoise --noise-kind', () => {
     expect(Math.abs(pepper / candidates - 0.1)).toBeLessThan(bound(0.1));
   });
 
+  it("a table model (standardised): salt and pepper are the test split's min and max, in the model's values", async () => {
+    const rows = Array.from({ length: 120 }, (_, i) => [Math.sin(i), Math.cos(3 * i) * 4, (i % 7) - 3, i / 10]);
+    const csv = join(tmp, 'table.csv');
+    await writeFile(csv, ['a,b,c,d', ...rows.map((r) => r.join(','))].join('\n') + '\n');
+    const out = join(tmp, 'table-model');
+    await ok('train', '--preset', 'dense', '--latent', '2', '--data', csv, '--epochs', '1', '--noise-kind', 'salt-pepper', '--noise', '0.3', '--quiet', '--out', out);
+    const r = await ok('denoise', '--model', join(out, 'model.safetensors'), '--data', csv, '--n', '24', '--json', '--out', join(tmp, 'table.safetensors'));
+    const f = JSON.parse(r.stdout) as Record<string, unknown>;
+    expect(f).toMatchObject({ kind: 'salt-pepper', level: 0.3, n: 24 });
+    // No peak to a PSNR of standardised values.
+    expect(f['psnr_noisy']).toBeUndefined();
+    const { noisy, clean } = await noisyAndClean(join(tmp, 'table.safetensors'));
+    const lo = Math.min(...clean);
+    const hi = Math.max(...clean);
+    expect(lo).toBeLessThan(-1);
+    let replaced = 0;
+    for (let i = 0; i < noisy.length; i++) {
+      if (noisy[i] !== clean[i]) {
+        replaced++;
+        expect([lo, hi]).toContain(noisy[i]);
+      }
+    }
+    expect(replaced).toBeGreaterThan(0.1 * noisy.length);
+  });
+
   it('refuses a share above 1 for salt-pepper and mask, and an unknown kind', async () => {
     const cases: [string[], RegExp][] = [
       [['--noise-kind', 'mask', '--noise', '2'], /--noise is the probability a value is replaced for mask noise: it must be in \[0, 1\], got 2/],
