@@ -1,8 +1,9 @@
 // Principal components (ml-matrix's symmetric eigensolver on the covariance) and the
 // reconstruction error of the best rank-k linear code — the optimum a linear
-// autoencoder with biases can reach.
+// autoencoder with biases can reach — and the principal angles between two subspaces,
+// to say how close a linear autoencoder's decoder came to the principal subspace.
 
-import { EigenvalueDecomposition, Matrix } from 'ml-matrix';
+import { EigenvalueDecomposition, Matrix, SingularValueDecomposition } from 'ml-matrix';
 import { ArgumentError } from '../errors.js';
 
 export interface Pca {
@@ -77,4 +78,67 @@ export function pcaReconstructionMse(p: Pca, data: ArrayLike<number>, n: number,
     }
   }
   return sq / (n * p.dim);
+}
+
+/**
+ * An orthonormal basis of the span of `vectors` (each of length `dim`): the left singular
+ * vectors of the dim x k matrix they form whose singular values exceed `k` dim eps times
+ * the largest (numerically zero ones span nothing). Fewer than k vectors back means the
+ * vectors were linearly dependent.
+ */
+export function orthonormalBasis(vectors: readonly ArrayLike<number>[], dim: number): Float64Array[] {
+  const k = vectors.length;
+  if (k === 0) return [];
+  for (const [i, v] of vectors.entries()) {
+    if (v.length !== dim) throw new ArgumentError(`orthonormalBasis: vector ${i} has ${v.length} values, expected ${dim}`);
+  }
+  const svd = new SingularValueDecomposition(columns(vectors, dim), { computeLeftSingularVectors: true, computeRightSingularVectors: false, autoTranspose: true });
+  const sv = svd.diagonal;
+  const tol = Math.max(dim, k) * Number.EPSILON * (sv[0] ?? 0);
+  const u = svd.leftSingularVectors;
+  const basis: Float64Array[] = [];
+  for (let c = 0; c < sv.length; c++) if (sv[c]! > tol && sv[c]! > 0) basis.push(Float64Array.from(u.getColumn(c)));
+  return basis;
+}
+
+/**
+ * Principal angles in degrees, ascending, between span(a) and span(b) (vectors of length
+ * `dim`, any basis): orthonormalise both (Q1, Q2); the cosines are the singular values of
+ * Q1^T Q2 and the sines those of Q2 - Q1 Q1^T Q2. Small angles come from their sine and
+ * large ones from their cosine, as Knyazev & Argentati advise: arccos alone loses half the
+ * digits near 0 (1 - 1e-16 is 1.4e-8 rad). One angle per dimension of the larger span; a
+ * dimension one span has and the other lacks (dependent vectors, or a and b of different
+ * sizes) counts as 90 degrees.
+ */
+export function principalAngles(a: readonly ArrayLike<number>[], b: readonly ArrayLike<number>[], dim: number): number[] {
+  const q1 = orthonormalBasis(a, dim);
+  const q2 = orthonormalBasis(b, dim);
+  const shared = Math.min(q1.length, q2.length);
+  const angles: number[] = [];
+  if (shared > 0) {
+    const m1 = columns(q1, dim);
+    const m2 = columns(q2, dim);
+    const c = m1.transpose().mmul(m2);
+    const residual = m2.clone().sub(m1.mmul(c));
+    const cosines = singularValues(c).sort((x, y) => y - x);
+    const sines = singularValues(residual).sort((x, y) => x - y);
+    for (let i = 0; i < shared; i++) {
+      const cos = Math.min(1, Math.max(0, cosines[i]!));
+      const sin = Math.min(1, Math.max(0, sines[i] ?? 1));
+      angles.push((cos * cos >= 0.5 ? Math.asin(sin) : Math.acos(cos)) * (180 / Math.PI));
+    }
+  }
+  while (angles.length < Math.max(q1.length, q2.length)) angles.push(90);
+  return angles.sort((x, y) => x - y);
+}
+
+/** The dim x k matrix whose columns are `vectors`. */
+function columns(vectors: readonly ArrayLike<number>[], dim: number): Matrix {
+  const m = new Matrix(dim, vectors.length);
+  for (let c = 0; c < vectors.length; c++) for (let r = 0; r < dim; r++) m.set(r, c, vectors[c]![r]!);
+  return m;
+}
+
+function singularValues(m: Matrix): number[] {
+  return [...new SingularValueDecomposition(m, { computeLeftSingularVectors: false, computeRightSingularVectors: false, autoTranspose: true }).diagonal];
 }

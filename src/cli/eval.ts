@@ -5,6 +5,7 @@ import type { Dataset } from '../data/dataset.js';
 import { NumericError } from '../errors.js';
 import type { Autoencoder } from '../models/autoencoder.js';
 import { evaluate, type Metrics } from '../train/evaluate.js';
+import { recordedNoiseKind } from '../train/noise.js';
 import { addBackendOption, addDataOption, backendFrom, dataFrom } from './context.js';
 import { addModelOption, modelFrom } from './model-option.js';
 import { firstNonFinite, largestValue, OVERFLOW_CAUSE } from './numeric.js';
@@ -38,7 +39,7 @@ export function evalCommand(): Command {
     const kernels = await backendFrom(flags);
     const model = await modelFrom(flags, kernels);
     const splits = await dataFrom(flags, ['test'], model);
-    const base = evaluate(model, splits.test, { noise: model.training?.noise ?? 0 });
+    const base = evaluate(model, splits.test, { noise: model.training?.noise ?? 0, noiseKind: recordedNoiseKind(model.training) });
     checkMetrics(base, model, splits.test, flags.model);
     const { n, mse, ...rest } = base;
     const metrics: EvalMetrics = { n, mse, mse_data: dataMse(model, splits.test), ...rest };

@@ -12,6 +12,7 @@ import { evalCommand } from './eval.js';
 import { interpolateCommand } from './interpolate.js';
 import { latentCommand } from './latent.js';
 import { manifoldCommand } from './manifold.js';
+import { pcaCompareCommand } from './pca-compare.js';
 import { reconstructCommand } from './reconstruct.js';
 import { sampleCommand } from './sample.js';
 import { summaryCommand } from './summary.js';
@@ -41,6 +42,7 @@ export function buildProgram(): Command {
     interpolateCommand(),
     latentCommand(),
     denoiseCommand(),
+    pcaCompareCommand(),
   ];
   for (const cmd of commands) {
     program.addCommand(cmd.configureOutput(OUTPUT).exitOverride().showHelpAfterError('(add --help for usage)'));

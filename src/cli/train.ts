@@ -15,6 +15,7 @@ import { decodeModel, encodeModel, type TrainingRecord } from '../models/model-f
 import { denseStack, pretrainGreedy, PRETRAIN_EPOCHS } from '../train/pretrain.js';
 import { PRESET_NAMES, PRESETS, presetArchitecture, presetDefaults, type OutputKind } from '../models/presets.js';
 import { assertFiniteParameters, checkpointFromState, historyFromCheckpoint, optimizerFromRecord, stateFromCheckpoint } from '../train/checkpoint.js';
+import { NOISE_KINDS, recordedNoiseKind, type NoiseKind } from '../train/noise.js';
 import { createOptimizer, type Optimizer } from '../train/optimizers.js';
 import { TRAIN_DEFAULTS, validateTrainOptions, type OptionNames } from '../train/train-options.js';
 import { train, type EpochRecord, type TrainOptions, type TrainState } from '../train/trainer.js';
@@ -42,6 +43,7 @@ interface TrainFlags extends DataFlags {
   valSplit: number;
   patience?: number;
   noise?: number;
+  noiseKind?: NoiseKind;
   l1: number;
   beta: number;
   clipNorm?: number;
@@ -56,7 +58,7 @@ interface TrainFlags extends DataFlags {
 
 /** Settings a checkpoint fixes: giving them with --resume is an error, not silently ignored. */
 const FIXED_BY_CHECKPOINT = [
-  'preset', 'arch', 'latent', 'batch', 'lr', 'optimizer', 'momentum', 'loss', 'seed', 'valSplit', 'patience', 'noise', 'l1', 'beta', 'clipNorm',
+  'preset', 'arch', 'latent', 'batch', 'lr', 'optimizer', 'momentum', 'loss', 'seed', 'valSplit', 'patience', 'noise', 'noiseKind', 'l1', 'beta', 'clipNorm',
   'normalize', 'imageSize', 'channels', 'testSplit', 'pretrain', 'pretrainEpochs',
 ] as const;
 
@@ -74,8 +76,8 @@ const OPTION_FLAGS: OptionNames = {
 };
 
 function trainOptionsOf(flags: TrainFlags): TrainOptions {
-  const { epochs, batch: batchSize, seed, noise, l1, beta, valSplit: validationSplit, patience, clipNorm } = flags;
-  return { epochs, batchSize, seed, noise, l1, beta, validationSplit, patience, clipNorm };
+  const { epochs, batch: batchSize, seed, noise, noiseKind, l1, beta, valSplit: validationSplit, patience, clipNorm } = flags;
+  return { epochs, batchSize, seed, noise, noiseKind, l1, beta, validationSplit, patience, clipNorm };
 }
 
 export function trainCommand(): Command {
@@ -93,7 +95,11 @@ export function trainCommand(): Command {
     .option('--seed <n>', 'seed for initialisation, shuffling and noise', anyInteger, TRAIN_DEFAULTS.seed)
     .option('--val-split <f>', 'fraction of the training split held out for validation', anyNumber, 0)
     .option('--patience <n>', 'early stopping: epochs without val_loss improvement (needs --val-split)', anyInteger)
-    .option('--noise <f>', 'denoising: stddev of Gaussian input noise (default 0.2 for conv, else 0)', anyNumber)
+    .option('--noise <f>', 'denoising: input noise level, the stddev of Gaussian noise or the share of values salt-pepper / mask replaces (default 0.2 for conv, else 0)', anyNumber)
+    .addOption(
+      new Option('--noise-kind <kind>', 'denoising: gaussian (x + F N(0,1), clipped for pixels), salt-pepper (data min or max) or mask (0), each value with probability F')
+        .choices(NOISE_KINDS),
+    )
     .option('--l1 <f>', 'sparse: L1 activity penalty on the code', anyNumber, 0)
     .option('--beta <f>', 'vae: weight of the KL term', anyNumber, 1)
     .option('--clip-norm <x>', 'clip the global L2 norm of the gradients to x before each update (Keras global_clipnorm)', anyNumber)
@@ -162,6 +168,10 @@ async function freshRun(flags: TrainFlags, kernels: Kernels, splits: PreparedSpl
   if (loss === 'bce' && output === 'linear') {
     throw new ArgumentError(`--loss bce needs data in [0, 1], but the training data of ${splits.source} (normalised: ${splits.normalization.kind}) leaves it; use --loss mse or --normalize minmax`);
   }
+  const noise = flags.noise ?? defaults.noise;
+  if (flags.noiseKind !== undefined && noise === 0) {
+    throw new ArgumentError(`--noise-kind ${flags.noiseKind} needs --noise LEVEL > 0 (${flags.arch === undefined ? `preset ${flags.preset}` : 'an --arch record'} adds no noise by default)`);
+  }
   const model = new Autoencoder(kernels, arch).initialize(flags.seed);
   model.preprocessing = splits.normalization;
   const optimizer = createOptimizer(flags.optimizer, { learningRate: flags.lr, momentum: flags.momentum });
@@ -169,7 +179,8 @@ async function freshRun(flags: TrainFlags, kernels: Kernels, splits: PreparedSpl
     ...(flags.arch === undefined ? { preset: flags.preset } : { arch: path.basename(flags.arch) }),
     loss,
     optimizer: { ...optimizer.config(), ...(flags.clipNorm !== undefined ? { global_clipnorm: flags.clipNorm } : {}) },
-    noise: flags.noise ?? defaults.noise,
+    noise,
+    ...(noise > 0 ? { noise_kind: flags.noiseKind ?? 'gaussian' } : {}),
     l1: flags.l1,
     beta: flags.beta,
     seed: flags.seed,
@@ -276,6 +287,7 @@ async function pretrain(run: Run, flags: TrainFlags, splits: PreparedSplits, rep
     seed: flags.seed,
     loss: run.record.loss,
     noise: run.record.noise,
+    noiseKind: recordedNoiseKind(run.record),
     optimizer: () => createOptimizer(flags.optimizer, { learningRate: flags.lr, momentum: flags.momentum }),
     onLayer: (l) => reporter.log(`  layer ${l.layer}/${l.layers}: ${l.inputs} -> ${l.units} -> ${l.inputs}, ${l.loss} ${l.epochs.at(-1)!.loss.toFixed(5)}`),
   });
@@ -349,6 +361,7 @@ async function trainInto(
       loss: record.loss,
       seed: record.seed,
       noise: record.noise,
+      noiseKind: recordedNoiseKind(record),
       l1: record.l1,
       beta: record.beta,
       validationSplit: (record['validation_split'] as number | undefined) ?? 0,

@@ -42,6 +42,15 @@ const OPTIMIZER_FIELDS: Readonly<Record<string, Readonly<Record<string, Range>>>
   },
 };
 
+/** The kinds of denoising input noise (src/train/noise.ts), as `training.noise_kind` records them. */
+export const NOISE_KINDS = ['gaussian', 'salt-pepper', 'mask'] as const;
+export type NoiseKind = (typeof NOISE_KINDS)[number];
+
+/** Whether `kind` names a noise kind (own names only: "constructor" is none). */
+export function isNoiseKind(kind: unknown): kind is NoiseKind {
+  return typeof kind === 'string' && (NOISE_KINDS as readonly string[]).includes(kind);
+}
+
 /** Checks `value` as a training record; `source` names the file in errors. */
 export function validateTrainingRecord(value: unknown, source: string): TrainingRecord {
   const fail: Fail = (field, expected, found) => {
@@ -50,6 +59,10 @@ export function validateTrainingRecord(value: unknown, source: string): Training
   const t = object(value, '', fail);
   if (t['loss'] !== 'mse' && t['loss'] !== 'bce') fail('loss', '"mse" or "bce"', t['loss']);
   for (const key of ['noise', 'l1', 'beta', 'seed']) number(t, key, NON_NEGATIVE, fail, key);
+  // Absent in files from before the noise kinds: Gaussian. Salt-pepper and mask levels are probabilities.
+  const kind = own(t, 'noise_kind');
+  if (kind !== undefined && !isNoiseKind(kind)) fail('noise_kind', `one of ${NOISE_KINDS.map((k) => `"${k}"`).join(', ')}`, kind);
+  if (kind !== undefined && kind !== 'gaussian' && (t['noise'] as number) > 1) fail('noise', `at most 1 (the share of values ${kind} noise replaces)`, t['noise']);
   optional(t, 'batch_size', { min: 1, integer: true }, fail);
   // 0 epochs: a model saved before any training.
   optional(t, 'epochs', COUNT, fail);

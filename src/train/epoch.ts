@@ -20,7 +20,7 @@ import type { LossKind } from '../nn/losses.js';
 import type { Autoencoder } from '../models/autoencoder.js';
 import { DeviceData } from './device-data.js';
 import { evaluate } from './evaluate.js';
-import { addInputNoise } from './noise.js';
+import { addInputNoise, type InputNoise } from './noise.js';
 import { labelData, stepDivergence, trainStep } from './step.js';
 import type { EpochRecord, History, TrainRun, TrainState } from './trainer.js';
 
@@ -135,7 +135,7 @@ export async function endEpoch(run: TrainRun, totals: EpochTotals): Promise<Excl
   };
   let stopEarly = false;
   if (run.valSet) {
-    record.val_loss = validationLoss(run.model, run.valSet, { ...options, batch: run.batch, loss: run.loss });
+    record.val_loss = validationLoss(run.model, run.valSet, { ...options, batch: run.batch, loss: run.loss, noise: run.plan.noise });
   }
   if (options.evaluateTest && !Number.isFinite(record.test_mse)) throw divergence(run, run.steps, state.step, false, 'test MSE', record.test_mse);
   if (record.val_loss !== undefined) {
@@ -171,11 +171,11 @@ function trackBest(state: TrainState, epoch: number, valLoss: number, patience: 
  */
 function validationLoss(
   model: Autoencoder, ds: Dataset,
-  o: { batch: number; loss: LossKind; l1: number; beta: number; noise: number; seed: number },
+  o: { batch: number; loss: LossKind; l1: number; beta: number; noise: InputNoise | null; seed: number },
 ): number {
   const kernels = model.kernels;
   const batch = Math.min(o.batch, ds.n);
-  const g = model.compile({ batch, training: false, loss: o.loss, l1: o.l1, beta: o.beta, separateInput: o.noise > 0 });
+  const g = model.compile({ batch, training: false, loss: o.loss, l1: o.l1, beta: o.beta, separateInput: o.noise !== null });
   const data = new DeviceData(kernels, ds, model.inputShape, 'validation data');
   let labels: DeviceData | null = null;
   const stream = new RandomStream(streamKey(o.seed, RandomPurpose.sample));
@@ -187,7 +187,7 @@ function validationLoss(
       const n = Math.min(batch, ds.n - start);
       data.gather(null, start, n, g.target.offset);
       labels?.gather(null, start, n, g.label!.offset);
-      if (o.noise > 0) addInputNoise(kernels, g.target.offset, g.input.offset, n * data.size, o.noise, stream);
+      if (o.noise) addInputNoise(kernels, g.target.offset, g.input.offset, n * data.size, o.noise, stream);
       g.forward(ctx, n, true);
       total += g.loss(n) * n;
     }

@@ -6,7 +6,7 @@ import { RandomPurpose, RandomStream, streamKey } from '../random/streams.js';
 import type { RunContext } from '../nn/layer.js';
 import type { Autoencoder } from '../models/autoencoder.js';
 import { DeviceData } from './device-data.js';
-import { addInputNoise } from './noise.js';
+import { addInputNoise, inputNoiseFor, type NoiseKind } from './noise.js';
 import { labelData } from './step.js';
 
 export interface Metrics {
@@ -27,6 +27,8 @@ export interface Metrics {
 export interface EvaluateOptions {
   /** Input noise level for denoise_mse (the training noise); 0 or absent skips it. */
   noise?: number;
+  /** The kind of that noise (the training noise's; default gaussian). */
+  noiseKind?: NoiseKind;
   /** Seed of the evaluation noise and eps (fixed, so results repeat). */
   seed?: number;
   batch?: number;
@@ -37,12 +39,12 @@ const EVAL_SEED = 0x5eed;
 export function evaluate(model: Autoencoder, ds: Dataset, options: EvaluateOptions = {}): Metrics {
   const kernels = model.kernels;
   const batch = Math.min(options.batch ?? 256, Math.max(ds.n, 1));
-  const noise = options.noise ?? 0;
+  const noise = inputNoiseFor(model, options.noiseKind ?? 'gaussian', options.noise ?? 0, ds);
   let unit = true;
   for (let i = 0; i < ds.images.length && unit; i++) unit = ds.images[i]! >= 0 && ds.images[i]! <= 1;
   const vae = model.kind === 'vae' && unit;
   const data = new DeviceData(kernels, ds, model.inputShape, 'evaluation data');
-  const g = model.compile({ batch, training: false, loss: 'bce', separateInput: noise > 0 });
+  const g = model.compile({ batch, training: false, loss: 'bce', separateInput: noise !== null });
   let labels: DeviceData | null = null;
   const seed = options.seed ?? EVAL_SEED;
   const ctx: RunContext = { kernels, training: false, noise: new RandomStream(streamKey(seed, RandomPurpose.sample)) };
@@ -57,7 +59,7 @@ export function evaluate(model: Autoencoder, ds: Dataset, options: EvaluateOptio
       const n = Math.min(batch, ds.n - start);
       data.gather(null, start, n, g.target.offset);
       labels?.gather(null, start, n, g.label!.offset);
-      if (noise > 0) kernels.copy(g.target.offset, g.input.offset, n * data.size);
+      if (noise) kernels.copy(g.target.offset, g.input.offset, n * data.size);
       g.forward(ctx, n, false);
       mse += kernels.sum(g.perSample('mse', n), n);
       bce += kernels.sum(g.perSample('bce', n), n);
@@ -66,7 +68,7 @@ export function evaluate(model: Autoencoder, ds: Dataset, options: EvaluateOptio
         g.loss(n);
         nelbo += (g.reconValue + g.klValue) * n;
       }
-      if (noise > 0) {
+      if (noise) {
         addInputNoise(kernels, g.target.offset, g.input.offset, n * data.size, noise, inputNoise);
         g.forward(ctx, n, false);
         denoise += kernels.sum(g.perSample('mse', n), n);
@@ -78,7 +80,7 @@ export function evaluate(model: Autoencoder, ds: Dataset, options: EvaluateOptio
     labels?.free();
   }
   const m: Metrics = { n: ds.n, mse: mse / ds.n, ...(unit ? { bce: bce / ds.n } : {}) };
-  if (noise > 0) m.denoise_mse = denoise / ds.n;
+  if (noise) m.denoise_mse = denoise / ds.n;
   if (vae) m.nelbo = nelbo / ds.n;
   return m;
 }

@@ -17,6 +17,7 @@ import type { LayerSpec } from '../nn/layer.js';
 import type { LossKind } from '../nn/losses.js';
 import type { Optimizer } from './optimizers.js';
 import { Adam } from './optimizers.js';
+import type { NoiseKind } from './noise.js';
 import { train, type EpochRecord } from './trainer.js';
 
 export interface PretrainOptions {
@@ -28,6 +29,8 @@ export interface PretrainOptions {
   loss?: LossKind;
   /** Input noise for the first layer only (a stacked denoising autoencoder); codes above it are not clipped to [0, 1]. */
   noise?: number;
+  /** The kind of that noise (default gaussian; src/train/noise.ts). */
+  noiseKind?: NoiseKind;
   /** A fresh optimizer per layer (default: Adam with Keras defaults). */
   optimizer?: () => Optimizer;
   /** Called after each layer's shallow model has trained. */
@@ -126,6 +129,7 @@ export async function pretrainGreedy(model: Autoencoder, splits: Splits, options
         seed: seed + l,
         loss,
         noise: l === 0 ? options.noise ?? 0 : 0,
+        noiseKind: options.noiseKind,
         optimizer: options.optimizer?.() ?? new Adam(),
       });
       copyDense(shallow, 'encoder.0', model, `encoder.${encIndex}`);

@@ -19,7 +19,7 @@ import type { LossKind } from '../nn/losses.js';
 import type { Autoencoder } from '../models/autoencoder.js';
 import type { ModelGraph } from '../models/graph.js';
 import { DeviceData } from './device-data.js';
-import { addInputNoise } from './noise.js';
+import { addInputNoise, inputNoiseFor, type InputNoise, type NoiseKind } from './noise.js';
 import type { DivergedQuantity } from '../errors.js';
 import { clipGlobalNorm, type Optimizer } from './optimizers.js';
 
@@ -29,8 +29,10 @@ export interface StepOptions {
   loss: LossKind;
   l1?: number;
   beta?: number;
-  /** Stddev of the Gaussian input noise (0: none). */
+  /** The input noise level (0: none): Gaussian stddev, or the replaced share for salt-pepper / mask. */
   noise: number;
+  /** Default gaussian (src/train/noise.ts). */
+  noiseKind?: NoiseKind;
   optimizer: Optimizer;
   /** Draws the input noise (and a VAE's eps). */
   noiseStream: RandomStream;
@@ -48,7 +50,8 @@ export interface StepPlan {
   readonly optimizer: Optimizer;
   /** The trainable parameters (what the optimizer and clip-norm see; non-trainable state is not). */
   readonly params: readonly Param[];
-  readonly noise: number;
+  /** The input noise, null for none. */
+  readonly noise: InputNoise | null;
   readonly clipNorm: number | undefined;
   /** The last step's global gradient norm before clipping (NaN without clip-norm). */
   gradNorm: number;
@@ -58,7 +61,8 @@ export interface StepPlan {
 export function planStep(model: Autoencoder, train: Dataset, o: StepOptions): StepPlan {
   const kernels = model.kernels;
   model.params.ensureTraining(o.optimizer.slots);
-  const graph = model.compile({ batch: o.batch, training: true, loss: o.loss, l1: o.l1, beta: o.beta, separateInput: o.noise > 0 });
+  const noise = inputNoiseFor(model, o.noiseKind ?? 'gaussian', o.noise, train);
+  const graph = model.compile({ batch: o.batch, training: true, loss: o.loss, l1: o.l1, beta: o.beta, separateInput: noise !== null });
   const data = new DeviceData(kernels, train, model.inputShape, 'training data');
   let labels: DeviceData | null = null;
   try {
@@ -69,7 +73,7 @@ export function planStep(model: Autoencoder, train: Dataset, o: StepOptions): St
     throw err;
   }
   return {
-    graph, data, labels, ctx: { kernels, training: true, noise: o.noiseStream }, optimizer: o.optimizer, params: model.params.trainable, noise: o.noise,
+    graph, data, labels, ctx: { kernels, training: true, noise: o.noiseStream }, optimizer: o.optimizer, params: model.params.trainable, noise,
     clipNorm: o.clipNorm, gradNorm: NaN,
   };
 }
@@ -82,7 +86,7 @@ export function trainStep(plan: StepPlan, order: Uint32Array, start: number, n: 
   const { graph, ctx, data } = plan;
   data.gather(order, start, n, graph.target.offset);
   plan.labels?.gather(order, start, n, graph.label!.offset);
-  if (plan.noise > 0) addInputNoise(ctx.kernels, graph.target.offset, graph.input.offset, n * data.size, plan.noise, ctx.noise);
+  if (plan.noise) addInputNoise(ctx.kernels, graph.target.offset, graph.input.offset, n * data.size, plan.noise, ctx.noise);
   graph.forward(ctx, n);
   const value = graph.loss(n);
   if (!Number.isFinite(value)) return value;

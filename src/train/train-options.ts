@@ -3,6 +3,7 @@
 // (naming the flags), so the command and the library accept exactly the same runs.
 
 import { ArgumentError } from '../errors.js';
+import { checkNoise, type NoiseKind } from './noise.js';
 import type { TrainOptions } from './trainer.js';
 
 export const TRAIN_DEFAULTS = { epochs: 10, batchSize: 32, seed: 0 } as const;
@@ -57,6 +58,7 @@ export interface ResolvedTrainOptions extends Omit<TrainOptions, RangedOption | 
   batchSize: number;
   seed: number;
   noise: number;
+  noiseKind: NoiseKind;
   l1: number;
   beta: number;
   validationSplit: number;
@@ -94,9 +96,12 @@ export function validateTrainOptions(options: TrainOptions, names: OptionNames =
     validationSplit: check('validationSplit', options.validationSplit ?? 0, names),
     patience: options.patience === undefined ? undefined : check('patience', options.patience, names),
     clipNorm: options.clipNorm === undefined ? undefined : check('clipNorm', options.clipNorm, names),
+    noiseKind: 'gaussian',
     evaluateTest: options.evaluateTest ?? true,
     progressIntervalMs: options.progressIntervalMs ?? 100,
   };
+  const kindName = names.noise.startsWith('--') ? '--noise-kind' : 'noise kind';
+  resolved.noiseKind = checkNoise(options.noiseKind ?? 'gaussian', resolved.noise, { kind: kindName, level: names.noise });
   if (resolved.patience !== undefined && resolved.validationSplit === 0) {
     throw new ArgumentError(`early stopping (${names.patience}) needs a validation split (${names.validationSplit} > 0)`);
   }

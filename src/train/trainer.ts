@@ -12,6 +12,7 @@ import { RandomPurpose, RandomStream, streamKey } from '../random/streams.js';
 import type { LossKind } from '../nn/losses.js';
 import type { Autoencoder } from '../models/autoencoder.js';
 import { endEpoch, runEpoch } from './epoch.js';
+import type { NoiseKind } from './noise.js';
 import { Adam, type Optimizer } from './optimizers.js';
 import { planStep, releaseStep, type StepPlan } from './step.js';
 import { validateTrainOptions, type ResolvedTrainOptions } from './train-options.js';
@@ -86,8 +87,13 @@ export interface TrainOptions {
   optimizer?: Optimizer;
   loss?: LossKind;
   seed?: number;
-  /** Denoising: stddev of Gaussian input noise (input clipped to [0, 1]; target clean). */
+  /**
+   * Denoising (target clean): the level of input noise of `noiseKind` — Gaussian stddev (input
+   * clipped to [0, 1] for pixel models), or the share of values replaced (src/train/noise.ts).
+   */
   noise?: number;
+  /** 'gaussian' (default), 'salt-pepper' or 'mask'. */
+  noiseKind?: NoiseKind;
   /** Sparse: L1 activity penalty on the code. */
   l1?: number;
   /** VAE: weight of the KL term. */
@@ -167,7 +173,7 @@ export function startTraining(model: Autoencoder, splits: Splits, options: Train
   const batch = Math.min(o.batchSize, trainSet.n);
   const steps = Math.ceil(trainSet.n / batch);
   if (state.partial) checkPartialEpoch(state, trainSet.n, batch, steps, o.resumeSource ?? 'the resume state');
-  const plan = planStep(model, trainSet, { batch, loss, l1: o.l1, beta: o.beta, noise: o.noise, optimizer, noiseStream: noise, clipNorm: o.clipNorm });
+  const plan = planStep(model, trainSet, { batch, loss, l1: o.l1, beta: o.beta, noise: o.noise, noiseKind: o.noiseKind, optimizer, noiseStream: noise, clipNorm: o.clipNorm });
   const history: History = { epochs: [], stopped: 'completed', state };
   o.callbacks?.onTrainBegin?.({ epochs: o.epochs, stepsPerEpoch: steps, trainSamples: trainSet.n, startEpoch: state.epoch });
   return { model, options: o, loss, optimizer, trainSet, valSet, test: splits.test, batch, steps, plan, shuffle, noise, state, history };
