@@ -18,6 +18,7 @@ import { createOptimizer, type Optimizer } from '../train/optimizers.js';
 import { TRAIN_DEFAULTS, validateTrainOptions, type OptionNames } from '../train/train-options.js';
 import { train, type EpochRecord, type TrainOptions, type TrainState } from '../train/trainer.js';
 import type { PreparedSplits } from '../data/load.js';
+import { inUnitRange } from '../data/storage.js';
 import type { Architecture } from '../models/architecture.js';
 import { architectureFromJson } from '../models/custom-architecture.js';
 import { addBackendOption, addDataOption, backendFrom, dataFrom, outputMode, type DataFlags } from './context.js';
@@ -130,9 +131,7 @@ function checkFreshFlags(flags: TrainFlags): void {
  */
 function outputKindFor(splits: PreparedSplits): OutputKind {
   if (splits.normalization.kind === 'standard') return 'linear';
-  const v = splits.train.images;
-  for (let i = 0; i < v.length; i++) if (!(v[i]! >= 0 && v[i]! <= 1)) return 'linear';
-  return 'sigmoid';
+  return inUnitRange(splits.train) ? 'sigmoid' : 'linear';
 }
 
 async function architectureOf(flags: TrainFlags, splits: PreparedSplits, output: OutputKind): Promise<Architecture> {

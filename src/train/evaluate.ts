@@ -5,7 +5,8 @@ import type { Dataset } from '../data/dataset.js';
 import { RandomPurpose, RandomStream, streamKey } from '../random/streams.js';
 import type { RunContext } from '../nn/layer.js';
 import type { Autoencoder } from '../models/autoencoder.js';
-import { DeviceData } from './device-data.js';
+import { inUnitRange } from '../data/storage.js';
+import { StreamData } from './stream.js';
 import { addInputNoise } from './noise.js';
 
 export interface Metrics {
@@ -37,10 +38,9 @@ export function evaluate(model: Autoencoder, ds: Dataset, options: EvaluateOptio
   const kernels = model.kernels;
   const batch = Math.min(options.batch ?? 256, Math.max(ds.n, 1));
   const noise = options.noise ?? 0;
-  let unit = true;
-  for (let i = 0; i < ds.images.length && unit; i++) unit = ds.images[i]! >= 0 && ds.images[i]! <= 1;
+  const unit = inUnitRange(ds);
   const vae = model.kind === 'vae' && unit;
-  const data = new DeviceData(kernels, ds, model.inputShape, 'evaluation data');
+  const data = new StreamData(kernels, ds, model.inputShape, 'evaluation data', batch);
   const g = model.compile({ batch, training: false, loss: 'bce', separateInput: noise > 0 });
   const seed = options.seed ?? EVAL_SEED;
   const ctx: RunContext = { kernels, training: false, noise: new RandomStream(streamKey(seed, RandomPurpose.sample)) };
