@@ -19,6 +19,7 @@ import { TRAIN_DEFAULTS, validateTrainOptions, type OptionNames } from '../train
 import { train, type EpochRecord, type TrainOptions, type TrainState } from '../train/trainer.js';
 import type { PreparedSplits } from '../data/load.js';
 import { inUnitRange } from '../data/storage.js';
+import { parseMemorySize } from '../train/stream-budget.js';
 import type { Architecture } from '../models/architecture.js';
 import { architectureFromJson } from '../models/custom-architecture.js';
 import { addBackendOption, addDataOption, backendFrom, dataFrom, outputMode, type DataFlags } from './context.js';
@@ -50,6 +51,7 @@ interface TrainFlags extends DataFlags {
   keep?: number;
   resume?: string;
   quiet?: boolean;
+  maxMemory?: string;
 }
 
 /** Settings a checkpoint fixes: giving them with --resume is an error, not silently ignored. */
@@ -99,6 +101,7 @@ export function trainCommand(): Command {
     .option('--checkpoint-every <n>', 'write checkpoint-EEEEEE.safetensors and checkpoint.safetensors (the latest) every n epochs (and best.safetensors with --val-split)', intArg(1, 100000))
     .option('--keep <n>', 'with --checkpoint-every: how many epoch checkpoints to keep, newest first (default 1)', intArg(1, 100000))
     .option('--resume <path>', 'continue a checkpoint to --epochs in total (architecture, optimizer and random state from the file); a directory means its newest loadable checkpoint')
+    .option('--max-memory <size>', 'cap the WASM heap (512M, 1G or bytes): a model and batch that cannot fit fail before training, naming the sizes')
     .option('--quiet', 'print nothing but errors');
   addDataOption(cmd, { training: true });
   addBackendOption(cmd);
@@ -238,9 +241,15 @@ function runDirectoryOf(checkpoint: string, outDir: string): string | undefined 
   return isRunDirectoryName(path.basename(path.resolve(dir))) && path.resolve(path.dirname(dir)) === path.resolve(outDir) ? dir : undefined;
 }
 
+/** --max-memory in bytes (an ArgumentError naming the flag for a bad size). */
+function maxMemoryOf(flags: TrainFlags): number | undefined {
+  return flags.maxMemory === undefined ? undefined : parseMemorySize(flags.maxMemory, '--max-memory');
+}
+
 async function runTrain(flags: TrainFlags, command: Command): Promise<void> {
   // Before any work, so a bad value costs nothing; train() checks the same again.
   validateTrainOptions(trainOptionsOf(flags), OPTION_FLAGS);
+  maxMemoryOf(flags);
   if (flags.keep !== undefined && flags.checkpointEvery === undefined) throw new ArgumentError('--keep goes with --checkpoint-every');
   if (flags.resume) checkResumeFlags(command);
   else checkFreshFlags(flags);
@@ -318,6 +327,7 @@ async function trainInto(
   let result;
   try {
     result = await train(model, splits, {
+      ...(flags.maxMemory !== undefined ? { maxMemory: maxMemoryOf(flags) } : {}),
       epochs: flags.epochs,
       batchSize: record.batch_size,
       optimizer,
