@@ -7,7 +7,7 @@
 // the training split only and applied to both. A model file without preprocessing (written
 // before it existed: MNIST-style pixels in [0, 1]) is given `legacyPreprocessing`: uint8
 // data scaled by 255, float data taken as it is.
-import { DataError, ShapeError } from '../errors.js';
+import { DataError, ShapeError, UnsupportedError } from '../errors.js';
 import { loadBundledStoredSplits } from './bundled.js';
 import { checkLabels, MAX_CLASSES, type Dataset, type Splits } from './dataset.js';
 import { ArrayStore, checkFinite, storedDataset, transformFor, type SampleStore } from './storage.js';
@@ -113,14 +113,18 @@ export function prepare(loaded: LoadedData, options: Pick<LoadSplitsOptions, 'no
     if (kind === 'scale' && loaded.dtype !== 'uint8') {
       throw new DataError(`${source}: --normalize scale divides 8-bit data by 255, but this source holds ${loaded.dtype}; use minmax, standard or none`);
     }
+    if (loaded.train.store && (kind === 'minmax' || kind === 'standard')) {
+      throw new UnsupportedError(`${source}: --normalize ${kind} is fitted on data in memory, but this source is read from disk (over the disk threshold); use ${loaded.dtype === 'uint8' ? 'scale' : 'none'}, or raise diskThreshold to load it whole`);
+    }
     norm = fitNormalization(kind, loaded.train.data, sampleShape, { ...(loaded.labelNames ? { labels: loaded.labelNames } : {}), source });
   }
   // uint8 samples stay uint8 (normalised when a batch is filled); float ones are normalised here.
   const dataset = (split: DataSplit, which: string): Dataset => {
     const labels = labelsOf(split, `${source} (${which} labels)`, loaded.format === 'csv');
-    if (loaded.dtype !== 'uint8') return { images: applyNormalization(norm, split.data), labels, n: split.n, shape: sampleShape };
-    const store: SampleStore = new ArrayStore(split.data, sampleSize(sampleShape), source);
-    const ds = storedDataset({ store, first: 0, transform: transformFor(norm, 'uint8') }, labels, sampleShape);
+    if (loaded.dtype !== 'uint8' && !split.store) return { images: applyNormalization(norm, split.data), labels, n: split.n, shape: sampleShape };
+    // Files read from disk stay there: their samples are normalised as each batch is filled.
+    const store: SampleStore = split.store ?? new ArrayStore(split.data, sampleSize(sampleShape), source);
+    const ds = storedDataset({ store, first: 0, transform: transformFor(norm, loaded.dtype) }, labels, sampleShape);
     checkFinite(ds, norm.kind);
     return ds;
   };

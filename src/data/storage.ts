@@ -53,6 +53,29 @@ export class ArrayStore implements SampleStore {
   }
 }
 
+/** Samples of `base` in the order of `indices` (a seeded split of a store): 4 bytes per sample, no copy of the data. */
+export class IndexedStore implements SampleStore {
+  readonly dtype: SampleDtype;
+  readonly size: number;
+  readonly n: number;
+  readonly source: string;
+  readonly residentBytes: number;
+  private readonly row: number;
+
+  constructor(private readonly base: SampleStore, private readonly indices: Uint32Array) {
+    this.dtype = base.dtype;
+    this.size = base.size;
+    this.n = indices.length;
+    this.source = base.source;
+    this.residentBytes = base.residentBytes + indices.byteLength;
+    this.row = base.size * BYTES_PER_VALUE[base.dtype];
+  }
+
+  readBytes(start: number, count: number, dst: Uint8Array, dstByte: number): void {
+    for (let i = 0; i < count; i++) this.base.readBytes(this.indices[start + i]!, 1, dst, dstByte + i * this.row);
+  }
+}
+
 /** Stored value -> model value: a table for uint8 stores, a per-feature affine for float ones. */
 export type SampleTransform =
   /** model value of level v at feature f = table[f * stride + v]; stride 0: one table for all. */

@@ -3,6 +3,7 @@
 // optional integer labels and label names. Normalisation (../normalize.ts) turns this into
 // the Float32 the model sees; nothing here rescales.
 import { ArgumentError } from '../../errors.js';
+import type { SampleStore } from '../storage.js';
 
 export type SampleDtype = 'uint8' | 'float32' | 'float64';
 export type SampleArray = Uint8Array | Float32Array | Float64Array;
@@ -18,6 +19,8 @@ export interface DataSplit {
   data: SampleArray;
   /** One class index per sample (0 .. labelNames.length - 1 when names are known). */
   labels?: Int32Array;
+  /** Set when the samples stay in a file (read in chunks as needed); `data` is then empty. */
+  store?: SampleStore;
 }
 
 /** How the test split was chosen (the split rule in load-data.ts). */
