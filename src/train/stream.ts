@@ -61,6 +61,7 @@ export class StreamData implements BatchData {
   /** Host staging for transformed float stores: raw values of one batch. */
   private readonly raw: Float32Array | Float64Array | null = null;
   private readonly rawBytes: Uint8Array | null = null;
+  private bytesView: Uint8Array | null = null;
 
   constructor(
     readonly kernels: Kernels,
@@ -109,6 +110,13 @@ export class StreamData implements BatchData {
     }
   }
 
+  /** The heap's bytes, re-made only when the memory grew (never during training). */
+  private heapBytes(): Uint8Array {
+    const d = this.kernels.heap.data;
+    if (this.bytesView?.buffer !== d.buffer) this.bytesView = new Uint8Array(d.buffer, 0, d.buffer.byteLength);
+    return this.bytesView;
+  }
+
   /** Stored bytes of the batch's samples into `bytes` (one read for a contiguous range). */
   private readRows(s: DatasetStorage, order: Uint32Array | null, start: number, n: number, bytes: Uint8Array, byteOffset: number): void {
     if (order === null) {
@@ -123,9 +131,7 @@ export class StreamData implements BatchData {
   private lookup(s: DatasetStorage, order: Uint32Array | null, start: number, n: number, dst: number): void {
     const slot = this.slots[this.next]!;
     this.next = (this.next + 1) % RING_SLOTS;
-    const d = this.kernels.heap.data;
-    const bytes = new Uint8Array(d.buffer, d.byteOffset + slot * d.BYTES_PER_ELEMENT, n * this.size);
-    this.readRows(s, order, start, n, bytes, 0);
+    this.readRows(s, order, start, n, this.heapBytes(), slot * this.kernels.heap.bytesPerElement);
     const t = s.transform as Extract<DatasetStorage['transform'], { kind: 'table' }>;
     this.kernels.lookupU8(slot, this.table, t.stride, dst, n, this.size);
   }
@@ -133,7 +139,7 @@ export class StreamData implements BatchData {
   /** Float stores with a transform: raw values on the host, transformed into the input. */
   private transform(s: DatasetStorage, order: Uint32Array | null, start: number, n: number, dst: number): void {
     this.readRows(s, order, start, n, this.rawBytes!, 0);
-    applyTransform(s.transform, this.raw!.subarray(0, n * this.size), this.size, this.kernels.heap.data, dst);
+    applyTransform(s.transform, this.raw!, this.size, this.kernels.heap.data, dst, n * this.size);
   }
 
   free(): void {
