@@ -12,23 +12,9 @@
 import { ArgumentError, DataError } from '../errors.js';
 import type { Dataset, ValueRange } from './dataset.js';
 import { featureAffine, uint8Table, type Normalization } from './normalize.js';
-import { BYTES_PER_VALUE, type SampleArray, type SampleDtype } from './sources/types.js';
+import { BYTES_PER_VALUE, type SampleArray, type SampleDtype, type SampleStore } from './sources/types.js';
 
-/** n samples of `size` values each in `dtype`, in memory or in a file. */
-export interface SampleStore {
-  readonly dtype: SampleDtype;
-  readonly n: number;
-  readonly size: number;
-  /** Where the samples come from (a file), for messages. */
-  readonly source: string;
-  /** Host bytes this store keeps alive: the samples in memory, or a file's block cache at most. */
-  readonly residentBytes: number;
-  /**
-   * Copies the stored little-endian bytes of samples start .. start + count - 1 into
-   * dst[dstByte ..]; a file that changed since it was opened is a FileError.
-   */
-  readBytes(start: number, count: number, dst: Uint8Array, dstByte: number): void;
-}
+export type { SampleStore } from './sources/types.js';
 
 /** Samples in a typed array (what every source reads into unless it stays on disk). */
 export class ArrayStore implements SampleStore {

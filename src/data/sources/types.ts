@@ -3,7 +3,6 @@
 // optional integer labels and label names. Normalisation (../normalize.ts) turns this into
 // the Float32 the model sees; nothing here rescales.
 import { ArgumentError } from '../../errors.js';
-import type { SampleStore } from '../storage.js';
 
 export type SampleDtype = 'uint8' | 'float32' | 'float64';
 export type SampleArray = Uint8Array | Float32Array | Float64Array;
@@ -12,6 +11,23 @@ export type SampleArray = Uint8Array | Float32Array | Float64Array;
 export type DataKind = 'images' | 'table' | 'array';
 
 export type SourceFormat = 'idx' | 'images' | 'npy' | 'csv';
+
+/** n samples of `size` values each in `dtype`, in memory or in a file. */
+/** (Read and implemented in ../storage.ts; declared here so this file stays browser-safe.) */
+export interface SampleStore {
+  readonly dtype: SampleDtype;
+  readonly n: number;
+  readonly size: number;
+  /** Where the samples come from (a file), for messages. */
+  readonly source: string;
+  /** Host bytes this store keeps alive: the samples in memory, or a file's block cache at most. */
+  readonly residentBytes: number;
+  /**
+   * Copies the stored little-endian bytes of samples start .. start + count - 1 into
+   * dst[dstByte ..]; a file that changed since it was opened is a FileError.
+   */
+  readBytes(start: number, count: number, dst: Uint8Array, dstByte: number): void;
+}
 
 export interface DataSplit {
   n: number;
