@@ -20,6 +20,7 @@ export {
   batchNormStats, batchNormMovingUpdate, batchNormForward, batchNormBackward, batchNormBackwardInput,
 } from './batchnorm';
 export { dropout } from './dropout';
+export { lookupU8 } from './lookup';
 
 // The numbers the TypeScript side must agree on (scratch layout, tile and chunk sizes),
 // as immutable i32 globals: instance.exports.NAME.value.

@@ -33,6 +33,11 @@ export { loadBundledSplits, BUNDLED_SPLIT_SEED } from './data/bundled.js';
 export { loadIdxDir } from './data/idx-node.js';
 export * from './data/sources/index.js';
 export { subset, gather, validateDataset, type Dataset, type Splits } from './data/dataset.js';
+export {
+  ArrayStore, readSamples, storedDataset, transformFor, type DatasetStorage, type SampleStore, type SampleTransform,
+} from './data/storage.js';
+export { FileStore, DEFAULT_DISK_THRESHOLD } from './data/storage-file-node.js';
+export { parseMemorySize } from './train/stream-budget.js';
 export { createKernels, defaultThreads, type BackendOptions } from './kernels/node.js';
 export type { Kernels } from './kernels/kernels.js';
 export * from './errors.js';

@@ -20,6 +20,8 @@ import { createOptimizer, type Optimizer } from '../train/optimizers.js';
 import { TRAIN_DEFAULTS, validateTrainOptions, type OptionNames } from '../train/train-options.js';
 import { train, type EpochRecord, type TrainOptions, type TrainState } from '../train/trainer.js';
 import type { PreparedSplits } from '../data/load.js';
+import { inUnitRange } from '../data/storage.js';
+import { parseMemorySize } from '../train/stream-budget.js';
 import type { Architecture } from '../models/architecture.js';
 import { architectureFromJson } from '../models/custom-architecture.js';
 import { addBackendOption, addDataOption, backendFrom, dataFrom, outputMode, type DataFlags } from './context.js';
@@ -54,6 +56,7 @@ interface TrainFlags extends DataFlags {
   pretrain?: 'greedy';
   pretrainEpochs?: number;
   quiet?: boolean;
+  maxMemory?: string;
 }
 
 /** Settings a checkpoint fixes: giving them with --resume is an error, not silently ignored. */
@@ -109,6 +112,7 @@ export function trainCommand(): Command {
     .option('--resume <path>', 'continue a checkpoint to --epochs in total (architecture, optimizer and random state from the file); a directory means its newest loadable checkpoint')
     .addOption(new Option('--pretrain <method>', 'greedy: first train each Dense layer of the encoder as a shallow autoencoder on the code below it (dense, linear, deep), then the whole model').choices(['greedy']))
     .option('--pretrain-epochs <n>', 'with --pretrain: epochs per layer (default 5)', intArg(1, 100000))
+    .option('--max-memory <size>', 'cap the WASM heap (512M, 1G or bytes): a model and batch that cannot fit fail before training, naming the sizes')
     .option('--quiet', 'print nothing but errors');
   addDataOption(cmd, { training: true });
   addBackendOption(cmd);
@@ -142,9 +146,7 @@ function checkFreshFlags(flags: TrainFlags): void {
  */
 function outputKindFor(splits: PreparedSplits): OutputKind {
   if (splits.normalization.kind === 'standard') return 'linear';
-  const v = splits.train.images;
-  for (let i = 0; i < v.length; i++) if (!(v[i]! >= 0 && v[i]! <= 1)) return 'linear';
-  return 'sigmoid';
+  return inUnitRange(splits.train) ? 'sigmoid' : 'linear';
 }
 
 async function architectureOf(flags: TrainFlags, splits: PreparedSplits, output: OutputKind): Promise<Architecture> {
@@ -258,9 +260,15 @@ function runDirectoryOf(checkpoint: string, outDir: string): string | undefined 
   return isRunDirectoryName(path.basename(path.resolve(dir))) && path.resolve(path.dirname(dir)) === path.resolve(outDir) ? dir : undefined;
 }
 
+/** --max-memory in bytes (an ArgumentError naming the flag for a bad size). */
+function maxMemoryOf(flags: TrainFlags): number | undefined {
+  return flags.maxMemory === undefined ? undefined : parseMemorySize(flags.maxMemory, '--max-memory');
+}
+
 async function runTrain(flags: TrainFlags, command: Command): Promise<void> {
   // Before any work, so a bad value costs nothing; train() checks the same again.
   validateTrainOptions(trainOptionsOf(flags), OPTION_FLAGS);
+  maxMemoryOf(flags);
   if (flags.keep !== undefined && flags.checkpointEvery === undefined) throw new ArgumentError('--keep goes with --checkpoint-every');
   if (flags.resume) checkResumeFlags(command);
   else checkFreshFlags(flags);
@@ -355,6 +363,7 @@ async function trainInto(
   let result;
   try {
     result = await train(model, splits, {
+      ...(flags.maxMemory !== undefined ? { maxMemory: maxMemoryOf(flags) } : {}),
       epochs: flags.epochs,
       batchSize: record.batch_size,
       optimizer,

@@ -1,5 +1,6 @@
 // Image data sets as flat typed arrays, the layout the heap and the kernels consume.
 import { ArgumentError, DataError } from '../errors.js';
+import { firstOutOfRange, readSamples, storedDataset, valueAt, type DatasetStorage } from './storage.js';
 
 /**
  * n samples of one shape in the values the model sees (after normalisation), row-major:
@@ -13,6 +14,12 @@ export interface Dataset {
   n: number;
   /** The shape of one sample, e.g. [28, 28, 1], [32, 32, 3] or [30]. */
   shape: readonly number[];
+  /**
+   * Set when the samples stay in their stored dtype (uint8 images) or on disk: the store
+   * and the transform applied when a batch is filled. `images` is then materialised on
+   * first read (the whole set as float32): large sets are read with readSamples instead.
+   */
+  storage?: DatasetStorage;
 }
 
 export interface Splits {
@@ -83,6 +90,8 @@ export function subset(ds: Dataset, start: number, count: number): Dataset {
     throw new ArgumentError(`subset: range [${start}, ${start + count}) is outside the ${ds.n} images`);
   }
   const size = imageSize(ds);
+  const s = ds.storage;
+  if (s) return storedDataset({ ...s, first: s.first + start }, ds.labels.subarray(start, start + count), ds.shape);
   return {
     ...ds,
     images: ds.images.subarray(start * size, (start + count) * size),
@@ -91,7 +100,7 @@ export function subset(ds: Dataset, start: number, count: number): Dataset {
   };
 }
 
-/** The images at `indices`, in that order, copied. */
+/** The images at `indices`, in that order, copied (as float32 model values). */
 export function gather(ds: Dataset, indices: ArrayLike<number>): Dataset {
   const size = imageSize(ds);
   const images = new Float32Array(indices.length * size);
@@ -101,10 +110,11 @@ export function gather(ds: Dataset, indices: ArrayLike<number>): Dataset {
     if (!Number.isInteger(j) || j < 0 || j >= ds.n) {
       throw new ArgumentError(`gather: index ${j} at position ${i} is outside the ${ds.n} images`);
     }
-    images.set(ds.images.subarray(j * size, (j + 1) * size), i * size);
+    if (ds.storage) readSamples(ds, j, 1, images, i * size);
+    else images.set(ds.images.subarray(j * size, (j + 1) * size), i * size);
     labels[i] = ds.labels[j]!;
   }
-  return { ...ds, images, labels, n: indices.length };
+  return { images, labels, n: indices.length, shape: ds.shape };
 }
 
 /**
@@ -122,22 +132,20 @@ export function validateDataset(ds: Dataset, name: string, range: ValueRange = '
   const size = imageSize(ds);
   // Messages say image and pixel for [H, W, C] data, sample and value otherwise.
   const image = ds.shape.length === 3;
-  if (ds.images.length !== ds.n * size) {
-    throw new DataError(`${name}: expected ${ds.n} x ${shapeText(ds.shape)} = ${ds.n * size} ${image ? 'pixels' : 'values'}, found ${ds.images.length}`);
+  // Stored samples are never materialised here: their count is the store's, checked when made.
+  const found = ds.storage ? ds.n * size : ds.images.length;
+  if (found !== ds.n * size) {
+    throw new DataError(`${name}: expected ${ds.n} x ${shapeText(ds.shape)} = ${ds.n * size} ${image ? 'pixels' : 'values'}, found ${found}`);
   }
   if (ds.labels.length !== ds.n) {
     throw new DataError(`${name}: expected ${ds.n} labels, found ${ds.labels.length}`);
   }
-  const px = ds.images;
   const unit = range === 'unit';
-  for (let k = 0; k < px.length; k++) {
-    const v = px[k]!;
-    // Written so NaN fails too.
-    if (unit ? !(v >= 0 && v <= 1) : !Number.isFinite(v)) {
-      const i = Math.floor(k / size);
-      throw new DataError(
-        `${name}: ${image ? 'image' : 'sample'} ${i}, ${image ? 'pixel' : 'value'} ${k - i * size} (flat index ${k}) is ${v}; ${image ? 'pixels' : 'values'} must be finite${unit ? ' and in [0, 1]' : ''}`,
-      );
-    }
+  const k = firstOutOfRange(ds, range);
+  if (k >= 0) {
+    const i = Math.floor(k / size);
+    throw new DataError(
+      `${name}: ${image ? 'image' : 'sample'} ${i}, ${image ? 'pixel' : 'value'} ${k - i * size} (flat index ${k}) is ${valueAt(ds, k)}; ${image ? 'pixels' : 'values'} must be finite${unit ? ' and in [0, 1]' : ''}`,
+    );
   }
 }

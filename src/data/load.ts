@@ -7,12 +7,13 @@
 // the training split only and applied to both. A model file without preprocessing (written
 // before it existed: MNIST-style pixels in [0, 1]) is given `legacyPreprocessing`: uint8
 // data scaled by 255, float data taken as it is.
-import { DataError, ShapeError } from '../errors.js';
-import { loadBundledSplits } from './bundled.js';
+import { DataError, ShapeError, UnsupportedError } from '../errors.js';
+import { loadBundledStoredSplits } from './bundled.js';
 import { checkLabels, MAX_CLASSES, type Dataset, type Splits } from './dataset.js';
+import { ArrayStore, checkFinite, storedDataset, transformFor, type SampleStore } from './storage.js';
 import { applyNormalization, defaultNormalizationKind, fitNormalization, UINT8_SCALE, type Normalization, type NormalizationKind } from './normalize.js';
 import { loadData, type LoadDataOptions } from './sources/load-node.js';
-import { formatShape, type DataSplit, type LoadedData, type SampleDtype, type SplitOrigin } from './sources/types.js';
+import { formatShape, sampleSize, type DataSplit, type LoadedData, type SampleDtype, type SplitOrigin } from './sources/types.js';
 
 export interface LoadSplitsOptions extends LoadDataOptions {
   /** A data source (IDX directory, image class folders, .npy, .csv); the bundled digits when absent. */
@@ -57,9 +58,12 @@ export async function loadSplits(options: LoadSplitsOptions = {}): Promise<Prepa
   return prepare(loaded, options);
 }
 
-/** The bundled digits: already pixels / 255 in float32, so `scale` (the default) costs nothing. */
+/**
+ * The bundled digits, kept as 8-bit levels: under `scale` (the default) the model sees each
+ * level's recorded decimal (the digits' own values, about level / 255), as it always has.
+ */
 async function bundled(options: LoadSplitsOptions): Promise<PreparedSplits> {
-  const splits = await loadBundledSplits();
+  const splits = await loadBundledStoredSplits();
   const shape = [...splits.train.shape];
   const given = givenPreprocessing(options, 'uint8', shape);
   if (given) checkShape(given, shape, splits.source);
@@ -75,7 +79,7 @@ async function bundled(options: LoadSplitsOptions): Promise<PreparedSplits> {
     };
   }
   // Any other normalisation works from the 8-bit levels the digits are.
-  const levels = (ds: Dataset): DataSplit => ({ n: ds.n, data: Uint8Array.from(ds.images, (v) => Math.round(v * UINT8_SCALE)), labels: Int32Array.from(ds.labels) });
+  const levels = (ds: Dataset): DataSplit => ({ n: ds.n, data: (ds.storage!.store as ArrayStore).array, labels: Int32Array.from(ds.labels) });
   const loaded: LoadedData = {
     train: levels(splits.train),
     test: levels(splits.test),
@@ -109,14 +113,21 @@ export function prepare(loaded: LoadedData, options: Pick<LoadSplitsOptions, 'no
     if (kind === 'scale' && loaded.dtype !== 'uint8') {
       throw new DataError(`${source}: --normalize scale divides 8-bit data by 255, but this source holds ${loaded.dtype}; use minmax, standard or none`);
     }
+    if (loaded.train.store && (kind === 'minmax' || kind === 'standard')) {
+      throw new UnsupportedError(`${source}: --normalize ${kind} is fitted on data in memory, but this source is read from disk (over the disk threshold); use ${loaded.dtype === 'uint8' ? 'scale' : 'none'}, or raise diskThreshold to load it whole`);
+    }
     norm = fitNormalization(kind, loaded.train.data, sampleShape, { ...(loaded.labelNames ? { labels: loaded.labelNames } : {}), source });
   }
-  const dataset = (split: DataSplit, which: string): Dataset => ({
-    images: applyNormalization(norm, split.data),
-    labels: labelsOf(split, `${source} (${which} labels)`, loaded.format === 'csv'),
-    n: split.n,
-    shape: sampleShape,
-  });
+  // uint8 samples stay uint8 (normalised when a batch is filled); float ones are normalised here.
+  const dataset = (split: DataSplit, which: string): Dataset => {
+    const labels = labelsOf(split, `${source} (${which} labels)`, loaded.format === 'csv');
+    if (loaded.dtype !== 'uint8' && !split.store) return { images: applyNormalization(norm, split.data), labels, n: split.n, shape: sampleShape };
+    // Files read from disk stay there: their samples are normalised as each batch is filled.
+    const store: SampleStore = split.store ?? new ArrayStore(split.data, sampleSize(sampleShape), source);
+    const ds = storedDataset({ store, first: 0, transform: transformFor(norm, loaded.dtype) }, labels, sampleShape);
+    checkFinite(ds, norm.kind);
+    return ds;
+  };
   return {
     train: dataset(loaded.train, 'train'),
     test: dataset(loaded.test, 'test'),

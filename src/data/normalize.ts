@@ -149,12 +149,45 @@ function checkWhole(norm: Normalization, length: number, what: string): number {
   return size;
 }
 
+/**
+ * The per-feature y = (x - offset[f]) / divisor[f] of `norm`, in float64: the arithmetic
+ * applyNormalization and every batch fill use, so both give the same float32.
+ */
+export interface FeatureAffine {
+  offset: Float64Array;
+  divisor: Float64Array;
+}
+
+export function featureAffine(norm: Normalization): FeatureAffine {
+  const size = sampleSize(norm.sampleShape);
+  const { offset, divisor } = affine(norm);
+  return { offset: Float64Array.from({ length: size }, (_, f) => offset(f)), divisor: Float64Array.from({ length: size }, (_, f) => divisor(f)) };
+}
+
+/** Whether `norm` treats every feature alike (none, scale): one 256-entry table serves all. */
+export function isUniform(norm: Normalization): boolean {
+  return norm.kind === 'none' || norm.kind === 'scale';
+}
+
+/**
+ * The float32 model value of every 8-bit level: table[f * stride + v] = (v - offset[f]) /
+ * divisor[f] rounded to float32, exactly applyNormalization's value; stride 0 (one table)
+ * for uniform kinds, 256 (one per feature) for minmax and standard. Entries may be
+ * non-finite for levels a feature never holds; a fill only reads levels the data holds.
+ */
+export function uint8Table(norm: Normalization): { table: Float32Array; stride: 0 | 256 } {
+  const { offset, divisor } = featureAffine(norm);
+  const features = isUniform(norm) ? 1 : offset.length;
+  const table = new Float32Array(features * 256);
+  for (let f = 0; f < features; f++) for (let v = 0; v < 256; v++) table[f * 256 + v] = (v - offset[f]!) / divisor[f]!;
+  return { table, stride: features === 1 ? 0 : 256 };
+}
+
 /** The model's view of `data` (any whole number of samples); a value that leaves the float32 range is a DataError. */
 export function applyNormalization(norm: Normalization, data: SampleArray): Float32Array {
-  const size = checkWhole(norm, data.length, 'normalise');
-  const { offset, divisor } = affine(norm);
-  const off = Float64Array.from({ length: size }, (_, f) => offset(f));
-  const div = Float64Array.from({ length: size }, (_, f) => divisor(f));
+  checkWhole(norm, data.length, 'normalise');
+  const { offset: off, divisor: div } = featureAffine(norm);
+  const size = off.length;
   const out = new Float32Array(data.length);
   for (let k = 0, f = 0; k < data.length; k++, f = f + 1 === size ? 0 : f + 1) {
     const y = (data[k]! - off[f]!) / div[f]!;
@@ -166,10 +199,9 @@ export function applyNormalization(norm: Normalization, data: SampleArray): Floa
 
 /** Back to the data's units: x = y * divisor + offset (float64 arithmetic, float32 result). */
 export function invertNormalization(norm: Normalization, values: ArrayLike<number>): Float32Array {
-  const size = checkWhole(norm, values.length, 'denormalise');
-  const { offset, divisor } = affine(norm);
-  const off = Float64Array.from({ length: size }, (_, f) => offset(f));
-  const div = Float64Array.from({ length: size }, (_, f) => divisor(f));
+  checkWhole(norm, values.length, 'denormalise');
+  const { offset: off, divisor: div } = featureAffine(norm);
+  const size = off.length;
   const out = new Float32Array(values.length);
   for (let k = 0, f = 0; k < values.length; k++, f = f + 1 === size ? 0 : f + 1) out[k] = values[k]! * div[f]! + off[f]!;
   return out;

@@ -299,6 +299,14 @@ export const ABI = {
     args: ['x:ptr', 'y:ptr', 'n:i32', 'hw:i32', 'ch:i32', 'key:u32', 'counter:f64', 'rate:f64'],
     split: { by: 'images', count: 'n', advance: { x: ['hw', 'ch'], y: ['hw', 'ch'], counter: ['ch'] }, work: ['n', 'hw', 'ch'], minWork: ELEMENTS_PER_SHARE / 4 },
   },
+
+  // ---- stored samples (assembly/lookup.ts): a streamed uint8 batch into model values -----
+  /**
+   * Overwrites dst[r, f] = table[f stride + byte(src, r size + f)] for r < n, f < size: src
+   * holds n size bytes from its element offset's first byte (the staging slot of a batch
+   * ring); stride 0 shares one 256-entry table, 256 gives each feature its own.
+   */
+  lookupU8: { args: ['src:ptr', 'table:ptr', 'stride:i32', 'dst:ptr', 'n:i32', 'size:i32'] },
 } as const satisfies Record<string, KernelSpec>;
 
 export type KernelName = keyof typeof ABI;

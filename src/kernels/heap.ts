@@ -122,6 +122,12 @@ export class Heap {
     return this.view;
   }
 
+  /**
+   * The most bytes this heap may grow to (its memory's whole size, static data included);
+   * Infinity: the storage's own maximum. Set by a memory budget (train's maxMemory).
+   */
+  maxBytes = Infinity;
+
   /** Elements the underlying memory holds now. */
   get capacity(): number {
     return this.storage.buffer().byteLength / this.bytesPerElement;
@@ -227,8 +233,9 @@ export class Heap {
 
   private growTo(endElements: number, requested: number): void {
     // Grow geometrically so a sequence of allocations costs amortised O(1) copies.
-    if (endElements <= this.storage.maxElements) {
-      const want = Math.min(Math.max(endElements, Math.ceil(this.capacity * 1.5)), this.storage.maxElements);
+    const max = Math.min(this.storage.maxElements, Math.floor(this.maxBytes / this.bytesPerElement));
+    if (endElements <= max) {
+      const want = Math.min(Math.max(endElements, Math.ceil(this.capacity * 1.5)), max);
       if (this.storage.grow(want)) return;
       if (want > endElements && this.storage.grow(endElements)) return;
     }
@@ -236,10 +243,10 @@ export class Heap {
     throw new HeapError(
       `cannot allocate ${requested} ${this.dtype} elements (${requested * b} bytes): ` +
         `${this.inUse * b} bytes in use of ${this.capacity * b}, ` +
-        `growing to ${endElements * b} bytes failed (maximum ${this.storage.maxElements * b} bytes)`,
+        `growing to ${endElements * b} bytes failed (maximum ${max * b} bytes)`,
       requested * b,
       this.capacity * b,
-      this.storage.maxElements * b,
+      max * b,
     );
   }
 }

@@ -637,6 +637,15 @@ export class JsKernels implements Kernels {
     }
   }
 
+  lookupU8(src: number, table: number, stride: number, dst: number, n: number, size: number): void {
+    const d = this.d;
+    // The staging bytes start at the first byte of element `src`, in either heap dtype.
+    const bytes = new Uint8Array(d.buffer, d.byteOffset + src * d.BYTES_PER_ELEMENT, n * size);
+    for (let r = 0; r < n; r++) {
+      for (let f = 0; f < size; f++) d[dst + r * size + f] = d[table + f * stride + bytes[r * size + f]!]!;
+    }
+  }
+
   /** out[r] = sum over the row's flat indices i of f(i). */
   private rowSums(out: number, rows: number, cols: number, f: (i: number) => number): void {
     for (let r = 0; r < rows; r++) {

@@ -1,16 +1,19 @@
-// A data set uploaded once into the model's heap, so a step gathers its batch with
-// in-heap copies (no per-step JS arrays).
+// A data set uploaded whole into the model's heap as float32 model values, so a step
+// gathers its batch with in-heap copies. The alternative to streaming (stream.ts), kept
+// for the scale benchmark's comparison and as TrainOptions.dataInHeap: it costs
+// 4 bytes per value of heap, and the heap is capped (1 GiB for threads builds).
 
 import type { Dataset } from '../data/dataset.js';
-import { imageSize, shapeText } from '../data/dataset.js';
-import { ShapeError } from '../errors.js';
+import { chunkSamples, readSamples } from '../data/storage.js';
 import type { Kernels } from '../kernels/kernels.js';
-import { formatShape, sizeOf, type Shape } from '../nn/tensor.js';
+import type { Shape } from '../nn/tensor.js';
+import { checkSampleShape, type BatchData } from './stream.js';
 
-export class DeviceData {
+export class DeviceData implements BatchData {
   readonly n: number;
   readonly size: number;
   readonly offset: number;
+  readonly heapFloats: number;
 
   constructor(
     readonly kernels: Kernels,
@@ -18,16 +21,19 @@ export class DeviceData {
     inputShape: Shape,
     what: string,
   ) {
-    this.size = imageSize(ds);
-    if (this.size !== sizeOf(inputShape)) {
-      throw new ShapeError(`${what}: samples are ${shapeText(ds.shape)} but the model takes ${formatShape(inputShape)}`);
-    }
+    this.size = checkSampleShape(ds, inputShape, what);
     this.n = ds.n;
-    this.offset = kernels.heap.alloc(Math.max(1, ds.images.length));
-    kernels.heap.write(this.offset, ds.images);
+    this.heapFloats = Math.max(1, ds.n * this.size);
+    this.offset = kernels.heap.alloc(this.heapFloats);
+    if (!ds.storage) {
+      kernels.heap.write(this.offset, ds.images);
+      return;
+    }
+    // Stored samples are uploaded a chunk at a time, never as one host float32 copy.
+    const chunk = chunkSamples(this.size);
+    for (let start = 0; start < ds.n; start += chunk) readSamples(ds, start, Math.min(chunk, ds.n - start), kernels.heap.data, this.offset + start * this.size);
   }
 
-  /** Copies samples order[start .. start + n) (or start .. start + n when order is null) to dst. */
   gather(order: Uint32Array | null, start: number, n: number, dst: number): void {
     const kernels = this.kernels;
     const size = this.size;

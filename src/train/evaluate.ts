@@ -5,9 +5,11 @@ import type { Dataset } from '../data/dataset.js';
 import { RandomPurpose, RandomStream, streamKey } from '../random/streams.js';
 import type { RunContext } from '../nn/layer.js';
 import type { Autoencoder } from '../models/autoencoder.js';
+import { inUnitRange } from '../data/storage.js';
 import { DeviceData } from './device-data.js';
 import { addInputNoise, inputNoiseFor, type NoiseKind } from './noise.js';
 import { labelData } from './step.js';
+import { StreamData } from './stream.js';
 
 export interface Metrics {
   n: number;
@@ -40,10 +42,9 @@ export function evaluate(model: Autoencoder, ds: Dataset, options: EvaluateOptio
   const kernels = model.kernels;
   const batch = Math.min(options.batch ?? 256, Math.max(ds.n, 1));
   const noise = inputNoiseFor(model, options.noiseKind ?? 'gaussian', options.noise ?? 0, ds);
-  let unit = true;
-  for (let i = 0; i < ds.images.length && unit; i++) unit = ds.images[i]! >= 0 && ds.images[i]! <= 1;
+  const unit = inUnitRange(ds);
   const vae = model.kind === 'vae' && unit;
-  const data = new DeviceData(kernels, ds, model.inputShape, 'evaluation data');
+  const data = new StreamData(kernels, ds, model.inputShape, 'evaluation data', batch);
   const g = model.compile({ batch, training: false, loss: 'bce', separateInput: noise !== null });
   let labels: DeviceData | null = null;
   const seed = options.seed ?? EVAL_SEED;

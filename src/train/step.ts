@@ -1,5 +1,5 @@
-// One training step, the trainer's and the benchmark's alike: gather a batch from the data
-// set uploaded into the heap, add input noise when denoising, forward, loss, backward and
+// One training step, the trainer's and the benchmark's alike: fill a batch into the heap
+// (streamed from host memory, stream.ts; or copied from an in-heap upload), add input noise when denoising, forward, loss, backward and
 // the optimizer update (after clipping the gradients' global norm, when asked). Everything
 // a step touches is planned by planStep, so trainStep allocates nothing on the heap and
 // creates no JS objects.
@@ -19,6 +19,7 @@ import type { LossKind } from '../nn/losses.js';
 import type { Autoencoder } from '../models/autoencoder.js';
 import type { ModelGraph } from '../models/graph.js';
 import { DeviceData } from './device-data.js';
+import { StreamData, type BatchData } from './stream.js';
 import { addInputNoise, inputNoiseFor, type InputNoise, type NoiseKind } from './noise.js';
 import type { DivergedQuantity } from '../errors.js';
 import { clipGlobalNorm, type Optimizer } from './optimizers.js';
@@ -38,12 +39,14 @@ export interface StepOptions {
   noiseStream: RandomStream;
   /** Clip the gradients' global L2 norm to this before each update (undefined: never). */
   clipNorm?: number;
+  /** Upload the whole set into the heap instead of streaming batches (same results, more heap). */
+  dataInHeap?: boolean;
 }
 
 /** A compiled training graph with its data and optimizer: what trainStep runs on. */
 export interface StepPlan {
   readonly graph: ModelGraph;
-  readonly data: DeviceData;
+  readonly data: BatchData;
   /** The one-hot labels, when the model's graph reads them. */
   readonly labels: DeviceData | null;
   readonly ctx: RunContext;
@@ -57,19 +60,20 @@ export interface StepPlan {
   gradNorm: number;
 }
 
-/** Reserves the optimizer's slots, compiles the training graph and uploads `train`. */
+/** Reserves the optimizer's slots, compiles the training graph and sets up the stream of `train` (or its upload). */
 export function planStep(model: Autoencoder, train: Dataset, o: StepOptions): StepPlan {
   const kernels = model.kernels;
   model.params.ensureTraining(o.optimizer.slots);
   const noise = inputNoiseFor(model, o.noiseKind ?? 'gaussian', o.noise, train);
   const graph = model.compile({ batch: o.batch, training: true, loss: o.loss, l1: o.l1, beta: o.beta, separateInput: noise !== null });
-  const data = new DeviceData(kernels, train, model.inputShape, 'training data');
+  let data: BatchData | null = null;
   let labels: DeviceData | null = null;
   try {
+    data = o.dataInHeap ? new DeviceData(kernels, train, model.inputShape, 'training data') : new StreamData(kernels, train, model.inputShape, 'training data', o.batch);
     labels = graph.label ? labelData(kernels, train, model.labelCount!, 'training data') : null;
   } catch (err) {
     graph.release();
-    data.free();
+    data?.free();
     throw err;
   }
   return {

@@ -15,6 +15,7 @@ import { endEpoch, runEpoch } from './epoch.js';
 import type { NoiseKind } from './noise.js';
 import { Adam, type Optimizer } from './optimizers.js';
 import { planStep, releaseStep, type StepPlan } from './step.js';
+import { checkMemoryBudget, memoryNeeds } from './stream-budget.js';
 import { validateTrainOptions, type ResolvedTrainOptions } from './train-options.js';
 
 export interface EpochRecord {
@@ -117,6 +118,16 @@ export interface TrainOptions {
   resumeSource?: string;
   /** Stops training after the current step; the history's state resumes from there. */
   signal?: AbortSignal;
+  /**
+   * Caps the heap (bytes): a run whose parameters, optimizer slots, activations, batch ring
+   * and evaluation cannot fit fails before training with a HeapError naming each part.
+   */
+  maxMemory?: number;
+  /**
+   * Upload the training set into the heap as float32 instead of streaming batches from host
+   * memory (same weights bit for bit; 4 bytes of heap per value). Default false.
+   */
+  dataInHeap?: boolean;
 }
 
 /** A training run set up by startTraining: what runEpoch and endEpoch work on. */
@@ -138,11 +149,14 @@ export interface TrainRun {
   readonly noise: RandomStream;
   readonly state: TrainState;
   readonly history: History;
+  /** The heap's cap before this run set maxMemory (restored by finishTraining). */
+  readonly heapCap: number;
 }
 
 /**
- * Checks the options and data, compiles the training graph and uploads the training set,
- * and calls onTrainBegin. Free the run with releaseStep(run.plan).
+ * Checks the options and data (and the heap budget, with maxMemory), compiles the training
+ * graph and sets up the stream of the training set, and calls onTrainBegin. Free the run
+ * with finishTraining.
  */
 export function startTraining(model: Autoencoder, splits: Splits, options: TrainOptions = {}): TrainRun {
   const o = validateTrainOptions(options);
@@ -173,10 +187,36 @@ export function startTraining(model: Autoencoder, splits: Splits, options: Train
   const batch = Math.min(o.batchSize, trainSet.n);
   const steps = Math.ceil(trainSet.n / batch);
   if (state.partial) checkPartialEpoch(state, trainSet.n, batch, steps, o.resumeSource ?? 'the resume state');
-  const plan = planStep(model, trainSet, { batch, loss, l1: o.l1, beta: o.beta, noise: o.noise, noiseKind: o.noiseKind, optimizer, noiseStream: noise, clipNorm: o.clipNorm });
+  const dataInHeap = options.dataInHeap ?? false;
+  const heap = model.kernels.heap;
+  const heapCap = heap.maxBytes;
+  const maxMemory = options.maxMemory;
+  if (maxMemory !== undefined) {
+    if (!(Number.isSafeInteger(maxMemory) && maxMemory > 0)) throw new ArgumentError(`maxMemory must be a positive integer number of bytes, got ${JSON.stringify(maxMemory)}`);
+    const graph = { training: true, loss, l1: o.l1, beta: o.beta, separateInput: o.noise > 0 };
+    const evaluations = [
+      ...(o.evaluateTest ? [{ ds: splits.test, batch: Math.min(256, Math.max(1, splits.test.n)), graph: { training: false, loss: 'bce' as const, separateInput: o.noise > 0 } }] : []),
+      ...(valSet ? [{ ds: valSet, batch: Math.min(batch, valSet.n), graph: { ...graph, training: false } }] : []),
+    ];
+    checkMemoryBudget(memoryNeeds(model, trainSet, { batch, graph, optimizer, dataInHeap, evaluations }), maxMemory, batch, dataInHeap);
+    heap.maxBytes = Math.min(heapCap, maxMemory);
+  }
+  let plan: StepPlan;
+  try {
+    plan = planStep(model, trainSet, { batch, loss, l1: o.l1, beta: o.beta, noise: o.noise, noiseKind: o.noiseKind, optimizer, noiseStream: noise, clipNorm: o.clipNorm, dataInHeap });
+  } catch (err) {
+    heap.maxBytes = heapCap;
+    throw err;
+  }
   const history: History = { epochs: [], stopped: 'completed', state };
   o.callbacks?.onTrainBegin?.({ epochs: o.epochs, stepsPerEpoch: steps, trainSamples: trainSet.n, startEpoch: state.epoch });
-  return { model, options: o, loss, optimizer, trainSet, valSet, test: splits.test, batch, steps, plan, shuffle, noise, state, history };
+  return { model, options: o, loss, optimizer, trainSet, valSet, test: splits.test, batch, steps, plan, shuffle, noise, state, history, heapCap };
+}
+
+/** Frees the run's graph and data and lifts its heap cap. */
+export function finishTraining(run: TrainRun): void {
+  releaseStep(run.plan);
+  run.model.kernels.heap.maxBytes = run.heapCap;
 }
 
 /**
@@ -211,7 +251,7 @@ export async function train(model: Autoencoder, splits: Splits, options: TrainOp
       }
     }
   } finally {
-    releaseStep(run.plan);
+    finishTraining(run);
   }
   return run.history;
 }

@@ -19,7 +19,9 @@ import { readFileBytes } from '../../io/file-node.js';
 import { parseCsv, type CsvOptions } from './csv.js';
 import { hasIdxFiles, loadIdxSource } from './idx-raw-node.js';
 import { decodeFiles, listClassFolders, type ImageOptions } from './images-node.js';
-import { parseNpy, parseNpyLabels } from './npy.js';
+import { npyOnDisk } from './npy-disk-node.js';
+import { parseNpy, parseNpyLabels, type NpyArray } from './npy.js';
+import { DEFAULT_DISK_THRESHOLD } from '../storage-file-node.js';
 import { DEFAULT_TEST_SPLIT, splitBySeed } from './split.js';
 import {
   BYTES_PER_VALUE,
@@ -51,6 +53,11 @@ export interface LoadDataOptions extends CsvOptions, ImageOptions {
   labels?: string;
   /** An .npy of integer labels for an .npy testSource. */
   testLabels?: string;
+  /**
+   * Uncompressed IDX images files and .npy data files larger than this many bytes stay on
+   * disk and are read in chunks as batches need them (default 256 MiB).
+   */
+  diskThreshold?: number;
   limits?: Partial<DataLimits>;
 }
 
@@ -77,10 +84,11 @@ export async function detectFormat(source: string, format?: SourceFormat): Promi
   );
 }
 
-async function loadNpySource(file: string, labelsFile: string | undefined, limits: DataLimits): Promise<SourceParts> {
-  const array = parseNpy(await readFileBytes(file, limits.maxFileBytes), file, limits.maxTotalBytes);
+async function loadNpySource(file: string, labelsFile: string | undefined, limits: DataLimits, threshold = DEFAULT_DISK_THRESHOLD): Promise<SourceParts> {
+  const disk = await npyOnDisk(file, threshold);
+  const array = disk ?? parseNpy(await readFileBytes(file, limits.maxFileBytes), file, limits.maxTotalBytes);
   const [n, ...sampleShape] = array.shape as [number, ...number[]];
-  const train: DataSplit = { n, data: array.data };
+  const train: DataSplit = disk ? { n, data: new Uint8Array(0), store: disk.store } : { n, data: (array as NpyArray).data };
   if (labelsFile !== undefined) {
     const labels = parseNpyLabels(await readFileBytes(labelsFile, limits.maxFileBytes), labelsFile);
     if (labels.length !== n) throw new DataError(`${labelsFile} holds ${labels.length} labels but ${file} holds ${n} samples`);
@@ -150,11 +158,11 @@ function relabel(test: DataSplit, testNames: readonly string[] | undefined, trai
 async function loadSource(source: string, format: SourceFormat, options: LoadDataOptions, labels: string | undefined, limits: DataLimits): Promise<SourceParts> {
   switch (format) {
     case 'idx':
-      return loadIdxSource(source, limits);
+      return loadIdxSource(source, limits, options.diskThreshold);
     case 'images':
       return loadImageSource(source, options, limits);
     case 'npy':
-      return loadNpySource(source, labels, limits);
+      return loadNpySource(source, labels, limits, options.diskThreshold);
     case 'csv':
       return loadCsvSource(source, options, limits);
   }

@@ -201,18 +201,7 @@ function byteOrderHint(descr: string): string {
 /** An array of uint8, float32 or float64 data, shape [n, ...]; NaN and Inf are DataErrors naming the flat index. */
 export function parseNpy(bytes: Uint8Array, file: string, maxBytes = Number.MAX_SAFE_INTEGER): NpyArray {
   const header = parseNpyHeader(bytes, file);
-  const dtype = Object.hasOwn(DATA_DTYPES, header.descr) ? DATA_DTYPES[header.descr]! : undefined;
-  if (dtype === undefined) {
-    throw new FormatError(
-      `${file}: .npy dtype '${header.descr}' is not supported for data${byteOrderHint(header.descr)}; expected '|u1' (uint8), '<f4' (float32) or '<f8' (float64): save a.astype(np.float32)`,
-    );
-  }
-  orderProblem(header, file, 'the array');
-  if (header.shape.length < 2) {
-    throw new FormatError(`${file}: .npy shape ${formatShape(header.shape)} has no sample axis; expected [n, ...] (for n scalars save a.reshape(-1, 1))`);
-  }
-  const zero = header.shape.findIndex((d, i) => i > 0 && d === 0);
-  if (zero > 0) throw new FormatError(`${file}: .npy shape ${formatShape(header.shape)} has an empty sample axis ${zero}; every sample dim must be positive`);
+  const dtype = checkDataHeader(header, file);
   const count = checkPayload(bytes, header, BYTES_PER_VALUE[dtype], file, maxBytes);
   // A copy into a plain Uint8Array at offset 0 of its own buffer: a Node Buffer's slice()
   // is a view into its (pooled) buffer, so DataView(raw.buffer) would read elsewhere.
@@ -228,6 +217,23 @@ export function parseNpy(bytes: Uint8Array, file: string, maxBytes = Number.MAX_
     }
   }
   return { shape: header.shape, dtype, data };
+}
+
+/** The sample dtype of a data array's header, its order and shape checked ([n, ...], C order, no empty sample axis). */
+export function checkDataHeader(header: NpyHeader, file: string): SampleDtype {
+  const dtype = Object.hasOwn(DATA_DTYPES, header.descr) ? DATA_DTYPES[header.descr]! : undefined;
+  if (dtype === undefined) {
+    throw new FormatError(
+      `${file}: .npy dtype '${header.descr}' is not supported for data${byteOrderHint(header.descr)}; expected '|u1' (uint8), '<f4' (float32) or '<f8' (float64): save a.astype(np.float32)`,
+    );
+  }
+  orderProblem(header, file, 'the array');
+  if (header.shape.length < 2) {
+    throw new FormatError(`${file}: .npy shape ${formatShape(header.shape)} has no sample axis; expected [n, ...] (for n scalars save a.reshape(-1, 1))`);
+  }
+  const zero = header.shape.findIndex((d, i) => i > 0 && d === 0);
+  if (zero > 0) throw new FormatError(`${file}: .npy shape ${formatShape(header.shape)} has an empty sample axis ${zero}; every sample dim must be positive`);
+  return dtype;
 }
 
 function littleEndianFloats(raw: Uint8Array<ArrayBuffer>, dtype: 'float32' | 'float64', count: number): Float32Array | Float64Array {

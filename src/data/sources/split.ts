@@ -7,6 +7,7 @@
 import { ArgumentError, DataError } from '../../errors.js';
 import { RandomPurpose, RandomStream, streamKey } from '../../random/streams.js';
 import { shuffledIndices } from '../shuffle.js';
+import { IndexedStore } from '../storage.js';
 import type { DataSplit, SampleArray } from './types.js';
 
 export const DEFAULT_TEST_SPLIT = 0.2;
@@ -24,6 +25,12 @@ export function testCount(n: number, testSplit: number): number {
 
 /** The samples at `indices`, in that order, copied. */
 export function gatherSplit(split: DataSplit, sample: number, indices: ArrayLike<number>): DataSplit {
+  // A file's samples stay in the file: the split keeps their indices (4 bytes a sample).
+  if (split.store) {
+    const out: DataSplit = { n: indices.length, data: split.data.subarray(0, 0), store: new IndexedStore(split.store, Uint32Array.from(indices)) };
+    if (split.labels) out.labels = Int32Array.from(indices, (j) => split.labels![j]!);
+    return out;
+  }
   const data = new (split.data.constructor as new (n: number) => SampleArray)(indices.length * sample);
   for (let i = 0; i < indices.length; i++) {
     const j = indices[i]!;

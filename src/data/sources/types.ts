@@ -12,12 +12,31 @@ export type DataKind = 'images' | 'table' | 'array';
 
 export type SourceFormat = 'idx' | 'images' | 'npy' | 'csv';
 
+/** n samples of `size` values each in `dtype`, in memory or in a file. */
+/** (Read and implemented in ../storage.ts; declared here so this file stays browser-safe.) */
+export interface SampleStore {
+  readonly dtype: SampleDtype;
+  readonly n: number;
+  readonly size: number;
+  /** Where the samples come from (a file), for messages. */
+  readonly source: string;
+  /** Host bytes this store keeps alive: the samples in memory, or a file's block cache at most. */
+  readonly residentBytes: number;
+  /**
+   * Copies the stored little-endian bytes of samples start .. start + count - 1 into
+   * dst[dstByte ..]; a file that changed since it was opened is a FileError.
+   */
+  readBytes(start: number, count: number, dst: Uint8Array, dstByte: number): void;
+}
+
 export interface DataSplit {
   n: number;
   /** n * prod(sampleShape) values. */
   data: SampleArray;
   /** One class index per sample (0 .. labelNames.length - 1 when names are known). */
   labels?: Int32Array;
+  /** Set when the samples stay in a file (read in chunks as needed); `data` is then empty. */
+  store?: SampleStore;
 }
 
 /** How the test split was chosen (the split rule in load-data.ts). */
