@@ -5,6 +5,7 @@ import { Command, CommanderError } from 'commander';
 import { readFileSync } from 'node:fs';
 import { AeError } from '../errors.js';
 import { terminalLines, terminalText } from '../io/terminal-text.js';
+import { anomalyCommand } from './anomaly.js';
 import { decodeCommand } from './decode.js';
 import { denoiseCommand } from './denoise.js';
 import { encodeCommand } from './encode.js';
@@ -41,6 +42,7 @@ export function buildProgram(): Command {
     interpolateCommand(),
     latentCommand(),
     denoiseCommand(),
+    anomalyCommand(),
   ];
   for (const cmd of commands) {
     program.addCommand(cmd.configureOutput(OUTPUT).exitOverride().showHelpAfterError('(add --help for usage)'));
