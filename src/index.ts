@@ -27,6 +27,7 @@ export { evaluate, type Metrics } from './train/evaluate.js';
 export { denseStack, pretrainGreedy, PRETRAIN_EPOCHS, type PretrainLayer, type PretrainOptions } from './train/pretrain.js';
 export { checkpointFromState, stateFromCheckpoint, optimizerFromRecord } from './train/checkpoint.js';
 export { fitPca, pcaTransform, pcaReconstructionMse } from './analysis/pca.js';
+export { detection, percentile, rocAuc, rocCurve, type Detection, type RocCurve } from './analysis/anomaly.js';
 export { legacyPreprocessing, loadSplits, prepare, type LoadSplitsOptions, type PreparedSplits } from './data/load.js';
 export { loadBundledSplits, BUNDLED_SPLIT_SEED } from './data/bundled.js';
 export { loadIdxDir } from './data/idx-node.js';
