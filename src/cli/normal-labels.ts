@@ -1,5 +1,5 @@
-// --normal-labels: which classes are normal. train keeps only their training samples (and
-// fits the normalisation on them alone); anomaly calls every other class an anomaly.
+// --normal-labels: which classes are normal. train keeps only their training samples;
+// anomaly calls every other class an anomaly.
 // Classes are named by their label names where the source has them (image folders, a CSV
 // label column, the bundled digits "0".."9"), else by integer label value (.npy --labels,
 // IDX files).
@@ -7,7 +7,6 @@
 import { InvalidArgumentError } from 'commander';
 import { gather, type Dataset } from '../data/dataset.js';
 import type { PreparedSplits } from '../data/load.js';
-import { applyNormalization, fitNormalization, invertNormalization } from '../data/normalize.js';
 import { ArgumentError } from '../errors.js';
 
 /** The flag's list: comma-separated, trimmed, without repeats; at least one name. */
@@ -65,17 +64,10 @@ export function keepClasses(ds: Dataset, classes: ReadonlySet<number>): Dataset 
 
 /**
  * train --normal-labels: the training split reduced to the normal classes, the test split
- * unchanged. A fitted normalisation (minmax, standard) is fitted again on the kept samples
- * (in the data's units), so the anomalies leave no trace in what the model sees.
+ * unchanged. The normalisation stays the one fitted on the whole training split (as
+ * TensorFlow's anomaly-detection tutorial scales by the whole training set): every later
+ * command, and a resumed run, applies it to the raw data and so sees exactly these values.
  */
 export function normalTrainingSplits(splits: PreparedSplits, classes: ReadonlySet<number>): PreparedSplits {
-  const train = keepClasses(splits.train, classes);
-  const norm = splits.normalization;
-  if (norm.kind !== 'minmax' && norm.kind !== 'standard') return { ...splits, train };
-  const refit = fitNormalization(norm.kind, invertNormalization(norm, train.images), norm.sampleShape, {
-    ...(norm.labels ? { labels: norm.labels } : {}),
-    source: `${splits.source} (the normal classes' training samples)`,
-  });
-  const redo = (ds: Dataset): Dataset => ({ ...ds, images: applyNormalization(refit, invertNormalization(norm, ds.images)) });
-  return { ...splits, train: redo(train), test: redo(splits.test), normalization: refit };
+  return { ...splits, train: keepClasses(splits.train, classes) };
 }

@@ -178,6 +178,32 @@ describe('a CSV table with an outlier class', () => {
   }, 120_000);
 });
 
+describe('train --normal-labels with --resume', () => {
+  it('a resumed run keeps training on the recorded classes: bit-identical to an uninterrupted one; the flag itself is fixed', async () => {
+    const csv = join(dir, 'resume.csv');
+    const lines = ['a,b,c,kind'];
+    for (let i = 0; i < 120; i++) lines.push(`${Math.sin(i)},${Math.cos(i * 1.3)},${(i % 7) / 7},${i % 3 === 0 ? 'odd' : 'even'}`);
+    await writeFile(csv, lines.join('\n') + '\n');
+    const common = ['--data', csv, '--label-column', 'kind', '--preset', 'dense', '--latent', '2', '--deterministic', '--threads', '1', '--quiet'];
+    ok(await inProcess('train', ...common, '--normal-labels', 'even', '--epochs', '3', '--out', join(dir, 'whole')));
+    ok(await inProcess('train', ...common, '--normal-labels', 'even', '--epochs', '1', '--checkpoint-every', '1', '--out', join(dir, 'part')));
+    const resumeFlags = ['--resume', join(dir, 'part', 'checkpoint.safetensors'), '--data', csv, '--label-column', 'kind', '--deterministic', '--threads', '1', '--quiet'];
+    const fixed = await inProcess('train', ...resumeFlags, '--epochs', '3', '--normal-labels', 'odd');
+    expect(fixed.code).toBe(2);
+    expect(fixed.stderr).toMatch(/--normal-labels cannot be changed with --resume/);
+    ok(await inProcess('train', ...resumeFlags, '--epochs', '3'));
+    const kernels = await createKernels({ backend: 'js' });
+    const [a, b] = await Promise.all([join(dir, 'whole'), join(dir, 'part')].map((d) => loadModel(join(d, 'model.safetensors'), { kernels })));
+    expect(b!.training?.['normal_labels']).toEqual(['even']);
+    const x = Float32Array.from({ length: 30 }, (_, i) => Math.sin(i * 0.7) * 2);
+    expect(Array.from(b!.reconstruct(x))).toEqual(Array.from(a!.reconstruct(x)));
+    // And differs from a run on every class: the filter mattered.
+    ok(await inProcess('train', ...common, '--epochs', '3', '--out', join(dir, 'every')));
+    const c = await loadModel(join(dir, 'every', 'model.safetensors'), { kernels });
+    expect(Array.from(c.reconstruct(x))).not.toEqual(Array.from(a!.reconstruct(x)));
+  }, 120_000);
+});
+
 describe('normal_labels in the training record', () => {
   const base = { loss: 'mse', optimizer: { name: 'adam', learning_rate: 0.001 }, noise: 0, l1: 0, beta: 1, seed: 0 };
   it('takes a list of 1 to 64 label names and refuses anything else', () => {
