@@ -296,7 +296,7 @@ async function trainTo(outDir: string, flags: TrainFlags): Promise<void> {
     run = await resumeFrom(flags, kernels);
     splits = await dataFrom(flags, ['train', 'test'], run.model);
     const normal = run.record['normal_labels'] as string[] | undefined;
-    // The model's preprocessing was fitted on these classes already: only the samples are kept.
+    // As the fresh run did: the model's preprocessing applies to every class; only the normal ones train.
     if (normal) splits = { ...splits, train: keepClasses(splits.train, normalClasses(normal, splits, hasLabels(splits, flags.labels), `${run.from}: normal_labels`)) };
   } else {
     splits = await dataFrom(flags);
