@@ -28,6 +28,7 @@ export { denseStack, pretrainGreedy, PRETRAIN_EPOCHS, type PretrainLayer, type P
 export { checkpointFromState, stateFromCheckpoint, optimizerFromRecord } from './train/checkpoint.js';
 export { fitPca, pcaTransform, pcaReconstructionMse, orthonormalBasis, principalAngles } from './analysis/pca.js';
 export { NOISE_KINDS, corrupt, inputNoiseFor, type InputNoise, type NoiseKind } from './train/noise.js';
+export { detection, percentile, rocAuc, rocCurve, type Detection, type RocCurve } from './analysis/anomaly.js';
 export { legacyPreprocessing, loadSplits, prepare, type LoadSplitsOptions, type PreparedSplits } from './data/load.js';
 export { loadBundledSplits, BUNDLED_SPLIT_SEED } from './data/bundled.js';
 export { loadIdxDir } from './data/idx-node.js';

@@ -5,6 +5,7 @@ import { Command, CommanderError } from 'commander';
 import { readFileSync } from 'node:fs';
 import { AeError } from '../errors.js';
 import { terminalLines, terminalText } from '../io/terminal-text.js';
+import { anomalyCommand } from './anomaly.js';
 import { decodeCommand } from './decode.js';
 import { denoiseCommand } from './denoise.js';
 import { encodeCommand } from './encode.js';
@@ -43,6 +44,7 @@ export function buildProgram(): Command {
     latentCommand(),
     denoiseCommand(),
     pcaCompareCommand(),
+    anomalyCommand(),
   ];
   for (const cmd of commands) {
     program.addCommand(cmd.configureOutput(OUTPUT).exitOverride().showHelpAfterError('(add --help for usage)'));

@@ -28,7 +28,9 @@ import { addBackendOption, addDataOption, backendFrom, dataFrom, outputMode, typ
 import { isImageShape } from './display.js';
 import { anyInteger, anyNumber, flagName, floatArg, intArg } from './options.js';
 import { lossPng, reconstructionsPng } from './pictures.js';
+import { hasLabels, keepClasses, labelListArg, normalClasses, normalTrainingSplits } from './normal-labels.js';
 import { createReporter } from './progress.js';
+import { requireImages, requireTrainingAfterValidation } from '../data/dataset.js';
 
 interface TrainFlags extends DataFlags {
   preset: string;
@@ -55,6 +57,7 @@ interface TrainFlags extends DataFlags {
   resume?: string;
   pretrain?: 'greedy';
   pretrainEpochs?: number;
+  normalLabels?: string[];
   quiet?: boolean;
   maxMemory?: string;
 }
@@ -62,7 +65,7 @@ interface TrainFlags extends DataFlags {
 /** Settings a checkpoint fixes: giving them with --resume is an error, not silently ignored. */
 const FIXED_BY_CHECKPOINT = [
   'preset', 'arch', 'latent', 'batch', 'lr', 'optimizer', 'momentum', 'loss', 'seed', 'valSplit', 'patience', 'noise', 'noiseKind', 'l1', 'beta', 'clipNorm',
-  'normalize', 'imageSize', 'channels', 'testSplit', 'pretrain', 'pretrainEpochs',
+  'normalize', 'imageSize', 'channels', 'testSplit', 'pretrain', 'pretrainEpochs', 'normalLabels',
 ] as const;
 
 /** The flags of the training options: their ranges are the library's (validateTrainOptions). */
@@ -113,6 +116,7 @@ export function trainCommand(): Command {
     .addOption(new Option('--pretrain <method>', 'greedy: first train each Dense layer of the encoder as a shallow autoencoder on the code below it (dense, linear, deep), then the whole model').choices(['greedy']))
     .option('--pretrain-epochs <n>', 'with --pretrain: epochs per layer (default 5)', intArg(1, 100000))
     .option('--max-memory <size>', 'cap the WASM heap (512M, 1G or bytes): a model and batch that cannot fit fail before training, naming the sizes')
+    .option('--normal-labels <list>', 'anomaly detection: train only on the training samples of these classes (comma-separated label names, or values for unnamed integer labels); the test split keeps every class', labelListArg)
     .option('--quiet', 'print nothing but errors');
   addDataOption(cmd, { training: true });
   addBackendOption(cmd);
@@ -193,6 +197,7 @@ async function freshRun(flags: TrainFlags, kernels: Kernels, splits: PreparedSpl
     ...(splits.split.rule === 'split' ? { test_split: splits.split.testSplit } : {}),
     ...(flags.labelColumn !== undefined ? { label_column: flags.labelColumn } : {}),
     ...(flags.pretrain ? { pretrain: flags.pretrain, pretrain_epochs: flags.pretrainEpochs ?? PRETRAIN_EPOCHS } : {}),
+    ...(flags.normalLabels ? { normal_labels: flags.normalLabels } : {}),
   };
   if (flags.pretrain) denseStack(arch, model.inputSize); // refuse a model it cannot pre-train before any work
   return { model, record, optimizer, history: [] };
@@ -310,8 +315,18 @@ async function trainTo(outDir: string, flags: TrainFlags): Promise<void> {
   if (flags.resume) {
     run = await resumeFrom(flags, kernels);
     splits = await dataFrom(flags, ['train', 'test'], run.model);
+    const normal = run.record['normal_labels'] as string[] | undefined;
+    // As the fresh run did: the model's preprocessing applies to every class; only the normal ones train.
+    if (normal) splits = { ...splits, train: keepClasses(splits.train, normalClasses(normal, splits, hasLabels(splits, flags.labels), `${run.from}: normal_labels`)) };
   } else {
     splits = await dataFrom(flags);
+    if (flags.normalLabels) {
+      const all = splits.train.n;
+      splits = normalTrainingSplits(splits, normalClasses(flags.normalLabels, splits, hasLabels(splits, flags.labels)));
+      reporter.log(`normal classes ${flags.normalLabels.join(', ')}: training on ${splits.train.n} of the ${all} training samples`);
+      requireImages(splits, 'train');
+      if (flags.valSplit > 0) requireTrainingAfterValidation(splits, flags.valSplit);
+    }
     run = await freshRun(flags, kernels, splits);
     if (flags.pretrain) await pretrain(run, flags, splits, reporter);
   }

@@ -26,6 +26,9 @@ const KEY: Range = { min: 0, below: 2 ** 32, integer: true };
 /** Keras' optimizer argument for clipping the gradients' global L2 norm (--clip-norm): optional, any optimizer. */
 const GLOBAL_CLIPNORM: Range = { min: 0, minIncluded: false };
 
+/** A data set has at most 64 classes (MAX_CLASSES in src/data/dataset.ts, which models/ may not import). */
+const MAX_NORMAL_LABELS = 64;
+
 /** Optimizer hyper-parameters by optimizer name, with the ranges the optimizers accept. */
 const OPTIMIZER_FIELDS: Readonly<Record<string, Readonly<Record<string, Range>>>> = {
   adam: {
@@ -75,6 +78,11 @@ export function validateTrainingRecord(value: unknown, source: string): Training
   optional(t, 'pretrain_epochs', { min: 1, integer: true }, fail);
   for (const key of ['preset', 'data', 'arch', 'label_column']) {
     if (own(t, key) !== undefined && typeof t[key] !== 'string') fail(key, 'a string', t[key]);
+  }
+  // train --normal-labels: the classes it trained on, by label name or value (anomaly reads them).
+  const normal = own(t, 'normal_labels');
+  if (normal !== undefined && !(Array.isArray(normal) && normal.length >= 1 && normal.length <= MAX_NORMAL_LABELS && normal.every((l) => typeof l === 'string' && l.length >= 1 && l.length <= 1024))) {
+    fail('normal_labels', `a list of 1 to ${MAX_NORMAL_LABELS} label names (strings of 1 to 1024 characters)`, normal);
   }
   validateOptimizer(own(t, 'optimizer'), fail);
   const checkpoint = own(t, 'checkpoint');
