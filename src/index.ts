@@ -25,6 +25,24 @@ export { TRAIN_DEFAULTS } from './train/train-options.js';
 export { Adam, SGD, createOptimizer, type Optimizer } from './train/optimizers.js';
 export { evaluate, type Metrics } from './train/evaluate.js';
 export { checkpointFromState, stateFromCheckpoint, optimizerFromRecord } from './train/checkpoint.js';
+export {
+  compressCodes,
+  compressImages,
+  decompressCodes,
+  decompressImages,
+  decodeAec,
+  encodeAec,
+  readAecHeader,
+  modelHash,
+  AEC_VERSION,
+  DEFAULT_AEC_LIMITS,
+  type AecContents,
+  type AecHeader,
+  type AecLimits,
+  type CompressOptions,
+  type DecompressOptions,
+  type DecompressedCodes,
+} from './compress/index.js';
 export { fitPca, pcaTransform, pcaReconstructionMse } from './analysis/pca.js';
 export { legacyPreprocessing, loadSplits, prepare, type LoadSplitsOptions, type PreparedSplits } from './data/load.js';
 export { loadBundledSplits, BUNDLED_SPLIT_SEED } from './data/bundled.js';
