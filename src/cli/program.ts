@@ -5,7 +5,9 @@ import { Command, CommanderError } from 'commander';
 import { readFileSync } from 'node:fs';
 import { AeError } from '../errors.js';
 import { terminalLines, terminalText } from '../io/terminal-text.js';
+import { compressCommand } from './compress.js';
 import { decodeCommand } from './decode.js';
+import { decompressCommand } from './decompress.js';
 import { denoiseCommand } from './denoise.js';
 import { encodeCommand } from './encode.js';
 import { evalCommand } from './eval.js';
@@ -36,6 +38,8 @@ export function buildProgram(): Command {
     reconstructCommand(),
     encodeCommand(),
     decodeCommand(),
+    compressCommand(),
+    decompressCommand(),
     sampleCommand(),
     manifoldCommand(),
     interpolateCommand(),
