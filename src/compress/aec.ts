@@ -162,7 +162,7 @@ export function readAecHeader(bytes: Uint8Array, source = '<bytes>', limits: Par
 }
 
 /** Input bytes inflated per step: each step outputs at most MAX_DEFLATE_RATIO times this. */
-const INFLATE_STEP = 4096;
+const INFLATE_STEP = 1024;
 
 /** The payload inflated to exactly `rawBytes`, or a FormatError (corrupt stream, too short, too long). */
 export function inflatePayload(payload: Uint8Array, rawBytes: number, source = '<bytes>'): Uint8Array {
