@@ -128,6 +128,37 @@ describe('compress then decompress', () => {
   });
 });
 
+describe('a numeric table', () => {
+  it('compresses and decompresses to .csv in the data\'s units (with the header and labels); pictures are refused', async () => {
+    const rows = ['a,b,c,d,kind', ...Array.from({ length: 60 }, (_, i) => `${Math.sin(i)},${i * 0.5},${(i % 7) - 3},${Math.cos(i) * 10},${i % 3 ? 'x' : 'y'}`)];
+    const csv = join(tmp, 'table.csv');
+    await writeFile(csv, rows.join('\n') + '\n');
+    await ok('train', '--data', csv, '--label-column', 'kind', '--preset', 'dense', '--latent', '2', '--epochs', '2', '--quiet', '--out', join(tmp, 'table-run'));
+    const model = join(tmp, 'table-run', 'model.safetensors');
+    const file = out('table.aec');
+    const r = await ok('compress', '--model', model, '--data', csv, '--split', 'all', '--keep-labels', '--bits', '12', '--out', file, '--json');
+    const fig = JSON.parse(r.stdout) as Record<string, number | null>;
+    expect(fig).toMatchObject({ n: 60, bits: 12, code_size: 2, psnr: null });
+    await ok('decompress', file, '--model', model, '--out', out('table-out.csv'));
+    const lines = (await readFile(out('table-out.csv'), 'utf8')).trim().split('\n');
+    expect(lines[0]).toBe('label,x0,x1,x2,x3');
+    expect(lines.length).toBe(61);
+    const loaded = await loadModel(model, { kernels });
+    try {
+      const expected = loaded.denormalize(loaded.decode(decompressCodes(loaded, new Uint8Array(await readFile(file))).codes));
+      const first = lines[1]!.split(',').map(Number);
+      expect(first.slice(1).map((v) => Math.fround(v))).toEqual(Array.from(expected.subarray(0, 4)));
+    } finally {
+      loaded.dispose();
+    }
+    for (const target of [out('table.png'), out('table-dir')]) {
+      const bad = await inProcess('decompress', file, '--model', model, '--out', target);
+      expect(bad.code, show(bad)).toBe(2);
+      expect(bad.stderr).toMatch(/this model's samples are \[4\]/);
+    }
+  });
+});
+
 describe('refusals', () => {
   it('another model exits 1 naming both hashes; nothing is written', async () => {
     const file = out('mismatch.aec');
