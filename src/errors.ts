@@ -49,6 +49,14 @@ export class NumericError extends AeError {
   static override readonly errorName = 'NumericError';
 }
 
+/**
+ * A file made under one model was given another (an .aec container decoded with a model
+ * other than the one that compressed it): names both models' hashes.
+ */
+export class ModelMismatchError extends AeError {
+  static override readonly errorName = 'ModelMismatchError';
+}
+
 /** An argument or option is outside its documented range. */
 export class ArgumentError extends AeError {
   static override readonly errorName = 'ArgumentError';

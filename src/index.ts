@@ -29,6 +29,24 @@ export { checkpointFromState, stateFromCheckpoint, optimizerFromRecord } from '.
 export { fitPca, pcaTransform, pcaReconstructionMse, orthonormalBasis, principalAngles } from './analysis/pca.js';
 export { NOISE_KINDS, corrupt, inputNoiseFor, type InputNoise, type NoiseKind } from './train/noise.js';
 export { detection, percentile, rocAuc, rocCurve, type Detection, type RocCurve } from './analysis/anomaly.js';
+export {
+  compressCodes,
+  compressImages,
+  decompressCodes,
+  decompressImages,
+  decodeAec,
+  encodeAec,
+  readAecHeader,
+  modelHash,
+  AEC_VERSION,
+  DEFAULT_AEC_LIMITS,
+  type AecContents,
+  type AecHeader,
+  type AecLimits,
+  type CompressOptions,
+  type DecompressOptions,
+  type DecompressedCodes,
+} from './compress/index.js';
 export { legacyPreprocessing, loadSplits, prepare, type LoadSplitsOptions, type PreparedSplits } from './data/load.js';
 export { loadBundledSplits, BUNDLED_SPLIT_SEED } from './data/bundled.js';
 export { loadIdxDir } from './data/idx-node.js';

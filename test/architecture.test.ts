@@ -5,7 +5,7 @@
 //   cli -> train -> models -> nn -> kernels     (an arrow may skip layers, never point up)
 //   io, data: leaves used by cli, train and models (data reads files through io); random: the seeded streams' leaf
 //   browser -> io, models, nn, kernels (and viz); never cli, train, data or node:
-//   viz, analysis: leaves for pictures and PCA; errors.ts: usable by all, uses nothing
+//   viz, analysis: leaves for pictures and PCA; compress -> models (the .aec container); errors.ts: usable by all, uses nothing
 import { existsSync } from 'node:fs';
 import { builtinModules } from 'node:module';
 import path from 'node:path';
@@ -25,10 +25,12 @@ const USES: Record<string, string[]> = {
   nn: ['kernels', 'random'],
   models: ['nn', 'kernels', 'io', 'random'],
   train: ['models', 'nn', 'kernels', 'io', 'data', 'random'],
-  cli: ['train', 'models', 'nn', 'kernels', 'io', 'data', 'random', 'viz', 'analysis'],
+  // Lossy compression with a model's codes (.aec container): browser-safe, above models.
+  compress: ['models'],
+  cli: ['train', 'models', 'nn', 'kernels', 'io', 'data', 'random', 'viz', 'analysis', 'compress'],
   browser: ['io', 'models', 'nn', 'kernels', 'viz'],
   // The package's Node entry: the library API of every layer but the command line.
-  index: ['train', 'models', 'nn', 'kernels', 'io', 'data', 'random', 'viz', 'analysis'],
+  index: ['train', 'models', 'nn', 'kernels', 'io', 'data', 'random', 'viz', 'analysis', 'compress'],
 };
 
 /**

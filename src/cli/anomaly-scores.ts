@@ -7,6 +7,8 @@
 import type { Dataset } from '../data/dataset.js';
 import { ArgumentError } from '../errors.js';
 import type { Autoencoder } from '../models/autoencoder.js';
+import type { ModelGraph } from '../models/graph.js';
+import { KLLoss, ReconstructionLoss } from '../nn/losses.js';
 import type { RunContext } from '../nn/layer.js';
 import { RandomPurpose, RandomStream, streamKey } from '../random/streams.js';
 
@@ -32,6 +34,13 @@ export function checkScoreKind(model: Autoencoder, kind: ScoreKind, data: readon
   }
 }
 
+/** The graph's first loss term of a class (the negative ELBO's reconstruction and KL terms). */
+function termOf<T>(g: ModelGraph, kind: abstract new (...args: never[]) => T): T {
+  const term = g.terms.find((t) => t instanceof kind);
+  if (!term) throw new ArgumentError(`--score nelbo needs the model's graph to have a ${kind.name} term`);
+  return term as T;
+}
+
 /** One score per sample of `ds` (float32 values, as the model computes them). */
 export function anomalyScores(model: Autoencoder, ds: Dataset, kind: ScoreKind): Float32Array {
   const kernels = model.kernels;
@@ -53,8 +62,8 @@ export function anomalyScores(model: Autoencoder, ds: Dataset, kind: ScoreKind):
       }
       g.forward(ctx, n, true);
       g.loss(n);
-      const recon = kernels.heap.read(g.recon.rows, n);
-      const kl = kernels.heap.read(g.kl!.rows, n);
+      const recon = kernels.heap.read(termOf(g, ReconstructionLoss).rows, n);
+      const kl = kernels.heap.read(termOf(g, KLLoss).rows, n);
       for (let i = 0; i < n; i++) out[start + i] = recon[i]! + kl[i]!;
     }
   } finally {

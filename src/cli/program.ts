@@ -6,7 +6,9 @@ import { readFileSync } from 'node:fs';
 import { AeError } from '../errors.js';
 import { terminalLines, terminalText } from '../io/terminal-text.js';
 import { anomalyCommand } from './anomaly.js';
+import { compressCommand } from './compress.js';
 import { decodeCommand } from './decode.js';
+import { decompressCommand } from './decompress.js';
 import { denoiseCommand } from './denoise.js';
 import { encodeCommand } from './encode.js';
 import { evalCommand } from './eval.js';
@@ -38,6 +40,8 @@ export function buildProgram(): Command {
     reconstructCommand(),
     encodeCommand(),
     decodeCommand(),
+    compressCommand(),
+    decompressCommand(),
     sampleCommand(),
     manifoldCommand(),
     interpolateCommand(),

@@ -8,6 +8,7 @@ import fc from 'fast-check';
 import { gzipSync, gunzipSync } from 'node:zlib';
 import { concat } from '../io/safetensors-fixtures.js';
 import { deepJson, editHeaderText } from '../models/model-fixtures.js';
+import { aecMutationArbitrary, applyAecMutation, type AecMutation } from './aec-mutations.js';
 
 /** Values that break validators that trust types, ranges or own properties. */
 const HOSTILE_VALUES: readonly unknown[] = [
@@ -29,6 +30,7 @@ export type Mutation =
   | { kind: 'splice'; at: number; from: number; length: number }
   | { kind: 'json'; target: JsonTarget; path: number[]; edit: JsonEdit }
   | { kind: 'inner'; at: number; value: number; extra: number }
+  | AecMutation
   | { kind: 'many'; steps: Mutation[] };
 
 export type JsonEdit =
@@ -68,6 +70,12 @@ export function modelMutation(records: readonly JsonTarget[] = ['header', 'archi
 /** Byte-level mutations only (raw IDX files, PNG files). */
 export function byteMutation(): fc.Arbitrary<Mutation> {
   return fc.oneof({ weight: 4, arbitrary: byteLevel }, { weight: 1, arbitrary: fc.array(byteLevel, { minLength: 2, maxLength: 4 }).map((steps) => ({ kind: 'many' as const, steps })) });
+}
+
+/** Mutations of an .aec container: byte-level, and its header fields and payload (aec-mutations.ts). */
+export function aecMutation(): fc.Arbitrary<Mutation> {
+  const one = fc.oneof({ weight: 1, arbitrary: byteLevel }, { weight: 2, arbitrary: aecMutationArbitrary() as fc.Arbitrary<Mutation> });
+  return fc.oneof({ weight: 4, arbitrary: one }, { weight: 1, arbitrary: fc.array(one, { minLength: 2, maxLength: 4 }).map((steps) => ({ kind: 'many' as const, steps })) });
 }
 
 /** Mutations of a gzipped IDX file: of the compressed bytes, or of the content before compression (bombs included). */
@@ -117,6 +125,9 @@ export function applyMutation(bytes: Uint8Array, m: Mutation, others: readonly U
     }
     case 'json':
       return mutateJson(bytes, m.target, m.path, m.edit);
+    case 'aec-field':
+    case 'aec-payload':
+      return applyAecMutation(bytes, m);
   }
 }
 

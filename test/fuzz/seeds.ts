@@ -9,6 +9,8 @@ import { PRESET_NAMES } from '../../src/models/presets.js';
 import { graphModelFile, modelFile } from '../models/model-fixtures.js';
 import { GRAPHS } from '../models/graph-fixtures.js';
 import { encodeNpy } from '../../src/data/sources/npy.js';
+import { compressCodes } from '../../src/compress/index.js';
+import type { Autoencoder } from '../../src/models/autoencoder.js';
 
 export interface Seed {
   name: string;
@@ -111,5 +113,17 @@ export function csvSeeds(): Seed[] {
   return [
     { name: 'CSV with header', bytes: new TextEncoder().encode(rows.join('\n')) },
     { name: 'CSV without header', bytes: new TextEncoder().encode('1,2,3\n4,5,6\n7,8.5,"9"\n') },
+  ];
+}
+
+/** .aec containers of `model`'s codes (model.codeSize values each) at several bit depths, with and without labels. */
+export function aecSeeds(model: Autoencoder): Seed[] {
+  const k = model.codeSize;
+  const codes = (n: number) => Float32Array.from({ length: n * k }, (_, i) => Math.sin(i * 0.37) * (1 + (i % k)));
+  return [
+    { name: 'aec 4 bits', bytes: compressCodes(model, codes(9), { bits: 4 }) },
+    { name: 'aec 8 bits with labels', bytes: compressCodes(model, codes(12), { bits: 8, labels: Uint8Array.from({ length: 12 }, (_, i) => i % 10) }) },
+    { name: 'aec 13 bits', bytes: compressCodes(model, codes(5), { bits: 13 }) },
+    { name: 'aec 16 bits, one sample', bytes: compressCodes(model, codes(1), { bits: 16 }) },
   ];
 }

@@ -10,8 +10,11 @@ import { decodePng, toMnistInput } from '../../src/viz/preprocess.js';
 import { historyFromCheckpoint, optimizerFromRecord, stateFromCheckpoint } from '../../src/train/checkpoint.js';
 import { jsKernels } from '../helpers.js';
 import { RandomStream } from '../../src/random/streams.js';
-import { gzipMutation, byteMutation, modelMutation, type Mutation } from './mutations.js';
-import { checkpointSeeds, graphModelSeeds, csvSeeds, gzipSeeds, idxSeeds, imageSeeds, modelSeeds, npySeeds, pngSeeds, type Seed } from './seeds.js';
+import { aecMutation, gzipMutation, byteMutation, modelMutation, type Mutation } from './mutations.js';
+import { decompressCodes } from '../../src/compress/index.js';
+import { Autoencoder } from '../../src/models/autoencoder.js';
+import { presetArchitecture } from '../../src/models/presets.js';
+import { aecSeeds, checkpointSeeds, graphModelSeeds, csvSeeds, gzipSeeds, idxSeeds, imageSeeds, modelSeeds, npySeeds, pngSeeds, type Seed } from './seeds.js';
 import { parseNpy, parseNpyLabels } from '../../src/data/sources/npy.js';
 import { parseCsv } from '../../src/data/sources/csv.js';
 import { decodeImage, readImageHeader } from '../../src/data/sources/images-node.js';
@@ -41,6 +44,8 @@ export async function targets(kernels: Kernels): Promise<Target[]> {
   const checkpoints = checkpointSeeds(kernels);
   const idx = idxSeeds();
   const labels = idx.find((s) => s.idxDims === 1)!.bytes;
+  // Lives as long as the targets (the fuzz run): every .aec seed is bound to it by its hash.
+  const coder = new Autoencoder(kernels, presetArchitecture('dense', { latent: 3 })).initialize(5);
   return [
     {
       name: 'safetensors',
@@ -166,6 +171,17 @@ export async function targets(kernels: Kernels): Promise<Target[]> {
         } finally {
           model.dispose();
         }
+      },
+    },
+    {
+      // What decompress does with a file: header, hash, payload, then the decoder. Limits
+      // lowered as a cautious caller would, so an accepted file stays within the case's memory.
+      name: 'aec',
+      seeds: aecSeeds(coder),
+      mutation: aecMutation(),
+      run: (bytes) => {
+        const { codes } = decompressCodes(coder, bytes, { source: 'fuzz.aec', limits: { maxSamples: 4096 } });
+        coder.decode(codes);
       },
     },
   ];
