@@ -20,6 +20,8 @@ export {
   batchNormStats, batchNormMovingUpdate, batchNormForward, batchNormBackward, batchNormBackwardInput,
 } from './batchnorm';
 export { dropout } from './dropout';
+export { softmaxForward, softmaxCrossEntropy, softmaxCrossEntropyForward } from './softmax';
+export { concatForward, concatBackward } from './concat';
 
 // The numbers the TypeScript side must agree on (scratch layout, tile and chunk sizes),
 // as immutable i32 globals: instance.exports.NAME.value.

@@ -637,6 +637,79 @@ export class JsKernels implements Kernels {
     }
   }
 
+  // ---- classification: softmax and sparse categorical cross-entropy from logits ----------
+
+  softmaxForward(x: number, y: number, rows: number, cols: number): void {
+    const d = this.d;
+    for (let r = 0; r < rows; r++) {
+      const row = x + r * cols;
+      const m = this.rowMax(row, cols);
+      let s = 0;
+      for (let c = 0; c < cols; c++) s += Math.exp(d[row + c]! - m);
+      for (let c = 0; c < cols; c++) d[y + r * cols + c] = Math.exp(d[row + c]! - m) / s;
+    }
+  }
+
+  softmaxCrossEntropy(x: number, labels: number, loss: number, dx: number, rows: number, cols: number, scale: number): void {
+    const d = this.d;
+    const lab = this.labelView(labels, rows);
+    for (let r = 0; r < rows; r++) {
+      const row = x + r * cols;
+      const label = lab[r]!;
+      const m = this.rowMax(row, cols);
+      let s = 0;
+      for (let c = 0; c < cols; c++) s += Math.exp(d[row + c]! - m);
+      const inRange = label >= 0 && label < cols;
+      const xl = inRange ? d[row + label]! : NaN;
+      const probs = Array.from({ length: cols }, (_, c) => Math.exp(d[row + c]! - m) / s);
+      for (let c = 0; c < cols; c++) d[dx + r * cols + c] = inRange ? scale * (probs[c]! - (c === label ? 1 : 0)) : NaN;
+      d[loss + r] = m - xl + Math.log(s);
+    }
+  }
+
+  softmaxCrossEntropyForward(x: number, labels: number, loss: number, rows: number, cols: number): void {
+    const d = this.d;
+    const lab = this.labelView(labels, rows);
+    for (let r = 0; r < rows; r++) {
+      const row = x + r * cols;
+      const label = lab[r]!;
+      const m = this.rowMax(row, cols);
+      let s = 0;
+      for (let c = 0; c < cols; c++) s += Math.exp(d[row + c]! - m);
+      d[loss + r] = label >= 0 && label < cols ? m - d[row + label]! + Math.log(s) : NaN;
+    }
+  }
+
+  // ---- concatenate along the last axis ------------------------------------------------------
+
+  concatForward(x: number, y: number, rows: number, cols: number, yCols: number, col: number): void {
+    const d = this.d;
+    for (let r = 0; r < rows; r++) for (let c = 0; c < cols; c++) d[y + r * yCols + col + c] = d[x + r * cols + c]!;
+  }
+
+  concatBackward(dy: number, dx: number, rows: number, cols: number, dyCols: number, col: number, accumulate: number): void {
+    const d = this.d;
+    for (let r = 0; r < rows; r++) {
+      for (let c = 0; c < cols; c++) {
+        const g = d[dy + r * dyCols + col + c]!;
+        d[dx + r * cols + c] = accumulate ? d[dx + r * cols + c]! + g : g;
+      }
+    }
+  }
+
+  /** Max of a row; NaN if any element is NaN (as WASM's f32x4.max). */
+  private rowMax(row: number, cols: number): number {
+    let m = -Infinity;
+    for (let c = 0; c < cols; c++) m = Math.max(m, this.d[row + c]!);
+    return m;
+  }
+
+  /** The int32 labels at element offset `labels` (packed from that element's first byte). */
+  private labelView(labels: number, rows: number): Int32Array {
+    const d = this.d;
+    return new Int32Array(d.buffer, d.byteOffset + labels * d.BYTES_PER_ELEMENT, rows);
+  }
+
   /** out[r] = sum over the row's flat indices i of f(i). */
   private rowSums(out: number, rows: number, cols: number, f: (i: number) => number): void {
     for (let r = 0; r < rows; r++) {
