@@ -656,14 +656,13 @@ export class JsKernels implements Kernels {
     for (let r = 0; r < rows; r++) {
       const row = x + r * cols;
       const label = lab[r]!;
-      const m = this.rowMax(row, cols);
-      let s = 0;
-      for (let c = 0; c < cols; c++) s += Math.exp(d[row + c]! - m);
       const inRange = label >= 0 && label < cols;
-      const xl = inRange ? d[row + label]! : NaN;
+      const { m, o, s } = this.softmaxSums(row, cols, label);
+      // The loss and the probabilities first: dx may alias x.
+      d[loss + r] = inRange ? this.crossEntropyOf(row, label, m, o, s) : NaN;
       const probs = Array.from({ length: cols }, (_, c) => Math.exp(d[row + c]! - m) / s);
-      for (let c = 0; c < cols; c++) d[dx + r * cols + c] = inRange ? scale * (probs[c]! - (c === label ? 1 : 0)) : NaN;
-      d[loss + r] = m - xl + Math.log(s);
+      // At the label softmax - 1 = -o / s, as the kernel computes it.
+      for (let c = 0; c < cols; c++) d[dx + r * cols + c] = !inRange ? NaN : c === label ? -scale * (o / s) : scale * probs[c]!;
     }
   }
 
@@ -673,11 +672,24 @@ export class JsKernels implements Kernels {
     for (let r = 0; r < rows; r++) {
       const row = x + r * cols;
       const label = lab[r]!;
-      const m = this.rowMax(row, cols);
-      let s = 0;
-      for (let c = 0; c < cols; c++) s += Math.exp(d[row + c]! - m);
-      d[loss + r] = label >= 0 && label < cols ? m - d[row + label]! + Math.log(s) : NaN;
+      const { m, o, s } = this.softmaxSums(row, cols, label);
+      d[loss + r] = label >= 0 && label < cols ? this.crossEntropyOf(row, label, m, o, s) : NaN;
     }
+  }
+
+  /** The row's max m, o = Σ over c != label of exp(x - m), and s = o + exp(x[label] - m). */
+  private softmaxSums(row: number, cols: number, label: number): { m: number; o: number; s: number } {
+    const d = this.d;
+    const m = this.rowMax(row, cols);
+    let o = 0;
+    for (let c = 0; c < cols; c++) if (c !== label) o += Math.exp(d[row + c]! - m);
+    return { m, o, s: o + (label >= 0 && label < cols ? Math.exp(d[row + label]! - m) : 0) };
+  }
+
+  /** -log softmax at the label: log1p(o) when the label holds the maximum (a small loss keeps its digits), else m - x + log s. */
+  private crossEntropyOf(row: number, label: number, m: number, o: number, s: number): number {
+    const xl = this.d[row + label]!;
+    return xl === m ? Math.log1p(o) : m - xl + Math.log(s);
   }
 
   // ---- concatenate along the last axis ------------------------------------------------------

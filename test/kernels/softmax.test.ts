@@ -64,10 +64,11 @@ function softmaxTol(x: ArrayLike<number>, rows: number, cols: number, scale = 1,
   for (let r = 0; r < rows; r++) {
     const { z, p, e } = rowRef(x, r, cols);
     for (let c = 0; c < cols; c++) {
-      // p: exp, the division (or the scale / s product) and s's error, the spec's store;
-      // minus 1 at the label rounds once relative to |scale|. Doubled for second order.
-      const atLabel = labels !== undefined && labels[r] === c ? 2 * U32 : 0;
-      tol[r * cols + c] = Math.abs(scale) * (2 * U32 * p[c]! * (5 + Math.abs(z[c]!) + e) + atLabel) + TINY;
+      // p: exp, the division (or the scale / s product) and s's error, the spec's store.
+      // Doubled for second order.
+      // At the label the kernels compute -o / s (o the other classes' sum): relative too.
+      const g = labels !== undefined && labels[r] === c ? 1 - p[c]! : p[c]!;
+      tol[r * cols + c] = Math.abs(scale) * 2 * U32 * g * (5 + Math.abs(z[c]!) + e) + TINY;
     }
   }
   return tol;
@@ -78,12 +79,20 @@ function lossRef(x: ArrayLike<number>, labels: readonly number[], cols: number):
   const want = new Float64Array(rows);
   const tol = new Float64Array(rows);
   for (let r = 0; r < rows; r++) {
-    const { m, s, e } = rowRef(x, r, cols);
+    const { m, z, s, e } = rowRef(x, r, cols);
     const d = m - x[r * cols + labels[r]!]!;
-    want[r] = d + Math.log(s);
-    // m - x[label] rounds (u |d|), log s inherits s's relative error (e u absolute) plus
-    // logf's 2u |log s|, the final sum and the spec's store round (u |loss| each).
-    tol[r] = 2 * U32 * (Math.abs(d) + e + 2 * Math.log(s) + 2 * Math.abs(want[r]!) + 1);
+    if (d === 0) {
+      // The label holds the maximum: log1p(o), o the other classes' sum (relative error
+      // e u), log1p within 3u, the spec's store u: relative throughout.
+      const o = z.reduce((a, v, c) => (c === labels[r] ? a : a + Math.exp(v)), 0);
+      want[r] = Math.log1p(o);
+      tol[r] = 2 * U32 * (e + 4) * want[r]! + TINY;
+    } else {
+      want[r] = d + Math.log(s);
+      // m - x[label] rounds (u |d|), log s inherits s's relative error (e u absolute) plus
+      // logf's 2u |log s|, the final sum and the spec's store round (u |loss| each).
+      tol[r] = 2 * U32 * (Math.abs(d) + e + 2 * Math.log(s) + 2 * Math.abs(want[r]!) + 1);
+    }
   }
   return { want, tol };
 }
@@ -178,6 +187,24 @@ describe('softmax cross-entropy: extreme logits, NaN and bad labels', () => {
     expect(loss![0]).toBe(1e4);
     expect(Math.abs(loss![2]! - Math.log(5))).toBeLessThan(4 * U32);
     expect(Math.abs(loss![3]! - Math.log(2))).toBeLessThan(4 * U32);
+  });
+
+  it('confident rows: a loss of 1e-8 and its gradient keep their relative precision (log1p, -o / s)', () => {
+    const cols = 10;
+    const rows = 6;
+    // The label leads by 18 to 25: the loss 9 exp(-margin) is 1e-10 to 1e-7, where 1 + o
+    // rounds to 1 in float32 and log(s) would give 0.
+    const x = new Float64Array(rows * cols);
+    const labels = [0, 3, 9, 5, 7, 2];
+    for (let r = 0; r < rows; r++) x[r * cols + labels[r]!] = 18 + r * 1.4;
+    const { want } = lossRef(x, labels, cols);
+    for (const k of [wasm, js]) {
+      const [loss, dx] = fused(k, x, labels, cols);
+      expectWithin(loss!, want, want.map((v) => 16 * U32 * v), `${k.build} loss`);
+      const g = labels.map((l, r) => dx![r * cols + l]!);
+      const gw = want.map((v) => Math.expm1(-v)); // p - 1 = exp(-loss) - 1
+      expectWithin(g, gw, gw.map((v) => 16 * U32 * Math.abs(v)), `${k.build} dx at the labels`);
+    }
   });
 
   it('NaN in a row makes that row NaN (loss and gradient) and leaves the other rows alone', () => {
@@ -296,6 +323,6 @@ describe('softmax cross-entropy gradient vs central differences (JS spec, float6
     const loss = (ins: Float64Array[]) =>
       scale * runGuarded(js64, [ins[0]!, cells, new Float64Array(rows)], [2], (o) => js64.softmaxCrossEntropyForward(o[0]!, o[1]!, o[2]!, rows, cols)).outs[0]!.reduce((a, v) => a + v, 0);
     expectClose(dx, centralDiff([x], 0, loss), 1e-7, 1e-6, 'dx');
-    if (cols === 1) expect(Array.from(dx)).toEqual([0, 0, 0]);
+    if (cols === 1) expect(dx.every((v) => v === 0)).toBe(true);
   });
 });
