@@ -324,5 +324,7 @@ describe('softmax cross-entropy gradient vs central differences (JS spec, float6
       scale * runGuarded(js64, [ins[0]!, cells, new Float64Array(rows)], [2], (o) => js64.softmaxCrossEntropyForward(o[0]!, o[1]!, o[2]!, rows, cols)).outs[0]!.reduce((a, v) => a + v, 0);
     expectClose(dx, centralDiff([x], 0, loss), 1e-7, 1e-6, 'dx');
     if (cols === 1) expect(dx.every((v) => v === 0)).toBe(true);
+    // The packed float64 labels were read as meant: the only negative entry of a row is its label's.
+    else for (let r = 0; r < rows; r++) for (let c = 0; c < cols; c++) expect(dx[r * cols + c]! < 0, `row ${r} col ${c}`).toBe(c === labels[r]);
   });
 });
