@@ -21,6 +21,8 @@ export {
 } from './batchnorm';
 export { dropout } from './dropout';
 export { lookupU8 } from './lookup';
+export { softmaxForward, softmaxCrossEntropy, softmaxCrossEntropyForward } from './softmax';
+export { concatForward, concatBackward } from './concat';
 
 // The numbers the TypeScript side must agree on (scratch layout, tile and chunk sizes),
 // as immutable i32 globals: instance.exports.NAME.value.

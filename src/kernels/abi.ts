@@ -307,6 +307,41 @@ export const ABI = {
    * ring); stride 0 shares one 256-entry table, 256 gives each feature its own.
    */
   lookupU8: { args: ['src:ptr', 'table:ptr', 'stride:i32', 'dst:ptr', 'n:i32', 'size:i32'] },
+  // ---- classification (assembly/softmax.ts): softmax over the last axis and sparse ---------
+  // categorical cross-entropy from logits, x [rows, cols], one column per class. labels is
+  // an int32 array of class indices (label r is the int32 at byte address
+  // labels * heap.bytesPerElement + 4 r: one element a row on a Float32 heap; see
+  // labels.ts, which writes and checks them). Split by rows: each row's loss is computed
+  // by one thread, and the caller sums the per-row losses in order (sum: identical for any
+  // thread count).
+  /** Overwrites y = softmax(x) row by row (exp(x - max) / Σ exp(x - max)). y may equal x. */
+  softmaxForward: {
+    args: ['x:ptr', 'y:ptr', 'rows:i32', 'cols:i32'],
+    split: { by: 'rows', rows: 'rows', cols: 'cols', rowTensors: ['x', 'y'], perRow: [], work: ['rows', 'cols'], minWork: ELEMENTS_PER_SHARE / 4 },
+  },
+  /**
+   * The fused forward and backward: overwrites loss[r] = logsumexp(x[r]) - x[r, labels[r]]
+   * and dx = scale (softmax(x) - onehot(labels)) (scale = weight / rows gives Keras' mean).
+   * A label outside [0, cols) gives NaN for its row's loss and gradient, never an access
+   * outside the row. dx may equal x.
+   */
+  softmaxCrossEntropy: {
+    args: ['x:ptr', 'labels:ptr', 'loss:ptr', 'dx:ptr', 'rows:i32', 'cols:i32', 'scale:f32'],
+    split: { by: 'rows', rows: 'rows', cols: 'cols', rowTensors: ['x', 'dx'], perRow: ['labels', 'loss'], work: ['rows', 'cols'], minWork: ELEMENTS_PER_SHARE / 4 },
+  },
+  /** Overwrites loss[r] as softmaxCrossEntropy does, without the gradient (x is only read). */
+  softmaxCrossEntropyForward: {
+    args: ['x:ptr', 'labels:ptr', 'loss:ptr', 'rows:i32', 'cols:i32'],
+    split: { by: 'rows', rows: 'rows', cols: 'cols', rowTensors: ['x'], perRow: ['labels', 'loss'], work: ['rows', 'cols'], minWork: ELEMENTS_PER_SHARE / 4 },
+  },
+
+  // ---- concatenate along the last axis (assembly/concat.ts) ----------------------------------
+  // One call per input: x [rows, cols] is the column block [col, col + cols) of y [rows, yCols].
+  // Not split: a copy of a few rows moves less than a hand-off to the pool costs.
+  /** Overwrites y[r, col + c] = x[r, c] (the rest of y untouched). */
+  concatForward: { args: ['x:ptr', 'y:ptr', 'rows:i32', 'cols:i32', 'yCols:i32', 'col:i32'] },
+  /** dx[r, c] = dy[r, col + c]: overwrites (accumulate 0) or accumulates (accumulate 1, for a tensor with several consumers). */
+  concatBackward: { args: ['dy:ptr', 'dx:ptr', 'rows:i32', 'cols:i32', 'dyCols:i32', 'col:i32', 'accumulate:i32'] },
 } as const satisfies Record<string, KernelSpec>;
 
 export type KernelName = keyof typeof ABI;

@@ -646,6 +646,91 @@ export class JsKernels implements Kernels {
     }
   }
 
+  // ---- classification: softmax and sparse categorical cross-entropy from logits ----------
+
+  softmaxForward(x: number, y: number, rows: number, cols: number): void {
+    const d = this.d;
+    for (let r = 0; r < rows; r++) {
+      const row = x + r * cols;
+      const m = this.rowMax(row, cols);
+      let s = 0;
+      for (let c = 0; c < cols; c++) s += Math.exp(d[row + c]! - m);
+      for (let c = 0; c < cols; c++) d[y + r * cols + c] = Math.exp(d[row + c]! - m) / s;
+    }
+  }
+
+  softmaxCrossEntropy(x: number, labels: number, loss: number, dx: number, rows: number, cols: number, scale: number): void {
+    const d = this.d;
+    const lab = this.labelView(labels, rows);
+    for (let r = 0; r < rows; r++) {
+      const row = x + r * cols;
+      const label = lab[r]!;
+      const inRange = label >= 0 && label < cols;
+      const { m, o, s } = this.softmaxSums(row, cols, label);
+      // The loss and the probabilities first: dx may alias x.
+      d[loss + r] = inRange ? this.crossEntropyOf(row, label, m, o, s) : NaN;
+      const probs = Array.from({ length: cols }, (_, c) => Math.exp(d[row + c]! - m) / s);
+      // At the label softmax - 1 = -o / s, as the kernel computes it.
+      for (let c = 0; c < cols; c++) d[dx + r * cols + c] = !inRange ? NaN : c === label ? -scale * (o / s) : scale * probs[c]!;
+    }
+  }
+
+  softmaxCrossEntropyForward(x: number, labels: number, loss: number, rows: number, cols: number): void {
+    const d = this.d;
+    const lab = this.labelView(labels, rows);
+    for (let r = 0; r < rows; r++) {
+      const row = x + r * cols;
+      const label = lab[r]!;
+      const { m, o, s } = this.softmaxSums(row, cols, label);
+      d[loss + r] = label >= 0 && label < cols ? this.crossEntropyOf(row, label, m, o, s) : NaN;
+    }
+  }
+
+  /** The row's max m, o = Σ over c != label of exp(x - m), and s = o + exp(x[label] - m). */
+  private softmaxSums(row: number, cols: number, label: number): { m: number; o: number; s: number } {
+    const d = this.d;
+    const m = this.rowMax(row, cols);
+    let o = 0;
+    for (let c = 0; c < cols; c++) if (c !== label) o += Math.exp(d[row + c]! - m);
+    return { m, o, s: o + (label >= 0 && label < cols ? Math.exp(d[row + label]! - m) : 0) };
+  }
+
+  /** -log softmax at the label: log1p(o) when the label holds the maximum (a small loss keeps its digits), else m - x + log s. */
+  private crossEntropyOf(row: number, label: number, m: number, o: number, s: number): number {
+    const xl = this.d[row + label]!;
+    return xl === m ? Math.log1p(o) : m - xl + Math.log(s);
+  }
+
+  // ---- concatenate along the last axis ------------------------------------------------------
+
+  concatForward(x: number, y: number, rows: number, cols: number, yCols: number, col: number): void {
+    const d = this.d;
+    for (let r = 0; r < rows; r++) for (let c = 0; c < cols; c++) d[y + r * yCols + col + c] = d[x + r * cols + c]!;
+  }
+
+  concatBackward(dy: number, dx: number, rows: number, cols: number, dyCols: number, col: number, accumulate: number): void {
+    const d = this.d;
+    for (let r = 0; r < rows; r++) {
+      for (let c = 0; c < cols; c++) {
+        const g = d[dy + r * dyCols + col + c]!;
+        d[dx + r * cols + c] = accumulate ? d[dx + r * cols + c]! + g : g;
+      }
+    }
+  }
+
+  /** Max of a row; NaN if any element is NaN (as WASM's f32x4.max). */
+  private rowMax(row: number, cols: number): number {
+    let m = -Infinity;
+    for (let c = 0; c < cols; c++) m = Math.max(m, this.d[row + c]!);
+    return m;
+  }
+
+  /** The int32 labels at element offset `labels` (packed from that element's first byte). */
+  private labelView(labels: number, rows: number): Int32Array {
+    const d = this.d;
+    return new Int32Array(d.buffer, d.byteOffset + labels * d.BYTES_PER_ELEMENT, rows);
+  }
+
   /** out[r] = sum over the row's flat indices i of f(i). */
   private rowSums(out: number, rows: number, cols: number, f: (i: number) => number): void {
     for (let r = 0; r < rows; r++) {

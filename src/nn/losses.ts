@@ -4,6 +4,7 @@
 // averages over the batch (the VAE's per-image reconstruction term).
 
 import type { Kernels } from '../kernels/kernels.js';
+import { labelElements, labelView } from '../kernels/labels.js';
 import type { Planner } from './planner.js';
 import { sizeOf, type Tensor } from './tensor.js';
 
@@ -156,69 +157,6 @@ export class L1Penalty {
 }
 
 /**
- * Int32 class labels in the heap, laid out as the classification kernels read them (the
- * classkernels branch's src/kernels/labels.ts): label r is the int32 at byte address
- * offset * bytesPerElement + 4 r — one element a row on a Float32 heap, two labels an
- * element on a Float64 one.
- */
-export function labelElements(kernels: Kernels, rows: number): number {
-  return Math.ceil((rows * 4) / kernels.heap.bytesPerElement);
-}
-
-function labelView(kernels: Kernels, offset: number, rows: number): Int32Array {
-  const d = kernels.heap.data;
-  return new Int32Array(d.buffer, d.byteOffset + offset * kernels.heap.bytesPerElement, rows);
-}
-
-/**
- * The classification kernels this term runs on, by the kernel manifest's names (issue 14's
- * classification kernels): logits x [rows, cols], labels int32 class indices (above),
- *   softmaxCrossEntropy: loss[r] = logsumexp(x[r]) - x[r, labels[r]] and dx = scale
- *     (softmax(x) - onehot(labels)), both overwritten;
- *   softmaxCrossEntropyForward: the loss alone.
- * A backend that has them is used; until then the spec below (float64, on any heap).
- */
-export interface SoftmaxCrossEntropyKernels {
-  softmaxCrossEntropy(x: number, labels: number, loss: number, dx: number, rows: number, cols: number, scale: number): void;
-  softmaxCrossEntropyForward(x: number, labels: number, loss: number, rows: number, cols: number): void;
-}
-
-/** The spec of the pair: max-subtracted, so any finite logits give finite losses. */
-export function softmaxCrossEntropySpec(kernels: Kernels): SoftmaxCrossEntropyKernels {
-  const logZ = (d: ArrayLike<number>, row: number, cols: number) => {
-    let m = -Infinity;
-    for (let c = 0; c < cols; c++) m = Math.max(m, d[row + c]!);
-    let s = 0;
-    for (let c = 0; c < cols; c++) s += Math.exp(d[row + c]! - m);
-    return { m, s, z: m + Math.log(s) };
-  };
-  const forward = (x: number, labels: number, loss: number, rows: number, cols: number) => {
-    const d = kernels.heap.data;
-    const lab = labelView(kernels, labels, rows);
-    for (let r = 0; r < rows; r++) d[loss + r] = logZ(d, x + r * cols, cols).z - d[x + r * cols + lab[r]!]!;
-  };
-  return {
-    softmaxCrossEntropyForward: forward,
-    softmaxCrossEntropy(x, labels, loss, dx, rows, cols, scale) {
-      forward(x, labels, loss, rows, cols);
-      const d = kernels.heap.data;
-      const lab = labelView(kernels, labels, rows);
-      for (let r = 0; r < rows; r++) {
-        const row = x + r * cols;
-        const { m, s } = logZ(d, row, cols);
-        for (let c = 0; c < cols; c++) d[dx + r * cols + c] = scale * (Math.exp(d[row + c]! - m) / s - (c === lab[r] ? 1 : 0));
-      }
-    },
-  };
-}
-
-function softmaxCrossEntropyKernels(kernels: Kernels): SoftmaxCrossEntropyKernels {
-  const k = kernels as unknown as Partial<SoftmaxCrossEntropyKernels>;
-  if (typeof k.softmaxCrossEntropy === 'function' && typeof k.softmaxCrossEntropyForward === 'function') return k as SoftmaxCrossEntropyKernels;
-  return softmaxCrossEntropySpec(kernels);
-}
-
-/**
  * Sparse categorical cross-entropy from logits against the graph's one-hot labels (Keras'
  * reduction: mean over the batch), weighted. The kernels take class indices: forward
  * writes each row's index from its one-hot row first.
@@ -233,17 +171,15 @@ export class SoftmaxCrossEntropy {
   rows = -1;
   /** When another consumer already wrote dlogits: this term's own gradient, added after. */
   private own = -1;
-  private k!: SoftmaxCrossEntropyKernels;
 
   constructor(readonly weight: number) {}
 
   plan(pl: Planner, logits: Tensor, dlogits: Tensor | null, onehot: Tensor, batch: number, accumulate = false): void {
-    this.k = softmaxCrossEntropyKernels(pl.kernels);
     this.logits = logits;
     this.dlogits = dlogits;
     this.onehot = onehot;
     this.classes = sizeOf(logits.shape.slice(1));
-    this.labels = pl.scratch(labelElements(pl.kernels, batch));
+    this.labels = pl.scratch(labelElements(pl.kernels.heap, batch));
     this.rows = pl.scratch(batch);
     if (accumulate && dlogits) this.own = pl.scratch(batch * this.classes);
   }
@@ -251,20 +187,20 @@ export class SoftmaxCrossEntropy {
   /** Mean over the first n samples of -log p(label). */
   forward(kernels: Kernels, n: number): number {
     const d = kernels.heap.data;
-    const lab = labelView(kernels, this.labels, n);
+    const lab = labelView(kernels.heap, this.labels, n);
     const k = this.classes;
     for (let r = 0; r < n; r++) {
       let c = 0;
       while (c < k - 1 && d[this.onehot.offset + r * k + c] !== 1) c++;
       lab[r] = c;
     }
-    this.k.softmaxCrossEntropyForward(this.logits.offset, this.labels, this.rows, n, this.classes);
+    kernels.softmaxCrossEntropyForward(this.logits.offset, this.labels, this.rows, n, this.classes);
     return kernels.sum(this.rows, n) / n;
   }
 
   backward(kernels: Kernels, n: number): void {
     const into = this.own >= 0 ? this.own : this.dlogits!.offset;
-    this.k.softmaxCrossEntropy(this.logits.offset, this.labels, this.rows, into, n, this.classes, this.weight / n);
+    kernels.softmaxCrossEntropy(this.logits.offset, this.labels, this.rows, into, n, this.classes, this.weight / n);
     if (this.own >= 0) kernels.add(this.dlogits!.offset, this.own, this.dlogits!.offset, n * this.classes);
   }
 }
