@@ -71,15 +71,19 @@ export const CASES: ExportCase[] = [
     },
   })),
   {
-    name: 'LeakyReLU, ELU layers with their own alpha; BatchNormalization without scale',
+    name: 'LeakyReLU, ELU layers; BatchNormalization without scale',
     arch: {
       kind: 'autoencoder',
       input_shape: [8],
       parts: {
-        encoder: [L('Dense', { units: 6 }), L('LeakyReLU', { alpha: 0.15 }), L('Dense', { units: 3 }), L('ELU', { alpha: 0.7 })],
+        encoder: [L('Dense', { units: 6 }), L('LeakyReLU', { alpha: 0.15 }), L('Dense', { units: 3 }), L('ELU', {})],
         decoder: [L('Dense', { units: 6 }), L('BatchNormalization', { scale: false }), L('LeakyReLU', {}), L('Dense', { units: 8 })],
       },
     },
+  },
+  {
+    name: 'ELU layer with alpha 0.7',
+    arch: { kind: 'autoencoder', input_shape: [4], parts: { encoder: [L('Dense', { units: 3 }), L('ELU', { alpha: 0.7 })], decoder: [L('Dense', { units: 4 })] } },
   },
   { name: 'vae 12x20x1 latent 3', arch: presetArchitecture('vae', { inputShape: [12, 20, 1], latent: 3 }) },
 ];
