@@ -25,10 +25,12 @@ const USES: Record<string, string[]> = {
   nn: ['kernels', 'random'],
   models: ['nn', 'kernels', 'io', 'random'],
   train: ['models', 'nn', 'kernels', 'io', 'data', 'random'],
-  cli: ['train', 'models', 'nn', 'kernels', 'io', 'data', 'random', 'viz', 'analysis'],
+  // Conversions to and from other formats (ONNX, TF.js): read and build models.
+  interop: ['models', 'nn', 'kernels', 'io', 'data', 'random'],
+  cli: ['train', 'interop', 'models', 'nn', 'kernels', 'io', 'data', 'random', 'viz', 'analysis'],
   browser: ['io', 'models', 'nn', 'kernels', 'viz'],
   // The package's Node entry: the library API of every layer but the command line.
-  index: ['train', 'models', 'nn', 'kernels', 'io', 'data', 'random', 'viz', 'analysis'],
+  index: ['train', 'interop', 'models', 'nn', 'kernels', 'io', 'data', 'random', 'viz', 'analysis'],
 };
 
 /**

@@ -9,6 +9,7 @@ import { decodeCommand } from './decode.js';
 import { denoiseCommand } from './denoise.js';
 import { encodeCommand } from './encode.js';
 import { evalCommand } from './eval.js';
+import { exportCommand } from './export.js';
 import { interpolateCommand } from './interpolate.js';
 import { latentCommand } from './latent.js';
 import { manifoldCommand } from './manifold.js';
@@ -41,6 +42,7 @@ export function buildProgram(): Command {
     interpolateCommand(),
     latentCommand(),
     denoiseCommand(),
+    exportCommand(),
   ];
   for (const cmd of commands) {
     program.addCommand(cmd.configureOutput(OUTPUT).exitOverride().showHelpAfterError('(add --help for usage)'));
