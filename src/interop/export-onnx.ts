@@ -297,8 +297,8 @@ function layerSteps(l: ExportLayer): Step[] {
   }
   if (layer instanceof Activation) {
     // Activation, LeakyReLU, ELU: the layer's own alpha (LeakyReLU / ELU) or the string's.
-    const alpha = (layer as unknown as { alpha: number }).alpha;
-    return activationStep(layer.activationName, alpha, prefix);
+    const own = layer.config()['alpha'];
+    return activationStep(layer.activationName, typeof own === 'number' ? own : activationAlpha(layer.activation), prefix);
   }
   throw new ShapeError(`ONNX export: ${l.part} layer ${l.index} (${layer.className}) has no ONNX form`);
 }
