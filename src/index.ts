@@ -18,6 +18,9 @@ export { decodeModel, encodeModel, MODEL_FORMAT, type TrainingRecord } from './m
 export { loadModel, saveModel, type LoadOptions } from './models/node.js';
 export type { ModelSource } from './io/source.js';
 export { summaryRows, summaryText } from './models/summary.js';
+export { exportOnnx, ONNX_OPSET, ONNX_IR_VERSION } from './interop/export-onnx.js';
+export { exportTfjs, TFJS_WEIGHTS_FILE, type TfjsExport, type TfjsModelJson } from './interop/export-tfjs.js';
+export { EXPORT_PARTS, type ExportOptions, type ExportPart } from './interop/export-parts.js';
 export type { LayerSpec } from './nn/layer.js';
 export { LAYER_CLASSES } from './nn/registry.js';
 export { train, type Callbacks, type EpochRecord, type History, type TrainOptions, type TrainState } from './train/trainer.js';

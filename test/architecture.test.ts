@@ -27,10 +27,12 @@ const USES: Record<string, string[]> = {
   train: ['models', 'nn', 'kernels', 'io', 'data', 'random'],
   // Lossy compression with a model's codes (.aec container): browser-safe, above models.
   compress: ['models'],
-  cli: ['train', 'models', 'nn', 'kernels', 'io', 'data', 'random', 'viz', 'analysis', 'compress'],
+  // Conversions to and from other formats (ONNX, TF.js): read and build models.
+  interop: ['models', 'nn', 'kernels', 'io', 'data', 'random'],
+  cli: ['train', 'interop', 'models', 'nn', 'kernels', 'io', 'data', 'random', 'viz', 'analysis', 'compress'],
   browser: ['io', 'models', 'nn', 'kernels', 'viz'],
   // The package's Node entry: the library API of every layer but the command line.
-  index: ['train', 'models', 'nn', 'kernels', 'io', 'data', 'random', 'viz', 'analysis', 'compress'],
+  index: ['train', 'interop', 'models', 'nn', 'kernels', 'io', 'data', 'random', 'viz', 'analysis', 'compress'],
 };
 
 /**

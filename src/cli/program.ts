@@ -12,6 +12,7 @@ import { decompressCommand } from './decompress.js';
 import { denoiseCommand } from './denoise.js';
 import { encodeCommand } from './encode.js';
 import { evalCommand } from './eval.js';
+import { exportCommand } from './export.js';
 import { interpolateCommand } from './interpolate.js';
 import { latentCommand } from './latent.js';
 import { manifoldCommand } from './manifold.js';
@@ -49,6 +50,7 @@ export function buildProgram(): Command {
     denoiseCommand(),
     pcaCompareCommand(),
     anomalyCommand(),
+    exportCommand(),
   ];
   for (const cmd of commands) {
     program.addCommand(cmd.configureOutput(OUTPUT).exitOverride().showHelpAfterError('(add --help for usage)'));
