@@ -10,7 +10,7 @@
 //   all      input       encoder (+ z_mean), decoder     reconstruction (a VAE decodes z = z_mean)
 
 import { preprocessingMetadata } from '../data/normalize.js';
-import { ArgumentError, ShapeError } from '../errors.js';
+import { ArgumentError, ShapeError, UnsupportedError } from '../errors.js';
 import type { Autoencoder } from '../models/autoencoder.js';
 import type { PartName } from '../models/architecture.js';
 import type { Layer } from '../nn/layer.js';
@@ -84,6 +84,11 @@ function buildChain(model: Autoencoder, part: PartName, input: string, output: s
 /** Which chains, inputs and outputs an export of `part` has. */
 export function exportPlan(model: Autoencoder, options: ExportOptions = {}): ExportPlan {
   const part = checkExportPart(options.part ?? 'all');
+  // An explicit graph of parts (a classifier head, a conditional VAE) wires more than the
+  // encoder -> decoder chain this export writes: refuse it rather than drop its edges.
+  if (model.architecture.graph) {
+    throw new UnsupportedError(`export: the model's architecture has a graph of parts (${Object.keys(model.architecture.parts).join(', ')}); export writes the default encoder -> decoder chain only`);
+  }
   const vae = model.kind === 'vae';
   const chains: ExportChain[] = [];
   let input: { name: string; shape: Shape };
