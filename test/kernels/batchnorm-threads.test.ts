@@ -3,18 +3,15 @@
 // rows) gives the same bits on 1 and on 2 threads, and the row passes are really split.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Kernels } from '../../src/kernels/kernels.js';
-import { createKernels } from '../../src/kernels/node.js';
 import type { ThreadedKernels } from '../../src/kernels/threads/pool.js';
 import { uniform } from '../helpers.js';
+import { threadPair } from './thread-pair.js';
 
 let one: Kernels;
 let two: ThreadedKernels & Kernels;
 
-const relaxed = !process.env['AE_WASM_BUILD']?.startsWith('kernels.wasm');
-
 beforeAll(async () => {
-  one = await createKernels({ build: relaxed ? 'kernels-relaxed.wasm' : 'kernels.wasm' });
-  two = (await createKernels({ threads: 2, build: relaxed ? 'kernels-relaxed-threads.wasm' : 'kernels-threads.wasm' })) as ThreadedKernels & Kernels;
+  ({ one, two } = await threadPair());
 });
 
 afterAll(() => two?.dispose());

@@ -9,15 +9,13 @@ import { createKernels } from '../../src/kernels/node.js';
 import { WorkerError } from '../../src/errors.js';
 import { ThreadedKernels } from '../../src/kernels/threads/pool.js';
 import { uniform } from '../helpers.js';
+import { threadPair } from './thread-pair.js';
 
 let one: Kernels;
 let two: ThreadedKernels & Kernels;
 
-const relaxed = !process.env['AE_WASM_BUILD']?.startsWith('kernels.wasm');
-
 beforeAll(async () => {
-  one = await createKernels({ build: relaxed ? 'kernels-relaxed.wasm' : 'kernels.wasm' });
-  two = (await createKernels({ threads: 2, build: relaxed ? 'kernels-relaxed-threads.wasm' : 'kernels-threads.wasm' })) as ThreadedKernels & Kernels;
+  ({ one, two } = await threadPair());
 });
 
 afterAll(() => two?.dispose());
