@@ -20,6 +20,7 @@ import { parseCsv } from '../../src/data/sources/csv.js';
 import { decodeImage, readImageHeader } from '../../src/data/sources/images-node.js';
 import { prepare } from '../../src/data/load.js';
 import type { LoadedData } from '../../src/data/sources/types.js';
+import { importPacked, tfjsImportSeeds } from './import-seeds.js';
 
 export interface Target {
   name: string;
@@ -183,6 +184,13 @@ export async function targets(kernels: Kernels): Promise<Target[]> {
         const { codes } = decompressCodes(coder, bytes, { source: 'fuzz.aec', limits: { maxSamples: 4096 } });
         coder.decode(codes);
       },
+    },
+    {
+      // ae-wasm import of a TF.js model.json and its shard: JSON edits of model.json, truncated shards.
+      name: 'TF.js import',
+      seeds: tfjsImportSeeds(js),
+      mutation: modelMutation(['architecture', 'architecture', 'header']),
+      run: (bytes) => importPacked(bytes, js),
     },
   ];
 }
