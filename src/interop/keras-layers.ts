@@ -56,6 +56,7 @@ const NEUTRAL: Readonly<Record<string, (v: unknown) => boolean>> = {
   dilation_rate: (v) => v === 1 || (Array.isArray(v) && v.every((d) => d === 1)),
   groups: (v) => v === 1,
   output_padding: (v) => v === null,
+  noise_shape: (v) => v === null,
   lora_rank: (v) => v === null,
   lora_alpha: () => true,
   quantization_config: (v) => v === null,

@@ -125,21 +125,29 @@ export function mapParts(graph: KerasGraph, source: string, options: PartOptions
     split = items.get(resolve(split.id))!.node;
   }
 
-  // Maximal chains: a layer continues its input's part when that input is a layer read by it alone and ends no output.
+  // Maximal chains: a layer continues its input's part when that input is a layer read by
+  // it alone and ends no output (nor, in a graph, --encoder-output's part).
   const partOf = new Map<string, number>();
   const chains: string[][] = [];
-  for (const [id, it] of items) {
-    if (it.t.kind !== 'layer') continue;
-    const p = it.inputs[0]!;
-    const continues = p !== GRAPH_INPUT && items.get(p)!.t.kind === 'layer' && consumers.get(p) === 1 && !outputs.includes(p) && split?.id !== p;
-    if (continues) {
-      chains[partOf.get(p)!]!.push(id);
-      partOf.set(id, partOf.get(p)!);
-    } else {
-      partOf.set(id, chains.length);
-      chains.push([id]);
+  const buildChains = (breakAt: string | undefined) => {
+    partOf.clear();
+    chains.length = 0;
+    for (const [id, it] of items) {
+      if (it.t.kind !== 'layer') continue;
+      const p = it.inputs[0]!;
+      const continues = p !== GRAPH_INPUT && items.get(p)!.t.kind === 'layer' && consumers.get(p) === 1 && !outputs.includes(p) && breakAt !== p;
+      if (continues) {
+        chains[partOf.get(p)!]!.push(id);
+        partOf.set(id, partOf.get(p)!);
+      } else {
+        partOf.set(id, chains.length);
+        chains.push([id]);
+      }
     }
-  }
+  };
+  buildChains(undefined);
+  // A single chain is split into encoder / decoder below; a graph breaks a part at the code.
+  if (split && (chains.length > 1 || softmaxAt.size > 0)) buildChains(split.id);
   const samples = [...items.values()].filter((it) => it.t.kind === 'sample');
   const kind: ModelKind = samples.length > 0 ? 'vae' : 'autoencoder';
   if (options.kind !== undefined && options.kind !== kind) {

@@ -71,6 +71,8 @@ describe('ae-wasm import', () => {
     expect(r.stdout).toContain('code hidden (--encoder-output)');
     const model = await loadModel(out, { kernels: new JsKernels() });
     expect(model.codeShape).toEqual([32]);
+    expect(model.architecture.graph).toBeUndefined();
+    expect(model.architecture.parts.encoder!.map((l) => l.class_name)).toEqual(['Flatten', 'Dense']);
     model.dispose();
     const vae = await inProcess('import', saved.modelJson, '--out', join(dir, 'vae.safetensors'), '--kind', 'vae');
     expect(vae.code).toBe(2);

@@ -14,7 +14,7 @@ import { uniform } from '../helpers.js';
 /** Sets every weight of `m` to seeded random values: kernels glorot-uniform, vectors by their role. */
 export function randomizeWeights(m: tfl.LayersModel, seed: number): void {
   const values = m.weights.map((w, i) => {
-    const shape = w.shape;
+    const shape = w.shape as number[];
     const n = shape.reduce((a, b) => a * b, 1);
     const name = w.originalName ?? w.name;
     let lo = -0.2;
