@@ -6,6 +6,7 @@
 import { exportTfjs } from '../../src/interop/export-tfjs.js';
 import { readTfjsModel } from '../../src/interop/tfjs-import.js';
 import { importKerasModel } from '../../src/interop/import-model.js';
+import { readKerasFile } from '../../src/interop/keras-file.js';
 import { decodeSafetensors, encodeSafetensors } from '../../src/io/safetensors.js';
 import type { Kernels } from '../../src/kernels/kernels.js';
 import { Autoencoder } from '../../src/models/autoencoder.js';
@@ -36,4 +37,38 @@ export async function importPacked(bytes: Uint8Array, kernels: Kernels): Promise
     return shard.data as Uint8Array;
   });
   importKerasModel(kernels, artifacts, 'fuzz/model.json', { limits: { maxParams: 1 << 20, maxActivationValues: 1 << 20 } }).model.dispose();
+}
+
+/** .keras seeds: a Sequential and a functional VAE, the HDF5 stored uncompressed so byte mutations reach its structure. */
+export async function kerasFileSeeds(): Promise<Seed[]> {
+  const { functionalJson, kerasZip, sequentialJson, writeH5 } = await import('../interop/keras-fixtures.js');
+  const vals = (n: number, k: number) => Float32Array.from({ length: n }, (_, i) => (((i * k) % 13) - 6) / 20);
+  const seq = sequentialJson('sequential', [6], [
+    { cls: 'Dense', name: 'dense', config: { units: 3, activation: 'relu' } },
+    { cls: 'BatchNormalization', name: 'batch_normalization', config: {} },
+    { cls: 'Dense', name: 'dense_1', config: { units: 6, activation: 'sigmoid' } },
+  ], true);
+  const seqH5 = await writeH5({
+    'layers/dense/vars/0': { data: vals(18, 3), shape: [6, 3] }, 'layers/dense/vars/1': { data: vals(3, 5), shape: [3] },
+    ...Object.fromEntries([0, 1, 2, 3].map((i) => [`layers/batch_normalization/vars/${i}`, { data: Float32Array.from([1, 0.5, 0.75].map((v) => v + i / 10)), shape: [3] }])),
+    'layers/dense_1/vars/0': { data: vals(18, 7), shape: [3, 6] }, 'layers/dense_1/vars/1': { data: vals(6, 11), shape: [6] },
+  });
+  const vae = functionalJson('vae', [4], [
+    { cls: 'Dense', name: 'h', config: { units: 3, activation: 'relu' } },
+    { cls: 'Dense', name: 'z_mean', config: { units: 2 }, inputs: ['h'] },
+    { cls: 'Dense', name: 'z_log_var', config: { units: 2 }, inputs: ['h'] },
+    { cls: 'Sampling', name: 'z', inputs: ['z_mean', 'z_log_var'] },
+    { cls: 'Dense', name: 'out', config: { units: 4, activation: 'sigmoid' }, inputs: ['z'] },
+  ], ['out'], true);
+  const shapes: [string, number[]][] = [['dense', [4, 3]], ['dense_1', [3, 2]], ['dense_2', [3, 2]], ['dense_3', [2, 4]]];
+  const vaeH5 = await writeH5(Object.fromEntries(shapes.flatMap(([p, s], k) => [[`layers/${p}/vars/0`, { data: vals(s[0]! * s[1]!, k + 2), shape: s }], [`layers/${p}/vars/1`, { data: vals(s[1]!, k + 3), shape: [s[1]!] }]])));
+  return [
+    { name: '.keras Sequential', bytes: kerasZip(seq, seqH5, '3.6.0', 0) },
+    { name: '.keras functional VAE', bytes: kerasZip(vae, vaeH5, '3.6.0', 0) },
+  ];
+}
+
+/** What `ae-wasm import MODEL.keras` does with the bytes (the model's file is never written). */
+export function importKeras(bytes: Uint8Array, kernels: Kernels): void {
+  importKerasModel(kernels, readKerasFile(bytes, 'fuzz.keras'), 'fuzz.keras', { limits: { maxParams: 1 << 20, maxActivationValues: 1 << 20 } }).model.dispose();
 }

@@ -106,11 +106,11 @@ export async function writeH5(datasets: Record<string, H5Dataset>): Promise<Uint
   }
 }
 
-/** A .keras zip of config.json, metadata.json and model.weights.h5. */
-export function kerasZip(config: Json, h5: Uint8Array, version = '3.6.0'): Uint8Array {
+/** A .keras zip of config.json, metadata.json and model.weights.h5 (`level` 0 stores the HDF5 file as it is, as Keras does). */
+export function kerasZip(config: Json, h5: Uint8Array, version = '3.6.0', level: 0 | 6 = 6): Uint8Array {
   return zipSync({
     'metadata.json': strToU8(JSON.stringify({ keras_version: version, date_saved: '2026-12-07@10:00:00' })),
     'config.json': strToU8(JSON.stringify({ ...config, compile_config: { optimizer: 'adam', loss: 'binary_crossentropy' } })),
-    'model.weights.h5': h5,
+    'model.weights.h5': [h5, { level }],
   });
 }
