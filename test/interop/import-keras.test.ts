@@ -183,6 +183,45 @@ describe('Keras 3: a functional VAE (z_mean, z_log_var, a Sampling layer)', () =
   });
 });
 
+describe('Keras 3: the functional VAE of the Keras examples (encoder model with outputs [z_mean, z_log_var, z], decoder model)', () => {
+  it('inlines both nested Functional models, reads encoder output 2 (z) through keras_history, and finds the weights under layers/functional[_1]/layers/...', async () => {
+    const enc = functionalJson('encoder', [8], [
+      { cls: 'Dense', name: 'hidden', config: { units: 5, activation: 'relu' } },
+      { cls: 'Dense', name: 'z_mean', config: { units: 2 }, inputs: ['hidden'] },
+      { cls: 'Dense', name: 'z_log_var', config: { units: 2 }, inputs: ['hidden'] },
+      { cls: 'Sampling', name: 'z', inputs: ['z_mean', 'z_log_var'] },
+    ], ['z_mean', 'z_log_var', 'z'], true);
+    const dec = functionalJson('decoder', [2], [{ cls: 'Dense', name: 'dec_hidden', config: { units: 5, activation: 'relu' } }, { cls: 'Dense', name: 'dec_out', config: { units: 8, activation: 'sigmoid' } }], ['dec_out'], true);
+    const history = (name: string, node: number, t: number) => ({ class_name: '__keras_tensor__', config: { shape: [null], dtype: 'float32', keras_history: [name, node, t] } });
+    const outer = {
+      module: 'keras', class_name: 'Functional', registered_name: 'Functional',
+      config: {
+        name: 'vae',
+        layers: [
+          { module: 'keras.layers', class_name: 'InputLayer', config: { batch_shape: [null, 8], dtype: 'float32', sparse: false, name: 'input_layer' }, registered_name: null, name: 'input_layer', inbound_nodes: [] },
+          { ...enc, name: 'encoder', inbound_nodes: [{ args: [history('input_layer', 0, 0)], kwargs: {} }] },
+          { ...dec, name: 'decoder', inbound_nodes: [{ args: [history('encoder', 1, 2)], kwargs: {} }] },
+        ],
+        input_layers: [['input_layer', 0, 0]],
+        output_layers: [['decoder', 1, 0]],
+      },
+    };
+    const shapes = [[8, 5], [5], [5, 2], [2], [5, 2], [2], [2, 5], [5], [5, 8], [8]];
+    const w = shapes.map((s, i) => rand(s, 80 + i));
+    const paths = ['functional/layers/dense', 'functional/layers/dense_1', 'functional/layers/dense_2', 'functional_1/layers/dense', 'functional_1/layers/dense_1'];
+    const h5 = await writeH5(Object.fromEntries(w.map((d, i) => [`layers/${paths[i >> 1]}/vars/${i & 1}`, { data: d, shape: shapes[i]! }])));
+    const input = rand([2 * 8], 91, 0, 1);
+    const tm = tfl.sequential({ layers: [5, 2, 5, 8].map((units, i) => tfl.layers.dense({ units, activation: i === 1 ? 'linear' : i === 3 ? 'sigmoid' : 'relu', ...(i === 0 ? { inputShape: [8] } : {}) })) });
+    tm.setWeights([0, 1, 2, 3, 6, 7, 8, 9].map((i) => tf.tensor(w[i]!, shapes[i]!)));
+    expectImport(readKerasFile(kerasZip(outer, h5), 'vae-examples.keras'), 'vae-examples.keras', input, predict(tm, input, [8]), (m) => {
+      expect(m.model.kind).toBe('vae');
+      expect(Object.keys(m.model.architecture.parts)).toEqual(['encoder', 'z_mean', 'z_log_var', 'decoder']);
+      expect(param(m, 'z_log_var.0.bias')).toEqual(Array.from(w[5]!));
+      expect(param(m, 'decoder.1.kernel')).toEqual(Array.from(w[8]!));
+    });
+  });
+});
+
 describe('Keras 2 converter model.json: functional, quantised weights, a classifier output', () => {
   it('Conv2D, BatchNormalization, Conv2DTranspose with a uint8 kernel and a float16 bias, two groups, as TF.js decodes them', async () => {
     const specs: { name: string; shape: number[]; q?: 'uint8' | 'float16' }[] = [
