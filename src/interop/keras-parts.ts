@@ -158,7 +158,10 @@ export function mapParts(graph: KerasGraph, source: string, options: PartOptions
   const recon = outputs.filter((o) => !softmaxAt.has(o));
   if (recon.length !== 1) throw new UnsupportedError(`${source}: the model has ${recon.length} outputs that are not classifier logits; ae-wasm needs exactly one reconstruction output`);
   const reconOut = recon[0]!;
-  if (!sameShape(shapeOf(reconOut), graph.inputShape)) {
+  // A reconstruction of the input's size in another shape (a flat Dense output of an image model) gets a Reshape.
+  const reshape = !sameShape(shapeOf(reconOut), graph.inputShape) && sizeOf(shapeOf(reconOut)) === sizeOf(graph.inputShape);
+  if (reshape) notes.push(`${items.get(reconOut)!.node.where}: outputs ${formatShape(shapeOf(reconOut))}; a Reshape to the input's ${formatShape(graph.inputShape)} was added after it`);
+  if (!reshape && !sameShape(shapeOf(reconOut), graph.inputShape)) {
     throw new ShapeError(`${items.get(reconOut)!.node.where}: the reconstruction output is ${formatShape(shapeOf(reconOut))} but the input is ${formatShape(graph.inputShape)}`);
   }
   const specsOf = (chain: string[]) => chain.map((id) => (items.get(id)!.t as Extract<Translated, { kind: 'layer' }>).spec);
@@ -274,7 +277,10 @@ export function mapParts(graph: KerasGraph, source: string, options: PartOptions
 
   function finish(architecture: Architecture, parts: Record<string, string[]>, codeNode: KerasNode, why: string): MappedModel {
     const layers = new Map<string, KerasNode>();
-    for (const [part, ids] of Object.entries(parts)) ids.forEach((id, i) => layers.set(`${part}.${i}`, items.get(id)!.node));
+    for (const [part, ids] of Object.entries(parts)) {
+      ids.forEach((id, i) => layers.set(`${part}.${i}`, items.get(id)!.node));
+      if (reshape && ids[ids.length - 1] === reconOut) architecture.parts[part]!.push({ class_name: 'Reshape', config: { target_shape: [...graph.inputShape] } });
+    }
     return { architecture, layers, code: { node: codeNode, rule: why }, notes };
   }
 }
