@@ -183,6 +183,46 @@ describe('Keras 3: a functional VAE (z_mean, z_log_var, a Sampling layer)', () =
   });
 });
 
+describe('Keras 3: every conv-family layer class with its Keras 3 config keys, as a .keras file', () => {
+  it('Conv2D, BatchNormalization(scale=False), LeakyReLU(negative_slope), SpatialDropout2D, MaxPooling2D, UpSampling2D, Conv2DTranspose, ELU, GaussianNoise, ReLU', async () => {
+    const conv = (filters: number, k: number, s: number, act: string) => ({ filters, kernel_size: [k, k], strides: [s, s], padding: 'same', activation: act, use_bias: true });
+    const config = sequentialJson('conv_ae', [8, 8, 2], [
+      { cls: 'Conv2D', name: 'conv2d', config: conv(4, 3, 2, 'linear') },
+      { cls: 'BatchNormalization', name: 'batch_normalization', config: { epsilon: 0.001, center: true, scale: false, synchronized: false } },
+      { cls: 'LeakyReLU', name: 'leaky_re_lu', config: { negative_slope: 0.2 } },
+      { cls: 'SpatialDropout2D', name: 'spatial_dropout2d', config: { rate: 0.1, seed: null, data_format: 'channels_last' } },
+      { cls: 'MaxPooling2D', name: 'max_pooling2d', config: { pool_size: [2, 2], padding: 'valid', strides: [2, 2], data_format: 'channels_last' } },
+      { cls: 'UpSampling2D', name: 'up_sampling2d', config: { size: [2, 2], data_format: 'channels_last', interpolation: 'nearest' } },
+      { cls: 'Conv2DTranspose', name: 'conv2d_transpose', config: { ...conv(3, 3, 2, 'linear'), output_padding: null } },
+      { cls: 'ELU', name: 'elu', config: { alpha: 1.0 } },
+      { cls: 'GaussianNoise', name: 'gaussian_noise', config: { stddev: 0.3, seed: null } },
+      { cls: 'Conv2D', name: 'conv2d_1', config: conv(2, 1, 1, 'sigmoid') },
+      { cls: 'ReLU', name: 're_lu', config: { max_value: null, negative_slope: 0.0, threshold: 0.0 } },
+    ], true);
+    const shapes: Record<string, number[]> = {
+      'conv2d/vars/0': [3, 3, 2, 4], 'conv2d/vars/1': [4], 'batch_normalization/vars/0': [4], 'batch_normalization/vars/1': [4], 'batch_normalization/vars/2': [4],
+      'conv2d_transpose/vars/0': [3, 3, 3, 4], 'conv2d_transpose/vars/1': [3], 'conv2d_1/vars/0': [1, 1, 3, 2], 'conv2d_1/vars/1': [2],
+    };
+    const w = Object.fromEntries(Object.entries(shapes).map(([p, s], i) => [p, p === 'batch_normalization/vars/2' ? rand(s, 100 + i, 0.5, 1.5) : rand(s, 100 + i)]));
+    const h5 = await writeH5(Object.fromEntries(Object.entries(w).map(([p, d]) => [`layers/${p}`, { data: d, shape: shapes[p]! }])));
+    const L = tfl.layers;
+    const tm = tfl.sequential({ layers: [
+      L.conv2d({ inputShape: [8, 8, 2], filters: 4, kernelSize: 3, strides: 2, padding: 'same' }), L.batchNormalization({ scale: false }), L.leakyReLU({ alpha: 0.2 }),
+      L.maxPooling2d({ poolSize: 2 }), L.upSampling2d({ size: [2, 2] }), L.conv2dTranspose({ filters: 3, kernelSize: 3, strides: 2, padding: 'same' }), L.elu(), L.gaussianNoise({ stddev: 0.3 }),
+      L.conv2d({ filters: 2, kernelSize: 1, activation: 'sigmoid' }), L.reLU(),
+    ] });
+    const order = ['conv2d/vars/0', 'conv2d/vars/1', 'batch_normalization/vars/0', 'conv2d_transpose/vars/0', 'conv2d_transpose/vars/1', 'conv2d_1/vars/0', 'conv2d_1/vars/1', 'batch_normalization/vars/1', 'batch_normalization/vars/2'];
+    tm.setWeights(order.map((p) => tf.tensor(w[p]!, shapes[p]!)));
+    const input = rand([2 * 128], 111, 0, 1);
+    expectImport(readKerasFile(kerasZip(config, h5), 'conv.keras'), 'conv.keras', input, predict(tm, input, [8, 8, 2]), (m) => {
+      const classes = Object.values(m.model.architecture.parts).flatMap((l) => l!.map((x) => x.class_name));
+      expect(classes).toEqual(['Conv2D', 'BatchNormalization', 'LeakyReLU', 'SpatialDropout2D', 'MaxPooling2D', 'UpSampling2D', 'Conv2DTranspose', 'ELU', 'GaussianNoise', 'Conv2D', 'Activation']);
+      const bn = Object.entries(m.model.architecture.parts).find(([, l]) => l![1]?.class_name === 'BatchNormalization')![0];
+      expect(param(m, `${bn}.1.moving_variance`)).toEqual(Array.from(w['batch_normalization/vars/2']!));
+    });
+  });
+});
+
 describe('Keras 3: the functional VAE of the Keras examples (encoder model with outputs [z_mean, z_log_var, z], decoder model)', () => {
   it('inlines both nested Functional models, reads encoder output 2 (z) through keras_history, and finds the weights under layers/functional[_1]/layers/...', async () => {
     const enc = functionalJson('encoder', [8], [
