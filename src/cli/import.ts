@@ -35,7 +35,7 @@ export function importCommand(): Command {
       await checkOutputFile(flags.out, [{ flag: 'MODEL', file }], 'model.safetensors');
       const artifacts =
         ext === '.keras'
-          ? readKerasFile(await readFileBytes(file, MAX_WEIGHT_BYTES + MAX_TOPOLOGY_JSON_BYTES), file)
+          ? await readKerasFile(await readFileBytes(file, MAX_WEIGHT_BYTES + MAX_TOPOLOGY_JSON_BYTES), file)
           : await readTfjsModel(await readFileBytes(file, MAX_TOPOLOGY_JSON_BYTES), file, (shard, max) => readFileBytes(path.join(path.dirname(file), shard), max));
       const options = { ...(flags.encoderOutput !== undefined ? { encoderOutput: flags.encoderOutput } : {}), ...(flags.kind ? { kind: flags.kind } : {}) };
       // Weights are copied, not computed with: the JS backend avoids compiling WASM.

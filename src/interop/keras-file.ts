@@ -9,7 +9,7 @@
 // checked against our parameter before its values are.
 
 import { unzipSync, type UnzipFileInfo } from 'fflate';
-import * as hdf5 from 'jsfive';
+import type * as Hdf5 from 'jsfive';
 import { FormatError, UnsupportedError } from '../errors.js';
 import { isObject, MAX_TOPOLOGY_JSON_BYTES, parseUntrustedJsonBytes } from './keras-json.js';
 import type { WeightEntry } from './keras-weights.js';
@@ -26,7 +26,7 @@ const MAX_H5_OBJECTS = 1 << 16;
 const MAX_H5_DEPTH = 32;
 
 /** A .keras file's bytes -> the model config and weights named by their HDF5 paths. */
-export function readKerasFile(bytes: Uint8Array, source: string): KerasArtifacts {
+export async function readKerasFile(bytes: Uint8Array, source: string): Promise<KerasArtifacts> {
   let entries: Record<string, Uint8Array>;
   const filter = (f: UnzipFileInfo): boolean => {
     if (!Object.hasOwn(ENTRY_CAPS, f.name)) return false;
@@ -52,11 +52,14 @@ export function readKerasFile(bytes: Uint8Array, source: string): KerasArtifacts
     const meta = parseUntrustedJsonBytes(entries['metadata.json'], `${source}: metadata.json`);
     if (isObject(meta) && typeof meta['keras_version'] === 'string') kerasVersion = meta['keras_version'];
   }
-  return { dialect: 'keras3', model: config, kerasVersion, trainingConfig: config['compile_config'], weights: h5Weights(entries['model.weights.h5']!, `${source}: model.weights.h5`) };
+  return { dialect: 'keras3', model: config, kerasVersion, trainingConfig: config['compile_config'], weights: h5Weights(await import('jsfive'), entries['model.weights.h5']!, `${source}: model.weights.h5`) };
 }
 
-/** Every dataset of the HDF5 file by its path ("layers/dense/vars/0"), values read on demand. */
-export function h5Weights(bytes: Uint8Array, source: string): Map<string, WeightEntry> {
+/**
+ * Every dataset of the HDF5 file by its path ("layers/dense/vars/0"), values read on demand.
+ * jsfive comes in by a dynamic import: only a .keras import pays for loading it.
+ */
+export function h5Weights(hdf5: typeof Hdf5, bytes: Uint8Array, source: string): Map<string, WeightEntry> {
   const guard = <T>(what: string, f: () => T): T => {
     try {
       return f();
@@ -70,7 +73,7 @@ export function h5Weights(bytes: Uint8Array, source: string): Map<string, Weight
   const file = guard('not a readable HDF5 file', () => new hdf5.File(buffer, 'model.weights.h5'));
   const out = new Map<string, WeightEntry>();
   let visited = 0;
-  const visit = (group: hdf5.Group, path: string, depth: number): void => {
+  const visit = (group: Hdf5.Group, path: string, depth: number): void => {
     if (depth > MAX_H5_DEPTH) throw new FormatError(`${source}: groups nest deeper than ${MAX_H5_DEPTH} at ${path}`);
     for (const key of guard(`listing ${path || '/'}`, () => group.keys)) {
       if (++visited > MAX_H5_OBJECTS) throw new FormatError(`${source}: more than ${MAX_H5_OBJECTS} groups and datasets`);
@@ -86,7 +89,7 @@ export function h5Weights(bytes: Uint8Array, source: string): Map<string, Weight
   return out;
 }
 
-function datasetValues(d: hdf5.Dataset, name: string, shape: number[], source: string): Float32Array {
+function datasetValues(d: Hdf5.Dataset, name: string, shape: number[], source: string): Float32Array {
   const dtype = d.dtype;
   const attrs = d.attrs;
   if (isObject(attrs) && attrs['dtype'] === 'bfloat16') throw new UnsupportedError(`${source}: ${name} is bfloat16; save the model in float32`);

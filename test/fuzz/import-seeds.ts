@@ -69,6 +69,6 @@ export async function kerasFileSeeds(): Promise<Seed[]> {
 }
 
 /** What `ae-wasm import MODEL.keras` does with the bytes (the model's file is never written). */
-export function importKeras(bytes: Uint8Array, kernels: Kernels): void {
-  importKerasModel(kernels, readKerasFile(bytes, 'fuzz.keras'), 'fuzz.keras', { limits: { maxParams: 1 << 20, maxActivationValues: 1 << 20 } }).model.dispose();
+export async function importKeras(bytes: Uint8Array, kernels: Kernels): Promise<void> {
+  importKerasModel(kernels, await readKerasFile(bytes, 'fuzz.keras'), 'fuzz.keras', { limits: { maxParams: 1 << 20, maxActivationValues: 1 << 20 } }).model.dispose();
 }

@@ -14,6 +14,8 @@ import { loadModel } from '../../src/models/node.js';
 import { maxAbsDiff, uniform } from '../helpers.js';
 import { inProcess } from '../cli/in-process.js';
 import { randomizeWeights, saveTfjs, type SavedModel } from './import-fixtures.js';
+import { kerasZip, sequentialJson, writeH5 } from './keras-fixtures.js';
+import { writeFile } from 'node:fs/promises';
 
 let dir: string;
 let saved: SavedModel;
@@ -77,6 +79,23 @@ describe('ae-wasm import', () => {
     const vae = await inProcess('import', saved.modelJson, '--out', join(dir, 'vae.safetensors'), '--kind', 'vae');
     expect(vae.code).toBe(2);
     expect(vae.stderr).toMatch(/--kind vae: .* is no VAE/);
+  });
+
+  it('imports a .keras file; summary shows the imported layers', async () => {
+    const config = sequentialJson('seq', [6], [{ cls: 'Dense', name: 'dense', config: { units: 2, activation: 'tanh' } }, { cls: 'Dense', name: 'dense_1', config: { units: 6 } }], true);
+    const h5 = await writeH5({
+      'layers/dense/vars/0': { data: new Float32Array(12).fill(0.25), shape: [6, 2] }, 'layers/dense/vars/1': { data: new Float32Array(2), shape: [2] },
+      'layers/dense_1/vars/0': { data: new Float32Array(12).fill(-0.5), shape: [2, 6] }, 'layers/dense_1/vars/1': { data: new Float32Array(6).fill(0.125), shape: [6] },
+    });
+    const file = join(dir, 'small.keras');
+    await writeFile(file, kerasZip(config, h5));
+    const out = join(dir, 'small.safetensors');
+    const r = await inProcess('import', file, '--out', out);
+    expect(r.code, r.stderr).toBe(0);
+    expect(r.stdout).toContain('an autoencoder (parts encoder, decoder), 32 parameters, code dense (the narrowest layer)');
+    const summary = await inProcess('summary', '--model', out);
+    expect(summary.code, summary.stderr).toBe(0);
+    expect(summary.stdout).toMatch(/Dense[\s\S]*Dense/);
   });
 
   it('refuses an unknown --encoder-output, a bad --out and a missing shard, writing nothing', async () => {

@@ -107,7 +107,7 @@ describe('Keras 3: a flat Sequential as a .keras file and as the converter\'s mo
       'layers/dense_1/vars/1': { data: w.b1, shape: [12] },
       'optimizer/vars/0': { data: new Float32Array([3]), shape: [1] },
     });
-    const a = readKerasFile(kerasZip(config, h5), 'ae.keras');
+    const a = await readKerasFile(kerasZip(config, h5), 'ae.keras');
     expect(a.kerasVersion).toBe('3.6.0');
     expectImport(a, 'ae.keras', input, oracle(), (m) => {
       check(m);
@@ -142,7 +142,7 @@ describe('Keras 3: the TensorFlow tutorial\'s Sequential([encoder, decoder])', (
     const input = rand([2 * 16], 15, 0, 1);
     const tm = tfl.sequential({ layers: [tfl.layers.flatten({ inputShape: [4, 4, 1] }), tfl.layers.dense({ units: 3, activation: 'relu' }), tfl.layers.dense({ units: 16, activation: 'sigmoid' }), tfl.layers.reshape({ targetShape: [4, 4, 1] })] });
     tm.setWeights([tf.tensor(w.k0, [16, 3]), tf.tensor(w.b0), tf.tensor(w.k1, [3, 16]), tf.tensor(w.b1)]);
-    expectImport(readKerasFile(kerasZip(config, h5), 'tutorial.keras'), 'tutorial.keras', input, predict(tm, input, [4, 4, 1]), (m) => {
+    expectImport(await readKerasFile(kerasZip(config, h5), 'tutorial.keras'), 'tutorial.keras', input, predict(tm, input, [4, 4, 1]), (m) => {
       expect(m.code.rule).toBe('the boundary between the two nested models');
       expect(m.model.architecture.parts.encoder!.map((l) => l.class_name)).toEqual(['Flatten', 'Dense']);
       expect(param(m, 'decoder.0.kernel')).toEqual(Array.from(w.k1));
@@ -171,7 +171,7 @@ describe('Keras 3: a functional VAE (z_mean, z_log_var, a Sampling layer)', () =
     const y = tfl.layers.dense({ units: 8, activation: 'sigmoid' }).apply(mean) as tfl.SymbolicTensor;
     const tm = tfl.model({ inputs: x, outputs: y });
     tm.setWeights([0, 1, 2, 3, 6, 7].map((i) => tf.tensor(w[i]!, shapes[i]!)));
-    const a = readKerasFile(kerasZip(config, h5), 'vae.keras');
+    const a = await readKerasFile(kerasZip(config, h5), 'vae.keras');
     expectImport(a, 'vae.keras', input, predict(tm, input, [8]), (m) => {
       expect(m.model.kind).toBe('vae');
       expect(m.model.architecture.graph).toBeUndefined();
@@ -214,7 +214,7 @@ describe('Keras 3: every conv-family layer class with its Keras 3 config keys, a
     const order = ['conv2d/vars/0', 'conv2d/vars/1', 'batch_normalization/vars/0', 'conv2d_transpose/vars/0', 'conv2d_transpose/vars/1', 'conv2d_1/vars/0', 'conv2d_1/vars/1', 'batch_normalization/vars/1', 'batch_normalization/vars/2'];
     tm.setWeights(order.map((p) => tf.tensor(w[p]!, shapes[p]!)));
     const input = rand([2 * 128], 111, 0, 1);
-    expectImport(readKerasFile(kerasZip(config, h5), 'conv.keras'), 'conv.keras', input, predict(tm, input, [8, 8, 2]), (m) => {
+    expectImport(await readKerasFile(kerasZip(config, h5), 'conv.keras'), 'conv.keras', input, predict(tm, input, [8, 8, 2]), (m) => {
       const classes = Object.values(m.model.architecture.parts).flatMap((l) => l!.map((x) => x.class_name));
       expect(classes).toEqual(['Conv2D', 'BatchNormalization', 'LeakyReLU', 'SpatialDropout2D', 'MaxPooling2D', 'UpSampling2D', 'Conv2DTranspose', 'ELU', 'GaussianNoise', 'Conv2D', 'Activation']);
       const bn = Object.entries(m.model.architecture.parts).find(([, l]) => l![1]?.class_name === 'BatchNormalization')![0];
@@ -253,7 +253,7 @@ describe('Keras 3: the functional VAE of the Keras examples (encoder model with 
     const input = rand([2 * 8], 91, 0, 1);
     const tm = tfl.sequential({ layers: [5, 2, 5, 8].map((units, i) => tfl.layers.dense({ units, activation: i === 1 ? 'linear' : i === 3 ? 'sigmoid' : 'relu', ...(i === 0 ? { inputShape: [8] } : {}) })) });
     tm.setWeights([0, 1, 2, 3, 6, 7, 8, 9].map((i) => tf.tensor(w[i]!, shapes[i]!)));
-    expectImport(readKerasFile(kerasZip(outer, h5), 'vae-examples.keras'), 'vae-examples.keras', input, predict(tm, input, [8]), (m) => {
+    expectImport(await readKerasFile(kerasZip(outer, h5), 'vae-examples.keras'), 'vae-examples.keras', input, predict(tm, input, [8]), (m) => {
       expect(m.model.kind).toBe('vae');
       expect(Object.keys(m.model.architecture.parts)).toEqual(['encoder', 'z_mean', 'z_log_var', 'decoder']);
       expect(param(m, 'z_log_var.0.bias')).toEqual(Array.from(w[5]!));
@@ -357,7 +357,7 @@ describe('refusals name the file, the layer and what was expected', () => {
   });
   it('a subclassed model, with how to rebuild it', async () => {
     const zip = kerasZip({ module: 'vae', class_name: 'VAE', config: { latent: 2 }, registered_name: 'VAE' }, await writeH5({}));
-    expect(() => readKerasFile(zip, 'sub.keras')).toThrow(/class "VAE", not Sequential or Functional.*keras\.Sequential\(\[enc, dec\]\)/);
+    await expect(readKerasFile(zip, 'sub.keras')).rejects.toThrow(/class "VAE", not Sequential or Functional.*keras\.Sequential\(\[enc, dec\]\)/);
   });
   it('shard paths that leave the directory, shard bytes that do not match the manifest', async () => {
     const w = { name: 'd4/kernel', shape: [4, 4], dtype: 'float32' };
@@ -392,7 +392,7 @@ describe('refusals name the file, the layer and what was expected', () => {
     for (let i = 0; i + 46 < zip.length; i++) {
       if (view.getUint32(i, true) === 0x02014b50 && new TextDecoder().decode(zip.subarray(i + 46, i + 46 + view.getUint16(i + 28, true))) === 'model.weights.h5') view.setUint32(i + 24, 2 ** 31, true);
     }
-    expect(() => readKerasFile(zip, 'bomb.keras')).toThrow(/model.weights.h5 declares 2147483648 bytes, over the/);
-    expect(() => readKerasFile(new Uint8Array(100), 'junk.keras')).toThrow(FormatError);
+    await expect(readKerasFile(zip, 'bomb.keras')).rejects.toThrow(/model.weights.h5 declares 2147483648 bytes, over the/);
+    await expect(readKerasFile(new Uint8Array(100), 'junk.keras')).rejects.toThrow(FormatError);
   });
 });
