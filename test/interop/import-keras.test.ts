@@ -340,6 +340,35 @@ describe('Keras 2 converter model.json: functional, quantised weights, a classif
   });
 });
 
+describe('--encoder-output inside a graph of parts', () => {
+  it('splits the part it falls in; the code is that layer; the computation is unchanged', async () => {
+    const config = functionalJson('model', [6], [
+      { cls: 'Dense', name: 'd1', config: { units: 5, activation: 'relu' } },
+      { cls: 'Dense', name: 'd2', config: { units: 4, activation: 'relu' } },
+      { cls: 'Dense', name: 'left', config: { units: 2 }, inputs: ['d2'] },
+      { cls: 'Dense', name: 'right', config: { units: 3 }, inputs: ['d2'] },
+      { cls: 'Concatenate', name: 'concatenate', config: { axis: -1 }, inputs: ['left', 'right'] },
+      { cls: 'Dense', name: 'out', config: { units: 6, activation: 'sigmoid' }, inputs: ['concatenate'] },
+    ], ['out'], false);
+    const shapes: [string, number[]][] = [['d1', [6, 5]], ['d2', [5, 4]], ['left', [4, 2]], ['right', [4, 3]], ['out', [5, 6]]];
+    const w: [string, number[], Float32Array][] = shapes.flatMap(([n, s], i) => [[`${n}/kernel`, s, rand(s, 120 + i)], [`${n}/bias`, [s[1]!], rand([s[1]!], 130 + i)]] as [string, number[], Float32Array][]);
+    const { json, read } = converterModelJson(config, '2.15.0', w);
+    const a = await readTfjsModel(enc(json), 'g/model.json', read);
+    const input = rand([3 * 6], 139, 0, 1);
+    const plain = importKerasModel(kernels[1]!, a, 'g/model.json');
+    const want = plain.model.reconstruct(input);
+    expect(plain.model.architecture.graph!.code).toBe('left');
+    expect(Object.keys(plain.model.architecture.parts)).toEqual(['d2', 'left', 'right', 'out']);
+    plain.model.dispose();
+    expectImport(a, 'g/model.json', input, want, (m) => {
+      expect(Object.keys(m.model.architecture.parts)).toEqual(['d1', 'd2', 'left', 'right', 'out']);
+      expect(m.model.architecture.graph).toMatchObject({ code: 'd1', inputs: { d1: 'input', d2: 'd1', out: { concat: ['left', 'right'] } } });
+      expect(m.model.codeShape).toEqual([5]);
+      expect(param(m, 'right.0.kernel')).toEqual(Array.from(w[6]![2]));
+    }, { encoderOutput: 'd1' });
+  });
+});
+
 describe('refusals name the file, the layer and what was expected', () => {
   const tiny = (layers: Json[]) => ({ modelTopology: { class_name: 'Sequential', config: { name: 's', layers } }, weightsManifest: [] });
   const dense = (units: number, extra: Json = {}) => ({ class_name: 'Dense', config: { name: `d${units}`, units, ...extra } });
