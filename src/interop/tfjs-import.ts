@@ -40,6 +40,8 @@ interface ManifestWeight {
   shape: number[];
   quantization?: { dtype: 'uint8' | 'uint16' | 'float16'; scale: number; min: number };
   bytes: number;
+  /** Optimizer state: in the shard, not a layer's. */
+  skip?: boolean;
 }
 
 const fail = (msg: string): never => {
@@ -58,7 +60,9 @@ export async function readTfjsModel(bytes: Uint8Array, source: string, readShard
   }
   const topology = json['modelTopology'];
   if (!isObject(topology)) return fail(`${source}: modelTopology must be an object`);
-  const { dialect, model, kerasVersion, trainingConfig } = topologyDialect(topology, source);
+  const { dialect, model, kerasVersion, trainingConfig: inTopology } = topologyDialect(topology, source);
+  // TF.js model.save of a compiled model writes its training config beside the topology.
+  const trainingConfig = inTopology ?? json['trainingConfig'];
   const groups = manifest(json['weightsManifest'], source);
   const weights = new Map<string, WeightEntry>();
   for (const [g, group] of groups.entries()) {
@@ -77,6 +81,7 @@ export async function readTfjsModel(bytes: Uint8Array, source: string, readShard
     for (const w of group.weights) {
       const start = at;
       at += w.bytes;
+      if (w.skip) continue;
       if (weights.has(w.name)) fail(`${source}: weight ${JSON.stringify(w.name)} appears twice in the manifest`);
       weights.set(w.name, { name: w.name, shape: w.shape, read: () => dequantize(data.subarray(start, start + w.bytes), w) });
     }
@@ -120,6 +125,14 @@ function manifest(value: unknown, source: string): { paths: string[]; weights: M
       if (typeof name !== 'string' || name.length === 0 || name.length > 1024) return fail(`${wat}.name must be a non-empty string`);
       const shape = w['shape'];
       if (!Array.isArray(shape) || shape.length > 8 || !shape.every((d) => Number.isSafeInteger(d) && d >= 0)) return fail(`${wat} (${name}): shape must be a list of at most 8 non-negative integers`);
+      // model.save(..., {includeOptimizer: true}) appends the optimizer's state, marked group "optimizer": skipped, but its bytes counted.
+      const optimizer = w['group'] === 'optimizer';
+      if (optimizer && (w['dtype'] === 'float32' || w['dtype'] === 'int32') && w['quantization'] === undefined) {
+        const size = (shape as number[]).reduce((a, b) => a * b, 1) * 4;
+        bytes += size;
+        if (bytes > MAX_WEIGHT_BYTES) fail(`${source}: the manifest's weights exceed ${MAX_WEIGHT_BYTES} bytes`);
+        return { name, shape: shape as number[], bytes: size, skip: true };
+      }
       if (w['dtype'] !== 'float32') throw new UnsupportedError(`${wat} (${name}): dtype ${JSON.stringify(w['dtype'])}; only float32 weights (and their uint8 / uint16 / float16 quantisations) are supported`);
       const n = (shape as number[]).reduce((a, b) => a * b, 1);
       const q = quantization(w['quantization'], wat, name);

@@ -27,7 +27,9 @@ beforeAll(async () => {
   const L = tfl.layers;
   tm = tfl.sequential({ layers: [L.flatten({ inputShape: [28, 28, 1] }), L.dense({ units: 32, activation: 'relu', name: 'hidden' }), L.dense({ units: 8, activation: 'relu', name: 'code' }), L.dense({ units: 784, activation: 'sigmoid' }), L.reshape({ targetShape: [28, 28, 1] })] });
   randomizeWeights(tm, 7);
-  saved = await saveTfjs(tm, join(dir, 'tfjs'), 2);
+  // Compiled and saved with its optimizer: the training config's loss is read, the optimizer's state skipped.
+  tm.compile({ optimizer: 'adam', loss: 'binaryCrossentropy' });
+  saved = await saveTfjs(tm, join(dir, 'tfjs'), 2, true);
 });
 
 afterAll(async () => {
@@ -50,6 +52,7 @@ describe('ae-wasm import', () => {
     const model = await loadModel(out, { kernels: new JsKernels() });
     try {
       expect(model.training!['imported']).toMatchObject({ from: 'TF.js Layers model.json', file: 'model.json', code_layer: 'code' });
+      expect(model.training!.loss).toBe('bce');
       const input = Float32Array.from(uniform(2 * 784, 3, 0, 1));
       const want = (tm.predict(tf.tensor(input, [2, 28, 28, 1])) as tf.Tensor).dataSync();
       expect(maxAbsDiff(model.reconstruct(input), want)).toBeLessThanOrEqual(1e-5);

@@ -37,8 +37,8 @@ export interface SavedModel {
   json: Record<string, unknown>;
 }
 
-/** Saves `m` as model.json + `shards` shard files (weights split at arbitrary byte offsets, 4-aligned) in `dir`. */
-export async function saveTfjs(m: tfl.LayersModel, dir: string, shards = 3): Promise<SavedModel> {
+/** Saves `m` as model.json + `shards` shard files (weights split at arbitrary byte offsets, 4-aligned) in `dir`; with its optimizer state and training config if asked. */
+export async function saveTfjs(m: tfl.LayersModel, dir: string, shards = 3, includeOptimizer = false): Promise<SavedModel> {
   mkdirSync(dir, { recursive: true });
   let saved: Record<string, unknown> = {};
   await m.save({
@@ -51,11 +51,11 @@ export async function saveTfjs(m: tfl.LayersModel, dir: string, shards = 3): Pro
         writeFileSync(path.join(dir, name), data.subarray(s * cut, Math.min(data.length, (s + 1) * cut)));
         paths.push(name);
       }
-      saved = { modelTopology: a.modelTopology, format: 'layers-model', generatedBy: 'TensorFlow.js tfjs-layers v4.22.0', convertedBy: null, weightsManifest: [{ paths, weights: a.weightSpecs }] };
+      saved = { modelTopology: a.modelTopology, format: 'layers-model', generatedBy: 'TensorFlow.js tfjs-layers v4.22.0', convertedBy: null, weightsManifest: [{ paths, weights: a.weightSpecs }], ...(a.trainingConfig ? { trainingConfig: a.trainingConfig } : {}) };
       writeFileSync(path.join(dir, 'model.json'), JSON.stringify(saved));
       return { modelArtifactsInfo: { dateSaved: new Date(), modelTopologyType: 'JSON' } };
     },
-  });
+  }, { includeOptimizer });
   return { dir, modelJson: path.join(dir, 'model.json'), json: saved };
 }
 
