@@ -216,9 +216,10 @@ export function mapParts(graph: KerasGraph, source: string, options: PartOptions
   // The default VAE wiring: encoder -> (z_mean, z_log_var) -> sample -> decoder, heads one Dense each.
   if (kind === 'vae' && chains.length === 4 && samples.length === 1 && softmaxAt.size === 0) {
     const s = sampleOf(samples[0]!).sample;
-    const [enc, m, lv, dec] = [names.findIndex((n, p) => inputs[n] === 'input' && p >= 0), names.indexOf(s[0]), names.indexOf(s[1]), partOf.get(reconOut)!];
+    const [enc, m, lv, dec] = [names.findIndex((n) => inputs[n] === 'input'), names.indexOf(s[0]), names.indexOf(s[1]), partOf.get(reconOut)!];
     const single = (p: number) => chains[p]!.length === 1 && specsOf(chains[p]!)[0]!.class_name === 'Dense';
-    if (enc >= 0 && inputs[names[m]!] === names[enc] && inputs[names[lv]!] === names[enc] && typeof inputs[names[dec]!] === 'object' && 'sample' in (inputs[names[dec]!] as object) && single(m) && single(lv)) {
+    const decodesSample = isSample(inputs[names[dec]!]!);
+    if (enc >= 0 && inputs[names[m]!] === names[enc] && inputs[names[lv]!] === names[enc] && decodesSample && single(m) && single(lv)) {
       if (split && partOf.get(split.id) !== m) throw new ArgumentError(`--encoder-output ${JSON.stringify(options.encoderOutput)}: a VAE's code is its mean (${items.get(lastOf(m))!.node.name})`);
       const parts = { encoder: chains[enc]!, z_mean: chains[m]!, z_log_var: chains[lv]!, decoder: chains[dec]! };
       const arch: Architecture = {
@@ -264,7 +265,7 @@ export function mapParts(graph: KerasGraph, source: string, options: PartOptions
   if (labels !== undefined) g.labels = labels;
   if (readers.length === 1) g.decoder = readers[0]!;
   else {
-    const sampled = names.filter((n) => typeof inputs[n] === 'object' && 'sample' in (inputs[n] as object));
+    const sampled = names.filter((n) => isSample(inputs[n]!));
     if (sampled.length === 1) g.decoder = sampled[0]!;
   }
   const parts: Record<string, string[]> = {};
@@ -283,6 +284,10 @@ export function mapParts(graph: KerasGraph, source: string, options: PartOptions
     }
     return { architecture, layers, code: { node: codeNode, rule: why }, notes };
   }
+}
+
+function isSample(src: Source): boolean {
+  return typeof src === 'object' && 'sample' in src;
 }
 
 /** Where a single chain splits: the index of the encoder's last layer, and the rule that chose it. */
