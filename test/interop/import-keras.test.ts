@@ -262,6 +262,34 @@ describe('Keras 3: the functional VAE of the Keras examples (encoder model with 
   });
 });
 
+describe('a VAE whose heads are not one Dense each', () => {
+  it('becomes a graph of parts with a sample edge and a KL term; reconstruct decodes the mean', async () => {
+    const config = functionalJson('vae2', [6], [
+      { cls: 'Dense', name: 'h', config: { units: 4, activation: 'relu' } },
+      { cls: 'Dense', name: 'm1', config: { units: 3, activation: 'tanh' }, inputs: ['h'] },
+      { cls: 'Dense', name: 'mu', config: { units: 2 } },
+      { cls: 'Dense', name: 'lv', config: { units: 2 }, inputs: ['h'] },
+      { cls: 'Lambda', name: 'z', config: { function: { class_name: '__lambda__', config: { code: '4wEAAA==' } } }, inputs: ['mu', 'lv'] },
+      { cls: 'Dense', name: 'out', config: { units: 6, activation: 'sigmoid' }, inputs: ['z'] },
+    ], ['out'], false);
+    const shapes: [string, number[]][] = [['h', [6, 4]], ['m1', [4, 3]], ['mu', [3, 2]], ['lv', [4, 2]], ['out', [2, 6]]];
+    const w: [string, number[], Float32Array][] = shapes.flatMap(([n, sh], i) => [[`${n}/kernel`, sh, rand(sh, 140 + i)], [`${n}/bias`, [sh[1]!], rand([sh[1]!], 150 + i)]] as [string, number[], Float32Array][]);
+    const { json, read } = converterModelJson(config, '2.15.0', w);
+    const a = await readTfjsModel(enc(json), 'vae2/model.json', read);
+    const tm = tfl.sequential({ layers: [tfl.layers.dense({ inputShape: [6], units: 4, activation: 'relu' }), tfl.layers.dense({ units: 3, activation: 'tanh' }), tfl.layers.dense({ units: 2 }), tfl.layers.dense({ units: 6, activation: 'sigmoid' })] });
+    tm.setWeights([0, 1, 2, 3, 4, 5, 8, 9].map((i) => tf.tensor(w[i]![2], w[i]![1])));
+    const input = rand([3 * 6], 159, 0, 1);
+    expectImport(a, 'vae2/model.json', input, predict(tm, input, [6]), (m) => {
+      expect(m.model.kind).toBe('vae');
+      const g = m.model.architecture.graph!;
+      expect(g.inputs['out']).toEqual({ sample: ['mu', 'lv'] });
+      expect(g.code).toBe('mu');
+      expect(g.losses).toContainEqual({ kind: 'kl', mean: 'mu', log_var: 'lv', weight: 1 });
+      expect(m.model.architecture.parts['mu']!.length).toBe(2);
+    });
+  });
+});
+
 describe('Keras 2 converter model.json: functional, quantised weights, a classifier output', () => {
   it('Conv2D, BatchNormalization, Conv2DTranspose with a uint8 kernel and a float16 bias, two groups, as TF.js decodes them', async () => {
     const specs: { name: string; shape: number[]; q?: 'uint8' | 'float16' }[] = [
