@@ -1,12 +1,15 @@
 // ONNX Runtime peers in the inference suite: onnxruntime-web (its wasm SIMD build, in Node,
 // at 1 and 2 threads) and onnxruntime-node when it is installed (it is not a dependency:
-// its default post-install fetches a GPU add-on; `ONNXRUNTIME_NODE_INSTALL=skip npm i
-// --no-save onnxruntime-node` adds it for a run). Each runs the very model ae-wasm times:
+// its default post-install fetches a GPU add-on and the package is 290 MB;
+// `ONNXRUNTIME_NODE_INSTALL=skip npm i --no-save onnxruntime-node@1.30.0` adds it for a run, or
+// ORT_NODE_DIR names a copy installed elsewhere). Each runs the very model ae-wasm times:
 // the preset initialised with the same seed and exported with exportOnnx (part "all",
 // input -> reconstruction; a VAE decodes z_mean, as our forward pass does), so the table
 // compares the same weights on every runtime, and each case's output is checked against
 // our reconstruct before it is timed.
 
+import path from 'node:path';
+import { pathToFileURL } from 'node:url';
 import * as ortWeb from 'onnxruntime-web';
 import type { Dataset } from '../src/data/dataset.js';
 import { exportOnnx } from '../src/interop/export-onnx.js';
@@ -49,12 +52,17 @@ export function ortWebRuntime(threads: number, kernels: Kernels): OrtRuntime {
 /** onnxruntime-node's CPU provider at one intra-op thread, or null (and why) when it is not installed. */
 export async function ortNodeRuntime(kernels: Kernels): Promise<OrtRuntime | { missing: string }> {
   let ort: Ort;
+  // ORT_NODE_DIR: an onnxruntime-node package directory installed elsewhere (it is 290 MB).
+  const dir = process.env['ORT_NODE_DIR'];
   try {
     // A variable specifier: the type checker and bundlers must not require the package.
-    const name = 'onnxruntime-node';
+    const name = dir ? pathToFileURL(path.join(dir, 'dist', 'index.js')).href : 'onnxruntime-node';
     ort = (await import(name)) as Ort;
   } catch (err) {
-    return { missing: `onnxruntime-node is not installed (${(err as Error).message.split('\n')[0]}); ONNXRUNTIME_NODE_INSTALL=skip npm i --no-save onnxruntime-node adds it` };
+    return {
+      missing: `onnxruntime-node not timed: ${dir ? `ORT_NODE_DIR=${dir} does not load` : 'not installed'} (${(err as Error).message.split('\n')[0]}); ` +
+        '`ONNXRUNTIME_NODE_INSTALL=skip npm i --no-save onnxruntime-node@1.30.0`, or that in another directory and ORT_NODE_DIR=DIR/node_modules/onnxruntime-node, adds it',
+    };
   }
   return {
     name: 'onnxruntime-node',
