@@ -4,7 +4,7 @@
 
 import { applyNormalization, invertNormalization, type Normalization } from '../data/normalize.js';
 import type { SampleArray } from '../data/sources/types.js';
-import { DataError, ShapeError } from '../errors.js';
+import { DataError, ShapeError, UnsupportedError } from '../errors.js';
 import type { Kernels } from '../kernels/kernels.js';
 import { RandomPurpose, RandomStream, streamKey } from '../random/streams.js';
 import { Chain } from '../nn/chain.js';
@@ -12,6 +12,7 @@ import type { RunContext } from '../nn/layer.js';
 import { ParamStore } from '../nn/params.js';
 import { formatShape, sizeOf, type Shape } from '../nn/tensor.js';
 import { architectureGraph, checkVaeHeads, partNames, validateArchitecture, type Architecture } from './architecture.js';
+import { classifierPart } from './classifier.js';
 import { ModelGraph, type GraphOptions } from './graph.js';
 import { walkGraph } from './graph-shapes.js';
 import { topology } from './graph-topology.js';
@@ -195,6 +196,37 @@ export class Autoencoder {
       this.writeLabels(g, labels, start, m);
       g.forward(ctx, m, false);
       out.set(this.kernels.heap.read(g.output.offset, m * this.inputSize), start * this.inputSize);
+    });
+    return out;
+  }
+
+  /** The classifier part (classifier.ts: the part its sparse categorical cross-entropy term reads), or null. */
+  get classifier(): string | null {
+    return classifierPart(this.architecture.graph);
+  }
+
+  /**
+   * Class probabilities [n, labelCount] of images: the softmax of the classifier's logits
+   * (classifier.ts), row by row. A graph whose forward pass reads the label takes one per
+   * image. UnsupportedError, naming the parts, for a model without a classifier.
+   */
+  predict(images: Float32Array, labels?: ArrayLike<number>): Float32Array {
+    const part = this.classifier;
+    if (part === null) {
+      throw new UnsupportedError(`predict needs a model with a classifier (a part read by a sparse_categorical_crossentropy loss term); this model's parts are ${[...this.chains.keys()].join(', ')}`);
+    }
+    const n = this.countOf(images, this.inputSize, 'images', this.inputShape, this.inputsInUnitRange);
+    this.checkLabels(labels, n);
+    const k = this.labelCount!;
+    const out = new Float32Array(n * k);
+    this.inChunks(n, (g, ctx, start, m) => {
+      this.kernels.heap.write(g.input.offset, images.subarray(start * this.inputSize, (start + m) * this.inputSize));
+      this.writeLabels(g, labels, start, m);
+      g.forward(ctx, m, false);
+      // In place: after the forward pass nothing reads the logits again.
+      const logits = g.valueOf(part).offset;
+      this.kernels.softmaxForward(logits, logits, m, k);
+      out.set(this.kernels.heap.read(logits, m * k), start * k);
     });
     return out;
   }

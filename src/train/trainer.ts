@@ -27,6 +27,17 @@ export interface EpochRecord {
   val_loss?: number;
   seconds: number;
   samples_per_sec: number;
+  /**
+   * Models with a classifier (models/classifier.ts) only, measured after the epoch with its
+   * final weights on clean inputs: reconstruction MSE per value and accuracy on the training
+   * split (Keras reports running means over the epoch's batches instead), on the validation
+   * split, and accuracy on the test split.
+   */
+  mse?: number;
+  accuracy?: number;
+  val_mse?: number;
+  val_accuracy?: number;
+  test_accuracy?: number;
 }
 
 export interface History {

@@ -1,0 +1,13 @@
+// Which part of a model is its classifier. The convention every command and the library
+// share (predict, eval's accuracy, train's per-epoch accuracy, classify's models): the
+// classifier is the part read by the graph's sparse_categorical_crossentropy loss term
+// (the first such term when there are several); its output is the class logits, and the
+// class probabilities are their softmax. A model without such a term has no classifier.
+
+import type { GraphRecord } from './graph-record.js';
+
+/** The part the first sparse categorical cross-entropy term reads, or null when the graph has none (every preset of the default wiring). */
+export function classifierPart(graph: GraphRecord | undefined): string | null {
+  const term = graph?.losses.find((t) => t.kind === 'sparse_categorical_crossentropy');
+  return term?.output ?? null;
+}
