@@ -71,7 +71,7 @@ export interface PresetOptions {
   inputShape?: readonly number[];
   /** The output activation (default sigmoid; the linear preset's output is linear whatever this says). */
   output?: OutputKind;
-  /** The class count, for the presets with a classifier (ae-classifier): the data's classes; the others refuse it. */
+  /** The class count, for the presets with a classifier (ae-classifier): the data's classes, default 10 (MNIST's, as the input shape defaults to its); the others refuse it. */
   labels?: number;
 }
 
@@ -89,7 +89,7 @@ export interface PresetInfo {
   /** The input shapes it takes: any (flattened), or images H x W x C. */
   inputs: 'any' | 'image';
   description: string;
-  /** Whether its graph reads the data's labels (a classifier): presetArchitecture then needs `labels`, the class count. */
+  /** Whether its graph reads the data's labels (a classifier): presetArchitecture then takes `labels`, the class count. */
   needsLabels: boolean;
   /** The architecture for a code size, an input shape, an output activation and a class count (checked as presetArchitecture does). */
   build(latent: number, inputShape?: readonly number[], output?: OutputKind, labels?: number): Architecture;
@@ -306,13 +306,16 @@ export function presetArchitecture(name: string, options: number | PresetOptions
   return fitted(name, def, size, shape, output, labels);
 }
 
-/** A classifier preset needs 2..MAX_GRAPH_LABELS classes; the others take none (0). */
-function checkLabelCount(name: string, def: PresetDef, labels: unknown): number {
+/** The class count when none is given: MNIST's digits, as INPUT_SHAPE is MNIST's. */
+export const DEFAULT_LABELS = 10;
+
+/** A classifier preset takes 2..MAX_GRAPH_LABELS classes (default DEFAULT_LABELS); the others take none (0). */
+function checkLabelCount(name: string, def: PresetDef, given: unknown): number {
   if (!def.needsLabels) {
-    if (labels !== undefined) throw new ArgumentError(`preset ${name} has no classifier; labels (a class count) do not apply to it`);
+    if (given !== undefined) throw new ArgumentError(`preset ${name} has no classifier; labels (a class count) do not apply to it`);
     return 0;
   }
-  if (labels === undefined) throw new ArgumentError(`preset ${name} needs labels: the class count of the data it will classify`);
+  const labels = given ?? DEFAULT_LABELS;
   if (!(Number.isInteger(labels) && (labels as number) >= 2 && (labels as number) <= MAX_GRAPH_LABELS)) {
     throw new ArgumentError(`preset ${name}: labels must be an integer class count in 2..${MAX_GRAPH_LABELS}, got ${JSON.stringify(labels)}`);
   }

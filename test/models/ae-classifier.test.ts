@@ -67,8 +67,8 @@ describe('the ae-classifier preset', () => {
     expect(rgb.parts['decoder']![0]).toEqual(dense(144, 'sigmoid'));
   });
 
-  it('refuses a missing or bad class count, labels on a preset without a classifier, and --latent', () => {
-    expect(() => presetArchitecture('ae-classifier')).toThrow(new ArgumentError('preset ae-classifier needs labels: the class count of the data it will classify'));
+  it('takes 10 classes by default (MNIST\'s, as its default input shape); refuses a bad class count, labels on a preset without a classifier, and --latent', () => {
+    expect(presetArchitecture('ae-classifier')).toEqual(presetArchitecture('ae-classifier', { labels: 10 }));
     expect(() => presetArchitecture('ae-classifier', { labels: 1 })).toThrow(/labels must be an integer class count in 2\.\.1024, got 1/);
     expect(() => presetArchitecture('ae-classifier', { labels: 2.5 })).toThrow(ArgumentError);
     expect(() => presetArchitecture('dense', { labels: 10 })).toThrow(/preset dense has no classifier/);
