@@ -15,6 +15,7 @@ import { JsKernels } from '../../src/kernels/js.js';
 import { createKernels } from '../../src/kernels/node.js';
 import type { Autoencoder } from '../../src/models/autoencoder.js';
 import { decodeModel } from '../../src/models/model-file.js';
+import { presetArchitecture } from '../../src/models/presets.js';
 import { confusionLayout } from '../../src/viz/confusion.js';
 import { decodePng } from '../../src/viz/index.js';
 import { modelFile } from '../models/model-fixtures.js';
@@ -98,6 +99,12 @@ describe('train --preset ae-classifier', () => {
     const r = await inProcess('train', '--preset', 'ae-classifier', '--data', csv, '--epochs', '1', '--out', join(tmp, 'never'));
     expect(r.code).toBe(1);
     expect(r.stderr).toMatch(/preset ae-classifier needs class labels, but .*unlabelled\.csv.* has none \(a \.npy needs --labels FILE\.npy, a CSV --label-column NAME/);
+    // Any architecture whose graph reads labels: an --arch record too.
+    const arch = join(tmp, 'clf.json');
+    await writeFile(arch, JSON.stringify(presetArchitecture('ae-classifier', { inputShape: [4], labels: 4 })));
+    const own = await inProcess('train', '--arch', arch, '--data', join(tmp, 'four.npy'), '--epochs', '1', '--out', join(tmp, 'never'));
+    expect(own.code, show(own)).toBe(1);
+    expect(own.stderr).toMatch(/this model's graph \(it reads labels\) needs class labels, but .*four\.npy.* has none/);
     const loss = await inProcess('train', '--preset', 'ae-classifier', '--loss', 'bce', '--out', join(tmp, 'never'));
     expect(loss.code).toBe(2);
     expect(loss.stderr).toContain('--loss does not apply to preset ae-classifier: its graph sets its loss terms');

@@ -14,7 +14,8 @@ import { classifierPart } from '../../src/models/classifier.js';
 import { PRESETS, presetArchitecture } from '../../src/models/presets.js';
 import { RandomStream } from '../../src/random/streams.js';
 import { evaluate, evaluateWithConfusion } from '../../src/train/evaluate.js';
-import { train } from '../../src/train/trainer.js';
+import { Adam } from '../../src/train/optimizers.js';
+import { train, type EpochRecord } from '../../src/train/trainer.js';
 import { expectClose } from '../helpers.js';
 import { CLASSES, classifierOnReconstruction, headOnCode, labelled } from './graph-fixtures.js';
 
@@ -200,6 +201,23 @@ describe('training ae-classifier on the bundled digits', () => {
     expect(evaluate(model, subset(splits.train, 0, 2700)).accuracy).toBe(last.accuracy);
     // The reconstruction trains too: well below the MSE of an all-0.5 output on digits (about 0.2).
     expect(last.mse!).toBeLessThan(0.15);
+    model.dispose();
+  });
+
+  it('gives the same per-epoch figures when training resumes from an epoch\'s state', async () => {
+    const small: Splits = { train: subset(splits.train, 0, 256), test: subset(splits.test, 0, 64), source: 'digits' };
+    const figures = (e: EpochRecord) => [e.loss, e.mse, e.accuracy, e.val_mse, e.val_accuracy, e.test_mse, e.test_accuracy];
+    const o = { batchSize: 32, seed: 3, validationSplit: 0.25 };
+    const fresh = () => new Autoencoder(new JsKernels('f32'), presetArchitecture('ae-classifier')).initialize(2);
+    const whole = fresh();
+    const straight = (await train(whole, small, { ...o, epochs: 2, optimizer: new Adam() })).epochs.map(figures);
+    whole.dispose();
+    const model = fresh();
+    const optimizer = new Adam();
+    const one = await train(model, small, { ...o, epochs: 1, optimizer });
+    const rest = await train(model, small, { ...o, epochs: 2, optimizer, resume: one.state });
+    expect([...one.epochs, ...rest.epochs].map(figures)).toEqual(straight);
+    expect(straight[1]!.every((v) => typeof v === 'number' && Number.isFinite(v))).toBe(true);
     model.dispose();
   });
 
