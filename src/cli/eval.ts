@@ -39,7 +39,7 @@ const LABELS: Record<keyof EvalMetrics, string> = {
 };
 
 export function evalCommand(): Command {
-  const cmd = new Command('eval').description('evaluate a model on the test split (MSE, BCE; denoising MSE and negative ELBO where they apply)');
+  const cmd = new Command('eval').description('evaluate a model on the test split (MSE, BCE; denoising MSE, negative ELBO and a classifier\'s accuracy where they apply)');
   addModelOption(cmd);
   addDataOption(cmd);
   addBackendOption(cmd);

@@ -77,6 +77,19 @@ describe('the ae-classifier preset', () => {
   });
 });
 
+describe('the library entry', () => {
+  it('createModel takes the class count and exports the classifier helpers', async () => {
+    const lib = await import('../../src/index.js');
+    const model = await lib.createModel('ae-classifier', { labels: 3, inputShape: [5], kernels: new JsKernels('f32') });
+    expect(model.labelCount).toBe(3);
+    expect(lib.classifierPart(model.architecture.graph)).toBe('classifier');
+    expect(model.predict(new Float32Array(10).fill(0.5)).length).toBe(6);
+    expect(typeof lib.evaluateWithConfusion).toBe('function');
+    expect(typeof lib.confusionPng).toBe('function');
+    model.dispose();
+  });
+});
+
 describe('classifierPart', () => {
   it('is the part the sparse categorical cross-entropy term reads, null without one', () => {
     expect(classifierPart(presetArchitecture('ae-classifier', { labels: 10 }).graph)).toBe('classifier');
