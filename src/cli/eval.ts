@@ -5,9 +5,10 @@
 import { Command } from 'commander';
 import path from 'node:path';
 import type { Dataset } from '../data/dataset.js';
-import { ArgumentError, NumericError, UnsupportedError } from '../errors.js';
+import { ArgumentError, NumericError } from '../errors.js';
 import { writeFileAtomic } from '../io/file-node.js';
 import type { Autoencoder } from '../models/autoencoder.js';
+import { requireClassifier } from '../models/classifier.js';
 import { evaluateWithConfusion, type Metrics } from '../train/evaluate.js';
 import { classificationReport, type ConfusionMatrix } from '../train/metrics.js';
 import { recordedNoiseKind } from '../train/noise.js';
@@ -52,9 +53,7 @@ export function evalCommand(): Command {
     }
     const kernels = await backendFrom(flags);
     const model = await modelFrom(flags, kernels);
-    if (flags.confusion !== undefined && model.classifier === null) {
-      throw new UnsupportedError(`--confusion needs a model with a classifier (a part read by a sparse_categorical_crossentropy loss term); ${flags.model} has parts ${[...model.chains.keys()].join(', ')}`);
-    }
+    if (flags.confusion !== undefined) requireClassifier(model.architecture.graph, model.chains.keys(), '--confusion', flags.model);
     const splits = await dataFrom(flags, ['test'], model);
     if (model.classifier !== null) requireLabels(splits, flags.labels, `eval of ${flags.model} (a model with a classifier)`);
     const { metrics: base, confusion } = evaluateWithConfusion(model, splits.test, { noise: model.training?.noise ?? 0, noiseKind: recordedNoiseKind(model.training) });

@@ -3,7 +3,8 @@
 // as CSV: index, label (when the data has labels), class (the most probable), p0..p{K-1}.
 
 import { Option, type Command } from 'commander';
-import { ArgumentError, UnsupportedError } from '../errors.js';
+import { ArgumentError } from '../errors.js';
+import { requireClassifier } from '../models/classifier.js';
 import { argmaxRows } from '../train/metrics.js';
 import { hasLabels } from './normal-labels.js';
 import { addDataOption, dataFrom } from './context.js';
@@ -35,9 +36,7 @@ export function predictCommand(): Command {
 }
 
 async function runPredict({ flags, model }: ModelCommandRun<PredictFlags>): Promise<void> {
-  if (model.classifier === null) {
-    throw new UnsupportedError(`predict needs a model with a classifier (a part read by a sparse_categorical_crossentropy loss term); ${flags.model} has parts ${[...model.chains.keys()].join(', ')}`);
-  }
+  requireClassifier(model.architecture.graph, model.chains.keys(), 'predict', flags.model);
   const needs = flags.split === 'all' ? (['train', 'test'] as const) : ([flags.split] as const);
   const splits = await dataFrom(flags, needs, model);
   const parts = needs.map((s) => splits[s]);

@@ -347,7 +347,10 @@ async function trainTo(outDir: string, flags: TrainFlags): Promise<void> {
     run = await freshRun(flags, kernels, splits);
     if (flags.pretrain) await pretrain(run, flags, splits, reporter);
   }
-  if (run.model.labelCount !== null) requireLabels(splits, flags.labels, `${run.record.preset === undefined ? "this model" : `preset ${run.record.preset}`}'s graph (it reads labels)`);
+  if (run.model.labelCount !== null) {
+    const who = run.record.preset === undefined ? 'this model' : `preset ${run.record.preset}`;
+    requireLabels(splits, flags.labels, `${who}'s graph (it reads labels)`);
+  }
   const dirs = await startRun(outDir, run.from === undefined ? undefined : runDirectoryOf(run.from, outDir));
   for (const item of dirs.removed) reporter.log(`removed ${item}, left by a process that no longer runs`);
   for (const dir of dirs.finished) reporter.log(`finished the commit of ${dir}, a run killed while it moved its files into ${outDir}`);

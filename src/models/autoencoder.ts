@@ -4,7 +4,7 @@
 
 import { applyNormalization, invertNormalization, type Normalization } from '../data/normalize.js';
 import type { SampleArray } from '../data/sources/types.js';
-import { DataError, ShapeError, UnsupportedError } from '../errors.js';
+import { DataError, ShapeError } from '../errors.js';
 import type { Kernels } from '../kernels/kernels.js';
 import { RandomPurpose, RandomStream, streamKey } from '../random/streams.js';
 import { Chain } from '../nn/chain.js';
@@ -12,7 +12,7 @@ import type { RunContext } from '../nn/layer.js';
 import { ParamStore } from '../nn/params.js';
 import { formatShape, sizeOf, type Shape } from '../nn/tensor.js';
 import { architectureGraph, checkVaeHeads, partNames, validateArchitecture, type Architecture } from './architecture.js';
-import { classifierPart } from './classifier.js';
+import { classifierPart, requireClassifier } from './classifier.js';
 import { ModelGraph, type GraphOptions } from './graph.js';
 import { walkGraph } from './graph-shapes.js';
 import { topology } from './graph-topology.js';
@@ -211,10 +211,7 @@ export class Autoencoder {
    * image. UnsupportedError, naming the parts, for a model without a classifier.
    */
   predict(images: Float32Array, labels?: ArrayLike<number>): Float32Array {
-    const part = this.classifier;
-    if (part === null) {
-      throw new UnsupportedError(`predict needs a model with a classifier (a part read by a sparse_categorical_crossentropy loss term); this model's parts are ${[...this.chains.keys()].join(', ')}`);
-    }
+    const part = requireClassifier(this.architecture.graph, this.chains.keys(), 'predict', 'this model');
     const n = this.countOf(images, this.inputSize, 'images', this.inputShape, this.inputsInUnitRange);
     this.checkLabels(labels, n);
     const k = this.labelCount!;

@@ -150,7 +150,7 @@ describe('Autoencoder.predict', () => {
   it('refuses a model without a classifier, naming its parts; and bad inputs', () => {
     const model = new Autoencoder(new JsKernels('f32'), presetArchitecture('dense', { inputShape: shape })).initialize(1);
     expect(() => model.predict(data.images)).toThrow(new UnsupportedError(
-      "predict needs a model with a classifier (a part read by a sparse_categorical_crossentropy loss term); this model's parts are encoder, decoder",
+      "predict needs a model with a classifier (a part read by a sparse_categorical_crossentropy loss term); this model has parts encoder, decoder",
     ));
     model.dispose();
     const clf = new Autoencoder(new JsKernels('f32'), classifierOnReconstruction(shape)).initialize(1);
