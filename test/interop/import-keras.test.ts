@@ -364,6 +364,8 @@ describe('Keras 2 converter model.json: functional, quantised weights, a classif
       expect(m.model.architecture.parts['classes']![0]!.config['activation']).toBe('linear');
       expect(param(m, 'classes.0.kernel')).toEqual(Array.from(w[4]![2]));
       expect(m.notes.join('\n')).toMatch(/softmax mapped to linear/);
+      // predict is the softmax of the logits: TF.js' softmax output.
+      expect(maxAbsDiff(m.model.predict(input), predict(tm, input, [10], 1))).toBeLessThanOrEqual(TOL);
     });
   });
 });
