@@ -12,13 +12,17 @@ import { MAX_TOPOLOGY_JSON_BYTES } from '../interop/keras-json.js';
 import { MAX_WEIGHT_BYTES, readTfjsModel } from '../interop/tfjs-import.js';
 import { JsKernels } from '../kernels/js.js';
 import type { ModelKind } from '../models/architecture.js';
-import { encodeModel } from '../models/model-file.js';
+import type { Autoencoder } from '../models/autoencoder.js';
+import { encodeModel, type TrainingRecord } from '../models/model-file.js';
+import { RandomPurpose, streamKey } from '../random/streams.js';
+import { optimizerFromRecord } from '../train/checkpoint.js';
 import { checkOutputFile } from './output-file.js';
 
 interface ImportFlags {
   out: string;
   encoderOutput?: string;
   kind?: ModelKind;
+  checkpoint?: boolean;
 }
 
 export function importCommand(): Command {
@@ -27,6 +31,7 @@ export function importCommand(): Command {
     .argument('<model>', 'MODEL.keras, or model.json from TF.js model.save or tensorflowjs_converter (Keras 2 or 3)')
     .requiredOption('--out <file>', 'the model file to write (.safetensors)')
     .option('--encoder-output <layer>', 'the Keras layer whose output is the code (default: between two nested models, else the narrowest layer)')
+    .option('--checkpoint', 'write a checkpoint at epoch 0 (optimizer state zero, the record\'s seed): train --resume FILE --epochs N then keeps training the imported weights')
     .addOption(new Option('--kind <kind>', 'what the model must be (default: a VAE when a sampling layer reads [z_mean, z_log_var])').choices(['autoencoder', 'vae']))
     .action(async (file: string, flags: ImportFlags) => {
       const ext = path.extname(file).toLowerCase();
@@ -41,7 +46,7 @@ export function importCommand(): Command {
       // Weights are copied, not computed with: the JS backend avoids compiling WASM.
       const { model, code, notes } = importKerasModel(new JsKernels(), artifacts, file, options);
       try {
-        const bytes = encodeModel(model);
+        const bytes = flags.checkpoint ? checkpointBytes(model) : encodeModel(model);
         await writeFileAtomic(flags.out, bytes);
         for (const note of notes) process.stdout.write(`note: ${note}\n`);
         const parts = Object.keys(model.architecture.parts).join(', ');
@@ -53,4 +58,17 @@ export function importCommand(): Command {
         model.dispose();
       }
     });
+}
+
+/**
+ * The imported model as a checkpoint before its first epoch: the optimizer's slots zero (as
+ * a fresh Adam's), the random streams at the start of the record's seed, no history; what
+ * `train --resume` continues.
+ */
+function checkpointBytes(model: Autoencoder): Uint8Array {
+  const training = model.training!;
+  model.params.ensureTraining([...optimizerFromRecord(training).slots]);
+  const stream = (purpose: RandomPurpose) => ({ key: streamKey(training.seed, purpose), counter: 0 });
+  const record: TrainingRecord = { ...training, checkpoint: { epoch: 0, step: 0, rng: { shuffle: stream(RandomPurpose.shuffle), noise: stream(RandomPurpose.noise) }, history: [] } };
+  return encodeModel(model, record, { optimizerState: true });
 }

@@ -84,6 +84,21 @@ describe('ae-wasm import', () => {
     expect(vae.stderr).toMatch(/--kind vae: .* is no VAE/);
   });
 
+  it('--checkpoint writes an epoch-0 checkpoint that train --resume continues from the imported weights', async () => {
+    const out = join(dir, 'ck.safetensors');
+    const r = await inProcess('import', saved.modelJson, '--out', out, '--checkpoint');
+    expect(r.code, r.stderr).toBe(0);
+    const t = await inProcess('train', '--resume', out, '--epochs', '1', '--out', join(dir, 'continued'), '--quiet');
+    expect(t.code, t.stderr).toBe(0);
+    const model = await loadModel(join(dir, 'continued', 'model.safetensors'), { kernels: new JsKernels() });
+    try {
+      expect(model.training!.epochs).toBe(1);
+      expect(model.training!['imported']).toMatchObject({ from: 'TF.js Layers model.json' });
+    } finally {
+      model.dispose();
+    }
+  });
+
   it('imports a .keras file; summary shows the imported layers', async () => {
     const config = sequentialJson('seq', [6], [{ cls: 'Dense', name: 'dense', config: { units: 2, activation: 'tanh' } }, { cls: 'Dense', name: 'dense_1', config: { units: 6 } }], true);
     const h5 = await writeH5({
