@@ -50,6 +50,16 @@ function converterModelJson(modelConfig: unknown, version: string, weights: [str
   };
   return { json, read: async (p: string, max: number) => (p === 'group1-shard1of1.bin' && shard.length <= max ? shard : fail(p)) };
 }
+/** Random Dense weights named "<layer>/kernel", "<layer>/bias" (Keras 2 / TF.js names), in order. */
+function denseWeights(layers: [string, number[]][], seed: number): [string, number[], Float32Array][] {
+  return layers.flatMap(([n, s], i): [string, number[], Float32Array][] => [[`${n}/kernel`, s, rand(s, seed + i)], [`${n}/bias`, [s[1]!], rand([s[1]!], seed + 10 + i)]]);
+}
+
+/** The Keras 2 converter's model.json of `config` with `weights`, read. */
+function converterArtifacts(config: unknown, weights: [string, number[], Float32Array][], source: string): Promise<KerasArtifacts> {
+  const { json, read } = converterModelJson(config, '2.15.0', weights);
+  return readTfjsModel(enc(json), source, read);
+}
 const fail = (p: string): never => {
   throw new FormatError(`unexpected shard ${p}`);
 };
@@ -272,10 +282,8 @@ describe('a VAE whose heads are not one Dense each', () => {
       { cls: 'Lambda', name: 'z', config: { function: { class_name: '__lambda__', config: { code: '4wEAAA==' } } }, inputs: ['mu', 'lv'] },
       { cls: 'Dense', name: 'out', config: { units: 6, activation: 'sigmoid' }, inputs: ['z'] },
     ], ['out'], false);
-    const shapes: [string, number[]][] = [['h', [6, 4]], ['m1', [4, 3]], ['mu', [3, 2]], ['lv', [4, 2]], ['out', [2, 6]]];
-    const w: [string, number[], Float32Array][] = shapes.flatMap(([n, sh], i) => [[`${n}/kernel`, sh, rand(sh, 140 + i)], [`${n}/bias`, [sh[1]!], rand([sh[1]!], 150 + i)]] as [string, number[], Float32Array][]);
-    const { json, read } = converterModelJson(config, '2.15.0', w);
-    const a = await readTfjsModel(enc(json), 'vae2/model.json', read);
+    const w = denseWeights([['h', [6, 4]], ['m1', [4, 3]], ['mu', [3, 2]], ['lv', [4, 2]], ['out', [2, 6]]], 140);
+    const a = await converterArtifacts(config, w, 'vae2/model.json');
     const tm = tfl.sequential({ layers: [tfl.layers.dense({ inputShape: [6], units: 4, activation: 'relu' }), tfl.layers.dense({ units: 3, activation: 'tanh' }), tfl.layers.dense({ units: 2 }), tfl.layers.dense({ units: 6, activation: 'sigmoid' })] });
     tm.setWeights([0, 1, 2, 3, 4, 5, 8, 9].map((i) => tf.tensor(w[i]![2], w[i]![1])));
     const input = rand([3 * 6], 159, 0, 1);
@@ -380,10 +388,8 @@ describe('--encoder-output inside a graph of parts', () => {
       { cls: 'Concatenate', name: 'concatenate', config: { axis: -1 }, inputs: ['left', 'right'] },
       { cls: 'Dense', name: 'out', config: { units: 6, activation: 'sigmoid' }, inputs: ['concatenate'] },
     ], ['out'], false);
-    const shapes: [string, number[]][] = [['d1', [6, 5]], ['d2', [5, 4]], ['left', [4, 2]], ['right', [4, 3]], ['out', [5, 6]]];
-    const w: [string, number[], Float32Array][] = shapes.flatMap(([n, s], i) => [[`${n}/kernel`, s, rand(s, 120 + i)], [`${n}/bias`, [s[1]!], rand([s[1]!], 130 + i)]] as [string, number[], Float32Array][]);
-    const { json, read } = converterModelJson(config, '2.15.0', w);
-    const a = await readTfjsModel(enc(json), 'g/model.json', read);
+    const w = denseWeights([['d1', [6, 5]], ['d2', [5, 4]], ['left', [4, 2]], ['right', [4, 3]], ['out', [5, 6]]], 120);
+    const a = await converterArtifacts(config, w, 'g/model.json');
     const input = rand([3 * 6], 139, 0, 1);
     const plain = importKerasModel(kernels[1]!, a, 'g/model.json');
     const want = plain.model.reconstruct(input);
