@@ -13,6 +13,7 @@ import { denoiseCommand } from './denoise.js';
 import { encodeCommand } from './encode.js';
 import { evalCommand } from './eval.js';
 import { exportCommand } from './export.js';
+import { importCommand } from './import.js';
 import { interpolateCommand } from './interpolate.js';
 import { latentCommand } from './latent.js';
 import { manifoldCommand } from './manifold.js';
@@ -53,6 +54,7 @@ export function buildProgram(): Command {
     pcaCompareCommand(),
     anomalyCommand(),
     exportCommand(),
+    importCommand(),
   ];
   for (const cmd of commands) {
     program.addCommand(cmd.configureOutput(OUTPUT).exitOverride().showHelpAfterError('(add --help for usage)'));

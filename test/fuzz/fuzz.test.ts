@@ -10,7 +10,7 @@ import { targets, type Target } from './targets.js';
 
 const RUNS: Record<string, number> = {
   safetensors: 250, 'model file': 250, 'model (JS)': 100, 'graph model': 200, checkpoint: 200, 'IDX raw': 400, 'IDX gzip': 100, PNG: 300,
-  npy: 300, CSV: 300, 'image (sharp)': 200, preprocessing: 200, aec: 300,
+  npy: 300, CSV: 300, 'image (sharp)': 200, preprocessing: 200, aec: 300, 'TF.js import': 300, 'Keras import': 300,
 };
 
 let all: Target[];

@@ -20,6 +20,7 @@ import { parseCsv } from '../../src/data/sources/csv.js';
 import { decodeImage, readImageHeader } from '../../src/data/sources/images-node.js';
 import { prepare } from '../../src/data/load.js';
 import type { LoadedData } from '../../src/data/sources/types.js';
+import { importKeras, importPacked, kerasFileSeeds, tfjsImportSeeds } from './import-seeds.js';
 
 export interface Target {
   name: string;
@@ -183,6 +184,20 @@ export async function targets(kernels: Kernels): Promise<Target[]> {
         const { codes } = decompressCodes(coder, bytes, { source: 'fuzz.aec', limits: { maxSamples: 4096 } });
         coder.decode(codes);
       },
+    },
+    {
+      // ae-wasm import of a TF.js model.json and its shard: JSON edits of model.json, truncated shards.
+      name: 'TF.js import',
+      seeds: tfjsImportSeeds(js),
+      mutation: modelMutation(['architecture', 'architecture', 'header']),
+      run: (bytes) => importPacked(bytes, js),
+    },
+    {
+      // ae-wasm import of a .keras file: zip structure, config.json and the HDF5 weights mutated byte by byte.
+      name: 'Keras import',
+      seeds: await kerasFileSeeds(),
+      mutation: byteMutation(),
+      run: (bytes) => importKeras(bytes, js),
     },
   ];
 }
