@@ -112,7 +112,8 @@ export class Autoencoder {
   compile(options: GraphOptions): ModelGraph {
     this.checkAlive();
     const g = this.graph(options);
-    return new ModelGraph(this.kernels, this.chains, topology(partNames(this.architecture), g), g, this.inputShape, options);
+    const frozen = options.frozen ?? this.params.frozenParts;
+    return new ModelGraph(this.kernels, this.chains, topology(partNames(this.architecture), g), g, this.inputShape, { ...options, frozen });
   }
 
   /** Per-sample sizes. */
