@@ -28,6 +28,10 @@ export { TRAIN_DEFAULTS } from './train/train-options.js';
 export { Adam, SGD, createOptimizer, type Optimizer } from './train/optimizers.js';
 export { evaluate, type Metrics } from './train/evaluate.js';
 export { denseStack, pretrainGreedy, PRETRAIN_EPOCHS, type PretrainLayer, type PretrainOptions } from './train/pretrain.js';
+export {
+  chooseLabelled, classifierArchitecture, classifierEpochs, classifierOutput, CLASSIFY_DEFAULTS, CLASSIFY_STEPS, encoderPartsOf, evaluateClassifier, trainClassifier,
+  type ClassifierOptions, type ClassifierReport, type ClassifierResult, type LabelsPerClass,
+} from './train/classify.js';
 export { checkpointFromState, stateFromCheckpoint, optimizerFromRecord } from './train/checkpoint.js';
 export { fitPca, pcaTransform, pcaReconstructionMse, orthonormalBasis, principalAngles } from './analysis/pca.js';
 export { NOISE_KINDS, corrupt, inputNoiseFor, type InputNoise, type NoiseKind } from './train/noise.js';
