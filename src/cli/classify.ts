@@ -113,11 +113,11 @@ async function encoderOf(flags: ClassifyFlags, kernels: Kernels): Promise<Encode
     const { model, sha256 } = await readModelFile(flags.like, '--like', kernels);
     const architecture = model.architecture;
     model.dispose();
-    return { encoder: null, architecture, sha256: null, record: { encoder: 'none', like: path.basename(flags.like), like_sha256: sha256 } };
+    return { encoder: null, architecture, sha256: null, record: { encoder: 'none', encoder_sha256: null, like: path.basename(flags.like), like_sha256: sha256 } };
   }
   // The preset's input shape is fitted to the data once it is read (architectureFor).
   const preset = flags.preset ?? DEFAULT_CLASSIFY_PRESET;
-  return { encoder: null, architecture: presetArchitecture(preset), sha256: null, record: { encoder: 'none', preset } };
+  return { encoder: null, architecture: presetArchitecture(preset), sha256: null, record: { encoder: 'none', encoder_sha256: null, preset } };
 }
 
 /** A preset's encoder fitted to the data's sample shape; a file's must match it. */
