@@ -107,6 +107,12 @@ interface EncoderChoice {
 async function encoderOf(flags: ClassifyFlags, kernels: Kernels): Promise<EncoderChoice> {
   if (flags.encoder !== 'none') {
     const { model, sha256 } = await readModelFile(flags.encoder, '--encoder', kernels);
+    try {
+      encoderPartsOf(model.architecture); // refuse an encoder that reads the label before reading any data
+    } catch (err) {
+      model.dispose();
+      throw err;
+    }
     return { encoder: model, architecture: model.architecture, sha256, record: { encoder: path.basename(flags.encoder), encoder_sha256: sha256 } };
   }
   if (flags.like !== undefined) {

@@ -8,7 +8,10 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { loadBundledSplits } from '../../src/data/bundled.js';
 import { loadSplits } from '../../src/data/load.js';
-import { decodeModel } from '../../src/models/model-file.js';
+import { Autoencoder } from '../../src/models/autoencoder.js';
+import { decodeModel, encodeModel } from '../../src/models/model-file.js';
+import { presetArchitecture } from '../../src/models/presets.js';
+import { conditionalVae } from '../models/graph-fixtures.js';
 import { evaluateClassifier } from '../../src/train/classify.js';
 import { wasmKernels } from '../helpers.js';
 import { idxFiles } from './idx-fixture.js';
@@ -112,6 +115,16 @@ describe('ae-wasm classify', () => {
   it('refuses, with typed one-line errors, and leaves no OUT it created', async () => {
     const bad = join(tmp, 'bad.safetensors');
     await writeFile(bad, 'not a model at all');
+    // A conditional VAE (its encoder reads the label) and a model of 4 features, written by the library.
+    const kernels = await wasmKernels();
+    const record = { loss: 'bce' as const, optimizer: { name: 'adam' }, noise: 0, l1: 0, beta: 1, seed: 0 };
+    const cvae = join(tmp, 'cvae.safetensors');
+    const table = join(tmp, 'table4.safetensors');
+    for (const [file, arch] of [[cvae, conditionalVae(784)], [table, presetArchitecture('dense', { inputShape: [4] })]] as const) {
+      const m = new Autoencoder(kernels, arch).initialize(0);
+      await writeFile(file, encodeModel(m, record));
+      m.dispose();
+    }
     const cases: [string[], number, RegExp][] = [
       [['--encoder', bad, '--labels-per-class', '5'], 1, /--encoder .*bad\.safetensors is not an ae-wasm model file: /],
       [['--encoder', join(tmp, 'missing.safetensors'), '--labels-per-class', '5'], 1, /cannot read .*missing\.safetensors: no such file/],
@@ -122,6 +135,8 @@ describe('ae-wasm classify', () => {
       [['--encoder', ae, '--labels-per-class', '5', '--normalize', 'standard'], 2, /--normalize goes with --encoder none/],
       [['--encoder', 'none', '--preset', 'deep', '--like', ae, '--labels-per-class', '5'], 2, /cannot be used with option '--like/],
       [['--encoder', 'none', '--labels-per-class', '5', '--like', bad], 1, /--like .*bad\.safetensors is not an ae-wasm model file/],
+      [['--encoder', cvae, '--labels-per-class', '5'], 2, /the model's code z_mean reads the label \(concat\(input,label\)\); a classifier cannot use an encoder that needs the class it predicts/],
+      [['--encoder', 'none', '--like', table, '--labels-per-class', '5'], 1, /table4\.safetensors takes samples \[4\] but those of .* are \[28, 28, 1\]/],
     ];
     for (const [args, code, message] of cases) {
       const out = join(tmp, 'refused');

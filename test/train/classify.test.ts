@@ -20,6 +20,8 @@ import { RandomStream } from '../../src/random/streams.js';
 import { conditionalVae, twoBranch } from '../models/graph-fixtures.js';
 import { expectClose, wasmKernels } from '../helpers.js';
 import { smallSplits } from './fixtures.js';
+import { weightBits } from './thread-identity.js';
+import type { ThreadedKernels } from '../../src/kernels/threads/pool.js';
 
 let kernels: Kernels;
 let splits: Splits;
@@ -275,6 +277,26 @@ describe('freezing a part', () => {
       m.dispose();
       vae.dispose();
       branch.dispose();
+    }
+  });
+});
+
+describe('threads', () => {
+  it('1 and 2 kernel threads train the same classifier bit for bit, frozen and fine-tuned', async () => {
+    const small = await smallSplits(600, 100);
+    for (const freeze of [true, false]) {
+      const results: { bits: string[]; report: unknown }[] = [];
+      for (const threads of [1, 2]) {
+        const k = await createKernels({ threads });
+        const enc = new Autoencoder(k, presetArchitecture('dense', { latent: 32 })).initialize(8);
+        const r = await trainClassifier(k, small, { encoder: enc, labelsPerClass: 10, hidden: 16, freeze, epochs: 3, seed: 8 });
+        results.push({ bits: weightBits(r.model), report: r.test });
+        if (threads > 1) expect((k as unknown as ThreadedKernels).jobs).toBeGreaterThan(0);
+        r.model.dispose();
+        enc.dispose();
+        if (threads > 1) (k as unknown as ThreadedKernels).dispose();
+      }
+      expect(results[1]).toEqual(results[0]);
     }
   });
 });
