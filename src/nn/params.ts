@@ -47,15 +47,16 @@ export class ParamStore {
   /**
    * Freezes (or, with frozen = false, thaws) the parameters of `part` (named `{part}.{i}.{param}`):
    * a frozen parameter is not trainable, so the optimizer never sees it and its slots are freed.
-   * Non-trainable state (moving statistics) stays as it is either way. The next
-   * ensureTraining allocates afresh (and zeroes) the slots of every trainable parameter.
-   * A gradient buffer already allocated is kept: a graph compiled before the freeze still writes it.
+   * Non-trainable state (moving statistics) stays as it is either way, and a part without
+   * trainable parameters (a Flatten) is frozen all the same: training graphs then run it in
+   * inference mode too. The next ensureTraining allocates afresh (and zeroes) the slots of
+   * every trainable parameter. A gradient buffer already allocated is kept: a graph compiled
+   * before the freeze still writes it.
    */
   freeze(part: string, frozen = true): void {
     if (frozen === this.frozen.has(part)) return;
     if (frozen) {
       const ps = this.list.filter((p) => p.trainable && p.name.startsWith(`${part}.`));
-      if (ps.length === 0) throw new ShapeError(`cannot freeze part ${JSON.stringify(part)}: it has no trainable parameters`);
       for (const p of ps) {
         p.trainable = false;
         for (const off of p.slots.values()) this.kernels.heap.free(off);

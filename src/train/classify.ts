@@ -274,7 +274,7 @@ export async function trainClassifier(kernels: Kernels, splits: Splits, options:
   try {
     if (options.encoder) copyParts(options.encoder, model, encoderParts);
     model.preprocessing = options.preprocessing !== undefined ? options.preprocessing : (options.encoder?.preprocessing ?? null);
-    if (freeze) for (const part of encoderParts) if (model.params.list.some((p) => p.trainable && p.name.startsWith(`${part}.`))) model.params.freeze(part);
+    if (freeze) for (const part of encoderParts) model.params.freeze(part);
     const trainSet = gather(splits.train, labelled);
     const history = await train(model, { train: trainSet, test: splits.test, source: splits.source }, {
       epochs, batchSize, seed, optimizer, loss: 'mse', evaluateTest: false, callbacks: options.callbacks, signal: options.signal,
