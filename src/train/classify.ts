@@ -155,8 +155,9 @@ export function encoderPartsOf(arch: Architecture): string[] {
   const topo = topology(names, g);
   const nodes = ancestors(topo, [g.code]);
   for (const n of nodes) {
-    if (topo.derived.get(n)?.kind === 'sample') throw new ArgumentError(`the model's code ${g.code} is computed through a sampling (${n}); a classifier needs a deterministic encoder`);
-    const reads = topo.derived.get(n)?.kind === 'concat' ? (topo.derived.get(n) as { sources: string[] }).sources : [topo.partInput.get(n)];
+    const d = topo.derived.get(n);
+    if (d?.kind === 'sample') throw new ArgumentError(`the model's code ${g.code} is computed through a sampling (${n}); a classifier needs a deterministic encoder`);
+    const reads = d?.kind === 'concat' ? d.sources : [topo.partInput.get(n)!];
     if (reads.includes('label')) throw new ArgumentError(`the model's code ${g.code} reads the label (${n}); a classifier cannot use an encoder that needs the class it predicts`);
   }
   return names.filter((p) => nodes.has(p));
