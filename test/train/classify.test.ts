@@ -279,6 +279,37 @@ describe('freezing a part', () => {
     }
   });
 
+  it('a frozen encoder reading a concatenation (of the input and a frozen part): the concatenation plans no gradient', async () => {
+    const arch: Architecture = {
+      kind: 'autoencoder',
+      input_shape: [4],
+      parts: {
+        a: [{ class_name: 'Dense', config: { units: 3, activation: 'tanh' } }],
+        encoder: [{ class_name: 'Dense', config: { units: 5, activation: 'relu' } }],
+        decoder: [{ class_name: 'Dense', config: { units: 4, activation: 'linear' } }],
+      },
+      graph: { inputs: { a: 'input', encoder: { concat: ['input', 'a'] }, decoder: 'encoder' }, code: 'encoder', output: 'decoder', losses: [{ kind: 'mse', output: 'decoder', target: 'input', weight: 1 }] },
+    };
+    const ds = (n: number, at: number): Dataset => ({
+      images: Float32Array.from({ length: n * 4 }, (_, i) => Math.sin(i + at)), labels: Uint8Array.from({ length: n }, (_, i) => i % 3), n, shape: [4],
+    });
+    const table: Splits = { train: ds(60, 0), test: ds(30, 1000), source: 'table' };
+    const ae = new Autoencoder(kernels, arch).initialize(11);
+    const r = await trainClassifier(kernels, table, { encoder: ae, labelsPerClass: 10, freeze: true, epochs: 5, seed: 11 });
+    const tuned = await trainClassifier(kernels, table, { encoder: ae, labelsPerClass: 10, epochs: 5, seed: 11 });
+    try {
+      expect(r.encoderParts).toEqual(['a', 'encoder']);
+      expect(values(r.model, 'a.')).toEqual(values(ae, 'a.'));
+      expect(values(r.model, 'encoder.')).toEqual(values(ae, 'encoder.'));
+      // Fine-tuned, the gradient flows through the concatenation into a.
+      expect(values(tuned.model, 'a.')).not.toEqual(values(ae, 'a.'));
+    } finally {
+      r.model.dispose();
+      tuned.model.dispose();
+      ae.dispose();
+    }
+  });
+
   it('refuses a frozen part that reads a training part, a loss on a frozen part, and a sampling of one', () => {
     const { architecture } = classifierArchitecture(encoder.architecture, 10);
     const m = new Autoencoder(kernels, architecture).initialize(0);
