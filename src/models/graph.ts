@@ -29,7 +29,7 @@ import { Concat } from '../nn/concat.js';
 import type { RunContext } from '../nn/layer.js';
 import { KLLoss, L1Penalty, ReconstructionLoss, SoftmaxCrossEntropy, type LossKind, type LossNode } from '../nn/losses.js';
 import { Planner } from '../nn/planner.js';
-import { sizeOf, type Shape, type Tensor } from '../nn/tensor.js';
+import { formatShape, sizeOf, type Shape, type Tensor } from '../nn/tensor.js';
 import type { GraphRecord } from './graph-record.js';
 import { ancestors, descendants, lossTensors, type Topology } from './graph-topology.js';
 
@@ -386,6 +386,8 @@ export class ModelGraph {
    */
   perSample(kind: LossKind, n: number): number {
     const cols = sizeOf(this.target.shape.slice(1));
+    // A classifier's logits are no reconstruction: comparing them with the input would read past them.
+    if (sizeOf(this.output.shape.slice(1)) !== cols) throw new ShapeError(`the graph's output ${this.graph.output} ${formatShape(this.output.shape.slice(1))} is no reconstruction of its input ${formatShape(this.target.shape.slice(1))}`);
     if (kind === 'mse') this.kernels.mseForward(this.output.offset, this.target.offset, this.metricRows, n, cols);
     else this.kernels.bceForward(this.output.offset, this.target.offset, this.metricRows, n, cols);
     this.kernels.scale(this.metricRows, 1 / cols, this.metricRows, n);

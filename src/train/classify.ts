@@ -34,6 +34,7 @@ import { architectureGraph, partNames, type Architecture } from '../models/archi
 import { Autoencoder } from '../models/autoencoder.js';
 import type { GraphRecord, Source } from '../models/graph-record.js';
 import { ancestors, topology } from '../models/graph-topology.js';
+import { requireClassifier } from '../models/classifier.js';
 import type { TrainingRecord } from '../models/model-file.js';
 import type { LayerSpec, RunContext } from '../nn/layer.js';
 import { planArchitecture } from '../models/plan.js';
@@ -199,11 +200,9 @@ export function classifierArchitecture(arch: Architecture, classes: number, hidd
   return { architecture, encoderParts, head };
 }
 
-/** The part a model's sparse categorical cross-entropy term reads (its class logits); an ArgumentError when it has none. */
+/** The model's classifier part (models/classifier.ts: the part its sparse cross-entropy term reads); an UnsupportedError when it has none. */
 export function classifierOutput(model: Autoencoder): string {
-  const term = model.graph().losses.find((t) => t.kind === 'sparse_categorical_crossentropy');
-  if (!term) throw new ArgumentError("the model has no sparse_categorical_crossentropy loss term: it is no classifier (its graph's losses name none)");
-  return term.output!;
+  return requireClassifier(model.architecture.graph, model.chains.keys(), 'evaluateClassifier', 'the model');
 }
 
 /** Accuracy, per-class accuracy and the confusion matrix of `model`'s logits on `ds`. */

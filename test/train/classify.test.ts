@@ -183,7 +183,7 @@ describe('trainClassifier', () => {
     await expect(trainClassifier(kernels, splits, { encoder, labelsPerClass: 1000 })).rejects.toThrow(DataError);
     expect(() => classifierArchitecture(encoder.architecture, 1)).toThrow(/at least 2 classes/);
     expect(() => classifierArchitecture(encoder.architecture, 10, -1)).toThrow(/hidden units/);
-    expect(() => classifierOutput(encoder)).toThrow(/no sparse_categorical_crossentropy loss term/);
+    expect(() => classifierOutput(encoder)).toThrow(/needs a model with a classifier \(a part read by a sparse_categorical_crossentropy loss term\); the model has parts encoder, decoder/);
     // Every refusal is typed.
     await trainClassifier(kernels, splits, { encoder, labelsPerClass: 'x' as unknown as number }).catch((e) => expect(e).toBeInstanceOf(AeError));
   });
