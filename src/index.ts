@@ -34,6 +34,10 @@ export { classifierPart } from './models/classifier.js';
 export { accuracy, argmaxRows, classificationReport, Confusion, perClassAccuracy, type ConfusionMatrix } from './train/metrics.js';
 export { confusionPng, type ConfusionPictureOptions } from './viz/confusion.js';
 export { denseStack, pretrainGreedy, PRETRAIN_EPOCHS, type PretrainLayer, type PretrainOptions } from './train/pretrain.js';
+export {
+  chooseLabelled, classifierArchitecture, classifierEpochs, classifierOutput, CLASSIFY_DEFAULTS, CLASSIFY_STEPS, encoderPartsOf, evaluateClassifier, trainClassifier,
+  type ClassifierOptions, type ClassifierReport, type ClassifierResult, type LabelsPerClass,
+} from './train/classify.js';
 export { checkpointFromState, stateFromCheckpoint, optimizerFromRecord } from './train/checkpoint.js';
 export { fitPca, pcaTransform, pcaReconstructionMse, orthonormalBasis, principalAngles } from './analysis/pca.js';
 export { NOISE_KINDS, corrupt, inputNoiseFor, type InputNoise, type NoiseKind } from './train/noise.js';

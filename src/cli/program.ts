@@ -6,6 +6,7 @@ import { readFileSync } from 'node:fs';
 import { AeError } from '../errors.js';
 import { terminalLines, terminalText } from '../io/terminal-text.js';
 import { anomalyCommand } from './anomaly.js';
+import { classifyCommand } from './classify.js';
 import { compressCommand } from './compress.js';
 import { decodeCommand } from './decode.js';
 import { decompressCommand } from './decompress.js';
@@ -53,6 +54,7 @@ export function buildProgram(): Command {
     denoiseCommand(),
     pcaCompareCommand(),
     anomalyCommand(),
+    classifyCommand(),
     exportCommand(),
     importCommand(),
   ];

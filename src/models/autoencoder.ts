@@ -113,7 +113,8 @@ export class Autoencoder {
   compile(options: GraphOptions): ModelGraph {
     this.checkAlive();
     const g = this.graph(options);
-    return new ModelGraph(this.kernels, this.chains, topology(partNames(this.architecture), g), g, this.inputShape, options);
+    const frozen = options.frozen ?? this.params.frozenParts;
+    return new ModelGraph(this.kernels, this.chains, topology(partNames(this.architecture), g), g, this.inputShape, { ...options, frozen });
   }
 
   /** Per-sample sizes. */
@@ -188,6 +189,9 @@ export class Autoencoder {
 
   /** Reconstructions of images (a VAE decodes z = z_mean); a graph that reads the label takes one per image. */
   reconstruct(images: Float32Array, labels?: ArrayLike<number>): Float32Array {
+    if (sizeOf(this.outputShape) !== this.inputSize) {
+      throw new ShapeError(`reconstruct needs a model whose output reconstructs its input ${formatShape(this.inputShape)}; this one outputs ${this.architecture.graph?.output ?? 'decoder'} ${formatShape(this.outputShape)}`);
+    }
     const n = this.countOf(images, this.inputSize, 'images', this.inputShape, this.inputsInUnitRange);
     this.checkLabels(labels, n);
     const out = new Float32Array(n * this.inputSize);

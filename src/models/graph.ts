@@ -14,6 +14,13 @@
 // writers accumulate: the first writer in the backward schedule (graph-topology.ts)
 // overwrites, the others add — natively where the layer can (Dense), else through a buffer
 // of their own.
+//
+// A frozen part (ParamStore.freeze) keeps its weights: a training graph plans it without
+// gradients, runs it in inference mode (as Keras' transfer-learning guide calls a frozen
+// base with training=False: BatchNormalization on its moving statistics, no dropout or
+// noise), never commits its state and skips its backward. So it may read only values that
+// need no gradient (the input, the label, other frozen parts), and no loss term or
+// sampling may read it.
 
 import { ShapeError } from '../errors.js';
 import { Act, type Kernels } from '../kernels/kernels.js';
@@ -22,9 +29,9 @@ import { Concat } from '../nn/concat.js';
 import type { RunContext } from '../nn/layer.js';
 import { KLLoss, L1Penalty, ReconstructionLoss, SoftmaxCrossEntropy, type LossKind, type LossNode } from '../nn/losses.js';
 import { Planner } from '../nn/planner.js';
-import { sizeOf, type Shape, type Tensor } from '../nn/tensor.js';
+import { formatShape, sizeOf, type Shape, type Tensor } from '../nn/tensor.js';
 import type { GraphRecord } from './graph-record.js';
-import { ancestors, descendants, type Topology } from './graph-topology.js';
+import { ancestors, descendants, lossTensors, type Topology } from './graph-topology.js';
 
 export interface GraphOptions {
   batch: number;
@@ -38,6 +45,8 @@ export interface GraphOptions {
   beta?: number;
   /** Give the input its own buffer (denoising: input = noisy copy of the target). */
   separateInput?: boolean;
+  /** Parts whose weights stay fixed in training (Autoencoder.compile passes the model's frozen parts). */
+  frozen?: ReadonlySet<string>;
 }
 
 interface Value {
@@ -68,6 +77,8 @@ interface PartNode {
   /** A gradient buffer of its own, added into `addInto` after its backward. */
   own: Tensor | null;
   addInto: Tensor | null;
+  /** Frozen in this training graph: inference-mode forward, no backward, no state commit. */
+  frozen: boolean;
 }
 
 export class ModelGraph {
@@ -104,6 +115,8 @@ export class ModelGraph {
   private readonly codeSample: string | null = null;
   private readonly metricRows: number;
   private released = false;
+  /** The inference-mode context frozen parts run in, made once per training context. */
+  private frozenCtx: { of: RunContext; ctx: RunContext } | null = null;
 
   constructor(
     readonly kernels: Kernels,
@@ -134,6 +147,7 @@ export class ModelGraph {
         const lv = this.values.get(d.logVar)!;
         const eps = pl.tensor(mu.y.shape);
         const z = pl.tensor(mu.y.shape);
+        if (training && (!mu.dy || !lv.dy)) throw new ShapeError(`the sampling ${node} reads a frozen part (${!mu.dy ? d.mean : d.logVar}); a sampling needs the gradients of both its parts`);
         const dz = grad(mu.y.shape);
         const ownMu = training && !first(d.mean, node);
         const ownLv = training && !first(d.logVar, node);
@@ -149,13 +163,17 @@ export class ModelGraph {
         const last = srcs.reduce((w, s) => w + s.y.shape[s.y.shape.length - 1]!, 0);
         const shape = [...srcs[0]!.y.shape.slice(0, -1), last];
         const y = pl.tensor(shape);
-        const dy = grad(shape);
+        // No gradient when none of its sources takes one (the input, the label, frozen parts).
+        const dy = srcs.some((s) => s.dy !== null) ? grad(shape) : null;
         this.concats.set(node, new Concat(srcs.map((s) => ({ x: s.y, dx: training ? s.dy : null, first: first(s.name, node) })), y, dy));
         this.values.set(node, { y, dy });
       } else {
         const chain = chains.get(node)!;
-        const src = this.values.get(topo.partInput.get(node)!)!;
-        const n = this.planPart(pl, node, chain, src, training && src.dy !== null, first(topo.partInput.get(node)!, node));
+        const input = topo.partInput.get(node)!;
+        const src = this.values.get(input)!;
+        const frozen = training && (options.frozen?.has(node) ?? false);
+        if (frozen && src.dy !== null) throw new ShapeError(`part ${node} is frozen but reads ${input}, which trains; freeze the parts it reads too`);
+        const n = this.planPart(pl, node, chain, src, training && src.dy !== null, first(input, node), frozen);
         this.values.set(node, { y: n.plan.y, dy: n.plan.dy });
       }
     }
@@ -163,6 +181,8 @@ export class ModelGraph {
     graph.losses.forEach((term, i) => {
       const who = `loss ${i}`;
       const at = (v: string) => this.values.get(v)!;
+      const still = training ? lossTensors(term).find((v) => this.values.get(v)!.dy === null) : undefined;
+      if (still !== undefined) throw new ShapeError(`loss ${i} (${term.kind}) reads ${still}, which is frozen: its gradient would reach no weight`);
       if (term.kind === 'kl') {
         const kl = new KLLoss(term.weight);
         const mu = at(term.mean!);
@@ -218,13 +238,13 @@ export class ModelGraph {
   }
 
   /** Plans one part reading `src`; a later writer of src's gradient adds natively or through a buffer of its own. */
-  private planPart(pl: Planner, name: string, chain: Chain, src: Value, needsDx: boolean, firstWriter: boolean): PartNode {
+  private planPart(pl: Planner, name: string, chain: Chain, src: Value, needsDx: boolean, firstWriter: boolean, frozen: boolean): PartNode {
     const fuse = this.fuses(name);
     const viewFirst = chain.layers[0]!.className === 'Flatten' || chain.layers[0]!.className === 'Reshape';
     const native = needsDx && !firstWriter && chain.canAccumulate && !viewFirst;
     const own = needsDx && !firstWriter && !native ? pl.tensor(src.dy!.shape) : null;
-    const plan = chain.plan(pl, src.y, needsDx ? (own ?? src.dy) : null, this.batch, this.options.training, fuse);
-    const node: PartNode = { chain, plan, accumulate: native, own, addInto: own ? src.dy : null };
+    const plan = chain.plan(pl, src.y, needsDx ? (own ?? src.dy) : null, this.batch, this.options.training && !frozen, fuse);
+    const node: PartNode = { chain, plan, accumulate: native, own, addInto: own ? src.dy : null, frozen };
     this.partNodes.set(name, node);
     return node;
   }
@@ -287,7 +307,14 @@ export class ModelGraph {
     const c = this.concats.get(node);
     if (c) return c.forward(kernels, n);
     const p = this.partNodes.get(node)!;
-    p.chain.forward(ctx, p.plan, n);
+    p.chain.forward(p.frozen ? this.inferenceContext(ctx) : ctx, p.plan, n);
+  }
+
+  /** ctx in inference mode (allocated once per training context, not per step). */
+  private inferenceContext(ctx: RunContext): RunContext {
+    if (!ctx.training) return ctx;
+    if (this.frozenCtx?.of !== ctx) this.frozenCtx = { of: ctx, ctx: { ...ctx, training: false } };
+    return this.frozenCtx.ctx;
   }
 
   /** The training objective over the first n samples (after forward): the weighted sum of the terms, in order. */
@@ -335,6 +362,7 @@ export class ModelGraph {
         continue;
       }
       const p = this.partNodes.get(node)!;
+      if (p.frozen) continue;
       p.chain.backward(ctx, p.plan, n, p.accumulate);
       if (p.own && p.addInto) kernels.add(p.addInto.offset, p.own.offset, p.addInto.offset, n * sizeOf(p.own.shape.slice(1)));
     }
@@ -348,7 +376,7 @@ export class ModelGraph {
   commitState(ctx: RunContext): void {
     for (const node of this.topo.forward) {
       const p = this.partNodes.get(node);
-      if (p) p.chain.layers.forEach((layer, i) => layer.commitState(ctx, p.plan.buffers[i]!));
+      if (p && !p.frozen) p.chain.layers.forEach((layer, i) => layer.commitState(ctx, p.plan.buffers[i]!));
     }
   }
 
@@ -358,6 +386,8 @@ export class ModelGraph {
    */
   perSample(kind: LossKind, n: number): number {
     const cols = sizeOf(this.target.shape.slice(1));
+    // A classifier's logits are no reconstruction: comparing them with the input would read past them.
+    if (sizeOf(this.output.shape.slice(1)) !== cols) throw new ShapeError(`the graph's output ${this.graph.output} ${formatShape(this.output.shape.slice(1))} is no reconstruction of its input ${formatShape(this.target.shape.slice(1))}`);
     if (kind === 'mse') this.kernels.mseForward(this.output.offset, this.target.offset, this.metricRows, n, cols);
     else this.kernels.bceForward(this.output.offset, this.target.offset, this.metricRows, n, cols);
     this.kernels.scale(this.metricRows, 1 / cols, this.metricRows, n);

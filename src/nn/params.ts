@@ -1,5 +1,7 @@
 // Parameters: values live in the heap for the model's lifetime; gradients and optimizer
-// slots are added once, the first time the model is compiled for training.
+// slots are added once, the first time the model is compiled for training. A part can be
+// frozen (Keras' `trainable = False`): its parameters are then not trainable — no optimizer
+// slots, no gradients allocated for them — and graphs compiled afterwards skip its backward.
 
 import { ShapeError } from '../errors.js';
 import type { Kernels } from '../kernels/kernels.js';
@@ -11,6 +13,8 @@ export class ParamStore {
   readonly list: Param[] = [];
   private readonly byName = new Map<string, Param>();
   private slotNames: string[] | null = null;
+  /** Parameters trainable by their spec that freeze() made non-trainable, by part. */
+  private readonly frozen = new Map<string, Param[]>();
 
   constructor(readonly kernels: Kernels) {}
 
@@ -33,6 +37,37 @@ export class ParamStore {
   /** The parameters the optimizer updates (every one but non-trainable state), in order. */
   get trainable(): Param[] {
     return this.list.filter((p) => p.trainable);
+  }
+
+  /** The parts freeze() froze. */
+  get frozenParts(): ReadonlySet<string> {
+    return new Set(this.frozen.keys());
+  }
+
+  /**
+   * Freezes (or, with frozen = false, thaws) the parameters of `part` (named `{part}.{i}.{param}`):
+   * a frozen parameter is not trainable, so the optimizer never sees it and its slots are freed.
+   * Non-trainable state (moving statistics) stays as it is either way, and a part without
+   * trainable parameters (a Flatten) is frozen all the same: training graphs then run it in
+   * inference mode too. The next ensureTraining allocates afresh (and zeroes) the slots of
+   * every trainable parameter. A gradient buffer already allocated is kept: a graph compiled
+   * before the freeze still writes it.
+   */
+  freeze(part: string, frozen = true): void {
+    if (frozen === this.frozen.has(part)) return;
+    if (frozen) {
+      const ps = this.list.filter((p) => p.trainable && p.name.startsWith(`${part}.`));
+      for (const p of ps) {
+        p.trainable = false;
+        for (const off of p.slots.values()) this.kernels.heap.free(off);
+        p.slots.clear();
+      }
+      this.frozen.set(part, ps);
+    } else {
+      for (const p of this.frozen.get(part)!) p.trainable = true;
+      this.frozen.delete(part);
+    }
+    this.slotNames = null;
   }
 
   /** Total number of parameter values. */

@@ -18,7 +18,7 @@ import { RandomPurpose, RandomStream, streamKey } from '../random/streams.js';
 import type { RunContext } from '../nn/layer.js';
 import type { LossKind } from '../nn/losses.js';
 import type { Autoencoder } from '../models/autoencoder.js';
-import { evaluate, type Metrics } from './evaluate.js';
+import { evaluate, type Metrics, reconstructs } from './evaluate.js';
 import { DeviceData } from './device-data.js';
 import { addInputNoise, type InputNoise } from './noise.js';
 import { labelData, stepDivergence, trainStep } from './step.js';
@@ -140,7 +140,8 @@ export async function endEpoch(run: TrainRun, totals: EpochTotals): Promise<Excl
     record.val_loss = validationLoss(run.model, run.valSet, { ...options, batch: run.batch, loss: run.loss, noise: run.plan.noise });
   }
   if (run.model.classifier !== null) Object.assign(record, classifierFigures(run, test));
-  if (options.evaluateTest && !Number.isFinite(record.test_mse)) throw divergence(run, run.steps, state.step, false, 'test MSE', record.test_mse);
+  // A classifier's output has no test MSE (NaN): its divergence shows in its weights and loss.
+  if (options.evaluateTest && reconstructs(run.model) && !Number.isFinite(record.test_mse)) throw divergence(run, run.steps, state.step, false, 'test MSE', record.test_mse);
   if (record.val_loss !== undefined) {
     if (!Number.isFinite(record.val_loss)) throw divergence(run, run.steps, state.step, false, 'validation loss', record.val_loss);
     stopEarly = trackBest(state, epoch, record.val_loss, options.patience);

@@ -43,6 +43,14 @@ export interface EvaluateOptions {
 
 const EVAL_SEED = 0x5eed;
 
+/**
+ * Whether the model's output reconstructs its input: not when the output is its classifier
+ * (a classifier on an encoder, src/train/classify.ts), whose logits have no MSE.
+ */
+export function reconstructs(model: Autoencoder): boolean {
+  return model.classifier === null || model.graph().output !== model.classifier;
+}
+
 export function evaluate(model: Autoencoder, ds: Dataset, options: EvaluateOptions = {}): Metrics {
   return evaluateWithConfusion(model, ds, options).metrics;
 }
@@ -65,6 +73,8 @@ export function evaluateWithConfusion(model: Autoencoder, ds: Dataset, options: 
   let denoise = 0;
   let nelbo = 0;
   const classifier = model.classifier;
+  // Without a reconstruction (a classifier's output) only the confusion matrix: mse is NaN.
+  const recon = reconstructs(model);
   const confusion = classifier === null ? null : new Confusion(model.labelCount!);
   try {
     labels = g.label ? labelData(kernels, ds, model.labelCount!, 'evaluation data') : null;
@@ -75,6 +85,7 @@ export function evaluateWithConfusion(model: Autoencoder, ds: Dataset, options: 
       if (noise) kernels.copy(g.target.offset, g.input.offset, n * data.size);
       g.forward(ctx, n, false);
       confusion?.addHeap(kernels.heap, g.valueOf(classifier!).offset, ds.labels.subarray(start, start + n));
+      if (!recon) continue;
       mse += kernels.sum(g.perSample('mse', n), n);
       bce += kernels.sum(g.perSample('bce', n), n);
       if (vae) {
@@ -93,7 +104,7 @@ export function evaluateWithConfusion(model: Autoencoder, ds: Dataset, options: 
     data.free();
     labels?.free();
   }
-  const m: Metrics = { n: ds.n, mse: mse / ds.n, ...(unit ? { bce: bce / ds.n } : {}) };
+  const m: Metrics = { n: ds.n, mse: recon ? mse / ds.n : NaN, ...(unit && recon ? { bce: bce / ds.n } : {}) };
   if (noise) m.denoise_mse = denoise / ds.n;
   if (vae) m.nelbo = nelbo / ds.n;
   if (confusion) m.accuracy = accuracy(confusion);
