@@ -11,7 +11,7 @@
 // the same bits as the data normalised whole on the host.
 import { ArgumentError, DataError } from '../errors.js';
 import type { Dataset, ValueRange } from './dataset.js';
-import { featureAffine, uint8Table, type Normalization } from './normalize.js';
+import { featureAffine, uint8Table, type Normalization, type SampleChunks } from './normalize.js';
 import { BYTES_PER_VALUE, type SampleArray, type SampleDtype, type SampleStore } from './sources/types.js';
 
 export type { SampleStore } from './sources/types.js';
@@ -137,6 +137,13 @@ export function readSamples(ds: Dataset, start: number, count: number, out?: Flo
   const raw = rawValues(s.store, s.first + start, count);
   applyTransform(s.transform, raw, size, dst, outOffset);
   return dst as Float32Array;
+}
+
+/** The stored values of `store` in chunks of `chunk` samples (what fitNormalizationChunks reads from a file). */
+export function storeChunks(store: SampleStore, chunk = chunkSamples(store.size)): SampleChunks {
+  return (visit) => {
+    for (let start = 0; start < store.n; start += chunk) visit(rawValues(store, start, Math.min(chunk, store.n - start)), start);
+  };
 }
 
 /** The stored values of `count` samples from `start`, in the store's dtype. */
