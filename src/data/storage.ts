@@ -190,6 +190,35 @@ export function firstOutOfRange(ds: Dataset, range: ValueRange): number {
   return -1;
 }
 
+/**
+ * The least and greatest model value of `ds` ([Infinity, -Infinity] for no samples), scanned
+ * in sample order as one pass over `images` would, but a chunk at a time for stored samples:
+ * their float32 copy is never made.
+ */
+export function valueRange(ds: Dataset): { lo: number; hi: number } {
+  let lo = Infinity;
+  let hi = -Infinity;
+  const scan = (v: Float32Array, count: number) => {
+    for (let k = 0; k < count; k++) {
+      if (v[k]! < lo) lo = v[k]!;
+      if (v[k]! > hi) hi = v[k]!;
+    }
+  };
+  if (!ds.storage) {
+    scan(ds.images, ds.images.length);
+    return { lo, hi };
+  }
+  const size = ds.shape.reduce((a, b) => a * b, 1);
+  const chunk = chunkSamples(size);
+  const buffer = new Float32Array(Math.min(chunk, ds.n) * size);
+  for (let start = 0; start < ds.n; start += chunk) {
+    const count = Math.min(chunk, ds.n - start);
+    readSamples(ds, start, count, buffer);
+    scan(buffer, count * size);
+  }
+  return { lo, hi };
+}
+
 /** Whether every model value of `ds` lies in [0, 1]. */
 export function inUnitRange(ds: Dataset): boolean {
   return firstOutOfRange(ds, 'unit') < 0;
