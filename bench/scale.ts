@@ -10,9 +10,13 @@
 // shift of up to 3 pixels per copy; and a 64x64x3 set (each digit scaled up and tinted per
 // channel, seeded). Each case (preset x set) runs in its own process, so its peak RSS is
 // its own: the streamed run first (its peak RSS and WASM memory are read before anything
-// in-heap exists), then the in-heap plan is added and timed rounds of the two alternate,
-// so both see the same machine. Samples/s = batch / the median over rounds of the CPU time per
-// step (the process's user + system time: robust to descheduling on a shared machine).
+// in-heap exists), then the in-heap plan is added and timed rounds of the two alternate in
+// ABBA pairs, so both see the same machine. Samples/s = batch / the median over rounds of the
+// CPU time per step (the process's user + system time: robust to descheduling on a shared
+// machine); the ratio is the median over pairs. The fill alone (StreamData / DeviceData
+// gather) is timed too: its difference over the in-heap step is the cost of streaming, free
+// of the heap-placement effect the paired ratio also carries (a model compiled after the
+// in-heap set's memory.grow ran up to 10% faster in one conv-600k probe, streamed or not).
 // The heap's used size and capacity are checked unchanged over every timed round of the
 // streamed run: nothing is allocated per step.
 
@@ -109,6 +113,8 @@ interface CaseResult {
   data_mib: number;
   streamed: { samples_per_sec: number; rss_mib: number; wasm_mib: number; fill_ms: number };
   in_heap?: { samples_per_sec: number; rss_mib: number; wasm_mib: number; fill_ms: number };
+  /** (streamed fill - in-heap fill) / in-heap step time: what streaming adds to a step. */
+  fill_cost?: number;
   /** streamed / in-heap samples/s (1 = no cost): the median over paired rounds of in-heap / streamed CPU time per step. */
   ratio?: number;
   heap_unchanged: boolean;
@@ -193,6 +199,7 @@ async function runCase(c: Case): Promise<CaseResult> {
   if (inHeap) {
     result.in_heap = { samples_per_sec: (BATCH * 1000) / median(times.h), rss_mib: rssMiB(), wasm_mib: kernels.heap.capacity * 4 / MiB, fill_ms: fillMs(inHeap.plan) };
     result.ratio = median(ratios);
+    result.fill_cost = (result.streamed.fill_ms - result.in_heap.fill_ms) / median(times.h);
     releaseStep(inHeap.plan);
   }
   releaseStep(streamed.plan);
@@ -204,13 +211,13 @@ function section(results: CaseResult[], command: string): string {
   const rows = results.map((r) => [
     r.name, r.shape.join('x'), r.n.toLocaleString('en-US'), f0(r.data_mib),
     f0(r.streamed.samples_per_sec), r.in_heap ? f0(r.in_heap.samples_per_sec) : '–', r.ratio ? r.ratio.toFixed(3) : '–',
-    r.streamed.fill_ms.toFixed(3), r.in_heap ? r.in_heap.fill_ms.toFixed(3) : '–',
+    r.streamed.fill_ms.toFixed(3), r.in_heap ? r.in_heap.fill_ms.toFixed(3) : '–', r.fill_cost !== undefined ? `${(100 * r.fill_cost).toFixed(1)}%` : '–',
     f0(r.streamed.rss_mib), f0(r.streamed.wasm_mib), r.in_heap ? f0(r.in_heap.rss_mib) : '–', r.in_heap ? f0(r.in_heap.wasm_mib) : '–',
     r.heap_unchanged ? 'yes' : '**NO**',
   ]);
   const table = markdownTable(
-    ['case', 'sample', 'images', 'uint8 data MiB', 'streamed samples/s', 'in-heap samples/s', 'streamed / in-heap', 'fill ms streamed', 'fill ms in-heap', 'streamed peak RSS MiB', 'streamed WASM MiB', 'in-heap peak RSS MiB', 'in-heap WASM MiB', 'heap unchanged'],
-    rows, ['left', 'left', 'right', 'right', 'right', 'right', 'right', 'right', 'right', 'right', 'right', 'right', 'right', 'left'],
+    ['case', 'sample', 'images', 'uint8 data MiB', 'streamed samples/s', 'in-heap samples/s', 'streamed / in-heap', 'fill ms streamed', 'fill ms in-heap', 'fill cost', 'streamed peak RSS MiB', 'streamed WASM MiB', 'in-heap peak RSS MiB', 'in-heap WASM MiB', 'heap unchanged'],
+    rows, ['left', 'left', 'right', 'right', 'right', 'right', 'right', 'right', 'right', 'right', 'right', 'right', 'right', 'right', 'left'],
   );
   return [
     '## Scale: streamed batches vs the data set in the heap',
@@ -219,7 +226,8 @@ function section(results: CaseResult[], command: string): string {
       'Streamed: uint8 samples in host memory, a ring of two uint8 batches in the heap, turned into float32 by lookupU8. ' +
       'In-heap: the whole set uploaded as float32 (TrainOptions.dataInHeap). Samples/s from the median CPU time per step; ' +
       '"streamed / in-heap" is the median over paired rounds (ABBA order, one process) of in-heap / streamed CPU time per step, so the machine\'s load cancels. ' +
-      '"fill ms": CPU time of one batch fill alone (the gather into the graph\'s input). ' +
+      '"fill ms": CPU time of one batch fill alone (the gather into the graph\'s input); "fill cost": the streamed fill\'s extra time as a share of the in-heap step, ' +
+      'the cost of streaming itself (the rest of a step runs the same kernels either way; the paired ratio also carries the two models\' heap placement and the machine\'s noise). ' +
       'Peak RSS is the process\'s maximum resident set (it includes the uint8 data and the bundled digits\' decoding); the streamed figures are read before the in-heap copy exists. ' +
       '"heap unchanged": the heap\'s used size and capacity are the same before and after the timed streamed steps.',
     '',
@@ -243,7 +251,7 @@ async function main(): Promise<void> {
     const r = JSON.parse(stdout.trim().split('\n').pop()!) as CaseResult;
     console.log(`${r.name}: streamed ${Math.round(r.streamed.samples_per_sec)} samples/s, ${Math.round(r.streamed.rss_mib)} MiB RSS` +
       (r.in_heap ? `; in-heap ${Math.round(r.in_heap.samples_per_sec)} samples/s, ${Math.round(r.in_heap.rss_mib)} MiB RSS; ratio ${r.ratio!.toFixed(3)}` : '') +
-      `; fill ${r.streamed.fill_ms.toFixed(3)} ms streamed${r.in_heap ? `, ${r.in_heap.fill_ms.toFixed(3)} ms in-heap` : ''}`);
+      `; fill ${r.streamed.fill_ms.toFixed(3)} ms streamed${r.in_heap ? `, ${r.in_heap.fill_ms.toFixed(3)} ms in-heap (${(100 * r.fill_cost!).toFixed(1)}% of a step)` : ''}`);
     results.push(r);
   }
   const body = section(results, 'npm run bench:scale');
