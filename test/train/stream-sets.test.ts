@@ -3,7 +3,7 @@
 // stored samples in chunks — a spy store records the largest read, which stays a chunk, never
 // the whole set's float32 copy — and give the results of the float32 set in memory bit for
 // bit; an IDX file left on disk (a lowered threshold) pre-trains to the weights of the file
-// loaded whole.
+// loaded whole; a labelled graph's one-hot labels are written per batch, not uploaded.
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
@@ -13,13 +13,15 @@ import { subset, type Splits } from '../../src/data/dataset.js';
 import { loadSplits } from '../../src/data/load.js';
 import { readSamples, storedDataset, type SampleStore } from '../../src/data/storage.js';
 import { FileStore } from '../../src/data/storage-file-node.js';
-import { ArgumentError } from '../../src/errors.js';
+import { ArgumentError, DataError } from '../../src/errors.js';
 import { Autoencoder } from '../../src/models/autoencoder.js';
 import { presetArchitecture } from '../../src/models/presets.js';
 import { inputNoiseFor } from '../../src/train/noise.js';
 import { codeChunk, codesOf, pretrainGreedy } from '../../src/train/pretrain.js';
+import { DeviceData } from '../../src/train/device-data.js';
+import { LabelStream } from '../../src/train/stream.js';
 import { train } from '../../src/train/trainer.js';
-import { expectBitIdentical, wasmKernels } from '../helpers.js';
+import { expectBitIdentical, jsKernels, wasmKernels } from '../helpers.js';
 import { weightBits } from './thread-identity.js';
 
 /** A store that records the most samples any one read asked for. */
@@ -116,6 +118,44 @@ describe('greedy pre-training on a stored set', () => {
     }
     expect(() => codesOf(model, stored.train, 100)).toThrow(ArgumentError);
     expect(() => codesOf(model, stored.train, 100)).toThrow(/chunk must be a positive multiple of 256, got 100/);
+  });
+});
+
+describe('labels streamed per batch (LabelStream)', () => {
+  it('writes the one-hot rows an in-heap upload gathers, in any order, on WASM and the JS spec, with no heap of its own', async () => {
+    const labels = Uint8Array.from({ length: 37 }, (_, i) => (i * 7) % 5);
+    const onehot = new Float32Array(37 * 5);
+    labels.forEach((l, i) => (onehot[i * 5 + l] = 1));
+    const order = Uint32Array.from({ length: 37 }, (_, i) => (i * 11) % 37);
+    for (const kernels of [await wasmKernels(), jsKernels('f64')]) {
+      const used = kernels.heap.used;
+      const stream = new LabelStream(kernels, labels, 37, 5, 'test labels');
+      expect(kernels.heap.used).toBe(used);
+      expect(stream.heapFloats).toBe(0);
+      const upload = new DeviceData(kernels, { images: onehot, labels, n: 37, shape: [5] }, [5], 'upload');
+      const a = kernels.heap.alloc(12 * 5);
+      const b = kernels.heap.alloc(12 * 5);
+      try {
+        for (const o of [order, null]) {
+          for (const start of [0, 25]) {
+            kernels.heap.data.fill(-3, a, a + 60);
+            stream.gather(o, start, 12, a);
+            upload.gather(o, start, 12, b);
+            expectBitIdentical(kernels.heap.read(a, 60), kernels.heap.read(b, 60), kernels.build);
+          }
+        }
+      } finally {
+        for (const x of [a, b]) kernels.heap.free(x);
+        upload.free();
+      }
+    }
+  });
+
+  it('a label outside the classes, or a missing one, is a DataError before any batch', async () => {
+    const kernels = await wasmKernels();
+    expect(() => new LabelStream(kernels, Uint8Array.of(0, 4, 1), 3, 4, 'training data')).toThrow(DataError);
+    expect(() => new LabelStream(kernels, Uint8Array.of(0, 4, 1), 3, 4, 'training data')).toThrow(/training data: label 4 of sample 1 is outside 0\.\.3 \(the model's graph has 4 label classes\)/);
+    expect(() => new LabelStream(kernels, Uint8Array.of(0, 1), 3, 4, 'training data')).toThrow(/the model's graph reads labels, but the data has 2 labels for 3 samples/);
   });
 });
 
