@@ -206,7 +206,7 @@ async function runCase(c: Case): Promise<CaseResult> {
   return result;
 }
 
-function section(results: CaseResult[], command: string): string {
+function section(results: CaseResult[], command: string, machine: ReturnType<typeof machineInfo>): string {
   const f0 = (x: number) => Math.round(x).toLocaleString('en-US');
   const rows = results.map((r) => [
     r.name, r.shape.join('x'), r.n.toLocaleString('en-US'), f0(r.data_mib),
@@ -222,7 +222,7 @@ function section(results: CaseResult[], command: string): string {
   return [
     '## Scale: streamed batches vs the data set in the heap',
     '',
-    `\`${command}\` on ${machineLine(machineInfo())}. Batch ${BATCH}, Adam, kernels.wasm on one thread; one process per case. ` +
+    `\`${command}\` on ${machineLine(machine)}. Batch ${BATCH}, Adam, kernels.wasm on one thread; one process per case. ` +
       'Streamed: uint8 samples in host memory, a ring of two uint8 batches in the heap, turned into float32 by lookupU8. ' +
       'In-heap: the whole set uploaded as float32 (TrainOptions.dataInHeap). Samples/s from the median CPU time per step; ' +
       '"streamed / in-heap" is the median over paired rounds (ABBA order, one process) of in-heap / streamed CPU time per step, so the machine\'s load cancels. ' +
@@ -243,6 +243,8 @@ async function main(): Promise<void> {
     process.stdout.write(JSON.stringify(await runCase(c)) + '\n');
     return;
   }
+  // Read before the cases run: the load average the table quotes is the one they started in.
+  const machine = machineInfo();
   const run = promisify(execFile);
   const chosen = values.only ? CASES.filter((c) => c.name.includes(values.only!)) : CASES;
   const results: CaseResult[] = [];
@@ -254,7 +256,7 @@ async function main(): Promise<void> {
       `; fill ${r.streamed.fill_ms.toFixed(3)} ms streamed${r.in_heap ? `, ${r.in_heap.fill_ms.toFixed(3)} ms in-heap (${(100 * r.fill_cost!).toFixed(1)}% of a step)` : ''}`);
     results.push(r);
   }
-  const body = section(results, 'npm run bench:scale');
+  const body = section(results, 'npm run bench:scale', machine);
   console.log('\n' + body);
   if (values.only) return;
   console.log(`wrote ${await writeResults('scale', results)}`);
