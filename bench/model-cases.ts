@@ -45,13 +45,17 @@ export function modelCase(preset: ModelPreset): ModelCase {
 }
 
 export type Suite = 'train' | 'infer';
-export type RuntimeName = 'ae-wasm' | 'ae-wasm-js' | 'tfjs-cpu' | 'tfjs-wasm' | 'pytorch';
+export type RuntimeName = 'ae-wasm' | 'ae-wasm-js' | 'tfjs-cpu' | 'tfjs-wasm' | 'onnxruntime-web' | 'onnxruntime-node' | 'pytorch';
 /** Table column order. */
-export const RUNTIMES: readonly RuntimeName[] = ['ae-wasm', 'ae-wasm-js', 'tfjs-cpu', 'tfjs-wasm', 'pytorch'];
+export const RUNTIMES: readonly RuntimeName[] = ['ae-wasm', 'ae-wasm-js', 'tfjs-cpu', 'tfjs-wasm', 'onnxruntime-web', 'onnxruntime-node', 'pytorch'];
 /** What --runtimes may name: a runtime, or `threads` for our threads build at 1, 2, ... threads. */
 export type RuntimeSelector = RuntimeName | 'threads';
-/** The peers the "best JavaScript peer" ratio is taken over. */
-export const JS_PEERS: readonly RuntimeName[] = ['tfjs-cpu', 'tfjs-wasm'];
+/** The peers the "best JavaScript peer" ratio is taken over (at one thread, as ours is). */
+export const JS_PEERS: readonly RuntimeName[] = ['tfjs-cpu', 'tfjs-wasm', 'onnxruntime-web'];
+/** Peers that run inference only (ONNX Runtime's training API is a separate build). */
+export const INFER_ONLY: readonly RuntimeName[] = ['onnxruntime-web', 'onnxruntime-node'];
+/** Thread counts onnxruntime-web is timed at. */
+export const ORT_WEB_THREADS = [1, 2] as const;
 
 /**
  * One line of bench/results/train.json or infer.json. Exactly one of (samples_per_sec and

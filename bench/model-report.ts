@@ -1,7 +1,7 @@
 // Turns the model suites' records into the training and inference sections of
 // bench/README.md: rows = model x batch, a column per runtime (and per WASM build, and
 // per thread count of the threads build), the ratio of ae-wasm to the best JavaScript
-// peer (TF.js cpu or wasm) and the threads build's speed-up over 1 thread.
+// peer (TF.js cpu or wasm, ONNX Runtime Web) and the threads build's speed-up over 1 thread.
 
 import { machineLine, type MachineInfo } from './lib/machine.js';
 import { markdownTable, type Align } from './lib/markdown.js';
@@ -29,6 +29,8 @@ interface Column {
   build?: string;
   /** The threads comparison's records (THREADS_BUILD at this many threads); absent: the other records. */
   threads?: number;
+  /** A peer's records at this many threads (a peer timed at more than one count). */
+  peerThreads?: number;
   title: string;
 }
 
@@ -45,8 +47,10 @@ function columns(records: ModelRecord[]): Column[] {
     if (runtime === 'ae-wasm') {
       for (const build of builds) cols.push({ runtime, build, title: `ae-wasm \`${build}\`` });
       for (const threads of threadCounts(records)) cols.push({ runtime, build: THREADS_BUILD, threads, title: `ae-wasm \`${THREADS_BUILD}\` ×${threads}` });
-    } else if (records.some((r) => r.runtime === runtime)) {
-      cols.push({ runtime, title: runtime });
+    } else {
+      // A peer timed at several thread counts (onnxruntime-web) gets a column per count.
+      const counts = [...new Set(records.filter((r) => r.runtime === runtime).map((r) => r.threads))].sort((a, b) => a - b);
+      for (const t of counts) cols.push({ runtime, peerThreads: counts.length > 1 ? t : undefined, title: counts.length > 1 ? `${runtime} ×${t}` : runtime });
     }
   }
   return cols;
@@ -54,7 +58,7 @@ function columns(records: ModelRecord[]): Column[] {
 
 const find = (records: ModelRecord[], suite: Suite, model: string, batch: number, c: Column): ModelRecord | undefined =>
   records.find((r) => r.suite === suite && r.model === model && r.batch === batch && r.runtime === c.runtime && (c.build === undefined || r.build === c.build) &&
-    (c.threads === undefined ? r.rounds === undefined : r.rounds !== undefined && r.threads === c.threads));
+    (c.threads === undefined ? r.rounds === undefined : r.rounds !== undefined && r.threads === c.threads) && (c.peerThreads === undefined || r.threads === c.peerThreads));
 
 /** Footnotes for errors and skips, one per distinct (runtime, text). */
 class Notes {
@@ -88,7 +92,7 @@ function cell(r: ModelRecord | undefined, latency: boolean, notes: Notes): strin
 export function ratioToBestPeer(records: ModelRecord[], suite: Suite, model: string, batch: number, build: string): { ratio: number; peer: string } | null {
   const ours = records.find((r) => r.suite === suite && r.model === model && r.batch === batch && r.runtime === 'ae-wasm' && r.build === build && r.rounds === undefined);
   if (!ours?.samples_per_sec) return null;
-  const peers = records.filter((r) => r.suite === suite && r.model === model && r.batch === batch && JS_PEERS.includes(r.runtime) && r.samples_per_sec);
+  const peers = records.filter((r) => r.suite === suite && r.model === model && r.batch === batch && JS_PEERS.includes(r.runtime) && r.threads === 1 && r.samples_per_sec);
   if (peers.length === 0) return null;
   const best = peers.reduce((a, b) => (b.samples_per_sec! > a.samples_per_sec! ? b : a));
   return { ratio: ours.samples_per_sec / best.samples_per_sec!, peer: best.runtime };
@@ -238,7 +242,10 @@ export function inferenceSection(m: ModelSuiteResult, info: ReportInfo): string 
     'Reconstruction (encoder + decoder forward; a VAE decodes z = z_mean) of test digits already in place: samples/s at batch 256 and latency ' +
       'at batch 1 (median ms per call). ae-wasm and ae-wasm-js run a graph compiled with `training: false` (forward only, output left in the heap); ' +
       'TF.js calls the models\' `apply` inside `tf.tidy` (the cpu and wasm backends compute eagerly, so the output exists when it returns). ' +
-      'Ratio: ae-wasm over the best JS peer — samples/s for batch 256, speed-up (peer ms / ae-wasm ms) for batch 1.' +
+      '**onnxruntime-web** (its wasm SIMD build, in Node, at 1 and 2 threads) and **onnxruntime-node** (CPU provider, one thread; when installed) run the ' +
+      'very model ae-wasm times, exported with `exportOnnx` (same seed, same weights), each case checked against ae-wasm\'s reconstruction (1e-4) before ' +
+      'it is timed; `session.run` is awaited per call (bench/model-ort.ts), so its figures include ONNX Runtime\'s own input/output copies. ' +
+      'Ratio: ae-wasm over the best JS peer at one thread (tfjs-cpu, tfjs-wasm, onnxruntime-web) — samples/s for batch 256, speed-up (peer ms / ae-wasm ms) for batch 1.' +
       threadsText(m.records.filter((r) => r.suite === 'infer'), true),
     '',
     ...header(info, info.names.infer),

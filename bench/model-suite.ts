@@ -25,12 +25,13 @@ import { train as trainer } from '../src/train/trainer.js';
 import { collectGarbage, heapCheck, type HeapCheck } from './lib/heap-check.js';
 import { addBusy, busyElsewhere, cpuSnapshot, type Busy } from './lib/machine.js';
 import { measureRounds, mergeRounds, speedup, summarize, type RoundsResult } from './lib/rounds.js';
-import { measure, now, timeCalls, warmUp, type Measurement, type WarmupOptions } from './lib/timing.js';
+import { measure, measureAsync, now, timeCalls, warmUp, type Measurement, type WarmupOptions } from './lib/timing.js';
 import {
-  ADAM, INFER_BATCHES, MODEL_PRESETS, SEED, TRAIN_BATCHES, modelCase, round,
+  ADAM, INFER_BATCHES, MODEL_PRESETS, ORT_WEB_THREADS, SEED, TRAIN_BATCHES, modelCase, round,
   type ModelCase, type ModelRecord, type RuntimeName, type RuntimeSelector, type Suite,
 } from './model-cases.js';
 import { loadBuilds, ourInferSubject, ourTrainSubject, type InferSubject, type TrainSubject } from './model-ours.js';
+import { ortNodeRuntime, ortWebRuntime, type OrtRuntime } from './model-ort.js';
 import { runPytorch } from './model-pytorch.js';
 import { tfjsRuntime, tfjsTensorCount, type TfjsRuntime } from './model-tfjs.js';
 import { loadThreadKernels, THREADS_BUILD, type ThreadKernels } from './threads.js';
@@ -260,6 +261,35 @@ async function runRuntime(rt: Runtime, cases: ModelCase[], st: SuiteState): Prom
 }
 
 /**
+ * An inference-only peer whose call completes through a promise (ONNX Runtime): batch 1
+ * then 256 per preset as runRuntime does, timed by measureAsync with the same settings
+ * (warm-up to a settled speed, then samples within the budget; no separate slow path:
+ * these calls are milliseconds).
+ */
+async function runAsyncInfer(rt: OrtRuntime, cases: ModelCase[], st: SuiteState): Promise<void> {
+  const { s } = st;
+  for (const mc of cases) {
+    for (const batch of [...INFER_BATCHES].sort((a, b) => a - b)) {
+      const base: Base = { suite: 'infer', model: mc.preset, runtime: rt.name, build: rt.build, threads: rt.threads, batch };
+      let record: ModelRecord;
+      try {
+        const f = await rt.infer(mc, batch, st.splits.test);
+        try {
+          collectGarbage();
+          record = timedRecord(base, await measureAsync(() => f.run(), { warmup: s.warmup, budgetMs: s.budgetMs, minSamples: s.minSamples, maxSamples: s.maxSamples, minSampleMs: s.minSampleMs }));
+        } finally {
+          await f.dispose();
+        }
+      } catch (err) {
+        record = { ...base, error: message(err) };
+      }
+      st.records.push(record);
+      logRecord(record);
+    }
+  }
+}
+
+/**
  * THREADS_BUILD at every thread count, case by case in interleaved rounds, in passes over
  * all cases (see the file comment). Returns whether it ran. No heap check here: the
  * single-thread builds have it.
@@ -394,6 +424,16 @@ export async function runModelSuites(s: ModelSettings, only?: readonly RuntimeSe
       continue;
     }
     await runRuntime({ ...tf, train: (mc, b) => tf.train(mc, b, train), infer: (mc, b) => tf.infer(mc, b, test) }, cases, st);
+  }
+
+  if (wanted('onnxruntime-web')) {
+    const k = await createKernels({ backend: 'js' });
+    for (const threads of ORT_WEB_THREADS) await runAsyncInfer(ortWebRuntime(threads, k), cases, st);
+  }
+  if (wanted('onnxruntime-node')) {
+    const rt = await ortNodeRuntime(await createKernels({ backend: 'js' }));
+    if ('missing' in rt) st.notes.push(rt.missing);
+    else await runAsyncInfer(rt, cases, st);
   }
 
   if (wanted('pytorch')) {

@@ -22,6 +22,8 @@ export interface SizeRow {
 
 export interface SizeReport {
   files: SizeRow[];
+  /** For comparison: what a page downloads to run the same models with a peer (from node_modules; absent when not installed). */
+  peers: { what: string; files: string[]; bytes: number; gzip: number }[];
   /** Bundle + one single-threaded build (each must fit the budget), and the inline bundle alone. */
   pages: { what: string; gzip: number }[];
   worstPage: number;
@@ -48,7 +50,40 @@ export async function measure(dir: string): Promise<SizeReport> {
   const inline = get('ae-wasm.inline.js');
   if (inline) pages.push({ what: 'ae-wasm.inline.js alone', gzip: inline.gzip });
   // The inline bundle carries both builds by design, so it is reported but not held to the budget.
-  return { files, pages, worstPage: Math.max(...pages.filter((p) => !p.what.includes('inline')).map((p) => p.gzip)) };
+  return { files, pages, peers: await peerDownloads(), worstPage: Math.max(...pages.filter((p) => !p.what.includes('inline')).map((p) => p.gzip)) };
+}
+
+/**
+ * The minimal files each peer's page needs for inference on the wasm backend, from the
+ * installed packages: ONNX Runtime Web's wasm-only ESM bundle, its loader and its one
+ * (SIMD, threaded) .wasm; TF.js core + layers + the wasm backend (minified UMD bundles,
+ * as a CDN serves them) and its SIMD .wasm.
+ */
+const PEERS: { what: string; files: string[] }[] = [
+  {
+    what: 'onnxruntime-web (wasm)',
+    files: ['onnxruntime-web/dist/ort.wasm.min.mjs', 'onnxruntime-web/dist/ort-wasm-simd-threaded.mjs', 'onnxruntime-web/dist/ort-wasm-simd-threaded.wasm'],
+  },
+  {
+    what: 'TF.js core + layers + wasm backend',
+    files: [
+      '@tensorflow/tfjs-core/dist/tf-core.min.js', '@tensorflow/tfjs-layers/dist/tf-layers.min.js',
+      '@tensorflow/tfjs-backend-wasm/dist/tf-backend-wasm.min.js', '@tensorflow/tfjs-backend-wasm/dist/tfjs-backend-wasm-simd.wasm',
+    ],
+  },
+];
+
+async function peerDownloads(): Promise<SizeReport['peers']> {
+  const out: SizeReport['peers'] = [];
+  for (const peer of PEERS) {
+    try {
+      const all = await Promise.all(peer.files.map((f) => readFile(path.join(ROOT, 'node_modules', f))));
+      out.push({ ...peer, bytes: all.reduce((n, b) => n + b.length, 0), gzip: all.reduce((n, b) => n + gzipSize(b), 0) });
+    } catch {
+      // Not installed (a production install has no devDependencies): nothing to compare.
+    }
+  }
+  return out;
 }
 
 function order(file: string): number {
@@ -62,6 +97,11 @@ export function formatReport(r: SizeReport): string {
   for (const f of r.files) lines.push(`| \`${f.file}\` | ${kb(f.bytes)} | ${kb(f.gzip)} |`);
   lines.push('', '| a page downloads | gzipped | budget |', '|---|---:|---:|');
   for (const p of r.pages) lines.push(`| ${p.what} | ${kb(p.gzip)} | ${p.what.includes('inline') ? '— (carries both builds)' : kb(BUDGET_BYTES)} |`);
+  if (r.peers.length > 0) {
+    lines.push('', '| for comparison, a page running a peer downloads | size | gzipped |', '|---|---:|---:|');
+    const mb = (n: number) => (n >= 1 << 20 ? `${(n / (1 << 20)).toFixed(1)} MB` : kb(n));
+    for (const p of r.peers) lines.push(`| ${p.what}: ${p.files.map((f) => `\`${path.basename(f)}\``).join(' + ')} | ${mb(p.bytes)} | ${mb(p.gzip)} |`);
+  }
   return lines.join('\n');
 }
 

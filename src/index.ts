@@ -26,7 +26,10 @@ export { LAYER_CLASSES } from './nn/registry.js';
 export { train, type Callbacks, type EpochRecord, type History, type TrainOptions, type TrainState } from './train/trainer.js';
 export { TRAIN_DEFAULTS } from './train/train-options.js';
 export { Adam, SGD, createOptimizer, type Optimizer } from './train/optimizers.js';
-export { evaluate, type Metrics } from './train/evaluate.js';
+export { evaluate, evaluateWithConfusion, type Metrics } from './train/evaluate.js';
+export { classifierPart } from './models/classifier.js';
+export { accuracy, argmaxRows, classificationReport, Confusion, perClassAccuracy, type ConfusionMatrix } from './train/metrics.js';
+export { confusionPng, type ConfusionPictureOptions } from './viz/confusion.js';
 export { denseStack, pretrainGreedy, PRETRAIN_EPOCHS, type PretrainLayer, type PretrainOptions } from './train/pretrain.js';
 export { checkpointFromState, stateFromCheckpoint, optimizerFromRecord } from './train/checkpoint.js';
 export { fitPca, pcaTransform, pcaReconstructionMse, orthonormalBasis, principalAngles } from './analysis/pca.js';
@@ -87,7 +90,9 @@ export interface CreateModelOptions extends BackendOptions, Omit<PresetOptions, 
 
 /** A new, initialised model from a preset name or an architecture of your own. */
 export async function createModel(spec: string | Architecture, options: CreateModelOptions = {}): Promise<Autoencoder> {
-  const arch = typeof spec === 'string' ? presetArchitecture(spec, { latent: options.latent, inputShape: options.inputShape, output: options.output }) : spec;
+  const arch = typeof spec === 'string'
+    ? presetArchitecture(spec, { latent: options.latent, inputShape: options.inputShape, output: options.output, ...(options.labels === undefined ? {} : { labels: options.labels }) })
+    : spec;
   const kernels = options.kernels ?? (await createKernels({ threads: defaultThreads(), ...options }));
   return new Autoencoder(kernels, arch).initialize(options.seed ?? 0);
 }

@@ -79,11 +79,29 @@ export interface Measurement {
 
 export const now = (): number => performance.now();
 
-/** Runs `fn` in batches until its speed settles (see WarmupOptions). */
-export function warmUp(fn: () => void, o: WarmupOptions): WarmupResult {
+/**
+ * The warm-up rule, fed one batch of per-call times at a time: returns the result once two
+ * consecutive batch medians agree past the floors, or the ceiling is reached; else null.
+ */
+function warmupJudge(o: WarmupOptions): (times: number[]) => WarmupResult | null {
   const start = now();
   let calls = 0;
   let previous = Number.NaN;
+  return (times) => {
+    calls += times.length;
+    const median = quantile(sorted(times), 0.5);
+    const ms = now() - start;
+    const agree = Math.abs(median - previous) <= o.tolerance * Math.min(median, previous);
+    previous = median;
+    if (agree && calls >= o.minCalls && ms >= o.minMs) return { calls, ms, converged: true, lastCallMs: median };
+    if (ms >= o.maxMs) return { calls, ms, converged: false, lastCallMs: median };
+    return null;
+  };
+}
+
+/** Runs `fn` in batches until its speed settles (see WarmupOptions). */
+export function warmUp(fn: () => void, o: WarmupOptions): WarmupResult {
+  const judge = warmupJudge(o);
   for (;;) {
     const times: number[] = [];
     const batchStart = now();
@@ -92,13 +110,8 @@ export function warmUp(fn: () => void, o: WarmupOptions): WarmupResult {
       fn();
       times.push(now() - t);
     } while (now() - batchStart < o.batchMs);
-    calls += times.length;
-    const median = quantile(sorted(times), 0.5);
-    const ms = now() - start;
-    const agree = Math.abs(median - previous) <= o.tolerance * Math.min(median, previous);
-    if (agree && calls >= o.minCalls && ms >= o.minMs) return { calls, ms, converged: true, lastCallMs: median };
-    if (ms >= o.maxMs) return { calls, ms, converged: false, lastCallMs: median };
-    previous = median;
+    const done = judge(times);
+    if (done) return done;
   }
 }
 
@@ -127,11 +140,54 @@ export function measure(fn: () => void, o: MeasureOptions): Measurement {
     samples.push(x);
     spent += x.ms * callsPerSample;
   }
+  return summarizeSamples(samples, callsPerSample, warmup);
+}
+
+function summarizeSamples(samples: readonly Sample[], callsPerSample: number, warmup: WarmupResult | null): Measurement {
   const s = sorted(samples.map((x) => x.ms));
   const medianMs = quantile(s, 0.5);
   const cpuMs = quantile(sorted(samples.map((x) => x.cpuMs)), 0.5);
   const spread = s.length >= 4 ? (quantile(s, 0.75) - quantile(s, 0.25)) / medianMs : 0;
   return { medianMs, cpuMs, minMs: s[0]!, maxMs: s[s.length - 1]!, spread, samples: s.length, callsPerSample, warmup };
+}
+
+/** Times `calls` back-to-back awaited calls of `fn`; the per-call sample. */
+async function timeCallsAsync(fn: () => Promise<unknown>, calls: number): Promise<Sample> {
+  const cpu = process.cpuUsage();
+  const t = now();
+  for (let i = 0; i < calls; i++) await fn();
+  const ms = now() - t;
+  const c = process.cpuUsage(cpu);
+  return { ms: ms / calls, cpuMs: (c.user + c.system) / 1000 / calls };
+}
+
+/**
+ * measure() for a call that completes through a promise (ONNX Runtime's session.run): the
+ * same warm-up rule (batches of calls until two agree, within floors and a ceiling) and the
+ * same sampling, each call awaited before the next.
+ */
+export async function measureAsync(fn: () => Promise<unknown>, o: MeasureOptions): Promise<Measurement> {
+  let warmup: WarmupResult | null = null;
+  if (o.warmup) {
+    const judge = warmupJudge(o.warmup);
+    while (!warmup) {
+      const times: number[] = [];
+      const batchStart = now();
+      do times.push((await timeCallsAsync(fn, 1)).ms);
+      while (now() - batchStart < o.warmup.batchMs);
+      warmup = judge(times);
+    }
+  }
+  const samples: Sample[] = warmup ? [] : [await timeCallsAsync(fn, 1)];
+  const callMs = warmup?.lastCallMs ?? samples[0]!.ms;
+  const callsPerSample = callMs >= o.minSampleMs ? 1 : Math.min(1000, Math.ceil(o.minSampleMs / Math.max(callMs, 1e-3)));
+  let spent = samples.reduce((sum, x) => sum + x.ms, 0);
+  while (samples.length < o.maxSamples && (samples.length < o.minSamples || spent < o.budgetMs)) {
+    const x = await timeCallsAsync(fn, callsPerSample);
+    samples.push(x);
+    spent += x.ms * callsPerSample;
+  }
+  return summarizeSamples(samples, callsPerSample, warmup);
 }
 
 function sorted(xs: readonly number[]): number[] {

@@ -1,24 +1,34 @@
-// ae-wasm eval: reconstruction metrics of a model on the test split.
+// ae-wasm eval: reconstruction metrics of a model on the test split and, for a model with
+// a classifier (models/classifier.ts), its accuracy, per-class accuracy and confusion
+// matrix (--confusion FILE.png draws it).
 
 import { Command } from 'commander';
+import path from 'node:path';
 import type { Dataset } from '../data/dataset.js';
-import { NumericError } from '../errors.js';
+import { ArgumentError, NumericError } from '../errors.js';
+import { writeFileAtomic } from '../io/file-node.js';
 import type { Autoencoder } from '../models/autoencoder.js';
-import { evaluate, type Metrics } from '../train/evaluate.js';
+import { requireClassifier } from '../models/classifier.js';
+import { evaluateWithConfusion, type Metrics } from '../train/evaluate.js';
+import { classificationReport, type ConfusionMatrix } from '../train/metrics.js';
 import { recordedNoiseKind } from '../train/noise.js';
-import { addBackendOption, addDataOption, backendFrom, dataFrom } from './context.js';
+import { confusionPng } from '../viz/confusion.js';
+import { requireLabels } from './class-labels.js';
+import { addBackendOption, addDataOption, backendFrom, dataFrom, type BackendFlags, type DataFlags } from './context.js';
 import { addModelOption, modelFrom } from './model-option.js';
 import { firstNonFinite, largestValue, OVERFLOW_CAUSE } from './numeric.js';
+import { checkOutputFile } from './output-file.js';
 
-interface EvalFlags {
+interface EvalFlags extends BackendFlags, DataFlags {
   model: string;
-  data?: string;
-  backend: 'wasm' | 'js';
   json?: boolean;
+  confusion?: string;
 }
 
 /** The metrics eval reports: the model-space ones and the MSE in the data's own units. */
-type EvalMetrics = Metrics & { mse_data: number };
+type EvalMetrics = Omit<Metrics, 'accuracy'> & { mse_data: number };
+/** What a model with a classifier adds (classificationReport's fields; per_class_accuracy null for a class without test samples). */
+type ClassifierMetrics = { accuracy: number | null; per_class_accuracy: (number | null)[]; confusion: number[][]; no_prediction?: number[] };
 
 const LABELS: Record<keyof EvalMetrics, string> = {
   n: 'test samples',
@@ -30,21 +40,35 @@ const LABELS: Record<keyof EvalMetrics, string> = {
 };
 
 export function evalCommand(): Command {
-  const cmd = new Command('eval').description('evaluate a model on the test split (MSE, BCE; denoising MSE and negative ELBO where they apply)');
+  const cmd = new Command('eval').description('evaluate a model on the test split (MSE, BCE; denoising MSE, negative ELBO and a classifier\'s accuracy where they apply)');
   addModelOption(cmd);
   addDataOption(cmd);
   addBackendOption(cmd);
-  cmd.option('--json', 'print the metrics as one JSON object');
+  cmd.option('--json', 'print the metrics as one JSON object (a model with a classifier adds accuracy, per_class_accuracy and confusion, rows the true class)');
+  cmd.option('--confusion <file.png>', "a model with a classifier: draw the test split's confusion matrix (rows true class, columns predicted)");
   return cmd.action(async (flags: EvalFlags) => {
+    if (flags.confusion !== undefined) {
+      if (path.extname(flags.confusion).toLowerCase() !== '.png') throw new ArgumentError(`--confusion ${flags.confusion}: expected a file name ending in .png`);
+      await checkOutputFile(flags.confusion, [{ flag: '--model', file: flags.model }], 'confusion.png', '--confusion');
+    }
     const kernels = await backendFrom(flags);
     const model = await modelFrom(flags, kernels);
+    if (flags.confusion !== undefined) requireClassifier(model.architecture.graph, model.chains.keys(), '--confusion', flags.model);
     const splits = await dataFrom(flags, ['test'], model);
-    const base = evaluate(model, splits.test, { noise: model.training?.noise ?? 0, noiseKind: recordedNoiseKind(model.training) });
+    if (model.classifier !== null) requireLabels(splits, flags.labels, `eval of ${flags.model} (a model with a classifier)`);
+    const { metrics: base, confusion } = evaluateWithConfusion(model, splits.test, { noise: model.training?.noise ?? 0, noiseKind: recordedNoiseKind(model.training) });
     checkMetrics(base, model, splits.test, flags.model);
     const { n, mse, ...rest } = base;
+    delete rest.accuracy;
     const metrics: EvalMetrics = { n, mse, mse_data: dataMse(model, splits.test), ...rest };
+    const classes: ClassifierMetrics | null = confusion ? classifierMetrics(confusion) : null;
+    const names = splits.labelNames?.length === model.labelCount ? splits.labelNames : undefined;
+    if (flags.confusion !== undefined) {
+      const title = `${model.training?.preset ?? path.basename(flags.model)}: test accuracy ${classes!.accuracy?.toFixed(4) ?? 'n/a'}`;
+      await writeFileAtomic(flags.confusion, confusionPng(confusion!, { ...(names ? { names } : {}), title }));
+    }
     if (flags.json) {
-      process.stdout.write(JSON.stringify(metrics) + '\n');
+      process.stdout.write(JSON.stringify({ ...metrics, ...classes }) + '\n');
       return;
     }
     const rows = (Object.keys(metrics) as (keyof EvalMetrics)[]).map((key) => {
@@ -54,7 +78,18 @@ export function evalCommand(): Command {
     const w = rows.reduce((m, r) => Math.max(m, r[0].length), 0);
     process.stdout.write(`${flags.model} on ${splits.source}\n`);
     for (const [label, value] of rows) process.stdout.write(`  ${label.padEnd(w)}  ${value}\n`);
+    if (classes) {
+      const perClass = classes.per_class_accuracy.map((a, c) => `${names?.[c] ?? c} ${a === null ? 'n/a' : a.toFixed(3)}`);
+      process.stdout.write(`  ${'accuracy'.padEnd(w)}  ${classes.accuracy?.toFixed(6) ?? 'n/a'}\n  per class: ${perClass.join(', ')}\n`);
+    }
+    if (flags.confusion !== undefined) process.stdout.write(`wrote ${flags.confusion}\n`);
   });
+}
+
+/** classificationReport's fields; no_prediction (per true class, samples whose logits held a NaN) only when there are such samples. */
+function classifierMetrics(cm: ConfusionMatrix): ClassifierMetrics {
+  const { no_prediction, ...report } = classificationReport(cm);
+  return no_prediction.some((c) => c > 0) ? { ...report, no_prediction } : report;
 }
 
 /** MSE between the test samples and their reconstructions, both taken back to the data's units. */

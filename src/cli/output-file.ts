@@ -38,11 +38,11 @@ export interface InputFile {
  * Checks, before any work, that `file` can be written: not an existing directory or a
  * non-regular file (FIFO, device), not one of the command's inputs, every existing parent a
  * directory, and the nearest existing one writable (writeFileAtomic creates the rest).
- * Only lstat / stat / access: nothing is created here.
+ * Only lstat / stat / access: nothing is created here. `flag` names it in errors (eval's --confusion).
  */
-export async function checkOutputFile(file: string, inputs: readonly InputFile[] = [], example = 'out.png'): Promise<void> {
+export async function checkOutputFile(file: string, inputs: readonly InputFile[] = [], example = 'out.png', flag = '--out'): Promise<void> {
   const fail = (why: string, err?: unknown): never => {
-    throw new FileError(`--out ${file}: ${why}`, file, err === undefined ? undefined : { cause: err });
+    throw new FileError(`${flag} ${file}: ${why}`, file, err === undefined ? undefined : { cause: err });
   };
   const target = await stat(file);
   if (target?.isDirectory()) fail(`is a directory; give a file name inside it, such as ${path.join(file, example)}`);
@@ -50,7 +50,7 @@ export async function checkOutputFile(file: string, inputs: readonly InputFile[]
   const real = await resolvedOut(file);
   for (const input of inputs) {
     const other = await fs.realpath(input.file).catch(() => path.resolve(input.file));
-    if (other === real) throw new ArgumentError(`--out ${file} is the ${input.flag} file: writing would replace what the command reads; choose another name`);
+    if (other === real) throw new ArgumentError(`${flag} ${file} is the ${input.flag} file: writing would replace what the command reads; choose another name`);
   }
   const parent = nearestExisting(path.dirname(path.resolve(file)), (at, err) => {
     throw new FileError(`cannot check ${at}: ${(err as NodeJS.ErrnoException).code ?? (err as Error).message}`, at, { cause: err });

@@ -17,6 +17,7 @@ import { interpolateCommand } from './interpolate.js';
 import { latentCommand } from './latent.js';
 import { manifoldCommand } from './manifold.js';
 import { pcaCompareCommand } from './pca-compare.js';
+import { predictCommand } from './predict.js';
 import { reconstructCommand } from './reconstruct.js';
 import { sampleCommand } from './sample.js';
 import { summaryCommand } from './summary.js';
@@ -37,6 +38,7 @@ export function buildProgram(): Command {
   const commands = [
     trainCommand(),
     evalCommand(),
+    predictCommand(),
     summaryCommand(),
     reconstructCommand(),
     encodeCommand(),

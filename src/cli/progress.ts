@@ -13,6 +13,7 @@ export interface Reporter extends Callbacks {
 }
 
 const fmtLoss = (v: number) => (Number.isFinite(v) ? v.toFixed(5) : 'n/a');
+const fmtAccuracy = (v: number) => (Number.isFinite(v) ? v.toFixed(4) : 'n/a');
 const fmtRate = (v: number) => Math.round(v).toLocaleString('en-US');
 
 export function epochLine(r: EpochRecord, epochs: number): string {
@@ -22,6 +23,11 @@ export function epochLine(r: EpochRecord, epochs: number): string {
     `test_mse ${fmtLoss(r.test_mse)}`,
   ];
   if (r.val_loss !== undefined) parts.push(`val_loss ${fmtLoss(r.val_loss)}`);
+  // A model with a classifier: its reconstruction MSE and accuracy on each split measured.
+  if (r.mse !== undefined) parts.push(`mse ${fmtLoss(r.mse)}`);
+  if (r.accuracy !== undefined) parts.push(`accuracy ${fmtAccuracy(r.accuracy)}`);
+  if (r.val_accuracy !== undefined) parts.push(`val_accuracy ${fmtAccuracy(r.val_accuracy)}`);
+  if (r.test_accuracy !== undefined) parts.push(`test_accuracy ${fmtAccuracy(r.test_accuracy)}`);
   parts.push(`${r.seconds.toFixed(1)}s`, `${fmtRate(r.samples_per_sec)} samples/s`);
   return parts.join('  ');
 }

@@ -5,7 +5,7 @@
 import { Command, Option } from 'commander';
 import path from 'node:path';
 import { rmdir, stat } from 'node:fs/promises';
-import { AeError, ArgumentError, FormatError, ShapeError } from '../errors.js';
+import { AeError, ArgumentError, DataError, FormatError, ShapeError } from '../errors.js';
 import { prepareOutputDirectory, readFileBytes, writeFileAtomic } from '../io/file-node.js';
 import { checkpointsUnder, LATEST_CHECKPOINT, writeRotatedCheckpoint } from '../io/run-checkpoints-node.js';
 import { abandonRun, commitRun, isRunDirectoryName, RUN_MANIFEST, startRun, type Run as RunDirectory } from '../io/run-set-node.js';
@@ -30,6 +30,7 @@ import { anyInteger, anyNumber, flagName, floatArg, intArg } from './options.js'
 import { lossPng, reconstructionsPng } from './pictures.js';
 import { hasLabels, keepClasses, labelListArg, normalClasses, normalTrainingSplits } from './normal-labels.js';
 import { createReporter } from './progress.js';
+import { dataClassCount, requireLabels } from './class-labels.js';
 import { requireImages, requireTrainingAfterValidation } from '../data/dataset.js';
 
 interface TrainFlags extends DataFlags {
@@ -142,6 +143,11 @@ function checkFreshFlags(flags: TrainFlags): void {
   }
   if (flags.momentum !== undefined && flags.optimizer !== 'sgd') throw new ArgumentError('--momentum goes with --optimizer sgd');
   if (flags.beta !== 1 && flags.preset !== 'vae') throw new ArgumentError('--beta applies to the vae preset only');
+  if (PRESETS[flags.preset]!.needsLabels) {
+    // Its graph carries its own loss terms: the default wiring's flags would be ignored.
+    const given = (['loss', 'l1'] as const).filter((k) => k === 'loss' ? flags.loss !== undefined : flags.l1 !== 0);
+    if (given.length > 0) throw new ArgumentError(`${given.map(flagName).join(', ')} does not apply to preset ${flags.preset}: its graph sets its loss terms (MSE on the reconstruction + sparse categorical cross-entropy)`);
+  }
 }
 
 /**
@@ -155,12 +161,23 @@ function outputKindFor(splits: PreparedSplits): OutputKind {
 
 async function architectureOf(flags: TrainFlags, splits: PreparedSplits, output: OutputKind): Promise<Architecture> {
   const shape = [...splits.train.shape];
-  if (flags.arch === undefined) return presetArchitecture(flags.preset, { latent: flags.latent, inputShape: shape, output });
+  if (flags.arch === undefined) {
+    const labels = PRESETS[flags.preset]!.needsLabels ? classCountFor(flags, splits) : undefined;
+    return presetArchitecture(flags.preset, { latent: flags.latent, inputShape: shape, output, ...(labels === undefined ? {} : { labels }) });
+  }
   const arch = architectureFromJson(new TextDecoder().decode(await readFileBytes(flags.arch, MAX_ARCH_BYTES)), flags.arch);
   if (arch.input_shape.join() !== shape.join()) {
     throw new ShapeError(`${flags.arch}: input_shape is [${arch.input_shape.join(', ')}] but the samples of ${splits.source} are [${shape.join(', ')}]`);
   }
   return arch;
+}
+
+/** The class count a classifier preset gets: the data's (a DataError for data without labels). */
+function classCountFor(flags: TrainFlags, splits: PreparedSplits): number {
+  requireLabels(splits, flags.labels, `preset ${flags.preset}`);
+  const classes = dataClassCount(splits);
+  if (classes < 2) throw new DataError(`preset ${flags.preset} needs at least 2 classes, but the labels of ${splits.source} hold ${classes}`);
+  return classes;
 }
 
 /** An architecture record is a few KB; 4 MiB is far beyond any real one. */
@@ -330,6 +347,10 @@ async function trainTo(outDir: string, flags: TrainFlags): Promise<void> {
     run = await freshRun(flags, kernels, splits);
     if (flags.pretrain) await pretrain(run, flags, splits, reporter);
   }
+  if (run.model.labelCount !== null) {
+    const who = run.record.preset === undefined ? 'this model' : `preset ${run.record.preset}`;
+    requireLabels(splits, flags.labels, `${who}'s graph (it reads labels)`);
+  }
   const dirs = await startRun(outDir, run.from === undefined ? undefined : runDirectoryOf(run.from, outDir));
   for (const item of dirs.removed) reporter.log(`removed ${item}, left by a process that no longer runs`);
   for (const dir of dirs.finished) reporter.log(`finished the commit of ${dir}, a run killed while it moved its files into ${outDir}`);
@@ -431,5 +452,6 @@ async function trainInto(
   const where = await commitRun(dirs, 'complete');
   const last = history[history.length - 1];
   const written = ['model.safetensors', 'history.json', ...(pictures ? ['reconstructions.png'] : []), 'loss.png'].map((n) => path.join(where, n));
-  reporter.log(`test MSE ${last ? last.test_mse.toFixed(5) : 'n/a'} after ${result.state.epoch} epoch${result.state.epoch === 1 ? '' : 's'}; wrote ${written.join(', ')} (the set: ${path.join(where, RUN_MANIFEST)})`);
+  const accuracy = last?.test_accuracy === undefined ? '' : `, test accuracy ${last.test_accuracy.toFixed(4)}`;
+  reporter.log(`test MSE ${last ? last.test_mse.toFixed(5) : 'n/a'}${accuracy} after ${result.state.epoch} epoch${result.state.epoch === 1 ? '' : 's'}; wrote ${written.join(', ')} (the set: ${path.join(where, RUN_MANIFEST)})`);
 }

@@ -3,6 +3,8 @@
 // JSON.stringify in error messages) overflows the stack on 100,000 levels, so we refuse
 // such text up front. Linear, allocation-free, browser-safe.
 
+import { scanJsonStructure } from './json-scan.js';
+
 /** No file we write nests more than a handful of levels; this leaves room for others'. */
 export const MAX_JSON_DEPTH = 64;
 
@@ -22,29 +24,30 @@ export function jsonDepthExcess(text: string, maxDepth = MAX_JSON_DEPTH): DepthE
   let key: string | undefined;
   // Whether the next string at depth 1 is a key (it follows '{' or ',').
   let expectKey = false;
-  for (let i = 0; i < text.length; i++) {
-    const c = text.charCodeAt(i);
-    if (c === 0x22 /* " */) {
-      const start = i;
-      for (i++; i < text.length; i++) {
-        const s = text.charCodeAt(i);
-        if (s === 0x5c /* \ */) i++;
-        else if (s === 0x22) break;
-      }
-      if (depth === 1 && expectKey) key = text.slice(start + 1, i);
+  let excess: DepthExcess | undefined;
+  scanJsonStructure(text, {
+    string(start, end) {
+      if (depth === 1 && expectKey) key = text.slice(start + 1, end);
       expectKey = false;
-    } else if (c === 0x7b /* { */ || c === 0x5b /* [ */) {
+    },
+    open(object, offset) {
       depth++;
-      if (depth > maxDepth) return { offset: i, key };
-      expectKey = c === 0x7b && depth === 1;
-    } else if (c === 0x7d /* } */ || c === 0x5d /* ] */) {
+      if (depth > maxDepth) {
+        excess = { offset, key };
+        return true;
+      }
+      expectKey = object && depth === 1;
+      return false;
+    },
+    close() {
       depth--;
       expectKey = false;
-    } else if (c === 0x2c /* , */) {
+    },
+    comma() {
       expectKey = depth === 1;
-    }
-  }
-  return undefined;
+    },
+  });
+  return excess;
 }
 
 /** A phrase for error messages: "nests deeper than 64 levels at character 9 (in "shape")". */

@@ -12,6 +12,7 @@ import type { RunContext } from '../nn/layer.js';
 import { ParamStore } from '../nn/params.js';
 import { formatShape, sizeOf, type Shape } from '../nn/tensor.js';
 import { architectureGraph, checkVaeHeads, partNames, validateArchitecture, type Architecture } from './architecture.js';
+import { classifierPart, requireClassifier } from './classifier.js';
 import { ModelGraph, type GraphOptions } from './graph.js';
 import { walkGraph } from './graph-shapes.js';
 import { topology } from './graph-topology.js';
@@ -195,6 +196,34 @@ export class Autoencoder {
       this.writeLabels(g, labels, start, m);
       g.forward(ctx, m, false);
       out.set(this.kernels.heap.read(g.output.offset, m * this.inputSize), start * this.inputSize);
+    });
+    return out;
+  }
+
+  /** The classifier part (classifier.ts: the part its sparse categorical cross-entropy term reads), or null. */
+  get classifier(): string | null {
+    return classifierPart(this.architecture.graph);
+  }
+
+  /**
+   * Class probabilities [n, labelCount] of images: the softmax of the classifier's logits
+   * (classifier.ts), row by row. A graph whose forward pass reads the label takes one per
+   * image. UnsupportedError, naming the parts, for a model without a classifier.
+   */
+  predict(images: Float32Array, labels?: ArrayLike<number>): Float32Array {
+    const part = requireClassifier(this.architecture.graph, this.chains.keys(), 'predict', 'this model');
+    const n = this.countOf(images, this.inputSize, 'images', this.inputShape, this.inputsInUnitRange);
+    this.checkLabels(labels, n);
+    const k = this.labelCount!;
+    const out = new Float32Array(n * k);
+    this.inChunks(n, (g, ctx, start, m) => {
+      this.kernels.heap.write(g.input.offset, images.subarray(start * this.inputSize, (start + m) * this.inputSize));
+      this.writeLabels(g, labels, start, m);
+      g.forward(ctx, m, false);
+      // In place: after the forward pass nothing reads the logits again.
+      const logits = g.valueOf(part).offset;
+      this.kernels.softmaxForward(logits, logits, m, k);
+      out.set(this.kernels.heap.read(logits, m * k), start * k);
     });
     return out;
   }

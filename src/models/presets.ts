@@ -7,13 +7,15 @@
 // input -> encoder -> decoder, or through z_mean, z_log_var and a sampling for vae), its
 // loss terms from the trainer's settings (--loss, --l1 for sparse, --beta; --noise for
 // denoising feeds the graph a noisy copy of its "input" target); its record carries no
-// `graph` field, so files stay what they were.
+// `graph` field, so files stay what they were. ae-classifier is the exception: three parts
+// and two loss terms, written as its record's own `graph` (it takes the class count).
 
 import { ArgumentError, ShapeError } from '../errors.js';
 import type { LayerSpec } from '../nn/layer.js';
 import type { LossKind } from '../nn/losses.js';
 import { formatShape, sameShape, sizeOf, type Shape } from '../nn/tensor.js';
 import type { Architecture } from './architecture.js';
+import { MAX_GRAPH_LABELS } from './graph-record.js';
 import { planArchitecture } from './plan.js';
 
 /** The output activation: sigmoid for data in [0, 1], linear for data beyond it (standardised, min-max to another range). */
@@ -69,6 +71,8 @@ export interface PresetOptions {
   inputShape?: readonly number[];
   /** The output activation (default sigmoid; the linear preset's output is linear whatever this says). */
   output?: OutputKind;
+  /** The class count, for the presets with a classifier (ae-classifier): the data's classes, default 10 (MNIST's, as the input shape defaults to its); the others refuse it. */
+  labels?: number;
 }
 
 export interface PresetInfo {
@@ -85,11 +89,14 @@ export interface PresetInfo {
   /** The input shapes it takes: any (flattened), or images H x W x C. */
   inputs: 'any' | 'image';
   description: string;
-  /** The architecture for a code size, an input shape and an output activation (checked as presetArchitecture does). */
-  build(latent: number, inputShape?: readonly number[], output?: OutputKind): Architecture;
+  /** Whether its graph reads the data's labels (a classifier): presetArchitecture then takes `labels`, the class count. */
+  needsLabels: boolean;
+  /** The architecture for a code size, an input shape, an output activation and a class count (checked as presetArchitecture does). */
+  build(latent: number, inputShape?: readonly number[], output?: OutputKind, labels?: number): Architecture;
 }
 
-type Builder = (latent: number, shape: Shape, out: OutputKind) => Architecture;
+/** `labels` is the class count for a preset that needs labels, 0 for the others. */
+type Builder = (latent: number, shape: Shape, out: OutputKind, labels: number) => Architecture;
 
 interface PresetDef {
   defaultLatent: number | null;
@@ -99,6 +106,8 @@ interface PresetDef {
   description: string;
   /** What the conv presets need of H and W, for the error when a size does not fit. */
   needs?: string;
+  /** Its graph reads labels (see PresetInfo.needsLabels). */
+  needsLabels?: boolean;
   layers: Builder;
 }
 
@@ -193,6 +202,41 @@ const DEFS: Record<string, PresetDef> = {
       },
     }),
   },
+  // ---- ae-classifier: the reference repository's AE_mnist_classify.py on the graph of parts.
+  // Its reconstructor Flatten, Dense(200, relu), Dense(200, relu), Dense(784, sigmoid),
+  // Reshape is split after the second Dense so encode() gives the 200-value code; the
+  // classifier Flatten, Dense(classes) reads the reconstruction. Keras' Dense(10, softmax)
+  // + SparseCategoricalCrossentropy is Dense(10) + the cross-entropy from logits (softmax
+  // fused into the loss; predict() applies it). Losses MSE + sparse CE, weights 1 and 1;
+  // Adam and batch 32 are the trainer's defaults, as the reference's.
+  'ae-classifier': {
+    defaultLatent: null,
+    sigmoidLoss: 'mse',
+    noise: 0,
+    inputs: 'any',
+    needsLabels: true,
+    description: 'autoencoder 200-200 with a Dense(classes) classifier on its reconstruction; MSE + sparse categorical cross-entropy',
+    layers: (_latent, shape, out, labels) => ({
+      kind: 'autoencoder',
+      input_shape: [...shape],
+      parts: {
+        encoder: [flatten(), dense(200, 'relu'), dense(200, 'relu')],
+        decoder: [dense(sizeOf(shape), out), reshape(shape)],
+        classifier: [flatten(), dense(labels, 'linear')],
+      },
+      graph: {
+        inputs: { encoder: 'input', decoder: 'encoder', classifier: 'decoder' },
+        labels,
+        code: 'encoder',
+        decoder: 'decoder',
+        output: 'decoder',
+        losses: [
+          { kind: 'mse', name: 'reconstruction', output: 'decoder', target: 'input', weight: 1 },
+          { kind: 'sparse_categorical_crossentropy', name: 'classification', output: 'classifier', target: 'label', weight: 1 },
+        ],
+      },
+    }),
+  },
 };
 
 /**
@@ -222,7 +266,8 @@ function info(name: string, def: PresetDef): PresetInfo {
     outputs,
     inputs: def.inputs,
     description: def.description,
-    build: (latent, inputShape = INPUT_SHAPE, output = 'sigmoid') => fitted(name, def, latent, inputShape, output),
+    needsLabels: def.needsLabels ?? false,
+    build: (latent, inputShape = INPUT_SHAPE, output = 'sigmoid', labels) => fitted(name, def, latent, inputShape, output, checkLabelCount(name, def, labels)),
   };
 }
 
@@ -250,14 +295,31 @@ export function presetArchitecture(name: string, options: number | PresetOptions
   const shape = checkInputShape(name, def, o.inputShape ?? INPUT_SHAPE);
   const output = o.output ?? 'sigmoid';
   checkOutput(output);
+  const labels = checkLabelCount(name, def, o.labels);
   if (def.defaultLatent === null) {
     if (o.latent !== undefined) throw new ArgumentError(`preset ${name} has a fixed code shape (set by its layers); --latent does not apply to it`);
-    return fitted(name, def, 0, shape, output);
+    return fitted(name, def, 0, shape, output, labels);
   }
   const features = sizeOf(shape);
   const size = o.latent ?? (features < 2 * def.defaultLatent ? Math.max(1, Math.floor(features / 2)) : def.defaultLatent);
   if (!Number.isInteger(size) || size < 1) throw new ArgumentError(`latent must be a positive integer, got ${size}`);
-  return fitted(name, def, size, shape, output);
+  return fitted(name, def, size, shape, output, labels);
+}
+
+/** The class count when none is given: MNIST's digits, as INPUT_SHAPE is MNIST's. */
+export const DEFAULT_LABELS = 10;
+
+/** A classifier preset takes 2..MAX_GRAPH_LABELS classes (default DEFAULT_LABELS); the others take none (0). */
+function checkLabelCount(name: string, def: PresetDef, given: unknown): number {
+  if (!def.needsLabels) {
+    if (given !== undefined) throw new ArgumentError(`preset ${name} has no classifier; labels (a class count) do not apply to it`);
+    return 0;
+  }
+  const labels = given ?? DEFAULT_LABELS;
+  if (!(Number.isInteger(labels) && (labels as number) >= 2 && (labels as number) <= MAX_GRAPH_LABELS)) {
+    throw new ArgumentError(`preset ${name}: labels must be an integer class count in 2..${MAX_GRAPH_LABELS}, got ${JSON.stringify(labels)}`);
+  }
+  return labels as number;
 }
 
 function presetDef(name: string): { def: PresetDef; info: PresetInfo } {
@@ -289,10 +351,10 @@ function checkInputShape(name: string, def: PresetDef, shape: unknown): Shape {
  * The preset's layers for `shape`, checked end to end with the layers' own size rules
  * (the dry-run plan): the decoder must give back exactly the input shape.
  */
-function fitted(name: string, def: PresetDef, latent: number, shape: Shape, output: OutputKind): Architecture {
+function fitted(name: string, def: PresetDef, latent: number, shape: Shape, output: OutputKind, labels: number): Architecture {
   checkInputShape(name, def, shape);
   checkOutput(output);
-  const arch = def.layers(latent, shape, output);
+  const arch = def.layers(latent, shape, output, labels);
   if (def.inputs === 'any') return arch;
   const out = planArchitecture(arch).outputShape;
   if (sameShape(out, shape)) return arch;
@@ -313,7 +375,7 @@ const PROBE_SIDE = 4;
 /** Whether a side of length n on `axis` comes back as n, by the layers' own rules (a dry-run plan of a narrow one-channel image). */
 function fitsSide(def: PresetDef, axis: number, n: number): boolean {
   const probe = axis === 0 ? [n, PROBE_SIDE, 1] : [PROBE_SIDE, n, 1];
-  return sameShape(planArchitecture(def.layers(0, probe, 'sigmoid')).outputShape, probe);
+  return sameShape(planArchitecture(def.layers(0, probe, 'sigmoid', 0)).outputShape, probe);
 }
 
 /** How far from n the nearest fitting sizes are looked for (the conv presets need at most 3). */

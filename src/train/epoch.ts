@@ -18,7 +18,7 @@ import { RandomPurpose, RandomStream, streamKey } from '../random/streams.js';
 import type { RunContext } from '../nn/layer.js';
 import type { LossKind } from '../nn/losses.js';
 import type { Autoencoder } from '../models/autoencoder.js';
-import { evaluate } from './evaluate.js';
+import { evaluate, type Metrics } from './evaluate.js';
 import { addInputNoise, type InputNoise } from './noise.js';
 import { labelData, stepDivergence, trainStep } from './step.js';
 import { StreamData, type BatchData } from './stream.js';
@@ -126,10 +126,11 @@ export async function endEpoch(run: TrainRun, totals: EpochTotals): Promise<Excl
   const { state, history, options } = run;
   checkWeights(run, run.steps);
   const epoch = state.epoch + 1;
+  const test = options.evaluateTest ? evaluate(run.model, run.test) : null;
   const record: EpochRecord = {
     epoch,
     loss: totals.lossSum / totals.seen,
-    test_mse: options.evaluateTest ? evaluate(run.model, run.test).mse : NaN,
+    test_mse: test ? test.mse : NaN,
     seconds: totals.seconds,
     samples_per_sec: totals.seen / totals.seconds,
   };
@@ -137,6 +138,7 @@ export async function endEpoch(run: TrainRun, totals: EpochTotals): Promise<Excl
   if (run.valSet) {
     record.val_loss = validationLoss(run.model, run.valSet, { ...options, batch: run.batch, loss: run.loss, noise: run.plan.noise });
   }
+  if (run.model.classifier !== null) Object.assign(record, classifierFigures(run, test));
   if (options.evaluateTest && !Number.isFinite(record.test_mse)) throw divergence(run, run.steps, state.step, false, 'test MSE', record.test_mse);
   if (record.val_loss !== undefined) {
     if (!Number.isFinite(record.val_loss)) throw divergence(run, run.steps, state.step, false, 'validation loss', record.val_loss);
@@ -151,6 +153,19 @@ export async function endEpoch(run: TrainRun, totals: EpochTotals): Promise<Excl
   if (stopEarly) return 'early_stopping';
   if (options.signal?.aborted && state.epoch < options.epochs) return 'interrupted';
   return null;
+}
+
+/** A classifier's reconstruction MSE and accuracy after the epoch (EpochRecord): training split, validation split, test split. */
+function classifierFigures(run: TrainRun, test: Metrics | null): Partial<EpochRecord> {
+  const train = evaluate(run.model, run.trainSet);
+  const out: Partial<EpochRecord> = { mse: train.mse, accuracy: train.accuracy! };
+  if (run.valSet) {
+    const val = evaluate(run.model, run.valSet);
+    out.val_mse = val.mse;
+    out.val_accuracy = val.accuracy!;
+  }
+  if (test) out.test_accuracy = test.accuracy!;
+  return out;
 }
 
 /** Updates the best validation loss and epoch; true when patience has run out. */

@@ -1,10 +1,13 @@
 // Evaluation on a data set: reconstruction metrics on clean inputs (Keras' mean over
-// elements), and where they apply the denoising error and the VAE's negative ELBO.
+// elements), and where they apply the denoising error, the VAE's negative ELBO and, for a
+// model with a classifier (models/classifier.ts), its accuracy and confusion matrix, from
+// the same forward pass.
 
 import type { Dataset } from '../data/dataset.js';
 import { RandomPurpose, RandomStream, streamKey } from '../random/streams.js';
 import type { RunContext } from '../nn/layer.js';
 import type { Autoencoder } from '../models/autoencoder.js';
+import { Confusion, accuracy } from './metrics.js';
 import { inUnitRange } from '../data/storage.js';
 import { addInputNoise, inputNoiseFor, type NoiseKind } from './noise.js';
 import { labelData } from './step.js';
@@ -23,6 +26,8 @@ export interface Metrics {
   denoise_mse?: number;
   /** VAE on data in [0, 1]: negative ELBO in nats per image (summed BCE + KL, one eps sample per image). */
   nelbo?: number;
+  /** Models with a classifier: the share of samples whose largest logit is their label's. */
+  accuracy?: number;
 }
 
 export interface EvaluateOptions {
@@ -38,6 +43,11 @@ export interface EvaluateOptions {
 const EVAL_SEED = 0x5eed;
 
 export function evaluate(model: Autoencoder, ds: Dataset, options: EvaluateOptions = {}): Metrics {
+  return evaluateWithConfusion(model, ds, options).metrics;
+}
+
+/** As evaluate, with the classifier's confusion matrix (rows true class) when the model has one, else null. */
+export function evaluateWithConfusion(model: Autoencoder, ds: Dataset, options: EvaluateOptions = {}): { metrics: Metrics; confusion: Confusion | null } {
   const kernels = model.kernels;
   const batch = Math.min(options.batch ?? 256, Math.max(ds.n, 1));
   const noise = inputNoiseFor(model, options.noiseKind ?? 'gaussian', options.noise ?? 0, ds);
@@ -53,6 +63,8 @@ export function evaluate(model: Autoencoder, ds: Dataset, options: EvaluateOptio
   let bce = 0;
   let denoise = 0;
   let nelbo = 0;
+  const classifier = model.classifier;
+  const confusion = classifier === null ? null : new Confusion(model.labelCount!);
   try {
     labels = g.label ? labelData(kernels, ds, model.labelCount!, 'evaluation data') : null;
     for (let start = 0; start < ds.n; start += batch) {
@@ -61,6 +73,7 @@ export function evaluate(model: Autoencoder, ds: Dataset, options: EvaluateOptio
       labels?.gather(null, start, n, g.label!.offset);
       if (noise) kernels.copy(g.target.offset, g.input.offset, n * data.size);
       g.forward(ctx, n, false);
+      confusion?.addHeap(kernels.heap, g.valueOf(classifier!).offset, ds.labels.subarray(start, start + n));
       mse += kernels.sum(g.perSample('mse', n), n);
       bce += kernels.sum(g.perSample('bce', n), n);
       if (vae) {
@@ -82,5 +95,6 @@ export function evaluate(model: Autoencoder, ds: Dataset, options: EvaluateOptio
   const m: Metrics = { n: ds.n, mse: mse / ds.n, ...(unit ? { bce: bce / ds.n } : {}) };
   if (noise) m.denoise_mse = denoise / ds.n;
   if (vae) m.nelbo = nelbo / ds.n;
-  return m;
+  if (confusion) m.accuracy = accuracy(confusion);
+  return { metrics: m, confusion };
 }

@@ -27,6 +27,17 @@ export interface EpochRecord {
   val_loss?: number;
   seconds: number;
   samples_per_sec: number;
+  /**
+   * Models with a classifier (models/classifier.ts) only, measured after the epoch with its
+   * final weights on clean inputs: reconstruction MSE per value and accuracy on the training
+   * split (Keras reports running means over the epoch's batches instead), on the validation
+   * split, and accuracy on the test split.
+   */
+  mse?: number;
+  accuracy?: number;
+  val_mse?: number;
+  val_accuracy?: number;
+  test_accuracy?: number;
 }
 
 export interface History {
@@ -197,6 +208,10 @@ export function startTraining(model: Autoencoder, splits: Splits, options: Train
     const evaluations = [
       ...(o.evaluateTest ? [{ ds: splits.test, batch: Math.min(256, Math.max(1, splits.test.n)), graph: { training: false, loss: 'bce' as const, separateInput: o.noise > 0 } }] : []),
       ...(valSet ? [{ ds: valSet, batch: Math.min(batch, valSet.n), graph: { ...graph, training: false } }] : []),
+      // A classifier's figures after each epoch evaluate the training and validation splits too (epoch.ts).
+      ...(model.classifier !== null
+        ? [trainSet, ...(valSet ? [valSet] : [])].map((ds) => ({ ds, batch: Math.min(256, ds.n), graph: { training: false, loss: 'bce' as const, separateInput: o.noise > 0 } }))
+        : []),
     ];
     checkMemoryBudget(memoryNeeds(model, trainSet, { batch, graph, optimizer, dataInHeap, evaluations }), maxMemory, batch, dataInHeap);
     heap.maxBytes = Math.min(heapCap, maxMemory);

@@ -12,6 +12,7 @@ import type { Kernels } from '../../src/kernels/kernels.js';
 import { presetArchitecture } from '../../src/models/presets.js';
 import { maxAbsDiff, wasmKernels } from '../helpers.js';
 import { CASES, PARTS, randomModel, reference } from './export-fixtures.js';
+import { memoryHandler } from './tfjs-memory.js';
 
 const TOL = 1e-5;
 let kernels: Kernels;
@@ -25,21 +26,6 @@ beforeAll(async () => {
 afterAll(() => {
   console.log(`TF.js (tfjs-layers 4.22, cpu) vs ae-wasm: max abs difference ${worst.diff.toExponential(2)} (${worst.where})`);
 });
-
-/** The IOHandler a browser's fetch of model.json and its shard would amount to. */
-export function memoryHandler(e: TfjsExport): tf.io.IOHandler {
-  const json = JSON.parse(JSON.stringify(e.modelJson)) as typeof e.modelJson;
-  return {
-    load: async () => ({
-      modelTopology: json.modelTopology as tf.io.ModelArtifacts['modelTopology'],
-      weightSpecs: json.weightsManifest.flatMap((g) => g.weights),
-      weightData: e.weights.slice().buffer,
-      format: json.format,
-      generatedBy: json.generatedBy,
-      userDefinedMetadata: json.userDefinedMetadata,
-    }),
-  };
-}
 
 /** Cases TF.js Layers cannot load (each has its error test below). */
 const TFJS_MISSING = new Set(['activation exponential', 'activation gelu_approximate', 'ELU layer with alpha 0.7']);

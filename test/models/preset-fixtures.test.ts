@@ -38,8 +38,9 @@ describe.each(backends)('presets train as before the graph, on %s', (backend, ma
 
 // Every preset is a graph: written out explicitly (the default wiring with the trainer's
 // loss terms as the record's own), it trains to the same bytes as the record without it.
+// (ae-classifier's record carries its graph already.)
 describe.each(backends)('presets written as explicit graphs train as before, on %s', (backend, make) => {
-  it.each(FIXTURE_CASES.map((c) => [c.name, c] as const))('%s', async (name, c) => {
+  it.each(FIXTURE_CASES.filter((c) => c.labels === undefined).map((c) => [c.name, c] as const))('%s', async (name, c) => {
     const kernels = await make();
     const arch = fixtureModel(kernels, c).architecture;
     const graph = defaultGraph(arch.kind, { loss: c.train.loss!, l1: c.train.l1, beta: c.train.beta });
