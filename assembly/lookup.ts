@@ -2,7 +2,6 @@
 // streamed batch of uint8 data (a staging slot in the heap) becomes the graph's input.
 // The table holds the normalisation's exact float32 results, so the conversion is the
 // same float32 as normalising on the host, bit for bit, whatever the arithmetic.
-// WebAssembly has no gather: four bytes are read as one u32 and looked up one by one.
 
 /**
  * Overwrites dst[r, f] = table[f * stride + src[r, f]] for r < n, f < size, where src is
@@ -23,31 +22,47 @@ export function lookupU8(src: i32, table: i32, stride: i32, dst: i32, n: i32, si
   }
 }
 
+// Eight bytes are read as one u64 (a fifth faster than four as a u32, measured at batch
+// 256 x 784); the lookups themselves are scalar loads, as WebAssembly has no gather.
+
+/** The table entry of byte `b` of word `w` (0 = lowest) in the 256 floats at `t`. */
+@inline function entry(t: usize, w: u64, b: u32): f32 {
+  return load<f32>(t + (<usize>((w >> (<u64>b << 3)) & 255) << 2));
+}
+
 /** dst[k] = table[src[k]] for k < count. */
 function lookupShared(s: usize, t: usize, d: usize, count: usize): void {
-  const count4 = count & ~(<usize>3);
-  for (let k: usize = 0; k < count4; k += 4) {
-    const w = load<u32>(s + k);
+  const count8 = count & ~(<usize>7);
+  for (let k: usize = 0; k < count8; k += 8) {
+    const w = load<u64>(s + k);
     const o = d + (k << 2);
-    store<f32>(o, load<f32>(t + ((w & 255) << 2)));
-    store<f32>(o, load<f32>(t + (((w >> 8) & 255) << 2)), 4);
-    store<f32>(o, load<f32>(t + (((w >> 16) & 255) << 2)), 8);
-    store<f32>(o, load<f32>(t + ((w >> 24) << 2)), 12);
+    store<f32>(o, entry(t, w, 0));
+    store<f32>(o, entry(t, w, 1), 4);
+    store<f32>(o, entry(t, w, 2), 8);
+    store<f32>(o, entry(t, w, 3), 12);
+    store<f32>(o, entry(t, w, 4), 16);
+    store<f32>(o, entry(t, w, 5), 20);
+    store<f32>(o, entry(t, w, 6), 24);
+    store<f32>(o, entry(t, w, 7), 28);
   }
-  for (let k = count4; k < count; k++) store<f32>(d + (k << 2), load<f32>(t + (<usize>load<u8>(s + k) << 2)));
+  for (let k = count8; k < count; k++) store<f32>(d + (k << 2), load<f32>(t + (<usize>load<u8>(s + k) << 2)));
 }
 
 /** dst[f] = table[f * 256 + src[f]] for f < size (one sample). */
 function lookupPerFeature(s: usize, t: usize, d: usize, size: usize): void {
-  const size4 = size & ~(<usize>3);
-  for (let f: usize = 0; f < size4; f += 4) {
-    const w = load<u32>(s + f);
+  const size8 = size & ~(<usize>7);
+  for (let f: usize = 0; f < size8; f += 8) {
+    const w = load<u64>(s + f);
     const o = d + (f << 2);
     const tf = t + (f << 10);
-    store<f32>(o, load<f32>(tf + ((w & 255) << 2)));
-    store<f32>(o, load<f32>(tf + 1024 + (((w >> 8) & 255) << 2)), 4);
-    store<f32>(o, load<f32>(tf + 2048 + (((w >> 16) & 255) << 2)), 8);
-    store<f32>(o, load<f32>(tf + 3072 + ((w >> 24) << 2)), 12);
+    store<f32>(o, entry(tf, w, 0));
+    store<f32>(o, entry(tf + 1024, w, 1), 4);
+    store<f32>(o, entry(tf + 2048, w, 2), 8);
+    store<f32>(o, entry(tf + 3072, w, 3), 12);
+    store<f32>(o, entry(tf + 4096, w, 4), 16);
+    store<f32>(o, entry(tf + 5120, w, 5), 20);
+    store<f32>(o, entry(tf + 6144, w, 6), 24);
+    store<f32>(o, entry(tf + 7168, w, 7), 28);
   }
-  for (let f = size4; f < size; f++) store<f32>(d + (f << 2), load<f32>(t + (f << 10) + (<usize>load<u8>(s + f) << 2)));
+  for (let f = size8; f < size; f++) store<f32>(d + (f << 2), load<f32>(t + (f << 10) + (<usize>load<u8>(s + f) << 2)));
 }

@@ -10,9 +10,13 @@
 // shift of up to 3 pixels per copy; and a 64x64x3 set (each digit scaled up and tinted per
 // channel, seeded). Each case (preset x set) runs in its own process, so its peak RSS is
 // its own: the streamed run first (its peak RSS and WASM memory are read before anything
-// in-heap exists), then the in-heap plan is added and timed rounds of the two alternate,
-// so both see the same machine. Samples/s = batch / the median over rounds of the CPU time per
-// step (the process's user + system time: robust to descheduling on a shared machine).
+// in-heap exists), then the in-heap plan is added and timed rounds of the two alternate in
+// ABBA pairs, so both see the same machine. Samples/s = batch / the median over rounds of the
+// CPU time per step (the process's user + system time: robust to descheduling on a shared
+// machine); the ratio is the median over pairs. The fill alone (StreamData / DeviceData
+// gather) is timed too: its difference over the in-heap step is the cost of streaming, free
+// of the heap-placement effect the paired ratio also carries (a model compiled after the
+// in-heap set's memory.grow ran up to 10% faster in one conv-600k probe, streamed or not).
 // The heap's used size and capacity are checked unchanged over every timed round of the
 // streamed run: nothing is allocated per step.
 
@@ -55,7 +59,7 @@ interface Case {
 const CASES: Case[] = [];
 for (const preset of ['dense', 'conv'] as const) {
   for (const n of [10_000, 60_000, 600_000]) {
-    CASES.push({ name: `${preset}-${n / 1000}k`, preset, n, shape: [28, 28, 1], steps: preset === 'dense' ? 32 : 3, rounds: 9, inHeap: true });
+    CASES.push({ name: `${preset}-${n / 1000}k`, preset, n, shape: [28, 28, 1], steps: preset === 'dense' ? 32 : 3, rounds: 15, inHeap: true });
   }
   CASES.push({ name: `${preset}-rgb64-20k`, preset, n: 20_000, shape: [64, 64, 3], steps: preset === 'dense' ? 4 : 1, rounds: 5, inHeap: true });
 }
@@ -107,14 +111,17 @@ interface CaseResult {
   n: number;
   shape: number[];
   data_mib: number;
-  streamed: { samples_per_sec: number; rss_mib: number; wasm_mib: number };
-  in_heap?: { samples_per_sec: number; rss_mib: number; wasm_mib: number };
-  /** streamed / in-heap samples/s (1 = no cost). */
+  streamed: { samples_per_sec: number; rss_mib: number; wasm_mib: number; fill_ms: number };
+  in_heap?: { samples_per_sec: number; rss_mib: number; wasm_mib: number; fill_ms: number };
+  /** (streamed fill - in-heap fill) / in-heap step time: what streaming adds to a step. */
+  fill_cost?: number;
+  /** streamed / in-heap samples/s (1 = no cost): the median over paired rounds of in-heap / streamed CPU time per step. */
   ratio?: number;
   heap_unchanged: boolean;
 }
 
 const rssMiB = () => process.resourceUsage().maxRSS / 1024;
+const median = (v: number[]) => [...v].sort((a, b) => a - b)[Math.floor(v.length / 2)]!;
 
 async function runCase(c: Case): Promise<CaseResult> {
   const ds = await dataset(c.n, c.shape);
@@ -139,6 +146,18 @@ async function runCase(c: Case): Promise<CaseResult> {
     const t = process.cpuUsage(t0);
     return (t.user + t.system) / 1000 / c.steps;
   };
+  // CPU milliseconds of a batch fill alone (the gather into the graph's input), median of rounds.
+  const fillMs = (plan: StepPlan): number => {
+    const fills = 64;
+    const t: number[] = [];
+    for (let r = 0; r < 9; r++) {
+      const t0 = process.cpuUsage();
+      for (let k = 0; k < fills; k++) plan.data.gather(order, (cursor++ % steps) * BATCH, BATCH, plan.graph.target.offset);
+      const d = process.cpuUsage(t0);
+      t.push((d.user + d.system) / 1000 / fills);
+    }
+    return median(t);
+  };
   // V8 runs wasm in its baseline tier first: warm each plan up for a while before timing.
   const warm = (plan: StepPlan) => {
     const t0 = performance.now();
@@ -156,43 +175,59 @@ async function runCase(c: Case): Promise<CaseResult> {
     inHeap = subject(true);
     warm(inHeap.plan);
   }
+  // Paired rounds in ABBA order, so drift in the machine's load cancels; the ratio is the
+  // median over pairs of the two rounds' CPU times, not a ratio of two medians.
+  const ratios: number[] = [];
   for (let r = 0; r < c.rounds; r++) {
-    times.s.push(round(streamed.plan));
-    if (inHeap) times.h.push(round(inHeap.plan));
+    if (!inHeap) {
+      times.s.push(round(streamed.plan));
+      continue;
+    }
+    const streamedFirst = r % 2 === 0;
+    const a = streamedFirst ? round(streamed.plan) : round(inHeap.plan);
+    const b = streamedFirst ? round(inHeap.plan) : round(streamed.plan);
+    const [s, h] = streamedFirst ? [a, b] : [b, a];
+    times.s.push(s);
+    times.h.push(h);
+    ratios.push(h / s);
   }
-  const median = (v: number[]) => [...v].sort((a, b) => a - b)[Math.floor(v.length / 2)]!;
   const result: CaseResult = {
     name: c.name, preset: c.preset, n: c.n, shape: c.shape, data_mib: (c.n * c.shape[0] * c.shape[1] * c.shape[2]) / MiB,
-    streamed: { samples_per_sec: (BATCH * 1000) / median(times.s), rss_mib: streamedMem.rss, wasm_mib: streamedMem.wasm },
+    streamed: { samples_per_sec: (BATCH * 1000) / median(times.s), rss_mib: streamedMem.rss, wasm_mib: streamedMem.wasm, fill_ms: fillMs(streamed.plan) },
     heap_unchanged: heapUnchanged,
   };
   if (inHeap) {
-    result.in_heap = { samples_per_sec: (BATCH * 1000) / median(times.h), rss_mib: rssMiB(), wasm_mib: kernels.heap.capacity * 4 / MiB };
-    result.ratio = result.streamed.samples_per_sec / result.in_heap.samples_per_sec;
+    result.in_heap = { samples_per_sec: (BATCH * 1000) / median(times.h), rss_mib: rssMiB(), wasm_mib: kernels.heap.capacity * 4 / MiB, fill_ms: fillMs(inHeap.plan) };
+    result.ratio = median(ratios);
+    result.fill_cost = (result.streamed.fill_ms - result.in_heap.fill_ms) / median(times.h);
     releaseStep(inHeap.plan);
   }
   releaseStep(streamed.plan);
   return result;
 }
 
-function section(results: CaseResult[], command: string): string {
+function section(results: CaseResult[], command: string, machine: ReturnType<typeof machineInfo>): string {
   const f0 = (x: number) => Math.round(x).toLocaleString('en-US');
   const rows = results.map((r) => [
     r.name, r.shape.join('x'), r.n.toLocaleString('en-US'), f0(r.data_mib),
     f0(r.streamed.samples_per_sec), r.in_heap ? f0(r.in_heap.samples_per_sec) : '–', r.ratio ? r.ratio.toFixed(3) : '–',
+    r.streamed.fill_ms.toFixed(3), r.in_heap ? r.in_heap.fill_ms.toFixed(3) : '–', r.fill_cost !== undefined ? `${(100 * r.fill_cost).toFixed(1)}%` : '–',
     f0(r.streamed.rss_mib), f0(r.streamed.wasm_mib), r.in_heap ? f0(r.in_heap.rss_mib) : '–', r.in_heap ? f0(r.in_heap.wasm_mib) : '–',
     r.heap_unchanged ? 'yes' : '**NO**',
   ]);
   const table = markdownTable(
-    ['case', 'sample', 'images', 'uint8 data MiB', 'streamed samples/s', 'in-heap samples/s', 'streamed / in-heap', 'streamed peak RSS MiB', 'streamed WASM MiB', 'in-heap peak RSS MiB', 'in-heap WASM MiB', 'heap unchanged'],
-    rows, ['left', 'left', 'right', 'right', 'right', 'right', 'right', 'right', 'right', 'right', 'right', 'left'],
+    ['case', 'sample', 'images', 'uint8 data MiB', 'streamed samples/s', 'in-heap samples/s', 'streamed / in-heap', 'fill ms streamed', 'fill ms in-heap', 'fill cost', 'streamed peak RSS MiB', 'streamed WASM MiB', 'in-heap peak RSS MiB', 'in-heap WASM MiB', 'heap unchanged'],
+    rows, ['left', 'left', 'right', 'right', 'right', 'right', 'right', 'right', 'right', 'right', 'right', 'right', 'right', 'right', 'left'],
   );
   return [
     '## Scale: streamed batches vs the data set in the heap',
     '',
-    `\`${command}\` on ${machineLine(machineInfo())}. Batch ${BATCH}, Adam, kernels.wasm on one thread; one process per case. ` +
+    `\`${command}\` on ${machineLine(machine)}. Batch ${BATCH}, Adam, kernels.wasm on one thread; one process per case. ` +
       'Streamed: uint8 samples in host memory, a ring of two uint8 batches in the heap, turned into float32 by lookupU8. ' +
-      'In-heap: the whole set uploaded as float32 (TrainOptions.dataInHeap), timed in rounds alternating with the streamed run. Samples/s from the median CPU time per step. ' +
+      'In-heap: the whole set uploaded as float32 (TrainOptions.dataInHeap). Samples/s from the median CPU time per step; ' +
+      '"streamed / in-heap" is the median over paired rounds (ABBA order, one process) of in-heap / streamed CPU time per step, so the machine\'s load cancels. ' +
+      '"fill ms": CPU time of one batch fill alone (the gather into the graph\'s input); "fill cost": the streamed fill\'s extra time as a share of the in-heap step, ' +
+      'the cost of streaming itself (the rest of a step runs the same kernels either way; the paired ratio also carries the two models\' heap placement and the machine\'s noise). ' +
       'Peak RSS is the process\'s maximum resident set (it includes the uint8 data and the bundled digits\' decoding); the streamed figures are read before the in-heap copy exists. ' +
       '"heap unchanged": the heap\'s used size and capacity are the same before and after the timed streamed steps.',
     '',
@@ -208,6 +243,8 @@ async function main(): Promise<void> {
     process.stdout.write(JSON.stringify(await runCase(c)) + '\n');
     return;
   }
+  // Read before the cases run: the load average the table quotes is the one they started in.
+  const machine = machineInfo();
   const run = promisify(execFile);
   const chosen = values.only ? CASES.filter((c) => c.name.includes(values.only!)) : CASES;
   const results: CaseResult[] = [];
@@ -215,10 +252,11 @@ async function main(): Promise<void> {
     const { stdout } = await run(process.execPath, [...process.execArgv, fileURLToPath(import.meta.url), '--case', c.name], { maxBuffer: 1 << 20 });
     const r = JSON.parse(stdout.trim().split('\n').pop()!) as CaseResult;
     console.log(`${r.name}: streamed ${Math.round(r.streamed.samples_per_sec)} samples/s, ${Math.round(r.streamed.rss_mib)} MiB RSS` +
-      (r.in_heap ? `; in-heap ${Math.round(r.in_heap.samples_per_sec)} samples/s, ${Math.round(r.in_heap.rss_mib)} MiB RSS; ratio ${r.ratio!.toFixed(3)}` : ''));
+      (r.in_heap ? `; in-heap ${Math.round(r.in_heap.samples_per_sec)} samples/s, ${Math.round(r.in_heap.rss_mib)} MiB RSS; ratio ${r.ratio!.toFixed(3)}` : '') +
+      `; fill ${r.streamed.fill_ms.toFixed(3)} ms streamed${r.in_heap ? `, ${r.in_heap.fill_ms.toFixed(3)} ms in-heap (${(100 * r.fill_cost!).toFixed(1)}% of a step)` : ''}`);
     results.push(r);
   }
-  const body = section(results, 'npm run bench:scale');
+  const body = section(results, 'npm run bench:scale', machine);
   console.log('\n' + body);
   if (values.only) return;
   console.log(`wrote ${await writeResults('scale', results)}`);

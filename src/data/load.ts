@@ -7,11 +7,11 @@
 // the training split only and applied to both. A model file without preprocessing (written
 // before it existed: MNIST-style pixels in [0, 1]) is given `legacyPreprocessing`: uint8
 // data scaled by 255, float data taken as it is.
-import { DataError, ShapeError, UnsupportedError } from '../errors.js';
+import { DataError, ShapeError } from '../errors.js';
 import { loadBundledStoredSplits } from './bundled.js';
 import { checkLabels, MAX_CLASSES, type Dataset, type Splits } from './dataset.js';
-import { ArrayStore, checkFinite, storedDataset, transformFor, type SampleStore } from './storage.js';
-import { applyNormalization, defaultNormalizationKind, fitNormalization, UINT8_SCALE, type Normalization, type NormalizationKind } from './normalize.js';
+import { ArrayStore, checkFinite, storeChunks, storedDataset, transformFor, type SampleStore } from './storage.js';
+import { applyNormalization, defaultNormalizationKind, fitNormalization, fitNormalizationChunks, UINT8_SCALE, type Normalization, type NormalizationKind } from './normalize.js';
 import { loadData, type LoadDataOptions } from './sources/load-node.js';
 import { formatShape, sampleSize, type DataSplit, type LoadedData, type SampleDtype, type SplitOrigin } from './sources/types.js';
 
@@ -113,10 +113,10 @@ export function prepare(loaded: LoadedData, options: Pick<LoadSplitsOptions, 'no
     if (kind === 'scale' && loaded.dtype !== 'uint8') {
       throw new DataError(`${source}: --normalize scale divides 8-bit data by 255, but this source holds ${loaded.dtype}; use minmax, standard or none`);
     }
-    if (loaded.train.store && (kind === 'minmax' || kind === 'standard')) {
-      throw new UnsupportedError(`${source}: --normalize ${kind} is fitted on data in memory, but this source is read from disk (over the disk threshold); use ${loaded.dtype === 'uint8' ? 'scale' : 'none'}, or raise diskThreshold to load it whole`);
-    }
-    norm = fitNormalization(kind, loaded.train.data, sampleShape, { ...(loaded.labelNames ? { labels: loaded.labelNames } : {}), source });
+    const fit = { ...(loaded.labelNames ? { labels: loaded.labelNames } : {}), source };
+    // A training split left on disk is fitted in chunks read from its file: the same statistics.
+    const store = loaded.train.store;
+    norm = store ? fitNormalizationChunks(kind, store.n, storeChunks(store), sampleShape, fit) : fitNormalization(kind, loaded.train.data, sampleShape, fit);
   }
   // uint8 samples stay uint8 (normalised when a batch is filled); float ones are normalised here.
   const dataset = (split: DataSplit, which: string): Dataset => {

@@ -75,6 +75,17 @@ function toFloat32(values: Float64Array, what: string, source: string, round: 'n
   return out;
 }
 
+/**
+ * A training split read in consecutive chunks of whole samples: calls visit(values, first)
+ * for each chunk in order (first: the index of its first sample), covering every sample
+ * once. fitNormalizationChunks may call it twice (standard reads the data a second time).
+ */
+export type SampleChunks = (visit: (values: SampleArray, first: number) => void) => void;
+
+function checkKind(kind: NormalizationKind): void {
+  if (!NORMALIZATION_KINDS.includes(kind)) throw new DataError(`normalisation must be one of ${NORMALIZATION_KINDS.join(', ')}, got ${JSON.stringify(kind)}`);
+}
+
 /** Fits `kind` on n training samples of `sampleShape` in `data`; `source` names the data in errors. */
 export function fitNormalization(
   kind: NormalizationKind,
@@ -82,11 +93,29 @@ export function fitNormalization(
   sampleShape: readonly number[],
   options: { labels?: readonly string[]; source?: string } = {},
 ): Normalization {
-  const source = options.source ?? 'training data';
-  if (!NORMALIZATION_KINDS.includes(kind)) throw new DataError(`normalisation must be one of ${NORMALIZATION_KINDS.join(', ')}, got ${JSON.stringify(kind)}`);
+  checkKind(kind);
   const size = sampleSize(sampleShape);
-  if (size === 0 || data.length % size !== 0) throw new DataError(`${source}: ${data.length} values are not whole samples of shape ${formatShape(sampleShape)}`);
-  const n = data.length / size;
+  if (size === 0 || data.length % size !== 0) throw new DataError(`${options.source ?? 'training data'}: ${data.length} values are not whole samples of shape ${formatShape(sampleShape)}`);
+  return fitNormalizationChunks(kind, data.length / size, (visit) => visit(data, 0), sampleShape, options);
+}
+
+/**
+ * fitNormalization over n samples read by `chunks` (data left on disk): the same
+ * statistics bit for bit, since every feature's float64 sums take its values in the same
+ * sample order whatever the chunking. minmax reads the data once; standard twice (the mean,
+ * then the squared deviations from it), as the in-memory fit makes two passes.
+ */
+export function fitNormalizationChunks(
+  kind: NormalizationKind,
+  n: number,
+  chunks: SampleChunks,
+  sampleShape: readonly number[],
+  options: { labels?: readonly string[]; source?: string } = {},
+): Normalization {
+  const source = options.source ?? 'training data';
+  checkKind(kind);
+  const size = sampleSize(sampleShape);
+  if (size === 0) throw new DataError(`${source}: samples of shape ${formatShape(sampleShape)} hold no values`);
   if (n === 0 && (kind === 'minmax' || kind === 'standard')) throw new DataError(`${source}: cannot fit ${kind} statistics on no samples`);
   const norm: Normalization = { kind, sampleShape: [...sampleShape], ...(options.labels ? { labels: [...options.labels] } : {}) };
   if (kind === 'scale') norm.scale = UINT8_SCALE;
@@ -94,15 +123,23 @@ export function fitNormalization(
   const lo = new Float64Array(size).fill(Infinity);
   const hi = new Float64Array(size).fill(-Infinity);
   const sum = new Float64Array(size);
-  for (let i = 0, k = 0; i < n; i++) {
-    for (let f = 0; f < size; f++, k++) {
-      const v = data[k]!;
-      if (!Number.isFinite(v)) throw new DataError(`${source}: value ${v} at flat index ${k} (sample ${i}, feature ${f}); data must be finite`);
-      if (v < lo[f]!) lo[f] = v;
-      if (v > hi[f]!) hi[f] = v;
-      sum[f]! += v;
+  let seen = 0;
+  chunks((data, first) => {
+    const count = data.length / size;
+    for (let i = 0, k = 0; i < count; i++) {
+      for (let f = 0; f < size; f++, k++) {
+        const v = data[k]!;
+        if (!Number.isFinite(v)) {
+          throw new DataError(`${source}: value ${v} at flat index ${first * size + k} (sample ${first + i}, feature ${f}); data must be finite`);
+        }
+        if (v < lo[f]!) lo[f] = v;
+        if (v > hi[f]!) hi[f] = v;
+        sum[f]! += v;
+      }
     }
-  }
+    seen += count;
+  });
+  if (seen !== n) throw new DataError(`${source}: expected ${n} samples, read ${seen}`);
   if (kind === 'minmax') {
     norm.min = toFloat32(lo, 'minimum', source, 'down');
     norm.max = toFloat32(hi, 'maximum', source, 'up');
@@ -114,11 +151,12 @@ export function fitNormalization(
   const mean = sum.map((s) => s / n);
   // Two passes: the sum of squared deviations does not cancel as sum(x^2) - n mean^2 would.
   const squares = new Float64Array(size);
-  for (let k = 0; k < data.length; k++) {
-    const f = k % size;
-    const d = data[k]! - mean[f]!;
-    squares[f]! += d * d;
-  }
+  chunks((data) => {
+    for (let k = 0, f = 0; k < data.length; k++, f = f + 1 === size ? 0 : f + 1) {
+      const d = data[k]! - mean[f]!;
+      squares[f]! += d * d;
+    }
+  });
   const std = squares.map((s, f) => (lo[f] === hi[f] ? 1 : Math.sqrt(s / n)));
   norm.mean = toFloat32(mean, 'mean', source);
   norm.std = toFloat32(std, 'standard deviation', source).map((s) => (s === 0 ? 1 : s));

@@ -11,7 +11,7 @@
 // the same bits as the data normalised whole on the host.
 import { ArgumentError, DataError } from '../errors.js';
 import type { Dataset, ValueRange } from './dataset.js';
-import { featureAffine, uint8Table, type Normalization } from './normalize.js';
+import { featureAffine, uint8Table, type Normalization, type SampleChunks } from './normalize.js';
 import { BYTES_PER_VALUE, type SampleArray, type SampleDtype, type SampleStore } from './sources/types.js';
 
 export type { SampleStore } from './sources/types.js';
@@ -139,6 +139,13 @@ export function readSamples(ds: Dataset, start: number, count: number, out?: Flo
   return dst as Float32Array;
 }
 
+/** The stored values of `store` in chunks of `chunk` samples (what fitNormalizationChunks reads from a file). */
+export function storeChunks(store: SampleStore, chunk = chunkSamples(store.size)): SampleChunks {
+  return (visit) => {
+    for (let start = 0; start < store.n; start += chunk) visit(rawValues(store, start, Math.min(chunk, store.n - start)), start);
+  };
+}
+
 /** The stored values of `count` samples from `start`, in the store's dtype. */
 export function rawValues(store: SampleStore, start: number, count: number): SampleArray {
   const values = count * store.size;
@@ -181,6 +188,35 @@ export function firstOutOfRange(ds: Dataset, range: ValueRange): number {
     for (let k = 0; k < values.length; k++) if (bad(values[k]!)) return start * size + k;
   }
   return -1;
+}
+
+/**
+ * The least and greatest model value of `ds` ([Infinity, -Infinity] for no samples), scanned
+ * in sample order as one pass over `images` would, but a chunk at a time for stored samples:
+ * their float32 copy is never made.
+ */
+export function valueRange(ds: Dataset): { lo: number; hi: number } {
+  let lo = Infinity;
+  let hi = -Infinity;
+  const scan = (v: Float32Array, count: number) => {
+    for (let k = 0; k < count; k++) {
+      if (v[k]! < lo) lo = v[k]!;
+      if (v[k]! > hi) hi = v[k]!;
+    }
+  };
+  if (!ds.storage) {
+    scan(ds.images, ds.images.length);
+    return { lo, hi };
+  }
+  const size = ds.shape.reduce((a, b) => a * b, 1);
+  const chunk = chunkSamples(size);
+  const buffer = new Float32Array(Math.min(chunk, ds.n) * size);
+  for (let start = 0; start < ds.n; start += chunk) {
+    const count = Math.min(chunk, ds.n - start);
+    readSamples(ds, start, count, buffer);
+    scan(buffer, count * size);
+  }
+  return { lo, hi };
 }
 
 /** Whether every model value of `ds` lies in [0, 1]. */

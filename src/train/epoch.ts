@@ -19,10 +19,9 @@ import type { RunContext } from '../nn/layer.js';
 import type { LossKind } from '../nn/losses.js';
 import type { Autoencoder } from '../models/autoencoder.js';
 import { evaluate, type Metrics, reconstructs } from './evaluate.js';
-import { DeviceData } from './device-data.js';
 import { addInputNoise, type InputNoise } from './noise.js';
 import { labelData, stepDivergence, trainStep } from './step.js';
-import { StreamData } from './stream.js';
+import { StreamData, type BatchData } from './stream.js';
 import type { EpochRecord, History, TrainRun, TrainState } from './trainer.js';
 
 /** What an epoch's steps add up to. */
@@ -194,7 +193,7 @@ function validationLoss(
   const batch = Math.min(o.batch, ds.n);
   const g = model.compile({ batch, training: false, loss: o.loss, l1: o.l1, beta: o.beta, separateInput: o.noise !== null });
   const data = new StreamData(kernels, ds, model.inputShape, 'validation data', batch);
-  let labels: DeviceData | null = null;
+  let labels: BatchData | null = null;
   const stream = new RandomStream(streamKey(o.seed, RandomPurpose.sample));
   const ctx: RunContext = { kernels, training: false, noise: stream };
   let total = 0;

@@ -9,10 +9,9 @@ import type { RunContext } from '../nn/layer.js';
 import type { Autoencoder } from '../models/autoencoder.js';
 import { Confusion, accuracy } from './metrics.js';
 import { inUnitRange } from '../data/storage.js';
-import { DeviceData } from './device-data.js';
 import { addInputNoise, inputNoiseFor, type NoiseKind } from './noise.js';
 import { labelData } from './step.js';
-import { StreamData } from './stream.js';
+import { StreamData, type BatchData } from './stream.js';
 
 export interface Metrics {
   n: number;
@@ -64,7 +63,7 @@ export function evaluateWithConfusion(model: Autoencoder, ds: Dataset, options: 
   const vae = model.kind === 'vae' && unit;
   const data = new StreamData(kernels, ds, model.inputShape, 'evaluation data', batch);
   const g = model.compile({ batch, training: false, loss: 'bce', separateInput: noise !== null });
-  let labels: DeviceData | null = null;
+  let labels: BatchData | null = null;
   const seed = options.seed ?? EVAL_SEED;
   const ctx: RunContext = { kernels, training: false, noise: new RandomStream(streamKey(seed, RandomPurpose.sample)) };
   const inputNoise = new RandomStream(streamKey(seed, RandomPurpose.noise));

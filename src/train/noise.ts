@@ -16,6 +16,7 @@
 
 import { ArgumentError } from '../errors.js';
 import type { Dataset } from '../data/dataset.js';
+import { valueRange } from '../data/storage.js';
 import type { HeapArray } from '../kernels/heap.js';
 import type { Kernels } from '../kernels/kernels.js';
 import type { Autoencoder } from '../models/autoencoder.js';
@@ -63,13 +64,8 @@ export function checkNoise(kind: unknown, level: number, where: { kind: string; 
 export function inputNoiseFor(model: Autoencoder, kind: NoiseKind, level: number, data: Dataset): InputNoise | null {
   if (level === 0) return null;
   if (model.inputsInUnitRange) return { kind, level, lo: 0, hi: 1, clip: true };
-  let lo = Infinity;
-  let hi = -Infinity;
-  const v = data.images;
-  for (let i = 0; i < v.length; i++) {
-    if (v[i]! < lo) lo = v[i]!;
-    if (v[i]! > hi) hi = v[i]!;
-  }
+  // A chunked scan: a streamed (or on-disk) set is never converted to float32 whole.
+  let { lo, hi } = valueRange(data);
   // An empty split corrupts nothing; keep the numbers finite all the same.
   if (lo > hi) lo = hi = 0;
   return { kind, level, lo, hi, clip: false };

@@ -8,8 +8,14 @@
 // and a decoder of k Dense layers (before an optional Reshape) whose layer j maps the
 // encoder's code k - j back to the input of encoder layer k - 1 - j. dense, linear and
 // deep are such models; a VAE, a convolutional model or one with BatchNormalization is not.
+//
+// Stored (uint8, on-disk) samples are never converted to float32 whole: the first layer
+// streams them as ordinary training does, and the codes for the layers above are computed a
+// chunk of samples at a time (codesOf). The codes themselves are float32 in host memory,
+// n x width x 4 bytes per layer: they are what the next layer trains on.
 
 import type { Dataset, Splits } from '../data/dataset.js';
+import { chunkSamples, readSamples, storedDataset } from '../data/storage.js';
 import { ArgumentError } from '../errors.js';
 import type { Architecture } from '../models/architecture.js';
 import { Autoencoder } from '../models/autoencoder.js';
@@ -102,6 +108,36 @@ function flat(ds: Dataset, values: Float32Array, width: number): Dataset {
   return { images: values, labels: ds.labels, n: ds.n, shape: [width] };
 }
 
+/** `ds` seen as flat samples of `width` values: stored samples stay in their store (streamed, never converted whole). */
+function flatInput(ds: Dataset, width: number): Dataset {
+  return ds.storage ? storedDataset(ds.storage, ds.labels, [width]) : flat(ds, ds.images, width);
+}
+
+/** Samples per chunk when codes are computed from stored samples: about readSamples' chunk, a multiple of encode's batch of 256. */
+export function codeChunk(size: number): number {
+  return 256 * Math.max(1, Math.floor(chunkSamples(size) / 256));
+}
+
+/**
+ * The codes `model` gives the samples of `ds`, as model.encode(ds.images) does, bit for bit;
+ * stored samples are read and encoded `chunk` (a multiple of 256) at a time, so only one
+ * chunk of them is ever float32. The chunks start at multiples of `chunk`, and a tail under
+ * 256 joins the chunk before it, so encode runs every sample in the same batch of 256 as it
+ * would over the whole set.
+ */
+export function codesOf(model: Autoencoder, ds: Dataset, chunk = codeChunk(model.inputSize)): Float32Array {
+  if (!ds.storage) return model.encode(ds.images);
+  if (!(Number.isInteger(chunk) && chunk > 0 && chunk % 256 === 0)) throw new ArgumentError(`codesOf: chunk must be a positive multiple of 256, got ${chunk}`);
+  const codes = new Float32Array(ds.n * model.codeSize);
+  for (let start = 0; start < ds.n; ) {
+    let m = Math.min(chunk, ds.n - start);
+    if (ds.n - start - m < 256) m = ds.n - start;
+    codes.set(model.encode(readSamples(ds, start, m)), start * model.codeSize);
+    start += m;
+  }
+  return codes;
+}
+
 /**
  * Pre-trains `model`'s Dense stack layer by layer on `splits` and writes the weights into
  * `model` (its own initialisation is replaced for those layers); returns one report per layer.
@@ -113,8 +149,8 @@ export async function pretrainGreedy(model: Autoencoder, splits: Splits, options
   const k = stack.units.length;
   const epochs = options.epochs ?? PRETRAIN_EPOCHS;
   const seed = options.seed ?? 0;
-  let train_ = flat(splits.train, splits.train.images, model.inputSize);
-  let test_ = flat(splits.test, splits.test.images, model.inputSize);
+  let train_ = flatInput(splits.train, model.inputSize);
+  let test_ = flatInput(splits.test, model.inputSize);
   const reports: PretrainLayer[] = [];
   for (let l = 0; l < k; l++) {
     const encIndex = stack.encoder[l]!;
@@ -139,8 +175,8 @@ export async function pretrainGreedy(model: Autoencoder, splits: Splits, options
       options.onLayer?.(report);
       if (l + 1 < k) {
         const width = stack.units[l]!;
-        train_ = flat(splits.train, shallow.encode(train_.images), width);
-        test_ = flat(splits.test, shallow.encode(test_.images), width);
+        train_ = flat(splits.train, codesOf(shallow, train_), width);
+        test_ = flat(splits.test, codesOf(shallow, test_), width);
       }
     } finally {
       shallow.dispose();

@@ -19,7 +19,7 @@ import type { LossKind } from '../nn/losses.js';
 import type { Autoencoder } from '../models/autoencoder.js';
 import type { ModelGraph } from '../models/graph.js';
 import { DeviceData } from './device-data.js';
-import { StreamData, type BatchData } from './stream.js';
+import { LabelStream, StreamData, type BatchData } from './stream.js';
 import { addInputNoise, inputNoiseFor, type InputNoise, type NoiseKind } from './noise.js';
 import type { DivergedQuantity } from '../errors.js';
 import { clipGlobalNorm, type Optimizer } from './optimizers.js';
@@ -48,7 +48,7 @@ export interface StepPlan {
   readonly graph: ModelGraph;
   readonly data: BatchData;
   /** The one-hot labels, when the model's graph reads them. */
-  readonly labels: DeviceData | null;
+  readonly labels: BatchData | null;
   readonly ctx: RunContext;
   readonly optimizer: Optimizer;
   /** The trainable parameters (what the optimizer and clip-norm see; non-trainable state is not). */
@@ -67,7 +67,7 @@ export function planStep(model: Autoencoder, train: Dataset, o: StepOptions): St
   const noise = inputNoiseFor(model, o.noiseKind ?? 'gaussian', o.noise, train);
   const graph = model.compile({ batch: o.batch, training: true, loss: o.loss, l1: o.l1, beta: o.beta, separateInput: noise !== null });
   let data: BatchData | null = null;
-  let labels: DeviceData | null = null;
+  let labels: BatchData | null = null;
   try {
     data = o.dataInHeap ? new DeviceData(kernels, train, model.inputShape, 'training data') : new StreamData(kernels, train, model.inputShape, 'training data', o.batch);
     labels = graph.label ? labelData(kernels, train, model.labelCount!, 'training data') : null;
@@ -119,16 +119,9 @@ export function releaseStep(plan: StepPlan): void {
 }
 
 /**
- * A data set's labels as one-hot rows [n, classes] uploaded beside its samples, for a
- * graph that reads "label" (gathered with the samples' order). Validated before upload.
+ * A data set's labels as one-hot rows [n, classes] for a graph that reads "label", written
+ * into each batch with the samples' order (LabelStream: validated first, no heap of its own).
  */
-export function labelData(kernels: Kernels, ds: Dataset, classes: number, what: string): DeviceData {
-  if (ds.labels.length !== ds.n) throw new DataError(`${what}: the model's graph reads labels, but the data has ${ds.labels.length} labels for ${ds.n} samples`);
-  const onehot = new Float32Array(ds.n * classes);
-  for (let i = 0; i < ds.n; i++) {
-    const label = ds.labels[i]!;
-    if (label >= classes) throw new DataError(`${what}: label ${label} of sample ${i} is outside 0..${classes - 1} (the model's graph has ${classes} label classes)`);
-    onehot[i * classes + label] = 1;
-  }
-  return new DeviceData(kernels, { images: onehot, labels: ds.labels, n: ds.n, shape: [classes] }, [classes], `${what} labels`);
+export function labelData(kernels: Kernels, ds: Dataset, classes: number, what: string): BatchData {
+  return new LabelStream(kernels, ds.labels, ds.n, classes, what);
 }

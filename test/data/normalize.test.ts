@@ -7,6 +7,7 @@ import { legacyPreprocessing, prepare } from '../../src/data/load.js';
 import {
   applyNormalization,
   fitNormalization,
+  fitNormalizationChunks,
   invertNormalization,
   NORMALIZATION_KINDS,
   parsePreprocessing,
@@ -279,5 +280,59 @@ describe('minmax keeps every training value inside [0, 1]', () => {
       }),
       { seed: 20261207, numRuns: 400 },
     );
+  });
+});
+
+/** `data` cut into chunks of `sizes` samples in turn (the last chunk takes what is left), as SampleChunks. */
+function chunked(data: SampleArray, size: number, sizes: number[]): { chunks: (visit: (v: SampleArray, first: number) => void) => void; calls: number[] } {
+  const calls: number[] = [];
+  const n = data.length / size;
+  return {
+    calls,
+    chunks: (visit) => {
+      for (let first = 0, c = 0; first < n; c++) {
+        const count = Math.min(n - first, sizes[c % sizes.length]!);
+        calls.push(count);
+        visit(data.subarray(first * size, (first + count) * size), first);
+        first += count;
+      }
+    },
+  };
+}
+
+describe('statistics fitted in chunks (data left on disk) are those fitted in memory', () => {
+  for (const [kind, dtype] of cases) {
+    it(`${kind}, ${dtype}: any chunking gives the same float32 statistics, bit for bit (property)`, () => {
+      fc.assert(
+        fc.property(dataArb(dtype, kind), fc.array(fc.integer({ min: 1, max: 5 }), { minLength: 1, maxLength: 4 }), ({ shape, data }, sizes) => {
+          const size = sizeOf(shape);
+          const whole = fitNormalization(kind, data, shape, { labels: ['a'] });
+          const { chunks, calls } = chunked(data, size, sizes);
+          const parts = fitNormalizationChunks(kind, data.length / size, chunks, shape, { labels: ['a'] });
+          expect(parts).toEqual(whole);
+          for (const key of ['min', 'max', 'mean', 'std'] as const) {
+            if (whole[key]) expect(Buffer.from(parts[key]!.buffer)).toEqual(Buffer.from(whole[key]!.buffer));
+          }
+          // minmax reads the data once, standard twice; scale and none not at all.
+          const passes = kind === 'standard' ? 2 : kind === 'minmax' ? 1 : 0;
+          expect(calls.reduce((a, b) => a + b, 0)).toBe(passes * (data.length / size));
+        }),
+        { seed: 20261207, numRuns: 150 },
+      );
+    });
+  }
+
+  it('the sums run across chunk boundaries in sample order, not chunk by chunk (a case where float64 order shows in float32)', () => {
+    // 1 + 1e16 rounds to 1e16 (the spacing there is 2), so in sample order the sum is 1 and the
+    // mean 0.25; per-chunk partial sums ([1] and [1e16, -1e16, 1]) would give 2 and 0.5.
+    const data = Float64Array.of(1, 1e16, -1e16, 1);
+    expect(fitNormalization('standard', data, [1]).mean![0]).toBe(0.25);
+    expect(fitNormalizationChunks('standard', 4, chunked(data, 1, [1, 3]).chunks, [1]).mean![0]).toBe(0.25);
+  });
+
+  it('a non-finite value is named by its index in the whole split; a short read is a DataError', () => {
+    const data = Float64Array.of(1, 2, 3, 4, 5, Number.POSITIVE_INFINITY);
+    expect(() => fitNormalizationChunks('minmax', 3, chunked(data, 2, [1]).chunks, [2])).toThrow(/value Infinity at flat index 5 \(sample 2, feature 1\); data must be finite/);
+    expect(() => fitNormalizationChunks('standard', 4, chunked(data.subarray(0, 4), 2, [1]).chunks, [2])).toThrow(/expected 4 samples, read 2/);
   });
 });

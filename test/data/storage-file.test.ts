@@ -7,10 +7,12 @@ import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { loadSplits } from '../../src/data/load.js';
-import { readSamples } from '../../src/data/storage.js';
+import { readSamples, storeChunks } from '../../src/data/storage.js';
+import { fitNormalizationChunks, type Normalization } from '../../src/data/normalize.js';
+import type { Splits } from '../../src/data/dataset.js';
 import { FileStore } from '../../src/data/storage-file-node.js';
 import { encodeNpy } from '../../src/data/sources/npy.js';
-import { FileError, FormatError, UnsupportedError } from '../../src/errors.js';
+import { FileError, FormatError } from '../../src/errors.js';
 import { Autoencoder } from '../../src/models/autoencoder.js';
 import { presetArchitecture } from '../../src/models/presets.js';
 import { train } from '../../src/train/trainer.js';
@@ -30,6 +32,23 @@ function idx(dims: number[], data: Uint8Array): Uint8Array {
 function pixels(n: number, seed: number): Uint8Array {
   let x = seed;
   return Uint8Array.from({ length: n * 64 }, () => ((x = (Math.imul(x, 1103515245) + 12345) >>> 0) >>> 24));
+}
+
+/** The weights (base64 bits) of a small dense model trained two epochs on `splits`. */
+async function trainedWeights(splits: Splits): Promise<string[]> {
+  const model = new Autoencoder(await wasmKernels(), presetArchitecture('dense', { inputShape: [8, 8, 1], latent: 6 })).initialize(2);
+  await train(model, splits, { epochs: 2, batchSize: 32, seed: 2, validationSplit: 0.1 });
+  return model.params.list.map((p) => Buffer.from(model.params.read(p).buffer).toString('base64'));
+}
+
+/** The same kind and float32 statistics, bit for bit (and the same labels unless `labels` is false). */
+function expectSameStatistics(a: Normalization, b: Normalization, labels = true): void {
+  expect(a.kind).toBe(b.kind);
+  if (labels) expect(a.labels).toEqual(b.labels);
+  for (const key of ['min', 'max', 'mean', 'std'] as const) {
+    expect(a[key] === undefined).toBe(b[key] === undefined);
+    if (b[key]) expectBitIdentical(a[key]!, b[key]!);
+  }
 }
 
 beforeAll(async () => {
@@ -52,13 +71,29 @@ describe('IDX files over the disk threshold', () => {
     // The 2.6 KB test file is under the threshold: loaded whole.
     expect(disk.test.storage?.store).not.toBeInstanceOf(FileStore);
     expectBitIdentical(readSamples(disk.train, 0, 300), readSamples(whole.train, 0, 300));
-    const weights = [];
-    for (const splits of [whole, disk]) {
-      const model = new Autoencoder(await wasmKernels(), presetArchitecture('dense', { inputShape: [8, 8, 1], latent: 6 })).initialize(2);
-      await train(model, splits, { epochs: 2, batchSize: 32, seed: 2, validationSplit: 0.1 });
-      weights.push(model.params.list.map((p) => Buffer.from(model.params.read(p).buffer).toString('base64')));
+    expect(await trainedWeights(disk)).toEqual(await trainedWeights(whole));
+  });
+
+  it('minmax and standard fitted on an IDX file on disk: the same statistics, table fill and weights as the file loaded whole', async () => {
+    for (const normalize of ['minmax', 'standard'] as const) {
+      const whole = await loadSplits({ data: dir, normalize });
+      const disk = await loadSplits({ data: dir, normalize, diskThreshold: 5000 });
+      expect(disk.train.storage?.store).toBeInstanceOf(FileStore);
+      expectSameStatistics(disk.normalization, whole.normalization);
+      expectBitIdentical(readSamples(disk.train, 0, 300), readSamples(whole.train, 0, 300));
+      expectBitIdentical(readSamples(disk.test, 0, 40), readSamples(whole.test, 0, 40));
+      if (normalize === 'standard') expect(await trainedWeights(disk)).toEqual(await trainedWeights(whole));
     }
-    expect(weights[1]).toEqual(weights[0]);
+  });
+
+  it('the chunked fit reads the file in chunks of any size to the same statistics', async () => {
+    const whole = await loadSplits({ data: dir, normalize: 'standard' });
+    const store = new FileStore(path.join(dir, 'train-images-idx3-ubyte'), 'uint8', 300, 64, 16);
+    try {
+      for (const chunk of [1, 7, 299, 300]) expectSameStatistics(fitNormalizationChunks('standard', 300, storeChunks(store, chunk), [8, 8, 1], { source: whole.source }), whole.normalization, false);
+    } finally {
+      store.close();
+    }
   });
 
   it('a file that shrinks or changes under the run is a FileError', async () => {
@@ -89,8 +124,15 @@ describe('.npy files over the disk threshold', () => {
     expectBitIdentical(readSamples(disk.test, 0, disk.test.n), whole.test.images);
   });
 
-  it('standardisation needs the data in memory: an UnsupportedError naming the fix', async () => {
-    await expect(loadSplits({ data: path.join(dir, 'table.npy'), diskThreshold: 5000 })).rejects.toThrow(UnsupportedError);
-    await expect(loadSplits({ data: path.join(dir, 'table.npy'), diskThreshold: 5000 })).rejects.toThrow(/--normalize standard is fitted on data in memory.*use none, or raise diskThreshold/);
+  it('minmax and standard are fitted on the file in chunks: the statistics and values of the file loaded whole, bit for bit', async () => {
+    const file = path.join(dir, 'table.npy');
+    for (const normalize of ['minmax', 'standard'] as const) {
+      const whole = await loadSplits({ data: file, normalize });
+      const disk = await loadSplits({ data: file, normalize, diskThreshold: 5000 });
+      expect(disk.train.storage?.store.dtype).toBe('float32');
+      expectSameStatistics(disk.normalization, whole.normalization);
+      expectBitIdentical(readSamples(disk.train, 0, disk.train.n), whole.train.images);
+      expectBitIdentical(readSamples(disk.test, 0, disk.test.n), whole.test.images);
+    }
   });
 });

@@ -87,7 +87,7 @@ describe('uint8 sources stay uint8 and fill bit-identically', () => {
 });
 
 describe('lookupU8', () => {
-  for (const [n, size, perFeature] of [[1, 1, false], [3, 5, true], [7, 33, false], [2, 257, true], [16, 4, false]] as const) {
+  for (const [n, size, perFeature] of [[1, 1, false], [3, 5, true], [1, 15, false], [2, 13, true], [7, 33, false], [2, 257, true], [16, 4, false], [5, 8, true]] as const) {
     it(`n ${n}, size ${size}, ${perFeature ? 'a table per feature' : 'one table'}: WASM = JS spec = reference`, async () => {
       const bytes = Uint8Array.from({ length: n * size }, (_, k) => (k * 89 + 13) & 255);
       const table = Float32Array.from({ length: (perFeature ? size : 1) * 256 }, (_, i) => Math.fround(Math.cos(i) * 1e3 + i));
