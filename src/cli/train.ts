@@ -13,7 +13,7 @@ import type { Kernels } from '../kernels/kernels.js';
 import { Autoencoder } from '../models/autoencoder.js';
 import { decodeModel, encodeModel, type TrainingRecord } from '../models/model-file.js';
 import { denseStack, pretrainGreedy, PRETRAIN_EPOCHS } from '../train/pretrain.js';
-import { PRESET_NAMES, PRESETS, presetArchitecture, presetDefaults, type OutputKind } from '../models/presets.js';
+import { PRESET_NAMES, PRESETS, presetArchitecture, presetDefaults, type OutputKind, type PresetOptions } from '../models/presets.js';
 import { assertFiniteParameters, checkpointFromState, historyFromCheckpoint, optimizerFromRecord, stateFromCheckpoint } from '../train/checkpoint.js';
 import { NOISE_KINDS, recordedNoiseKind, type NoiseKind } from '../train/noise.js';
 import { createOptimizer, type Optimizer } from '../train/optimizers.js';
@@ -30,7 +30,7 @@ import { anyInteger, anyNumber, flagName, floatArg, intArg } from './options.js'
 import { lossPng, reconstructionsPng } from './pictures.js';
 import { hasLabels, keepClasses, labelListArg, normalClasses, normalTrainingSplits } from './normal-labels.js';
 import { createReporter } from './progress.js';
-import { requireImages, requireTrainingAfterValidation } from '../data/dataset.js';
+import { classCount, requireImages, requireTrainingAfterValidation } from '../data/dataset.js';
 
 interface TrainFlags extends DataFlags {
   preset: string;
@@ -141,7 +141,7 @@ function checkFreshFlags(flags: TrainFlags): void {
     throw new ArgumentError(`--latent does not apply to preset ${flags.preset}: its code shape is fixed by its layers`);
   }
   if (flags.momentum !== undefined && flags.optimizer !== 'sgd') throw new ArgumentError('--momentum goes with --optimizer sgd');
-  if (flags.beta !== 1 && flags.preset !== 'vae') throw new ArgumentError('--beta applies to the vae preset only');
+  if (flags.beta !== 1 && flags.preset !== 'vae' && flags.preset !== 'cvae') throw new ArgumentError('--beta applies to the vae and cvae presets only');
 }
 
 /**
@@ -155,12 +155,22 @@ function outputKindFor(splits: PreparedSplits): OutputKind {
 
 async function architectureOf(flags: TrainFlags, splits: PreparedSplits, output: OutputKind): Promise<Architecture> {
   const shape = [...splits.train.shape];
-  if (flags.arch === undefined) return presetArchitecture(flags.preset, { latent: flags.latent, inputShape: shape, output });
+  if (flags.arch === undefined) return presetArchitecture(flags.preset, { latent: flags.latent, inputShape: shape, output, ...presetLabels(flags, splits) });
   const arch = architectureFromJson(new TextDecoder().decode(await readFileBytes(flags.arch, MAX_ARCH_BYTES)), flags.arch);
   if (arch.input_shape.join() !== shape.join()) {
     throw new ShapeError(`${flags.arch}: input_shape is [${arch.input_shape.join(', ')}] but the samples of ${splits.source} are [${shape.join(', ')}]`);
   }
   return arch;
+}
+
+/** A labelled preset (cvae) is built for the data's classes, its loss terms from the flags; it refuses data without labels. */
+function presetLabels(flags: TrainFlags, splits: PreparedSplits): Pick<PresetOptions, 'labels' | 'loss' | 'beta'> {
+  if (!PRESETS[flags.preset]!.labelled) return {};
+  if (!hasLabels(splits, flags.labels)) {
+    throw new ArgumentError(`preset ${flags.preset} conditions on the label, but ${splits.source} has none; give a labelled source (--labels for a table)`);
+  }
+  const labels = splits.labelNames?.length ?? Math.max(classCount(splits.train.labels), classCount(splits.test.labels));
+  return { labels, ...(flags.loss ? { loss: flags.loss } : {}), beta: flags.beta };
 }
 
 /** An architecture record is a few KB; 4 MiB is far beyond any real one. */

@@ -7,13 +7,16 @@
 // input -> encoder -> decoder, or through z_mean, z_log_var and a sampling for vae), its
 // loss terms from the trainer's settings (--loss, --l1 for sparse, --beta; --noise for
 // denoising feeds the graph a noisy copy of its "input" target); its record carries no
-// `graph` field, so files stay what they were.
+// `graph` field, so files stay what they were. The labelled presets (cvae) are the
+// exception: their wiring reads the label, so their record carries its graph and its loss
+// terms, and they are built for a class count (the data's).
 
 import { ArgumentError, ShapeError } from '../errors.js';
 import type { LayerSpec } from '../nn/layer.js';
 import type { LossKind } from '../nn/losses.js';
 import { formatShape, sameShape, sizeOf, type Shape } from '../nn/tensor.js';
 import type { Architecture } from './architecture.js';
+import { MAX_GRAPH_LABELS } from './graph-record.js';
 import { planArchitecture } from './plan.js';
 
 /** The output activation: sigmoid for data in [0, 1], linear for data beyond it (standardised, min-max to another range). */
@@ -69,7 +72,15 @@ export interface PresetOptions {
   inputShape?: readonly number[];
   /** The output activation (default sigmoid; the linear preset's output is linear whatever this says). */
   output?: OutputKind;
+  /** Labelled presets (cvae): the one-hot label width, the data's class count (default 10, the bundled digits'). */
+  labels?: number;
+  /** Labelled presets: the reconstruction term's kind (default the preset's for the output), and the KL weight (default 1). */
+  loss?: LossKind;
+  beta?: number;
 }
+
+/** The class count a labelled preset is built for when none is given: the bundled digits' 10. */
+export const DEFAULT_LABELS = 10;
 
 export interface PresetInfo {
   /**
@@ -84,18 +95,28 @@ export interface PresetInfo {
   outputs: Readonly<Record<OutputKind, TrainerDefaults>>;
   /** The input shapes it takes: any (flattened), or images H x W x C. */
   inputs: 'any' | 'image';
+  /** Whether its graph reads the label (cvae): it needs labelled data, and is built for their class count. */
+  labelled: boolean;
   description: string;
   /** The architecture for a code size, an input shape and an output activation (checked as presetArchitecture does). */
-  build(latent: number, inputShape?: readonly number[], output?: OutputKind): Architecture;
+  build(latent: number, inputShape?: readonly number[], output?: OutputKind, labels?: LabelOptions): Architecture;
 }
 
-type Builder = (latent: number, shape: Shape, out: OutputKind) => Architecture;
+/** What a labelled preset's graph is built with (the others ignore it). */
+export interface LabelOptions {
+  labels: number;
+  loss?: LossKind;
+  beta?: number;
+}
+
+type Builder = (latent: number, shape: Shape, out: OutputKind, labelled: LabelOptions) => Architecture;
 
 interface PresetDef {
   defaultLatent: number | null;
   sigmoidLoss: LossKind;
   noise: number;
   inputs: 'any' | 'image';
+  labelled?: boolean;
   description: string;
   /** What the conv presets need of H and W, for the error when a size does not fit. */
   needs?: string;
@@ -193,6 +214,46 @@ const DEFS: Record<string, PresetDef> = {
       },
     }),
   },
+  // The conditional VAE (Sohn et al. 2015; the lecture series' cvae): vae's layers, with the
+  // one-hot label concatenated to the flattened input and to z. The Flatten is a part of its
+  // own so that the concatenation sees [features] on any input shape.
+  cvae: {
+    defaultLatent: 2,
+    sigmoidLoss: 'bce',
+    noise: 0,
+    inputs: 'any',
+    labelled: true,
+    description: 'conditional VAE: [input, label] -> 512 -> (z_mean, z_log_var) -> [z, label] -> 512 -> input',
+    layers: (latent, shape, out, l) => ({
+      kind: 'vae',
+      input_shape: [...shape],
+      parts: {
+        flatten: [flatten()],
+        encoder: [dense(512, 'relu')],
+        z_mean: [dense(latent, 'linear')],
+        z_log_var: [dense(latent, 'linear')],
+        decoder: [dense(512, 'relu'), dense(sizeOf(shape), out), reshape(shape)],
+      },
+      graph: {
+        inputs: {
+          flatten: 'input',
+          encoder: { concat: ['flatten', 'label'] },
+          z_mean: 'encoder',
+          z_log_var: 'encoder',
+          decoder: { concat: [{ sample: ['z_mean', 'z_log_var'] }, 'label'] },
+        },
+        labels: l.labels,
+        code: 'z_mean',
+        decoder: 'decoder',
+        output: 'decoder',
+        // As the vae preset trains: the reconstruction summed per image, plus beta x KL.
+        losses: [
+          { kind: l.loss ?? (out === 'linear' ? 'mse' : 'bce'), name: 'reconstruction', output: 'decoder', target: 'input', weight: 1, reduction: 'sum' },
+          { kind: 'kl', name: 'kl', mean: 'z_mean', log_var: 'z_log_var', weight: l.beta ?? 1 },
+        ],
+      },
+    }),
+  },
 };
 
 /**
@@ -221,8 +282,9 @@ function info(name: string, def: PresetDef): PresetInfo {
     defaults: outputs.sigmoid,
     outputs,
     inputs: def.inputs,
+    labelled: def.labelled ?? false,
     description: def.description,
-    build: (latent, inputShape = INPUT_SHAPE, output = 'sigmoid') => fitted(name, def, latent, inputShape, output),
+    build: (latent, inputShape = INPUT_SHAPE, output = 'sigmoid', labels = { labels: DEFAULT_LABELS }) => fitted(name, def, latent, inputShape, output, labels),
   };
 }
 
@@ -250,14 +312,31 @@ export function presetArchitecture(name: string, options: number | PresetOptions
   const shape = checkInputShape(name, def, o.inputShape ?? INPUT_SHAPE);
   const output = o.output ?? 'sigmoid';
   checkOutput(output);
+  const labels = labelOptions(name, def, o);
   if (def.defaultLatent === null) {
     if (o.latent !== undefined) throw new ArgumentError(`preset ${name} has a fixed code shape (set by its layers); --latent does not apply to it`);
-    return fitted(name, def, 0, shape, output);
+    return fitted(name, def, 0, shape, output, labels);
   }
   const features = sizeOf(shape);
   const size = o.latent ?? (features < 2 * def.defaultLatent ? Math.max(1, Math.floor(features / 2)) : def.defaultLatent);
   if (!Number.isInteger(size) || size < 1) throw new ArgumentError(`latent must be a positive integer, got ${size}`);
-  return fitted(name, def, size, shape, output);
+  return fitted(name, def, size, shape, output, labels);
+}
+
+/** A labelled preset's class count, loss and KL weight, checked; the others refuse them. */
+function labelOptions(name: string, def: PresetDef, o: PresetOptions): LabelOptions {
+  if (!def.labelled) {
+    const given = (['labels', 'loss', 'beta'] as const).filter((k) => o[k] !== undefined);
+    if (given.length > 0) throw new ArgumentError(`preset ${name} reads no labels and takes its loss from the trainer; ${given.join(', ')} apply to the labelled presets (${PRESET_NAMES.filter((p) => DEFS[p]!.labelled).join(', ')})`);
+    return { labels: DEFAULT_LABELS };
+  }
+  const labels = o.labels ?? DEFAULT_LABELS;
+  if (!Number.isInteger(labels) || labels < 1 || labels > MAX_GRAPH_LABELS) {
+    throw new ArgumentError(`preset ${name}: labels must be an integer in 1..${MAX_GRAPH_LABELS} (the data's class count), got ${labels}`);
+  }
+  if (o.loss !== undefined && o.loss !== 'mse' && o.loss !== 'bce') throw new ArgumentError(`preset ${name}: loss must be mse or bce, got ${JSON.stringify(o.loss)}`);
+  if (o.beta !== undefined && !(Number.isFinite(o.beta) && o.beta >= 0)) throw new ArgumentError(`preset ${name}: beta must be a finite number >= 0, got ${o.beta}`);
+  return { labels, loss: o.loss, beta: o.beta };
 }
 
 function presetDef(name: string): { def: PresetDef; info: PresetInfo } {
@@ -289,10 +368,10 @@ function checkInputShape(name: string, def: PresetDef, shape: unknown): Shape {
  * The preset's layers for `shape`, checked end to end with the layers' own size rules
  * (the dry-run plan): the decoder must give back exactly the input shape.
  */
-function fitted(name: string, def: PresetDef, latent: number, shape: Shape, output: OutputKind): Architecture {
+function fitted(name: string, def: PresetDef, latent: number, shape: Shape, output: OutputKind, labels: LabelOptions): Architecture {
   checkInputShape(name, def, shape);
   checkOutput(output);
-  const arch = def.layers(latent, shape, output);
+  const arch = def.layers(latent, shape, output, labels);
   if (def.inputs === 'any') return arch;
   const out = planArchitecture(arch).outputShape;
   if (sameShape(out, shape)) return arch;
@@ -313,7 +392,7 @@ const PROBE_SIDE = 4;
 /** Whether a side of length n on `axis` comes back as n, by the layers' own rules (a dry-run plan of a narrow one-channel image). */
 function fitsSide(def: PresetDef, axis: number, n: number): boolean {
   const probe = axis === 0 ? [n, PROBE_SIDE, 1] : [PROBE_SIDE, n, 1];
-  return sameShape(planArchitecture(def.layers(0, probe, 'sigmoid')).outputShape, probe);
+  return sameShape(planArchitecture(def.layers(0, probe, 'sigmoid', { labels: DEFAULT_LABELS })).outputShape, probe);
 }
 
 /** How far from n the nearest fitting sizes are looked for (the conv presets need at most 3). */
