@@ -214,16 +214,22 @@ export class Autoencoder {
     if (this.kind !== 'vae') throw new ShapeError('sample() needs a variational autoencoder (kind "vae")');
     if (!Number.isInteger(n) || n < 1) throw new ShapeError(`sample: n must be a positive integer, got ${n}`);
     this.checkLabels(labels, n, this.decoderReadsLabels, 'sample');
+    return this.decode(this.priorCodes(n, seed), labels);
+  }
+
+  /** The n codes z ~ N(0, I) that sample(n, seed) decodes (a grid reuses them for every class). */
+  priorCodes(n: number, seed: number): Float32Array {
+    if (!Number.isInteger(n) || n < 1) throw new ShapeError(`sample: n must be a positive integer, got ${n}`);
     const stream = new RandomStream(streamKey(seed, RandomPurpose.sample));
     const z = new Float32Array(n * this.codeSize);
-    const tmp = this.kernels.heap.alloc(Math.max(1, z.length));
+    const tmp = this.kernels.heap.alloc(z.length);
     try {
       this.kernels.randNormal(tmp, z.length, stream.key, stream.take(z.length), 0, 1);
       z.set(this.kernels.heap.read(tmp, z.length));
     } finally {
       this.kernels.heap.free(tmp);
     }
-    return this.decode(z, labels);
+    return z;
   }
 
   /** Frees every buffer on the heap (parameters and cached inference plans). */
