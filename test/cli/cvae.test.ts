@@ -125,7 +125,7 @@ describe('sample, manifold and decode with a class', () => {
     const codes = tensors.get('codes')!.data as Float32Array;
     const model = await loadModel(cvae);
     const four = new Array(9).fill(4);
-    expect(Array.from(tensors.get('images')!.data)).toEqual(Array.from(model.decode(codes, four)));
+    expect(Array.from(tensors.get('images')!.data as Float32Array)).toEqual(Array.from(model.decode(codes, four)));
     await writeFile(at('codes.safetensors'), encodeSafetensors([{ name: 'codes', dtype: 'F32', shape: [9, 2], data: codes }]));
     expect((await inProcess('decode', '--model', cvae, '--codes', at('codes.safetensors'), '--digit', '4', '--out', at('d4.safetensors'))).code).toBe(0);
     expect(Array.from((await images(at('d4.safetensors'))).data)).toEqual(Array.from(model.decode(codes, four)));

@@ -4,6 +4,7 @@
 // samples: each class's samples sit nearest to that class's mean test digit.
 import { beforeAll, describe, expect, it } from 'vitest';
 import { ArgumentError, DataError, ShapeError } from '../../src/errors.js';
+import type { Kernels } from '../../src/kernels/kernels.js';
 import { Autoencoder } from '../../src/models/autoencoder.js';
 import { PRESETS, presetArchitecture } from '../../src/models/presets.js';
 import { train } from '../../src/train/trainer.js';
@@ -44,7 +45,7 @@ describe('preset cvae', () => {
 });
 
 describe('decode and sample with labels', () => {
-  const make = (kernels = jsKernels()) => new Autoencoder(kernels, presetArchitecture('cvae', { labels: 4, inputShape: [6], latent: 2 })).initialize(3);
+  const make = (kernels: Kernels = jsKernels()) => new Autoencoder(kernels, presetArchitecture('cvae', { labels: 4, inputShape: [6], latent: 2 })).initialize(3);
 
   it('sample(n, seed, labels) decodes the prior codes with those labels; the label changes the image', () => {
     const model = make();
