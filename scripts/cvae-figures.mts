@@ -9,7 +9,7 @@
 //   npm run cvae-figures [-- --epochs 30 --classifier-epochs 10 --samples 100]
 import { writeFile } from 'node:fs/promises';
 import { parseArgs } from 'node:util';
-import { predictProbabilities } from '../src/browser/classify.js';
+import { predictProbabilities } from '../src/models/class-probabilities.js';
 import { comparisonGrid, imageSizeOf } from '../src/cli/pictures.js';
 import { loadSplits } from '../src/data/load.js';
 import { createKernels } from '../src/kernels/node.js';

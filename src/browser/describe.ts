@@ -3,7 +3,7 @@
 import type { Autoencoder } from '../models/autoencoder.js';
 import type { TrainingRecord } from '../models/model-file.js';
 import { summaryRows } from '../models/summary.js';
-import { classifierPartOf } from './classify.js';
+import { classifierPartOf } from '../models/class-probabilities.js';
 import type { ModelInfo } from './model.js';
 
 export type ModelDescription = Omit<ModelInfo, 'build' | 'threads' | 'source'>;

@@ -4,7 +4,7 @@
 // weights) without touching BrowserModel or the page code.
 
 import type { Autoencoder } from '../models/autoencoder.js';
-import { predictProbabilities } from './classify.js';
+import { predictProbabilities } from '../models/class-probabilities.js';
 
 /** `labels`: one class per sample, for a model whose graph reads the label (a conditional VAE). */
 export type Task =

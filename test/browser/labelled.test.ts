@@ -9,7 +9,7 @@ import type { Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { buildBrowser } from '../../scripts/build-browser.js';
 import { loadModel as loadInBrowser } from '../../src/browser/index.js';
-import { predictProbabilities } from '../../src/browser/classify.js';
+import { predictProbabilities } from '../../src/models/class-probabilities.js';
 import { DataError, ShapeError } from '../../src/errors.js';
 import { createKernels } from '../../src/kernels/node.js';
 import { Autoencoder } from '../../src/models/autoencoder.js';

@@ -1,12 +1,12 @@
 // Class probabilities of a model with a classifier, for BrowserModel.predict (and the cvae
 // figure's separately trained classifier). The shared convention: a model's classifier is
 // the part its sparse_categorical_crossentropy loss term reads (its logits); the
-// probabilities are their softmax. A local copy of that rule until the library's
-// classifierPart lands; both read the same record, so they cannot disagree.
+// probabilities are their softmax. A local statement of that rule (the first such term)
+// beside models/classifier.ts's classifierPart, which states the same one; one should go.
 
 import { ShapeError } from '../errors.js';
-import type { Architecture } from '../models/architecture.js';
-import type { Autoencoder } from '../models/autoencoder.js';
+import type { Architecture } from './architecture.js';
+import type { Autoencoder } from './autoencoder.js';
 import { formatShape, sizeOf } from '../nn/tensor.js';
 import { RandomStream } from '../random/streams.js';
 
