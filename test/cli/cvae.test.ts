@@ -72,6 +72,21 @@ describe('train --preset cvae', () => {
     model.dispose();
   });
 
+  it('--loss and --beta set its loss terms; a resumed run trains to the same bytes as one straight through', async () => {
+    const run = ['--data', at('data'), '--deterministic', '--threads', '1', '--quiet'];
+    const fresh = ['train', '--preset', 'cvae', '--batch', '16', '--loss', 'mse', '--beta', '0.5', ...run];
+    expect((await inProcess(...fresh, '--epochs', '2', '--out', at('straight'))).code).toBe(0);
+    expect((await inProcess(...fresh, '--epochs', '1', '--checkpoint-every', '1', '--out', at('halves'))).code).toBe(0);
+    const r = await inProcess('train', '--resume', at('halves/checkpoint.safetensors'), '--epochs', '2', ...run);
+    expect(r.stderr).toBe('');
+    const straight = await loadModel(at('straight/model.safetensors'));
+    expect(straight.architecture.graph!.losses.map((t) => [t.kind, t.weight])).toEqual([['mse', 1], ['kl', 0.5]]);
+    const resumed = await loadModel(at('halves/model.safetensors'));
+    expect(resumed.params.list.map((p) => Array.from(resumed.params.read(p)))).toEqual(straight.params.list.map((p) => Array.from(straight.params.read(p))));
+    straight.dispose();
+    resumed.dispose();
+  });
+
   it('refuses data without labels', async () => {
     await writeFile(at('table.csv'), 'a,b,c\n' + Array.from({ length: 40 }, (_, i) => `${i % 3},${i % 5},${i % 7}`).join('\n') + '\n');
     const r = await inProcess('train', '--preset', 'cvae', '--data', at('table.csv'), '--epochs', '1', '--out', at('table-run'), '--quiet');
