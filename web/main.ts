@@ -5,6 +5,7 @@
 
 import { loadModel, type BrowserModel, type ModelSource } from '../src/browser/index.js';
 import { decodeDigitPack } from './digit-pack.js';
+import { CvaePanel } from './cvae-panel.js';
 import { DenoisePanel } from './denoise-panel.js';
 import { DrawPanel } from './draw-panel.js';
 import { LatentPanel } from './latent-panel.js';
@@ -45,6 +46,7 @@ async function main(): Promise<void> {
   ]);
   const draw = new DrawPanel(digits, showError);
   const digitPanels = [new LatentPanel(digits, showError), new DenoisePanel(digits, showError)];
+  const cvae = new CvaePanel(showError);
   let current: BrowserModel | null = null;
   let loading = 0;
 
@@ -56,15 +58,20 @@ async function main(): Promise<void> {
       const model = await loadModel(source);
       const ms = performance.now() - t0;
       // The first call on a batch size plans its memory; do it now so timings show steady state.
-      await model.reconstruct(new Float32Array(model.info.inputShape.reduce((a, b) => a * b, 1)));
+      // A model that reads labels (a conditional VAE) reconstructs only with one: class 0.
+      await model.reconstruct(new Float32Array(model.info.inputShape.reduce((a, b) => a * b, 1)), model.info.readsLabels ? [0] : undefined);
       if (ticket !== loading) return model.dispose(); // the user already picked another
       const previous = current;
       current = model;
       showSummary(model, name, ms);
-      // The latent and denoise panels work on the test digits: 28 x 28 x 1 models only.
-      for (const card of ['latent-card', 'denoise-card']) byId(card).hidden = !takesDigits(model);
-      await draw.setModel(model);
-      for (const panel of takesDigits(model) ? digitPanels : []) await panel.setModel(model); // one at a time: clean timings
+      // The latent and denoise panels work on the test digits: 28 x 28 x 1 models only. They and
+      // the drawing pad reconstruct without a label, so a conditional VAE gets its own panel instead.
+      const unlabelled = !model.info.readsLabels;
+      for (const card of ['latent-card', 'denoise-card']) byId(card).hidden = !takesDigits(model) || !unlabelled;
+      byId('draw-card').hidden = !unlabelled;
+      if (unlabelled) await draw.setModel(model);
+      for (const panel of takesDigits(model) && unlabelled ? digitPanels : []) await panel.setModel(model); // one at a time: clean timings
+      await cvae.setModel(model);
       previous?.dispose();
       document.body.dataset['model'] = name;
       setStatus(`${name} · ${model.info.build} · ready`, 'ok');

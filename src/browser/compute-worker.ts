@@ -12,7 +12,7 @@ import { ThreadedKernels, type SpawnWorker, type WorkerInit } from '../kernels/t
 import { workerLoop } from '../kernels/threads/protocol.js';
 import { serializeError, type ErrorRecord } from '../kernels/threads/error-transport.js';
 import { createWasmKernels, kernelExports, type KernelExports } from '../kernels/wasm.js';
-import type { Task } from './executor.js';
+import { runTask, type Task } from './executor.js';
 import { describeModel, type ModelDescription } from './describe.js';
 
 export type WorkerRequest =
@@ -52,19 +52,6 @@ function reply(message: WorkerReply, transfer: Transferable[] = []): void {
   scope.postMessage(message, transfer);
 }
 
-function run(task: Task): Float32Array {
-  const m = model!;
-  switch (task.op) {
-    case 'encode':
-      return m.encode(task.images);
-    case 'decode':
-      return m.decode(task.codes);
-    case 'reconstruct':
-      return m.reconstruct(task.images);
-    case 'sample':
-      return m.sample(task.n, task.seed);
-  }
-}
 
 scope.onmessage = async (e: MessageEvent<WorkerRequest>) => {
   const msg = e.data;
@@ -102,7 +89,7 @@ scope.onmessage = async (e: MessageEvent<WorkerRequest>) => {
     return;
   }
   try {
-    const result = run(msg.task);
+    const result = runTask(model!, msg.task);
     reply({ id: msg.id, result }, [result.buffer]);
   } catch (err) {
     reply({ id: msg.id, error: serializeError(err) });

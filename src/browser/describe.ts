@@ -3,6 +3,7 @@
 import type { Autoencoder } from '../models/autoencoder.js';
 import type { TrainingRecord } from '../models/model-file.js';
 import { summaryRows } from '../models/summary.js';
+import { classifierPart } from '../models/classifier.js';
 import type { ModelInfo } from './model.js';
 
 export type ModelDescription = Omit<ModelInfo, 'build' | 'threads' | 'source'>;
@@ -21,5 +22,9 @@ export function describeModel(model: Autoencoder, training: TrainingRecord): Mod
     training,
     summary: summaryRows(model),
     architecture: model.architecture,
+    labels: model.labelCount,
+    readsLabels: model.readsLabels,
+    decoderReadsLabels: model.decoderReadsLabels,
+    classifier: classifierPart(model.architecture.graph),
   };
 }

@@ -5,11 +5,29 @@
 
 import type { Autoencoder } from '../models/autoencoder.js';
 
+/** `labels`: one class per sample, for a model whose graph reads the label (a conditional VAE). */
 export type Task =
-  | { op: 'encode'; images: Float32Array }
-  | { op: 'decode'; codes: Float32Array }
-  | { op: 'reconstruct'; images: Float32Array }
-  | { op: 'sample'; n: number; seed: number };
+  | { op: 'encode'; images: Float32Array; labels?: number[] }
+  | { op: 'decode'; codes: Float32Array; labels?: number[] }
+  | { op: 'reconstruct'; images: Float32Array; labels?: number[] }
+  | { op: 'sample'; n: number; seed: number; labels?: number[] }
+  | { op: 'predict'; images: Float32Array };
+
+/** Runs a task on a model (on the page, or in the compute worker). */
+export function runTask(model: Autoencoder, task: Task): Float32Array {
+  switch (task.op) {
+    case 'encode':
+      return model.encode(task.images, task.labels);
+    case 'decode':
+      return model.decode(task.codes, task.labels);
+    case 'reconstruct':
+      return model.reconstruct(task.images, task.labels);
+    case 'sample':
+      return model.sample(task.n, task.seed, task.labels);
+    case 'predict':
+      return model.predict(task.images);
+  }
+}
 
 export interface Executor {
   /** Threads the tasks run on. */
@@ -25,16 +43,7 @@ export class LocalExecutor implements Executor {
   constructor(private readonly model: Autoencoder) {}
 
   async run(task: Task): Promise<Float32Array> {
-    switch (task.op) {
-      case 'encode':
-        return this.model.encode(task.images);
-      case 'decode':
-        return this.model.decode(task.codes);
-      case 'reconstruct':
-        return this.model.reconstruct(task.images);
-      case 'sample':
-        return this.model.sample(task.n, task.seed);
-    }
+    return runTask(this.model, task);
   }
 
   dispose(): void {

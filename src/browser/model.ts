@@ -15,7 +15,7 @@ import type { TrainingRecord } from '../models/model-file.js';
 import { formatShape, sizeOf } from '../nn/tensor.js';
 import type { SummaryRow } from '../models/summary.js';
 import { displayRange } from '../viz/display-range.js';
-import type { Executor } from './executor.js';
+import type { Executor, Task } from './executor.js';
 import { drawImage, imageToInput, imageToPixels, type DrawOptions, type ImageInput, type ImageOptions } from './image.js';
 
 type Canvas = HTMLCanvasElement | OffscreenCanvas;
@@ -42,6 +42,14 @@ export interface ModelInfo {
   /** Keras-style summary: one row per layer (name, class, output shape, parameters). */
   summary: SummaryRow[];
   architecture: Architecture;
+  /** The one-hot label width of a graph that reads labels (a conditional VAE, a classifier's training target); null without. */
+  labels: number | null;
+  /** Whether encode and reconstruct need one label per sample (the forward pass reads it: a conditional VAE). */
+  readsLabels: boolean;
+  /** Whether decode and sample need one label per sample (the decoder reads [code, label]: a conditional VAE). */
+  decoderReadsLabels: boolean;
+  /** The part whose softmax predict returns (the one its sparse categorical cross-entropy reads); null: no classifier. */
+  classifier: string | null;
   /** The WASM build running it, e.g. "kernels-relaxed.wasm". */
   build: string;
   threads: number;
@@ -57,19 +65,28 @@ export class BrowserModel {
     private readonly executor: Executor,
   ) {}
 
-  /** Codes [n, ...codeShape] of inputs [n, ...inputShape] in model space (normalized; a VAE's z_mean). */
-  encode(images: Float32Array): Promise<Float32Array> {
-    return this.run({ op: 'encode', images });
+  /** Codes [n, ...codeShape] of inputs [n, ...inputShape] in model space (normalized; a VAE's z_mean); a conditional VAE takes one label per input. */
+  encode(images: Float32Array, labels?: ArrayLike<number>): Promise<Float32Array> {
+    return this.run(() => ({ op: 'encode', images, ...labelsOf(labels) }));
   }
 
-  /** Outputs [n, ...inputShape] in model space decoded from codes [n, ...codeShape]. */
-  decode(codes: Float32Array): Promise<Float32Array> {
-    return this.run({ op: 'decode', codes });
+  /** Outputs [n, ...inputShape] in model space decoded from codes [n, ...codeShape]; a conditional VAE takes one label per code. */
+  decode(codes: Float32Array, labels?: ArrayLike<number>): Promise<Float32Array> {
+    return this.run(() => ({ op: 'decode', codes, ...labelsOf(labels) }));
   }
 
-  /** Reconstructions, in model space, of inputs [n, ...inputShape] in model space (a VAE decodes z = z_mean). */
-  reconstruct(images: Float32Array): Promise<Float32Array> {
-    return this.run({ op: 'reconstruct', images });
+  /** Reconstructions, in model space, of inputs [n, ...inputShape] in model space (a VAE decodes z = z_mean); a conditional VAE takes one label per input. */
+  reconstruct(images: Float32Array, labels?: ArrayLike<number>): Promise<Float32Array> {
+    return this.run(() => ({ op: 'reconstruct', images, ...labelsOf(labels) }));
+  }
+
+  /**
+   * Class probabilities [n, classes] of inputs [n, ...inputShape] (model space), for a model
+   * with a classifier (info.classifier): the softmax of that part's logits.
+   */
+  predict(images: Float32Array): Promise<Float32Array> {
+    if (this.info.classifier === null) return Promise.reject(new ShapeError('predict needs a model with a classifier (a graph with a sparse_categorical_crossentropy loss term); this one has none'));
+    return this.run(() => ({ op: 'predict', images }));
   }
 
   /** Samples in the data's own units -> the model's input (its preprocessing applied; as they are when it has none). */
@@ -119,12 +136,16 @@ export class BrowserModel {
     drawImage(target, picture, { ...options, index: 0, shape, range: options.range ?? displayRange(this.info.preprocessing, picture) });
   }
 
-  /** VAE only: n outputs (model space) decoded from z ~ N(0, I); the same seed gives the same ones. */
-  sample(n: number, seed: number = Math.floor(Math.random() * 2 ** 32)): Promise<Float32Array> {
+  /**
+   * VAE only: n outputs (model space) decoded from z ~ N(0, I); the same seed gives the same
+   * ones. A conditional VAE (info.decoderReadsLabels) takes the class of each, n labels in
+   * 0..info.labels - 1; the same seed draws the same z whatever the labels.
+   */
+  sample(n: number, seed: number = Math.floor(Math.random() * 2 ** 32), labels?: ArrayLike<number>): Promise<Float32Array> {
     if (this.info.kind !== 'vae') return Promise.reject(new ShapeError('sample() needs a variational autoencoder (kind "vae"); this model is a plain autoencoder'));
     if (!Number.isInteger(n) || n < 1) return Promise.reject(new ArgumentError(`sample: n must be a positive integer, found ${n}`));
     if (!Number.isInteger(seed) || seed < 0 || seed >= 2 ** 32) return Promise.reject(new ArgumentError(`sample: seed must be an integer in [0, 2^32), found ${seed}`));
-    return this.run({ op: 'sample', n, seed });
+    return this.run(() => ({ op: 'sample', n, seed, ...labelsOf(labels) }));
   }
 
   /** Frees the model's memory; later calls reject. */
@@ -141,8 +162,22 @@ export class BrowserModel {
     }
   }
 
-  private run(task: Parameters<Executor['run']>[0]): Promise<Float32Array> {
+  /** The task `make` builds, run; a typed error from building it (bad labels) rejects, as every check here does. */
+  private run(make: () => Task): Promise<Float32Array> {
     if (this.disposed) return Promise.reject(new ShapeError('this model was disposed'));
+    let task: Task;
+    try {
+      task = make();
+    } catch (err) {
+      return Promise.reject(err);
+    }
     return this.executor.run(task);
   }
+}
+
+/** Labels as the task carries them: plain numbers (structured-cloneable; the model checks them, so 2.5 is refused, never truncated). */
+function labelsOf(labels: ArrayLike<number> | undefined): { labels?: number[] } {
+  if (labels === undefined) return {};
+  if (typeof labels !== 'object' || labels === null || typeof labels.length !== 'number') throw new ShapeError(`labels must be an array of class indices, got ${typeof labels}`);
+  return { labels: Array.from(labels) };
 }

@@ -13,8 +13,9 @@ import { displayValues } from './display.js';
 import { checkPictureSize, imageSizeOf, tiledGrid, tiledGridSize } from './pictures.js';
 import { checkPictureModel, checkSampleOutput, SAMPLE_OUTPUTS, writeSamples } from './sample-output.js';
 import { requireFinite } from './numeric.js';
+import { addLabelOptions, classFrom, classLabels, className, type LabelFlags } from './label-option.js';
 
-interface DecodeFlags extends ModelCommandFlags {
+interface DecodeFlags extends ModelCommandFlags, LabelFlags {
   codes: string;
 }
 
@@ -22,7 +23,10 @@ export function decodeCommand(): Command {
   return modelCommand({
     name: 'decode',
     description: 'decode the "codes" tensor of a .safetensors file (as written by encode) to images',
-    options: (cmd) => cmd.requiredOption('--codes <file>', '.safetensors file with an F32 tensor "codes" of shape [n, ...the model\'s code shape] (a VAE: z)'),
+    options: (cmd) => {
+      cmd.requiredOption('--codes <file>', '.safetensors file with an F32 tensor "codes" of shape [n, ...the model\'s code shape] (a VAE: z)');
+      addLabelOptions(cmd, 'every code decoded as');
+    },
     out: { png: 'the decoded images (image models)', safetensors: 'float32 tensor "images" [n, ...input shape], as the model computes them', ...SAMPLE_OUTPUTS },
     inputs: (flags) => [{ flag: '--codes', file: flags.codes }],
     run: runDecode,
@@ -31,14 +35,15 @@ export function decodeCommand(): Command {
 
 async function runDecode({ flags, format, model }: ModelCommandRun<DecodeFlags>): Promise<void> {
   checkPictureModel(model, format, flags.out);
+  const label = classFrom(flags, model, flags.model, 'decode');
   const { codes, n } = readCodes(await readFileBytes(flags.codes), flags.codes, model);
   const size = imageSizeOf(model.inputShape)!;
-  const title = `${model.training?.preset ?? 'model'}: ${n} decoded`;
+  const title = `${model.training?.preset ?? 'model'}: ${n} decoded${label === null ? '' : ` as class ${className(model, label)}`}`;
   const what = `${flags.codes} holds ${n} codes`;
   if (format === 'png') checkPictureSize((m) => tiledGridSize(m, size, title), n, what);
   else if (format === 'csv' || format === 'npy') checkSampleOutput(model, format, n, 0, what);
   else checkTensorOutput(n, model.inputSize, what);
-  const images = requireFinite(model.decode(codes), model.inputSize, 'decoded image', flags.model);
+  const images = requireFinite(model.decode(codes, classLabels(label, n)), model.inputSize, 'decoded image', flags.model);
   const message =
     format === 'png'
       ? await writePng(flags.out, tiledGrid(displayValues(model, images), n, size, title))
@@ -48,6 +53,7 @@ async function runDecode({ flags, format, model }: ModelCommandRun<DecodeFlags>)
           producer: 'ae-wasm decode',
           model: flags.model,
           codes: flags.codes,
+          ...(label === null ? {} : { label: String(label) }),
         });
   process.stdout.write(message + '\n');
 }

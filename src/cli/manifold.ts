@@ -11,8 +11,9 @@ import { requireVae } from './model-option.js';
 import { floatArg, intArg } from './options.js';
 import { checkTensorOutput, f32Tensor, writePng, writeTensors } from './output-file.js';
 import { requireFinite } from './numeric.js';
+import { addLabelOptions, classFrom, classLabels, className, type LabelFlags } from './label-option.js';
 
-interface ManifoldFlags extends ModelCommandFlags {
+interface ManifoldFlags extends ModelCommandFlags, LabelFlags {
   size: number;
   extent?: number;
 }
@@ -31,6 +32,7 @@ export function manifoldCommand(): Command {
           '(about [-1.83, 1.83] for 15)',
         floatArg(0, 100, false, true),
       );
+      addLabelOptions(cmd, 'the grid decoded as');
     },
     out: {
       png: 'the grid (image models)',
@@ -45,12 +47,13 @@ export function manifoldCommand(): Command {
 async function runManifold({ flags, format, model }: ModelCommandRun<ManifoldFlags>): Promise<void> {
   requireVae(model, flags.model, 'manifold', 2);
   checkPictureModel(model, format, flags.out);
+  const label = classFrom(flags, model, flags.model, 'manifold');
   const s = flags.size;
   const axis = axisValues(s, flags.extent);
   const lo = axis[0]!.toFixed(2);
   const hi = axis[s - 1]!.toFixed(2);
   const size = imageSizeOf(model.inputShape)!;
-  const title = `${model.training?.preset ?? 'vae'}: z[0] right, z[1] up, ${lo} to ${hi}${flags.extent === undefined ? ' (normal quantiles)' : ''}`;
+  const title = `${model.training?.preset ?? 'vae'}${label === null ? '' : ` class ${className(model, label)}`}: z[0] right, z[1] up, ${lo} to ${hi}${flags.extent === undefined ? ' (normal quantiles)' : ''}`;
   if (format === 'png') checkPictureSize((m) => manifoldSize(m, size, title), s, `--size ${s}`);
   else if (format === 'csv' || format === 'npy') checkSampleOutput(model, format, s * s, 2, `--size ${s}`);
   else checkTensorOutput(s * s, model.inputSize + 2, `--size ${s}`);
@@ -62,7 +65,7 @@ async function runManifold({ flags, format, model }: ModelCommandRun<ManifoldFla
       codes[(row * s + col) * 2 + 1] = axis[s - 1 - row]!;
     }
   }
-  const images = requireFinite(model.decode(codes), model.inputSize, 'decoded image', flags.model);
+  const images = requireFinite(model.decode(codes, classLabels(label, s * s)), model.inputSize, 'decoded image', flags.model);
   const z = (k: number) => ({ name: `z${k}`, values: Float32Array.from({ length: s * s }, (_, i) => codes[i * 2 + k]!) });
   const message =
     format === 'png'
@@ -72,6 +75,7 @@ async function runManifold({ flags, format, model }: ModelCommandRun<ManifoldFla
         : await writeTensors(flags.out, [f32Tensor('images', images, s * s, model.outputShape), f32Tensor('codes', codes, s * s, [2])], {
           producer: 'ae-wasm manifold',
           model: flags.model,
+          ...(label === null ? {} : { label: String(label) }),
           grid: flags.extent === undefined ? 'normal quantiles (i + 0.5) / size' : `linear over [-${flags.extent}, ${flags.extent}]`,
         });
   process.stdout.write(message + '\n');

@@ -30,7 +30,7 @@ import { INK, MUTED, WHITE } from '../viz/colors.js';
  */
 export function reconstructionsPng(
   model: Autoencoder,
-  test: { images: Float32Array; n: number },
+  test: { images: Float32Array; n: number; labels?: Uint8Array },
   count = 12,
   title?: string,
   size: ImageSize | null = imageSizeOf(model.inputShape),
@@ -40,7 +40,8 @@ export function reconstructionsPng(
   }
   const n = Math.min(count, test.n);
   const originals = test.images.subarray(0, n * model.inputSize);
-  const recon = model.reconstruct(originals);
+  // A model that reads the label (a conditional VAE) reconstructs each image given its own.
+  const recon = model.reconstruct(originals, model.readsLabels ? test.labels?.subarray(0, n) : undefined);
   const rows = [
     { label: 'original', images: displayValues(model, originals) },
     { label: 'reconstructed', images: displayValues(model, recon, originals) },

@@ -13,7 +13,7 @@ import type { Kernels } from '../kernels/kernels.js';
 import { Autoencoder } from '../models/autoencoder.js';
 import { decodeModel, encodeModel, type TrainingRecord } from '../models/model-file.js';
 import { denseStack, pretrainGreedy, PRETRAIN_EPOCHS } from '../train/pretrain.js';
-import { PRESET_NAMES, PRESETS, presetArchitecture, presetDefaults, type OutputKind } from '../models/presets.js';
+import { PRESET_NAMES, PRESETS, presetArchitecture, presetDefaults, type OutputKind, type PresetOptions } from '../models/presets.js';
 import { assertFiniteParameters, checkpointFromState, historyFromCheckpoint, optimizerFromRecord, stateFromCheckpoint } from '../train/checkpoint.js';
 import { NOISE_KINDS, recordedNoiseKind, type NoiseKind } from '../train/noise.js';
 import { createOptimizer, type Optimizer } from '../train/optimizers.js';
@@ -142,11 +142,12 @@ function checkFreshFlags(flags: TrainFlags): void {
     throw new ArgumentError(`--latent does not apply to preset ${flags.preset}: its code shape is fixed by its layers`);
   }
   if (flags.momentum !== undefined && flags.optimizer !== 'sgd') throw new ArgumentError('--momentum goes with --optimizer sgd');
-  if (flags.beta !== 1 && flags.preset !== 'vae') throw new ArgumentError('--beta applies to the vae preset only');
-  if (PRESETS[flags.preset]!.needsLabels) {
-    // Its graph carries its own loss terms: the default wiring's flags would be ignored.
-    const given = (['loss', 'l1'] as const).filter((k) => k === 'loss' ? flags.loss !== undefined : flags.l1 !== 0);
-    if (given.length > 0) throw new ArgumentError(`${given.map(flagName).join(', ')} does not apply to preset ${flags.preset}: its graph sets its loss terms (MSE on the reconstruction + sparse categorical cross-entropy)`);
+  if (flags.beta !== 1 && flags.preset !== 'vae' && flags.preset !== 'cvae') throw new ArgumentError('--beta applies to the vae and cvae presets only');
+  // A labelled preset's graph carries its own loss terms (--loss picks its reconstruction term's kind); it has no L1 term.
+  if (PRESETS[flags.preset]!.labelled) {
+    // Its graph carries its own loss terms; the conditional VAE takes --loss for its reconstruction term (and --beta).
+    const given = (['loss', 'l1'] as const).filter((k) => (k === 'loss' ? flags.loss !== undefined && flags.preset !== 'cvae' : flags.l1 !== 0));
+    if (given.length > 0) throw new ArgumentError(`${given.map(flagName).join(', ')} does not apply to preset ${flags.preset}: its graph sets its loss terms`);
   }
 }
 
@@ -161,10 +162,7 @@ function outputKindFor(splits: PreparedSplits): OutputKind {
 
 async function architectureOf(flags: TrainFlags, splits: PreparedSplits, output: OutputKind): Promise<Architecture> {
   const shape = [...splits.train.shape];
-  if (flags.arch === undefined) {
-    const labels = PRESETS[flags.preset]!.needsLabels ? classCountFor(flags, splits) : undefined;
-    return presetArchitecture(flags.preset, { latent: flags.latent, inputShape: shape, output, ...(labels === undefined ? {} : { labels }) });
-  }
+  if (flags.arch === undefined) return presetArchitecture(flags.preset, { latent: flags.latent, inputShape: shape, output, ...presetLabels(flags, splits) });
   const arch = architectureFromJson(new TextDecoder().decode(await readFileBytes(flags.arch, MAX_ARCH_BYTES)), flags.arch);
   if (arch.input_shape.join() !== shape.join()) {
     throw new ShapeError(`${flags.arch}: input_shape is [${arch.input_shape.join(', ')}] but the samples of ${splits.source} are [${shape.join(', ')}]`);
@@ -172,12 +170,13 @@ async function architectureOf(flags: TrainFlags, splits: PreparedSplits, output:
   return arch;
 }
 
-/** The class count a classifier preset gets: the data's (a DataError for data without labels). */
-function classCountFor(flags: TrainFlags, splits: PreparedSplits): number {
+/** A labelled preset (ae-classifier, cvae) is built for the data's classes, its loss terms from the flags; it refuses data without labels (DataError). */
+function presetLabels(flags: TrainFlags, splits: PreparedSplits): Pick<PresetOptions, 'labels' | 'loss' | 'beta'> {
+  if (!PRESETS[flags.preset]!.labelled) return {};
   requireLabels(splits, flags.labels, `preset ${flags.preset}`);
-  const classes = dataClassCount(splits);
-  if (classes < 2) throw new DataError(`preset ${flags.preset} needs at least 2 classes, but the labels of ${splits.source} hold ${classes}`);
-  return classes;
+  const labels = dataClassCount(splits);
+  if (flags.preset === 'ae-classifier' && labels < 2) throw new DataError(`preset ${flags.preset} needs at least 2 classes, but the labels of ${splits.source} hold ${labels}`);
+  return { labels, ...(flags.preset === 'cvae' ? { beta: flags.beta, ...(flags.loss ? { loss: flags.loss } : {}) } : {}) };
 }
 
 /** An architecture record is a few KB; 4 MiB is far beyond any real one. */

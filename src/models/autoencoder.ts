@@ -14,6 +14,7 @@ import { formatShape, sizeOf, type Shape } from '../nn/tensor.js';
 import { architectureGraph, checkVaeHeads, partNames, validateArchitecture, type Architecture } from './architecture.js';
 import { classifierPart, requireClassifier } from './classifier.js';
 import { ModelGraph, type GraphOptions } from './graph.js';
+import { sourceNames } from './graph-record.js';
 import { walkGraph } from './graph-shapes.js';
 import { topology } from './graph-topology.js';
 import type { ModelLimits } from './limits.js';
@@ -33,6 +34,8 @@ export class Autoencoder {
   readonly outputShape: Shape;
   /** Whether the forward pass reads the label (not only a loss term): inference then needs one per sample. */
   readonly readsLabels: boolean;
+  /** Whether the decoder reads the label beside the code (a conditional VAE): decode and sample then take one per sample. */
+  readonly decoderReadsLabels: boolean;
   /** How this model was trained (set by training and by loading a model file). */
   training: TrainingRecord | null = null;
   /**
@@ -61,6 +64,8 @@ export class Autoencoder {
     // Built in the graph's forward order: parameter names, order and initialisation follow it.
     const topo = topology(partNames(architecture), g);
     this.readsLabels = topo.consumers.has('label');
+    const decoderPart = g.decoder ?? (architecture.parts['decoder'] ? 'decoder' : null);
+    this.decoderReadsLabels = decoderPart !== null && sourceNames(g.inputs[decoderPart]!).includes('label');
     const shapes = walkGraph(g, topo, this.inputShape, (part, input) => {
       const chain = new Chain(part, architecture.parts[part]!);
       chains.set(part, chain);
@@ -159,7 +164,7 @@ export class Autoencoder {
   /** Codes and, for a VAE, z_log_var. A graph whose encoder reads the label (a conditional VAE) takes one per image. */
   encodeWithLogVar(images: Float32Array, labels?: ArrayLike<number>): { codes: Float32Array; logVar: Float32Array | null } {
     const n = this.countOf(images, this.inputSize, 'images', this.inputShape, this.inputsInUnitRange);
-    this.checkLabels(labels, n);
+    this.checkLabels(labels, n, this.readsLabels, 'image');
     const codes = new Float32Array(n * this.codeSize);
     const logVar = this.kind === 'vae' ? new Float32Array(n * this.codeSize) : null;
     this.inChunks(n, (g, ctx, start, m) => {
@@ -172,15 +177,17 @@ export class Autoencoder {
     return { codes, logVar };
   }
 
-  /** Images decoded from codes [n, ...codeShape]. */
-  decode(codes: Float32Array): Float32Array {
+  /** Images decoded from codes [n, ...codeShape]; a decoder that reads the label (a conditional VAE) takes one per code. */
+  decode(codes: Float32Array, labels?: ArrayLike<number>): Float32Array {
     const n = this.countOf(codes, this.codeSize, 'codes', this.codeShape, false);
+    this.checkLabels(labels, n, this.decoderReadsLabels, 'code');
     const out = new Float32Array(n * this.inputSize);
     this.inChunks(n, (g, ctx, start, m) => {
       if (!g.decoderInput || sizeOf(g.decoderInput.shape.slice(1)) !== this.codeSize) {
         throw new ShapeError(`decode needs a decoder part reading the code ${formatShape(this.codeShape)}; this graph's decoder reads ${g.decoderInput ? formatShape(g.decoderInput.shape.slice(1)) : 'nothing'}`);
       }
       this.kernels.heap.write(g.decoderInput.offset, codes.subarray(start * this.codeSize, (start + m) * this.codeSize));
+      if (g.decoderReadsLabel) this.writeLabels(g, labels, start, m);
       g.forwardDecoder(ctx, m);
       out.set(this.kernels.heap.read(g.output.offset, m * this.inputSize), start * this.inputSize);
     });
@@ -193,7 +200,7 @@ export class Autoencoder {
       throw new ShapeError(`reconstruct needs a model whose output reconstructs its input ${formatShape(this.inputShape)}; this one outputs ${this.architecture.graph?.output ?? 'decoder'} ${formatShape(this.outputShape)}`);
     }
     const n = this.countOf(images, this.inputSize, 'images', this.inputShape, this.inputsInUnitRange);
-    this.checkLabels(labels, n);
+    this.checkLabels(labels, n, this.readsLabels, 'image');
     const out = new Float32Array(n * this.inputSize);
     this.inChunks(n, (g, ctx, start, m) => {
       this.kernels.heap.write(g.input.offset, images.subarray(start * this.inputSize, (start + m) * this.inputSize));
@@ -217,7 +224,7 @@ export class Autoencoder {
   predict(images: Float32Array, labels?: ArrayLike<number>): Float32Array {
     const part = requireClassifier(this.architecture.graph, this.chains.keys(), 'predict', 'this model');
     const n = this.countOf(images, this.inputSize, 'images', this.inputShape, this.inputsInUnitRange);
-    this.checkLabels(labels, n);
+    this.checkLabels(labels, n, this.readsLabels, 'image');
     const k = this.labelCount!;
     const out = new Float32Array(n * k);
     this.inChunks(n, (g, ctx, start, m) => {
@@ -232,19 +239,30 @@ export class Autoencoder {
     return out;
   }
 
-  /** VAE: n images decoded from z ~ N(0, I), reproducible from `seed`. */
-  sample(n: number, seed: number): Float32Array {
+  /**
+   * VAE: n images decoded from z ~ N(0, I), reproducible from `seed`; a conditional VAE
+   * takes the label of each (the same seed draws the same z whatever the labels).
+   */
+  sample(n: number, seed: number, labels?: ArrayLike<number>): Float32Array {
     if (this.kind !== 'vae') throw new ShapeError('sample() needs a variational autoencoder (kind "vae")');
+    if (!Number.isInteger(n) || n < 1) throw new ShapeError(`sample: n must be a positive integer, got ${n}`);
+    this.checkLabels(labels, n, this.decoderReadsLabels, 'sample');
+    return this.decode(this.priorCodes(n, seed), labels);
+  }
+
+  /** The n codes z ~ N(0, I) that sample(n, seed) decodes (a grid reuses them for every class). */
+  priorCodes(n: number, seed: number): Float32Array {
+    if (!Number.isInteger(n) || n < 1) throw new ShapeError(`sample: n must be a positive integer, got ${n}`);
     const stream = new RandomStream(streamKey(seed, RandomPurpose.sample));
     const z = new Float32Array(n * this.codeSize);
-    const tmp = this.kernels.heap.alloc(Math.max(1, z.length));
+    const tmp = this.kernels.heap.alloc(z.length);
     try {
       this.kernels.randNormal(tmp, z.length, stream.key, stream.take(z.length), 0, 1);
       z.set(this.kernels.heap.read(tmp, z.length));
     } finally {
       this.kernels.heap.free(tmp);
     }
-    return this.decode(z);
+    return z;
   }
 
   /** Frees every buffer on the heap (parameters and cached inference plans). */
@@ -269,14 +287,14 @@ export class Autoencoder {
     for (let start = 0; start < n; start += batch) fn(g, ctx, start, Math.min(batch, n - start));
   }
 
-  /** Labels are required exactly when the forward pass reads them: n integers in [0, labelCount). */
-  private checkLabels(labels: ArrayLike<number> | undefined, n: number): void {
+  /** Labels are required exactly when the pass reads them (`reads`): n integers in [0, labelCount), one per `what`. */
+  private checkLabels(labels: ArrayLike<number> | undefined, n: number, reads: boolean, what: 'image' | 'code' | 'sample'): void {
     if (labels === undefined) {
-      if (this.readsLabels) throw new ShapeError(`this model's graph reads the label: pass one label per image (${n} in 0..${this.labelCount! - 1})`);
+      if (reads) throw new ShapeError(`this model's ${what === 'image' ? 'graph' : 'decoder'} reads the label: pass one label per ${what} (${n} in 0..${this.labelCount! - 1})`);
       return;
     }
-    if (!this.readsLabels) throw new ShapeError("labels given, but this model's graph does not read them");
-    if (labels.length !== n) throw new ShapeError(`labels: ${labels.length} labels for ${n} images`);
+    if (!reads) throw new ShapeError(`labels given, but this model's ${what === 'image' ? 'graph does' : 'decoder does'} not read them`);
+    if (labels.length !== n) throw new ShapeError(`labels: ${labels.length} labels for ${n} ${what}s`);
     for (let i = 0; i < n; i++) {
       const l = labels[i]!;
       if (!Number.isInteger(l) || l < 0 || l >= this.labelCount!) throw new DataError(`labels: label ${l} at index ${i} is outside 0..${this.labelCount! - 1}`);

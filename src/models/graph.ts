@@ -93,8 +93,10 @@ export class ModelGraph {
   /** VAE: the sampled code fed to the decoder, and its noise. */
   readonly z: Tensor | null = null;
   readonly eps: Tensor | null = null;
-  /** Where decode() writes codes: the decoder part's input (the code, or z for a VAE). */
+  /** Where decode() writes codes: the decoder part's input (the code, or z for a VAE; z beside the label for a conditional VAE). */
   readonly decoderInput: Tensor | null;
+  /** Whether decode() also fills `label` (the decoder reads [code, label]). */
+  readonly decoderReadsLabel: boolean = false;
   readonly output: Tensor;
   /** The loss terms, in the record's order, and their unweighted values after loss(). */
   readonly terms: LossNode[] = [];
@@ -227,9 +229,17 @@ export class ModelGraph {
     this.encodeNodes = topo.forward.filter((n) => enc.has(n));
     const decoder = graph.decoder ?? (chains.has('decoder') ? 'decoder' : null);
     if (decoder) {
+      const read = topo.partInput.get(decoder)!;
+      // A decoder reading [code, label] (a conditional VAE's [z, label]): decode writes the
+      // codes into the code's tensor and the one-hot labels into the label's, then runs the
+      // concatenation before the decoder.
+      const edge = topo.derived.get(read);
+      const code = edge?.kind === 'concat' && edge.sources.length === 2 && edge.sources.includes('label') ? edge.sources.find((s) => s !== 'label')! : null;
       const dec = descendants(topo, decoder);
+      if (code !== null) dec.add(read);
       this.decodeNodes = topo.forward.filter((n) => dec.has(n));
-      this.decoderInput = this.values.get(topo.partInput.get(decoder)!)!.y;
+      this.decoderInput = this.values.get(code ?? read)!.y;
+      this.decoderReadsLabel = code !== null;
     } else {
       this.decodeNodes = [];
       this.decoderInput = null;

@@ -7,8 +7,9 @@
 // input -> encoder -> decoder, or through z_mean, z_log_var and a sampling for vae), its
 // loss terms from the trainer's settings (--loss, --l1 for sparse, --beta; --noise for
 // denoising feeds the graph a noisy copy of its "input" target); its record carries no
-// `graph` field, so files stay what they were. ae-classifier is the exception: three parts
-// and two loss terms, written as its record's own `graph` (it takes the class count).
+// `graph` field, so files stay what they were. The labelled presets (ae-classifier, cvae)
+// are the exception: their wiring reads the label, so their record carries its graph and
+// its loss terms, and they are built for a class count (the data's).
 
 import { ArgumentError, ShapeError } from '../errors.js';
 import type { LayerSpec } from '../nn/layer.js';
@@ -71,9 +72,15 @@ export interface PresetOptions {
   inputShape?: readonly number[];
   /** The output activation (default sigmoid; the linear preset's output is linear whatever this says). */
   output?: OutputKind;
-  /** The class count, for the presets with a classifier (ae-classifier): the data's classes, default 10 (MNIST's, as the input shape defaults to its); the others refuse it. */
+  /** Labelled presets (cvae): the one-hot label width, the data's class count (default 10, the bundled digits'). */
   labels?: number;
+  /** Labelled presets: the reconstruction term's kind (default the preset's for the output), and the KL weight (default 1). */
+  loss?: LossKind;
+  beta?: number;
 }
+
+/** The class count a labelled preset is built for when none is given: the bundled digits' 10. */
+export const DEFAULT_LABELS = 10;
 
 export interface PresetInfo {
   /**
@@ -88,26 +95,35 @@ export interface PresetInfo {
   outputs: Readonly<Record<OutputKind, TrainerDefaults>>;
   /** The input shapes it takes: any (flattened), or images H x W x C. */
   inputs: 'any' | 'image';
+  /** Whether its graph reads the label (ae-classifier, cvae): it needs labelled data, and is built for their class count. */
+  labelled: boolean;
   description: string;
-  /** Whether its graph reads the data's labels (a classifier): presetArchitecture then takes `labels`, the class count. */
-  needsLabels: boolean;
-  /** The architecture for a code size, an input shape, an output activation and a class count (checked as presetArchitecture does). */
-  build(latent: number, inputShape?: readonly number[], output?: OutputKind, labels?: number): Architecture;
+  /** The architecture for a code size, an input shape and an output activation (checked as presetArchitecture does). */
+  build(latent: number, inputShape?: readonly number[], output?: OutputKind, labels?: LabelOptions): Architecture;
 }
 
-/** `labels` is the class count for a preset that needs labels, 0 for the others. */
-type Builder = (latent: number, shape: Shape, out: OutputKind, labels: number) => Architecture;
+/** What a labelled preset's graph is built with (the others ignore it). */
+export interface LabelOptions {
+  labels: number;
+  loss?: LossKind;
+  beta?: number;
+}
+
+type Builder = (latent: number, shape: Shape, out: OutputKind, labelled: LabelOptions) => Architecture;
 
 interface PresetDef {
   defaultLatent: number | null;
   sigmoidLoss: LossKind;
   noise: number;
   inputs: 'any' | 'image';
+  labelled?: boolean;
   description: string;
   /** What the conv presets need of H and W, for the error when a size does not fit. */
   needs?: string;
-  /** Its graph reads labels (see PresetInfo.needsLabels). */
-  needsLabels?: boolean;
+  /** A labelled preset with a KL term (cvae): it takes `loss` (its reconstruction term) and `beta`; ae-classifier's terms are the reference's. */
+  kl?: boolean;
+  /** The fewest classes it is built for (default 1; a classifier needs 2). */
+  minLabels?: number;
   layers: Builder;
 }
 
@@ -214,25 +230,67 @@ const DEFS: Record<string, PresetDef> = {
     sigmoidLoss: 'mse',
     noise: 0,
     inputs: 'any',
-    needsLabels: true,
+    labelled: true,
+    minLabels: 2,
     description: 'autoencoder 200-200 with a Dense(classes) classifier on its reconstruction; MSE + sparse categorical cross-entropy',
-    layers: (_latent, shape, out, labels) => ({
+    layers: (_latent, shape, out, l) => ({
       kind: 'autoencoder',
       input_shape: [...shape],
       parts: {
         encoder: [flatten(), dense(200, 'relu'), dense(200, 'relu')],
         decoder: [dense(sizeOf(shape), out), reshape(shape)],
-        classifier: [flatten(), dense(labels, 'linear')],
+        classifier: [flatten(), dense(l.labels, 'linear')],
       },
       graph: {
         inputs: { encoder: 'input', decoder: 'encoder', classifier: 'decoder' },
-        labels,
+        labels: l.labels,
         code: 'encoder',
         decoder: 'decoder',
         output: 'decoder',
         losses: [
           { kind: 'mse', name: 'reconstruction', output: 'decoder', target: 'input', weight: 1 },
           { kind: 'sparse_categorical_crossentropy', name: 'classification', output: 'classifier', target: 'label', weight: 1 },
+        ],
+      },
+    }),
+  },
+  // The conditional VAE (Sohn et al. 2015; the lecture series' cvae): vae's layers, with the
+  // one-hot label concatenated to the flattened input and to z. The Flatten is a part of its
+  // own so that the concatenation sees [features] on any input shape.
+  cvae: {
+    defaultLatent: 2,
+    sigmoidLoss: 'bce',
+    noise: 0,
+    inputs: 'any',
+    labelled: true,
+    kl: true,
+    description: 'conditional VAE: [input, label] -> 512 -> (z_mean, z_log_var) -> [z, label] -> 512 -> input',
+    layers: (latent, shape, out, l) => ({
+      kind: 'vae',
+      input_shape: [...shape],
+      parts: {
+        flatten: [flatten()],
+        encoder: [dense(512, 'relu')],
+        z_mean: [dense(latent, 'linear')],
+        z_log_var: [dense(latent, 'linear')],
+        decoder: [dense(512, 'relu'), dense(sizeOf(shape), out), reshape(shape)],
+      },
+      graph: {
+        inputs: {
+          flatten: 'input',
+          encoder: { concat: ['flatten', 'label'] },
+          z_mean: 'encoder',
+          z_log_var: 'encoder',
+          decoder: { concat: [{ sample: ['z_mean', 'z_log_var'] }, 'label'] },
+        },
+        labels: l.labels,
+        code: 'z_mean',
+        decoder: 'decoder',
+        output: 'decoder',
+        // As the vae preset trains: the reconstruction summed per image, plus beta x KL.
+        losses: [
+          { kind: l.loss ?? (out === 'linear' ? 'mse' : 'bce'), name: 'reconstruction', output: 'decoder', target: 'input', weight: 1, reduction: 'sum' },
+          { kind: 'kl', name: 'kl', mean: 'z_mean', log_var: 'z_log_var', weight: l.beta ?? 1 },
         ],
       },
     }),
@@ -265,9 +323,9 @@ function info(name: string, def: PresetDef): PresetInfo {
     defaults: outputs.sigmoid,
     outputs,
     inputs: def.inputs,
+    labelled: def.labelled ?? false,
     description: def.description,
-    needsLabels: def.needsLabels ?? false,
-    build: (latent, inputShape = INPUT_SHAPE, output = 'sigmoid', labels) => fitted(name, def, latent, inputShape, output, checkLabelCount(name, def, labels)),
+    build: (latent, inputShape = INPUT_SHAPE, output = 'sigmoid', labels = { labels: DEFAULT_LABELS }) => fitted(name, def, latent, inputShape, output, labels),
   };
 }
 
@@ -295,7 +353,7 @@ export function presetArchitecture(name: string, options: number | PresetOptions
   const shape = checkInputShape(name, def, o.inputShape ?? INPUT_SHAPE);
   const output = o.output ?? 'sigmoid';
   checkOutput(output);
-  const labels = checkLabelCount(name, def, o.labels);
+  const labels = labelOptions(name, def, o);
   if (def.defaultLatent === null) {
     if (o.latent !== undefined) throw new ArgumentError(`preset ${name} has a fixed code shape (set by its layers); --latent does not apply to it`);
     return fitted(name, def, 0, shape, output, labels);
@@ -306,20 +364,23 @@ export function presetArchitecture(name: string, options: number | PresetOptions
   return fitted(name, def, size, shape, output, labels);
 }
 
-/** The class count when none is given: MNIST's digits, as INPUT_SHAPE is MNIST's. */
-export const DEFAULT_LABELS = 10;
-
-/** A classifier preset takes 2..MAX_GRAPH_LABELS classes (default DEFAULT_LABELS); the others take none (0). */
-function checkLabelCount(name: string, def: PresetDef, given: unknown): number {
-  if (!def.needsLabels) {
-    if (given !== undefined) throw new ArgumentError(`preset ${name} has no classifier; labels (a class count) do not apply to it`);
-    return 0;
+/** A labelled preset's class count, loss and KL weight, checked; the others refuse them. */
+function labelOptions(name: string, def: PresetDef, o: PresetOptions): LabelOptions {
+  if (!def.labelled) {
+    const given = (['labels', 'loss', 'beta'] as const).filter((k) => o[k] !== undefined);
+    if (given.length > 0) throw new ArgumentError(`preset ${name} reads no labels and takes its loss from the trainer; ${given.join(', ')} apply to the labelled presets (${PRESET_NAMES.filter((p) => DEFS[p]!.labelled).join(', ')})`);
+    return { labels: DEFAULT_LABELS };
   }
-  const labels = given ?? DEFAULT_LABELS;
-  if (!(Number.isInteger(labels) && (labels as number) >= 2 && (labels as number) <= MAX_GRAPH_LABELS)) {
-    throw new ArgumentError(`preset ${name}: labels must be an integer class count in 2..${MAX_GRAPH_LABELS}, got ${JSON.stringify(labels)}`);
+  const labels = o.labels ?? DEFAULT_LABELS;
+  const min = def.minLabels ?? 1;
+  if (!Number.isInteger(labels) || labels < min || labels > MAX_GRAPH_LABELS) {
+    throw new ArgumentError(`preset ${name}: labels must be an integer in ${min}..${MAX_GRAPH_LABELS} (the data's class count), got ${labels}`);
   }
-  return labels as number;
+  if (o.loss !== undefined && o.loss !== 'mse' && o.loss !== 'bce') throw new ArgumentError(`preset ${name}: loss must be mse or bce, got ${JSON.stringify(o.loss)}`);
+  const fixed = (['loss', 'beta'] as const).filter((k) => o[k] !== undefined);
+  if (!def.kl && fixed.length > 0) throw new ArgumentError(`preset ${name} sets its own loss terms (the reference's); ${fixed.join(', ')} ${fixed.length > 1 ? 'apply' : 'applies'} to the conditional VAE (cvae)`);
+  if (o.beta !== undefined && !(Number.isFinite(o.beta) && o.beta >= 0)) throw new ArgumentError(`preset ${name}: beta must be a finite number >= 0, got ${o.beta}`);
+  return { labels, loss: o.loss, beta: o.beta };
 }
 
 function presetDef(name: string): { def: PresetDef; info: PresetInfo } {
@@ -351,7 +412,7 @@ function checkInputShape(name: string, def: PresetDef, shape: unknown): Shape {
  * The preset's layers for `shape`, checked end to end with the layers' own size rules
  * (the dry-run plan): the decoder must give back exactly the input shape.
  */
-function fitted(name: string, def: PresetDef, latent: number, shape: Shape, output: OutputKind, labels: number): Architecture {
+function fitted(name: string, def: PresetDef, latent: number, shape: Shape, output: OutputKind, labels: LabelOptions): Architecture {
   checkInputShape(name, def, shape);
   checkOutput(output);
   const arch = def.layers(latent, shape, output, labels);
@@ -375,7 +436,7 @@ const PROBE_SIDE = 4;
 /** Whether a side of length n on `axis` comes back as n, by the layers' own rules (a dry-run plan of a narrow one-channel image). */
 function fitsSide(def: PresetDef, axis: number, n: number): boolean {
   const probe = axis === 0 ? [n, PROBE_SIDE, 1] : [PROBE_SIDE, n, 1];
-  return sameShape(planArchitecture(def.layers(0, probe, 'sigmoid', 0)).outputShape, probe);
+  return sameShape(planArchitecture(def.layers(0, probe, 'sigmoid', { labels: DEFAULT_LABELS })).outputShape, probe);
 }
 
 /** How far from n the nearest fitting sizes are looked for (the conv presets need at most 3). */

@@ -11,6 +11,10 @@ import { buildDemo } from '../../scripts/build-demo.js';
 import { startDemoServer, type DemoServer } from '../../scripts/demo-server.js';
 import { createKernels } from '../../src/kernels/node.js';
 import { loadModel } from '../../src/models/node.js';
+import { Autoencoder } from '../../src/models/autoencoder.js';
+import { encodeModel } from '../../src/models/model-file.js';
+import { presetArchitecture } from '../../src/models/presets.js';
+import { trainingRecord } from '../models/model-fixtures.js';
 import { encode as encodePng } from 'fast-png';
 import { smallSplits } from '../train/fixtures.js';
 import { HAVE_CHROMIUM, INSTALL_HINT, launchChromium, type LaunchedBrowser } from './chromium.js';
@@ -238,6 +242,27 @@ describe.skipIf(!HAVE_CHROMIUM)('demo page in Chromium', () => {
     await page.selectOption('#model-select', 'runs/dense/model.safetensors');
     await page.waitForSelector('body[data-state="ready"][data-model="dense"]', { timeout: 10_000 });
     expect(await page.isVisible('#latent-card')).toBe(true);
+  });
+
+  it('takes a conditional VAE: a class picked, its samples change; the panels that reconstruct without a label hide', async () => {
+    const model = new Autoencoder(await createKernels({ deterministic: true }), presetArchitecture('cvae')).initialize(4);
+    const bytes = encodeModel(model, trainingRecord('cvae', { loss: 'bce' }));
+    model.dispose();
+    await page.setInputFiles('#model-file', { name: 'cvae.safetensors', mimeType: 'application/octet-stream', buffer: Buffer.from(bytes) });
+    await page.waitForSelector('body[data-state="ready"][data-model="cvae.safetensors"]', { timeout: 10_000 });
+    expect([await page.isVisible('#cvae-card'), await page.isVisible('#draw-card'), await page.isVisible('#latent-card'), await page.isVisible('#denoise-card')]).toEqual([true, false, false, false]);
+    expect(await page.$$eval('#cvae-digit option', (o) => o.map((e) => e.textContent))).toEqual(['0', '1', '2', '3', '4', '5', '6', '7', '8', '9']);
+    await page.waitForFunction(() => /sample ×8 [\d.]+ ms · seed 1/.test(document.getElementById('cvae-metric')?.textContent ?? ''));
+    const seven = await pixels('cvae-sample-0');
+    await page.selectOption('#cvae-digit', '2');
+    await changes('cvae-sample-0', seven);
+    const two = await pixels('cvae-sample-0');
+    await page.click('#cvae-new');
+    await changes('cvae-sample-0', two);
+    expect(await page.textContent('#cvae-metric')).toMatch(/seed 2$/);
+    await page.selectOption('#model-select', 'runs/dense/model.safetensors');
+    await page.waitForSelector('body[data-state="ready"][data-model="dense"]', { timeout: 10_000 });
+    expect([await page.isVisible('#cvae-card'), await page.isVisible('#draw-card')]).toEqual([false, true]);
   });
 
   it('logged no console errors and threw no page errors', () => {

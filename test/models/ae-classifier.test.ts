@@ -42,8 +42,8 @@ describe('the ae-classifier preset', () => {
         { kind: 'sparse_categorical_crossentropy', name: 'classification', output: 'classifier', target: 'label', weight: 1 },
       ],
     });
-    expect(PRESETS['ae-classifier']!.needsLabels).toBe(true);
-    expect(PRESETS['dense']!.needsLabels).toBe(false);
+    expect(PRESETS['ae-classifier']!.labelled).toBe(true);
+    expect(PRESETS['dense']!.labelled).toBe(false);
   });
 
   it('builds with Keras tensor names, 362,634 parameters and a 200-value code', async () => {
@@ -70,9 +70,10 @@ describe('the ae-classifier preset', () => {
 
   it('takes 10 classes by default (MNIST\'s, as its default input shape); refuses a bad class count, labels on a preset without a classifier, and --latent', () => {
     expect(presetArchitecture('ae-classifier')).toEqual(presetArchitecture('ae-classifier', { labels: 10 }));
-    expect(() => presetArchitecture('ae-classifier', { labels: 1 })).toThrow(/labels must be an integer class count in 2\.\.1024, got 1/);
+    expect(() => presetArchitecture('ae-classifier', { labels: 1 })).toThrow(/preset ae-classifier: labels must be an integer in 2\.\.1024 \(the data's class count\), got 1/);
     expect(() => presetArchitecture('ae-classifier', { labels: 2.5 })).toThrow(ArgumentError);
-    expect(() => presetArchitecture('dense', { labels: 10 })).toThrow(/preset dense has no classifier/);
+    expect(() => presetArchitecture('dense', { labels: 10 })).toThrow(/preset dense reads no labels/);
+    expect(() => presetArchitecture('ae-classifier', { beta: 2 })).toThrow(/preset ae-classifier sets its own loss terms \(the reference's\); beta applies to the conditional VAE/);
     expect(() => presetArchitecture('ae-classifier', { labels: 10, latent: 32 })).toThrow(/fixed code shape/);
   });
 });

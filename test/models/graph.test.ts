@@ -149,10 +149,11 @@ describe('training a graph', () => {
     await expect(train(model, none, base)).rejects.toThrow(/training data: expected 40 labels, found 0/);
   });
 
-  it('decode refuses a decoder that reads more than the code (a conditional VAE needs its label)', () => {
+  it('decode of a decoder reading [z, label] (a conditional VAE) needs one label per code', () => {
     const model = new Autoencoder(new JsKernels('f32'), conditionalVae(4)).initialize(1);
     expect(() => model.decode(new Float32Array(2))).toThrow(ShapeError);
-    expect(() => model.decode(new Float32Array(2))).toThrow(/decode needs a decoder part reading the code \[2\]; this graph's decoder reads \[5\]/);
+    expect(() => model.decode(new Float32Array(2))).toThrow(/this model's decoder reads the label: pass one label per code \(1 in 0\.\.2\)/);
+    expect(model.decode(new Float32Array(2), [1])).toHaveLength(4);
   });
 });
 

@@ -18,7 +18,7 @@ import { jsKernels, maxAbsDiff, uniform, wasmKernels } from '../helpers.js';
 const RECORDS = JSON.parse(readFileSync(new URL('./preset-records-28x28x1.json', import.meta.url), 'utf8')) as Record<string, unknown>;
 
 const IMAGE_SHAPES = [[28, 28, 1], [32, 32, 3], [64, 64, 3], [16, 12, 1], [30, 30, 3]];
-const DENSE_FAMILY = ['dense', 'linear', 'deep', 'deep-bn', 'vae'];
+const DENSE_FAMILY = ['dense', 'linear', 'deep', 'deep-bn', 'vae', 'cvae'];
 /** The combinations that fit; conv needs sides divisible by 4, so not 30x30. */
 const CASES: [string, number[]][] = PRESET_NAMES.flatMap((name) =>
   [...IMAGE_SHAPES, [13]]
@@ -32,12 +32,16 @@ function step(kernels: Kernels, name: string, shape: number[]): { loss: number; 
   try {
     const size = shape.reduce((a, b) => a * b, 1);
     const x = Float32Array.from(uniform(4 * size, 9, 0, 1));
-    const out = model.reconstruct(x);
+    // A labelled preset reads one label per sample: classes 0, 3, 6, 9 of its 10 (cvae in its
+    // forward pass, ae-classifier in its loss only).
+    const labels = model.labelCount !== null ? [0, 3, 6, 9] : undefined;
+    const out = model.reconstruct(x, model.readsLabels ? labels : undefined);
     const d = presetDefaults(name);
     model.params.ensureTraining(new Adam().slots);
     const g = model.compile({ batch: 4, training: true, loss: d.loss });
     try {
       kernels.heap.write(g.target.offset, x);
+      if (g.label) kernels.heap.write(g.label.offset, Float32Array.from({ length: 40 }, (_, i) => (i % 10 === labels![Math.floor(i / 10)] ? 1 : 0)));
       const ctx = { kernels, training: true, noise: new RandomStream(7) };
       g.forward(ctx, 4);
       const loss = g.loss(4);

@@ -1,0 +1,174 @@
+// The conditional VAE from the command line: train --preset cvae builds it for the data's
+// classes; sample --digit / --label / --grid, manifold --digit and decode --digit give what
+// the library gives with those labels (a grid's row d is exactly sample --digit d); typed
+// errors for a label flag on a model without labels, an unknown class, none on a cvae.
+import { mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { loadBundledSplits } from '../../src/data/bundled.js';
+import { decodeSafetensors, encodeSafetensors } from '../../src/io/safetensors.js';
+import { createKernels } from '../../src/kernels/node.js';
+import { Autoencoder } from '../../src/models/autoencoder.js';
+import { loadModel, saveModel } from '../../src/models/node.js';
+import { presetArchitecture } from '../../src/models/presets.js';
+import { decodePng } from '../../src/viz/index.js';
+import { trainingRecord } from '../models/model-fixtures.js';
+import { maxAbsDiff } from '../helpers.js';
+import { comparisonGridSize, tiledGridSize } from '../../src/cli/pictures.js';
+import { idxFiles } from './idx-fixture.js';
+import { inProcess } from './in-process.js';
+
+let tmp: string;
+/** Trained by the CLI on 64 IDX digits (no label names). */
+let cvae: string;
+/** Untrained, with label names "zero".."nine" recorded (the flags need no training). */
+let named: string;
+let vae: string;
+const at = (name: string) => join(tmp, name);
+
+async function images(file: string): Promise<{ data: Float32Array; shape: readonly number[]; metadata: Record<string, string> }> {
+  const { tensors, metadata } = decodeSafetensors(new Uint8Array(await readFile(file)));
+  const t = tensors.get('images')!;
+  return { data: t.data as Float32Array, shape: t.shape, metadata };
+}
+
+beforeAll(async () => {
+  tmp = await mkdtemp(join(tmpdir(), 'ae-wasm-cvae-'));
+  await mkdir(at('data'));
+  const bundled = await loadBundledSplits();
+  for (const [stem, ds] of [['train', bundled.train], ['t10k', bundled.test]] as const) {
+    const { images: x, labels } = idxFiles(ds, 64);
+    await writeFile(at(`data/${stem}-images-idx3-ubyte`), x);
+    await writeFile(at(`data/${stem}-labels-idx1-ubyte`), labels);
+  }
+  const r = await inProcess('train', '--preset', 'cvae', '--data', at('data'), '--epochs', '1', '--batch', '16', '--out', at('run'), '--quiet');
+  expect(r.stderr).toBe('');
+  expect(r.code).toBe(0);
+  cvae = at('run/model.safetensors');
+  const kernels = await createKernels();
+  const names = ['zero', 'one', 'two', 'three', 'four', 'five', 'six', 'seven', 'eight', 'nine'];
+  const model = new Autoencoder(kernels, presetArchitecture('cvae')).initialize(2);
+  model.preprocessing = { kind: 'none', sampleShape: [28, 28, 1], labels: names };
+  named = at('named.safetensors');
+  await saveModel(model, named, { training: trainingRecord('cvae', { loss: 'bce' }) });
+  model.dispose();
+  const plain = new Autoencoder(kernels, presetArchitecture('vae')).initialize(2);
+  vae = at('vae.safetensors');
+  await saveModel(plain, vae, { training: trainingRecord('vae', { loss: 'bce' }) });
+  plain.dispose();
+});
+
+afterAll(async () => {
+  if (tmp) await rm(tmp, { recursive: true, force: true });
+});
+
+describe('train --preset cvae', () => {
+  it('builds the conditional VAE for the data\'s classes and records it', async () => {
+    const model = await loadModel(cvae);
+    expect(model.architecture.graph!.labels).toBe(10);
+    expect(model.decoderReadsLabels).toBe(true);
+    expect(model.training!.preset).toBe('cvae');
+    model.dispose();
+  });
+
+  it('--loss and --beta set its loss terms; a resumed run trains to the same bytes as one straight through', async () => {
+    const run = ['--data', at('data'), '--deterministic', '--threads', '1', '--quiet'];
+    const fresh = ['train', '--preset', 'cvae', '--batch', '16', '--loss', 'mse', '--beta', '0.5', ...run];
+    expect((await inProcess(...fresh, '--epochs', '2', '--out', at('straight'))).code).toBe(0);
+    expect((await inProcess(...fresh, '--epochs', '1', '--checkpoint-every', '1', '--out', at('halves'))).code).toBe(0);
+    const r = await inProcess('train', '--resume', at('halves/checkpoint.safetensors'), '--epochs', '2', ...run);
+    expect(r.stderr).toBe('');
+    const straight = await loadModel(at('straight/model.safetensors'));
+    expect(straight.architecture.graph!.losses.map((t) => [t.kind, t.weight])).toEqual([['mse', 1], ['kl', 0.5]]);
+    const resumed = await loadModel(at('halves/model.safetensors'));
+    expect(resumed.params.list.map((p) => Array.from(resumed.params.read(p)))).toEqual(straight.params.list.map((p) => Array.from(straight.params.read(p))));
+    straight.dispose();
+    resumed.dispose();
+  });
+
+  it('refuses data without labels', async () => {
+    await writeFile(at('table.csv'), 'a,b,c\n' + Array.from({ length: 40 }, (_, i) => `${i % 3},${i % 5},${i % 7}`).join('\n') + '\n');
+    const r = await inProcess('train', '--preset', 'cvae', '--data', at('table.csv'), '--epochs', '1', '--out', at('table-run'), '--quiet');
+    expect(r.code).not.toBe(0);
+    expect(r.stderr).toMatch(/preset cvae needs class labels, but .*table\.csv.* has none \(a \.npy needs --labels FILE\.npy, a CSV --label-column NAME/);
+  });
+});
+
+describe('sample, manifold and decode with a class', () => {
+  it('sample --digit D decodes the prior codes as class D, exactly as the library does; --grid row D is the same images', async () => {
+    expect((await inProcess('sample', '--model', cvae, '--n', '4', '--seed', '5', '--digit', '7', '--out', at('s7.safetensors'))).code).toBe(0);
+    expect((await inProcess('sample', '--model', cvae, '--n', '4', '--seed', '5', '--grid', '--out', at('grid.safetensors'))).code).toBe(0);
+    const one = await images(at('s7.safetensors'));
+    const grid = await images(at('grid.safetensors'));
+    expect(one.shape).toEqual([4, 28, 28, 1]);
+    expect(one.metadata['label']).toBe('7');
+    expect(grid.shape).toEqual([40, 28, 28, 1]);
+    const model = await loadModel(cvae);
+    expect(Array.from(one.data)).toEqual(Array.from(model.sample(4, 5, [7, 7, 7, 7])));
+    // The same codes and class in a batch of 40 rather than 4: equal up to the kernels' rounding for another batch shape.
+    expect(maxAbsDiff(grid.data.subarray(7 * 4 * 784, 8 * 4 * 784), one.data)).toBeLessThan(1e-5);
+    // Rows differ by class: the label reaches the decoder.
+    expect(Array.from(grid.data.subarray(0, 4 * 784))).not.toEqual(Array.from(one.data));
+    model.dispose();
+  });
+
+  it('sample --grid --out .png draws one labelled row per class; .csv starts each row with its label', async () => {
+    expect((await inProcess('sample', '--model', cvae, '--n', '3', '--grid', '--out', at('grid.png'))).code).toBe(0);
+    expect((await inProcess('sample', '--model', cvae, '--n', '3', '--out', at('s1.png'), '--digit', '1')).code).toBe(0);
+    const grid = decodePng(new Uint8Array(await readFile(at('grid.png'))));
+    const size = { height: 28, width: 28, channels: 1 } as const;
+    const rows = Array.from({ length: 10 }, (_, d) => String(d));
+    expect({ width: grid.width, height: grid.height }).toEqual(comparisonGridSize(rows, 3, size, 'cvae: prior samples, one row per class, seed 0'));
+    const single = decodePng(new Uint8Array(await readFile(at('s1.png'))));
+    expect({ width: single.width, height: single.height }).toEqual(tiledGridSize(3, size, 'cvae: prior samples of class 1, seed 0'));
+    expect((await inProcess('sample', '--model', cvae, '--n', '2', '--grid', '--out', at('grid.csv'))).code).toBe(0);
+    const lines = (await readFile(at('grid.csv'), 'utf8')).trim().split('\n');
+    expect(lines[0]!.startsWith('label,x0,')).toBe(true);
+    expect(lines.slice(1).map((l) => l.split(',')[0])).toEqual(['0', '0', '1', '1', '2', '2', '3', '3', '4', '4', '5', '5', '6', '6', '7', '7', '8', '8', '9', '9']);
+  });
+
+  it('--label NAME picks the class by the recorded label names', async () => {
+    expect((await inProcess('sample', '--model', named, '--n', '2', '--label', 'seven', '--out', at('seven.safetensors'))).code).toBe(0);
+    expect((await inProcess('sample', '--model', named, '--n', '2', '--digit', '7', '--out', at('d7.safetensors'))).code).toBe(0);
+    expect(Array.from((await images(at('seven.safetensors'))).data)).toEqual(Array.from((await images(at('d7.safetensors'))).data));
+  });
+
+  it('manifold --digit D and decode --digit D decode as class D', async () => {
+    expect((await inProcess('manifold', '--model', cvae, '--size', '3', '--digit', '4', '--out', at('m4.safetensors'))).code).toBe(0);
+    const { tensors } = decodeSafetensors(new Uint8Array(await readFile(at('m4.safetensors'))));
+    const codes = tensors.get('codes')!.data as Float32Array;
+    const model = await loadModel(cvae);
+    const four = new Array(9).fill(4);
+    expect(Array.from(tensors.get('images')!.data as Float32Array)).toEqual(Array.from(model.decode(codes, four)));
+    await writeFile(at('codes.safetensors'), encodeSafetensors([{ name: 'codes', dtype: 'F32', shape: [9, 2], data: codes }]));
+    expect((await inProcess('decode', '--model', cvae, '--codes', at('codes.safetensors'), '--digit', '4', '--out', at('d4.safetensors'))).code).toBe(0);
+    expect(Array.from((await images(at('d4.safetensors'))).data)).toEqual(Array.from(model.decode(codes, four)));
+    expect(Array.from(model.decode(codes, four))).not.toEqual(Array.from(model.decode(codes, new Array(9).fill(5))));
+    model.dispose();
+  });
+});
+
+describe('label flags: typed errors', () => {
+  it.each([
+    ['--digit on a model without labels', () => ['sample', '--model', vae, '--n', '2', '--digit', '3'], /sample --digit 3 needs a conditional VAE \(a decoder that reads the label\), but .*vae\.safetensors is a VAE with a 2-D latent \(preset vae\); train one with --preset cvae/],
+    ['--grid on a model without labels', () => ['sample', '--model', vae, '--n', '2', '--grid'], /sample --grid needs a conditional VAE/],
+    ['manifold --digit on a model without labels', () => ['manifold', '--model', vae, '--digit', '3'], /manifold --digit 3 needs a conditional VAE/],
+    ['a class beyond the model\'s', () => ['sample', '--model', cvae, '--n', '2', '--digit', '10'], /--digit 10: .*model\.safetensors has classes 0\.\.9$/m],
+    ['an unknown label name', () => ['sample', '--model', named, '--n', '2', '--label', 'cat'], /--label cat: not a class of .*named\.safetensors; its classes are 0\.\.9 \(named "zero", "one", /],
+    ['--label on a model without names', () => ['decode', '--model', cvae, '--codes', at('codes.safetensors'), '--label', '4'], /--label 4: .* records no label names; give the class as --digit 0\.\.9/],
+    ['no class for a cvae', () => ['manifold', '--model', cvae], /manifold: .*model\.safetensors is a conditional VAE: pass --digit D or --label NAME for the class to decode \(classes 0\.\.9\)/],
+    ['--grid with --digit', () => ['sample', '--model', cvae, '--n', '2', '--grid', '--digit', '1'], /sample --grid draws every class; leave out --digit/],
+  ] as const)('%s', async (_what, args, message) => {
+    const r = await inProcess(...args(), '--out', at('never.safetensors'));
+    expect(r.code).not.toBe(0);
+    expect(r.stderr).toMatch(message);
+    await expect(readFile(at('never.safetensors'))).rejects.toThrow();
+  });
+
+  it('--digit and --label together are refused by the parser', async () => {
+    const r = await inProcess('sample', '--model', cvae, '--n', '2', '--digit', '1', '--label', '1', '--out', at('never.png'));
+    expect(r.code).not.toBe(0);
+    expect(r.stderr).toMatch(/option '--label <name>' cannot be used with option '--digit <d>'/);
+  });
+});
