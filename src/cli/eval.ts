@@ -9,7 +9,7 @@ import { ArgumentError, NumericError } from '../errors.js';
 import { writeFileAtomic } from '../io/file-node.js';
 import type { Autoencoder } from '../models/autoencoder.js';
 import { requireClassifier } from '../models/classifier.js';
-import { evaluateWithConfusion, type Metrics } from '../train/evaluate.js';
+import { evaluateWithConfusion, reconstructs, type Metrics } from '../train/evaluate.js';
 import { classificationReport, type ConfusionMatrix } from '../train/metrics.js';
 import { recordedNoiseKind } from '../train/noise.js';
 import { confusionPng } from '../viz/confusion.js';
@@ -25,8 +25,11 @@ interface EvalFlags extends BackendFlags, DataFlags {
   confusion?: string;
 }
 
-/** The metrics eval reports: the model-space ones and the MSE in the data's own units. */
-type EvalMetrics = Omit<Metrics, 'accuracy'> & { mse_data: number };
+/**
+ * The metrics eval reports: the model-space ones and the MSE in the data's own units; a
+ * model whose output is its classifier (ae-wasm classify) reconstructs nothing: n only.
+ */
+type EvalMetrics = Partial<Omit<Metrics, 'accuracy'> & { mse_data: number }> & { n: number };
 /** What a model with a classifier adds (classificationReport's fields; per_class_accuracy null for a class without test samples). */
 type ClassifierMetrics = { accuracy: number | null; per_class_accuracy: (number | null)[]; confusion: number[][]; no_prediction?: number[] };
 
@@ -57,10 +60,13 @@ export function evalCommand(): Command {
     const splits = await dataFrom(flags, ['test'], model);
     if (model.classifier !== null) requireLabels(splits, flags.labels, `eval of ${flags.model} (a model with a classifier)`);
     const { metrics: base, confusion } = evaluateWithConfusion(model, splits.test, { noise: model.training?.noise ?? 0, noiseKind: recordedNoiseKind(model.training) });
-    checkMetrics(base, model, splits.test, flags.model);
-    const { n, mse, ...rest } = base;
-    delete rest.accuracy;
-    const metrics: EvalMetrics = { n, mse, mse_data: dataMse(model, splits.test), ...rest };
+    let metrics: EvalMetrics = { n: base.n };
+    if (reconstructs(model)) {
+      checkMetrics(base, model, splits.test, flags.model);
+      const { n, mse, ...rest } = base;
+      delete rest.accuracy;
+      metrics = { n, mse, mse_data: dataMse(model, splits.test), ...rest };
+    }
     const classes: ClassifierMetrics | null = confusion ? classifierMetrics(confusion) : null;
     const names = splits.labelNames?.length === model.labelCount ? splits.labelNames : undefined;
     if (flags.confusion !== undefined) {

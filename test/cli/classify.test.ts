@@ -77,6 +77,12 @@ describe('ae-wasm classify', () => {
       model.dispose();
       encoder.dispose();
     }
+    // eval on it: no reconstruction metrics (its output is the classifier), the accuracy report.json states.
+    const ev = await inProcess('eval', '--model', join(out, 'model.safetensors'), ...data, '--json');
+    expect(ev.stderr).toBe('');
+    const metrics = JSON.parse(ev.stdout) as Record<string, unknown>;
+    expect(metrics).not.toHaveProperty('mse');
+    expect(metrics).toMatchObject({ n: 80, accuracy: report['accuracy'], confusion });
   });
 
   it('the same flags give the same files; every labelled image with --labels-per-class all', async () => {
