@@ -3,9 +3,10 @@
 // label 0 everywhere: training or scoring a classifier on those would be a silent lie, so
 // every command that needs labels refuses such data first.
 
-import { classCount } from '../data/dataset.js';
+import { classCount, type Dataset } from '../data/dataset.js';
 import type { PreparedSplits } from '../data/load.js';
 import { DataError } from '../errors.js';
+import type { Autoencoder } from '../models/autoencoder.js';
 import { hasLabels } from './normal-labels.js';
 
 /** Throws a DataError naming `who` and the source when the splits carry no class labels. */
@@ -19,4 +20,15 @@ export function requireLabels(splits: PreparedSplits, labelsFlag: string | undef
 /** The data's class count: its label names where it has them (the bundled digits: 10), else its largest label + 1 over both splits. */
 export function dataClassCount(splits: PreparedSplits): number {
   return splits.labelNames?.length ?? Math.max(classCount(splits.train.labels), classCount(splits.test.labels));
+}
+
+/**
+ * The labels a model whose forward pass reads them (a conditional VAE) is run with on the
+ * data `ds` of `splits`: the data's own, after requireLabels (so a source without labels is
+ * a DataError, never label 0 everywhere); undefined for every other model.
+ */
+export function forwardLabels(model: Autoencoder, splits: PreparedSplits, ds: Dataset, labelsFlag: string | undefined, who: string): Uint8Array | undefined {
+  if (!model.readsLabels) return undefined;
+  requireLabels(splits, labelsFlag, `${who} (its graph reads the label)`);
+  return ds.labels;
 }

@@ -3,7 +3,8 @@
 import { Option, type Command } from 'commander';
 import type { TensorEntry } from '../io/safetensors.js';
 import { formatShape } from '../nn/tensor.js';
-import { addDataOption, dataFrom } from './context.js';
+import { addDataOption, dataFrom, type DataFlags } from './context.js';
+import { forwardLabels } from './class-labels.js';
 import { modelCommand, type ModelCommandFlags, type ModelCommandRun } from './model-command.js';
 import { isImageShape } from './display.js';
 import { checkCsvOutput, f32Tensor, writeCsv, writeNpy, writeTensors } from './output-file.js';
@@ -37,7 +38,7 @@ async function runEncode({ flags, format, model }: ModelCommandRun<EncodeFlags>)
   const splits = await dataFrom(flags, [flags.split], model);
   const ds = splits[flags.split];
   if (format === 'csv') checkCsvOutput(ds.n, model.codeSize + 1, `the ${ds.n} ${flags.split} samples`);
-  const { codes, logVar } = model.encodeWithLogVar(ds.images);
+  const { codes, logVar } = model.encodeWithLogVar(ds.images, forwardLabels(model, splits, ds, (flags as DataFlags).labels, `encode with ${flags.model}`));
   requireFinite(codes, model.codeSize, model.kind === 'vae' ? 'z_mean' : 'code', flags.model);
   if (logVar) requireFinite(logVar, model.codeSize, 'z_log_var', flags.model);
   let message: string;

@@ -13,7 +13,7 @@ import { evaluateWithConfusion, reconstructs, type Metrics } from '../train/eval
 import { classificationReport, type ConfusionMatrix } from '../train/metrics.js';
 import { recordedNoiseKind } from '../train/noise.js';
 import { confusionPng } from '../viz/confusion.js';
-import { requireLabels } from './class-labels.js';
+import { forwardLabels, requireLabels } from './class-labels.js';
 import { addBackendOption, addDataOption, backendFrom, dataFrom, type BackendFlags, type DataFlags } from './context.js';
 import { addModelOption, modelFrom } from './model-option.js';
 import { firstNonFinite, largestValue, OVERFLOW_CAUSE } from './numeric.js';
@@ -62,10 +62,11 @@ export function evalCommand(): Command {
     const { metrics: base, confusion } = evaluateWithConfusion(model, splits.test, { noise: model.training?.noise ?? 0, noiseKind: recordedNoiseKind(model.training) });
     let metrics: EvalMetrics = { n: base.n };
     if (reconstructs(model)) {
-      checkMetrics(base, model, splits.test, flags.model);
+      const labels = forwardLabels(model, splits, splits.test, flags.labels, `eval of ${flags.model}`);
+      checkMetrics(base, model, splits.test, labels, flags.model);
       const { n, mse, ...rest } = base;
       delete rest.accuracy;
-      metrics = { n, mse, mse_data: dataMse(model, splits.test), ...rest };
+      metrics = { n, mse, mse_data: dataMse(model, splits.test, labels), ...rest };
     }
     const classes: ClassifierMetrics | null = confusion ? classifierMetrics(confusion) : null;
     const names = splits.labelNames?.length === model.labelCount ? splits.labelNames : undefined;
@@ -99,8 +100,8 @@ function classifierMetrics(cm: ConfusionMatrix): ClassifierMetrics {
 }
 
 /** MSE between the test samples and their reconstructions, both taken back to the data's units. */
-function dataMse(model: Autoencoder, test: Dataset): number {
-  const recon = model.denormalize(model.reconstruct(test.images));
+function dataMse(model: Autoencoder, test: Dataset, labels: Uint8Array | undefined): number {
+  const recon = model.denormalize(model.reconstruct(test.images, labels));
   const data = model.denormalize(test.images);
   let sq = 0;
   for (let i = 0; i < data.length; i++) sq += (recon[i]! - data[i]!) ** 2;
@@ -113,15 +114,15 @@ function dataMse(model: Autoencoder, test: Dataset): number {
  * pixel's term is >= 0 for targets in [0, 1]). Anything else is a NumericError naming the
  * metric and, found by recomputing the outputs, the first sample that went wrong.
  */
-function checkMetrics(metrics: Metrics, model: Autoencoder, test: Dataset, file: string): void {
+function checkMetrics(metrics: Metrics, model: Autoencoder, test: Dataset, labels: Uint8Array | undefined, file: string): void {
   const bad = (Object.keys(metrics) as (keyof Metrics)[]).find((k) => k !== 'n' && !(metrics[k]! >= 0 && Number.isFinite(metrics[k])));
   if (bad === undefined) return;
   const found = `${file}: ${bad} is ${metrics[bad]} on the ${test.n} test images`;
   const size = model.inputSize;
-  const recon = model.reconstruct(test.images);
+  const recon = model.reconstruct(test.images, labels);
   let where = firstNonFinite(recon, size, 'reconstruction');
   if (!where && model.kind === 'vae') {
-    const { codes, logVar } = model.encodeWithLogVar(test.images);
+    const { codes, logVar } = model.encodeWithLogVar(test.images, labels);
     where = firstNonFinite(codes, model.codeSize, 'z_mean') ?? firstNonFinite(logVar!, model.codeSize, 'z_log_var');
     // exp(z_log_var) past float32's range makes the KL term (and the sampled z) infinite.
     const top = largestValue(logVar!, model.codeSize);

@@ -6,7 +6,8 @@ import type { Command } from 'commander';
 import { fitPca, pcaTransform } from '../analysis/pca.js';
 import { classCount } from '../data/dataset.js';
 import { scatterPlot } from '../viz/index.js';
-import { addDataOption, dataFrom } from './context.js';
+import { addDataOption, dataFrom, type DataFlags } from './context.js';
+import { forwardLabels } from './class-labels.js';
 import { modelCommand, type ModelCommandFlags, type ModelCommandRun } from './model-command.js';
 import { intArg } from './options.js';
 import { writePng } from './output-file.js';
@@ -36,7 +37,7 @@ export function latentCommand(): Command {
 async function runLatent({ flags, model }: ModelCommandRun<LatentFlags>): Promise<void> {
   const splits = await dataFrom(flags, ['test'], model);
   const test = firstTestDigits(splits, flags.n);
-  const codes = requireFinite(model.encode(test.images), model.codeSize, model.kind === 'vae' ? 'z_mean' : 'code', flags.model);
+  const codes = requireFinite(model.encode(test.images, forwardLabels(model, splits, test, (flags as DataFlags).labels, `latent of ${flags.model}`)), model.codeSize, model.kind === 'vae' ? 'z_mean' : 'code', flags.model);
   const d = model.codeSize;
   const n = test.n;
   const name = model.kind === 'vae' ? 'z_mean' : 'code';

@@ -11,7 +11,8 @@ import { legacyPreprocessing } from '../data/load.js';
 import { applyNormalization } from '../data/normalize.js';
 import { decodeImage, readImageHeader } from '../data/sources/images-node.js';
 import { DEFAULT_DATA_LIMITS } from '../data/sources/types.js';
-import { addDataOption, dataFrom } from './context.js';
+import { addDataOption, dataFrom, type DataFlags } from './context.js';
+import { forwardLabels } from './class-labels.js';
 import { displayValues, isImageShape } from './display.js';
 import { checkPictureModel, checkSampleOutput, perSampleMse, SAMPLE_OUTPUTS, writeSamples } from './sample-output.js';
 import { modelCommand, type ModelCommandFlags, type ModelCommandRun } from './model-command.js';
@@ -63,6 +64,8 @@ async function runReconstruct({ flags, format, model }: ModelCommandRun<Reconstr
   let n: number;
   let origin: string;
   let featureNames: string[] | undefined;
+  // A conditional VAE reconstructs test samples with their labels (pictures given with --input have none).
+  let sampleLabels: Uint8Array | undefined;
   const kind = isImageShape(model.inputShape) ? 'images' : 'samples';
   if (flags.input) {
     originals = await readPictures(flags.input, model);
@@ -73,6 +76,7 @@ async function runReconstruct({ flags, format, model }: ModelCommandRun<Reconstr
     // A picture shows the first 16; numbers are every test sample unless --n says fewer.
     const test = firstTestDigits(splits, flags.n, format === 'csv' || format === 'npy' ? undefined : DEFAULT_N);
     originals = test.images;
+    sampleLabels = forwardLabels(model, splits, test, (flags as DataFlags).labels, `reconstruct with ${flags.model}`);
     n = test.n;
     featureNames = splits.featureNames;
     origin = `the first ${n} test ${kind} of ${splits.source}`;
@@ -83,7 +87,7 @@ async function runReconstruct({ flags, format, model }: ModelCommandRun<Reconstr
   const size = imageSizeOf(model.inputShape);
   if (format === 'png') checkPictureSize((m) => comparisonGridSize(labels, m, size!, title), n, flags.input ? `${n} --input files` : `--n ${n}`);
   if (format === 'csv' || format === 'npy') checkSampleOutput(model, format, n, 2, `${n} test ${kind}`);
-  const recon = requireFinite(model.reconstruct(originals), model.inputSize, 'reconstruction', flags.model);
+  const recon = requireFinite(model.reconstruct(originals, sampleLabels), model.inputSize, 'reconstruction', flags.model);
   const errors = perSampleMse(recon, originals, model.inputSize);
   const errorsData = perSampleMse(model.denormalize(recon), model.denormalize(originals), model.inputSize);
   const mean = (v: Float64Array) => v.reduce((a, b) => a + b, 0) / v.length;
