@@ -156,17 +156,17 @@ describe('commands that run the encoder read the data\'s labels', () => {
     expect(ev.stderr).toBe('');
     expect(ev.code).toBe(0);
     const metrics = JSON.parse(ev.stdout) as Record<string, number>;
-    // The reference on the JS baseline (float32): see the note on issue 14 for a loaded cvae on
-    // a single-thread WASM instance in this process.
-    const kernels = await createKernels({ backend: 'js' });
-    const model = await loadModel(cvae, kernels);
+    const kernels = await createKernels();
+    const model = await loadModel(cvae, { kernels });
     try {
       const splits = await loadSplits({ data: at('data'), preprocessing: model.preprocessing });
       const test = splits.test;
       const recon = model.reconstruct(test.images, test.labels);
       let sq = 0;
       for (let i = 0; i < recon.length; i++) sq += (recon[i]! - test.images[i]!) ** 2;
-      expect(metrics['mse']).toBeCloseTo(sq / recon.length, 5);
+      expect(metrics['mse']).toBeCloseTo(sq / recon.length, 6);
+    // A Kernels instance where the options go is refused (it once made a broken instance).
+    await expect(loadModel(cvae, kernels as never)).rejects.toThrow(/pass kernels as loadModel\(source, \{ kernels \}\)/);
       expect(metrics['nelbo']).toBeGreaterThan(0);
       // The label matters: the same images with other labels reconstruct differently.
       const other = model.reconstruct(test.images, Uint8Array.from(test.labels, (l) => (l + 1) % 10));
