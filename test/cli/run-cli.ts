@@ -1,6 +1,7 @@
 // Runs the ae-wasm command from the TypeScript sources as a real child process.
 import { spawn, type ChildProcess } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
+import { inject } from 'vitest';
 
 export const ROOT = fileURLToPath(new URL('../../', import.meta.url));
 
@@ -16,7 +17,10 @@ export interface Run {
  */
 export function runCli(args: string[], onStdout?: (text: string, child: ChildProcess) => void, timeoutMs = 50_000): Promise<Run> {
   return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, ['--import', 'tsx', 'src/cli/main.ts', ...args], {
+    // The sources transpiled once by test/setup/cli-build.ts, or through tsx when run without it.
+    const entry = inject('cliEntry');
+    const command = entry ? [entry] : ['--import', 'tsx', 'src/cli/main.ts'];
+    const child = spawn(process.execPath, [...command, ...args], {
       cwd: ROOT,
       env: { ...process.env, NO_COLOR: '1', FORCE_COLOR: '0' },
       stdio: ['ignore', 'pipe', 'pipe'],

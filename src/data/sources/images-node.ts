@@ -7,12 +7,19 @@
 // kernel; 1 channel is sharp's greyscale (luminance), 3 channels are sRGB; alpha is dropped.
 import { readdir } from 'node:fs/promises';
 import path from 'node:path';
-import sharp, { type Metadata, type OutputInfo } from 'sharp';
+import type { Metadata, OutputInfo } from 'sharp';
 import { ArgumentError, DataError, FileError } from '../../errors.js';
 import { readFileBytes } from '../../io/file-node.js';
 import type { DataLimits, DataSplit } from './types.js';
 
 export const IMAGE_EXTENSIONS = ['.png', '.jpg', '.jpeg', '.webp'] as const;
+/**
+ * sharp, loaded on first use: it brings libvips (about 0.2 s of CPU), which every CLI start
+ * paid when it was a static import, though only image folders need it.
+ */
+let sharpModule: Promise<(typeof import('sharp'))['default']> | undefined;
+const loadSharp = () => (sharpModule ??= import('sharp').then((m) => m.default));
+
 /** Formats sharp may decode here: an SVG or TIFF renamed .png is refused, not rendered. */
 const FORMATS = new Set(['png', 'jpeg', 'webp']);
 /** Decodes in flight at once: sharp runs each on libuv's pool, so a few keep it busy. */
@@ -92,6 +99,7 @@ export async function listClassFolders(dir: string, maxImages: number): Promise<
 
 /** The header of an image file's bytes; anything sharp cannot read, or too many pixels, is a DataError naming `file`. */
 export async function readImageHeader(bytes: Uint8Array, file: string, maxPixels: number): Promise<ImageHeader> {
+  const sharp = await loadSharp();
   let meta: Metadata;
   try {
     meta = await sharp(bytes, { limitInputPixels: false }).metadata();
@@ -118,6 +126,7 @@ export async function decodeImage(
   maxPixels: number,
 ): Promise<Uint8Array> {
   const { file } = header;
+  const sharp = await loadSharp();
   let out: { data: Buffer; info: OutputInfo };
   try {
     let img = sharp(bytes, { limitInputPixels: maxPixels, failOn: 'error' });
