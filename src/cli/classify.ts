@@ -199,20 +199,17 @@ async function classifyTo(flags: ClassifyFlags): Promise<void> {
       Object.assign(record['classifier'] as Record<string, unknown>, choice.record);
       const modelFile = path.join(flags.out, 'model.safetensors');
       assertFiniteParameters(model, modelFile);
+      // report.json is the training record's classifier entry and hyper-parameters, plus the
+      // test figures: one source, so the report and the model file cannot disagree.
+      const classifier = record['classifier'] as Record<string, unknown>;
       const report = {
-        ...choice.record,
+        ...classifier,
         ...(choice.encoder ? { encoder: flags.encoder } : {}),
-        code: (record['classifier'] as { code: string }).code,
-        encoder_parts: result.encoderParts,
-        labels_per_class: flags.labelsPerClass,
-        labelled: result.labelled.length,
-        freeze: flags.freeze ?? false,
-        hidden: flags.hidden ?? 0,
-        seed: flags.seed,
+        seed: record.seed,
         epochs: record.epochs,
-        batch_size: flags.batch,
-        learning_rate: flags.lr,
-        data: splits.source,
+        batch_size: record.batch_size,
+        learning_rate: record.optimizer['learning_rate'],
+        data: record.data,
         classes: model.labelCount,
         labels: Array.from({ length: model.labelCount! }, (_, c) => labelText(splits, c)),
         ...test,
