@@ -11,6 +11,7 @@ import type { ModelGraph } from '../models/graph.js';
 import { KLLoss, ReconstructionLoss } from '../nn/losses.js';
 import type { RunContext } from '../nn/layer.js';
 import { RandomPurpose, RandomStream, streamKey } from '../random/streams.js';
+import { labelData } from '../train/step.js';
 
 export type ScoreKind = 'mse' | 'nelbo';
 export const SCORE_KINDS: readonly ScoreKind[] = ['mse', 'nelbo'];
@@ -41,7 +42,11 @@ function termOf<T>(g: ModelGraph, kind: abstract new (...args: never[]) => T): T
   return term as T;
 }
 
-/** One score per sample of `ds` (float32 values, as the model computes them). */
+/**
+ * One score per sample of `ds` (float32 values, as the model computes them). A model whose
+ * graph reads the label (a conditional VAE) is given each sample's own, as evaluate does;
+ * the caller has checked that the data has labels (class-labels.ts requireLabels).
+ */
 export function anomalyScores(model: Autoencoder, ds: Dataset, kind: ScoreKind): Float32Array {
   const kernels = model.kernels;
   const out = new Float32Array(ds.n);
@@ -50,10 +55,12 @@ export function anomalyScores(model: Autoencoder, ds: Dataset, kind: ScoreKind):
   const size = model.inputSize;
   const g = model.compile({ batch, training: false, loss: 'bce' });
   const ctx: RunContext = { kernels, training: false, noise: new RandomStream(streamKey(EVAL_SEED, RandomPurpose.sample)) };
+  const labels = g.label ? labelData(kernels, ds, model.labelCount!, 'anomaly scoring data') : null;
   try {
     for (let start = 0; start < ds.n; start += batch) {
       const n = Math.min(batch, ds.n - start);
       kernels.heap.write(g.target.offset, ds.images.subarray(start * size, (start + n) * size));
+      labels?.gather(null, start, n, g.label!.offset);
       // evaluate's order: the deterministic pass first, then the sampled one (same eps draws).
       g.forward(ctx, n, false);
       if (kind === 'mse') {
@@ -68,6 +75,7 @@ export function anomalyScores(model: Autoencoder, ds: Dataset, kind: ScoreKind):
     }
   } finally {
     g.release();
+    labels?.free();
   }
   return out;
 }

@@ -14,6 +14,7 @@ import { prepareOutputDirectory, writeFileAtomic } from '../io/file-node.js';
 import type { Autoencoder } from '../models/autoencoder.js';
 import { toPng } from '../viz/index.js';
 import { rocPlot } from '../viz/roc.js';
+import { requireLabels } from './class-labels.js';
 import { anomalyScores, checkScoreKind, SCORE_KINDS, type ScoreKind } from './anomaly-scores.js';
 import { addBackendOption, addDataOption, backendFrom, dataFrom, type BackendFlags, type DataFlags } from './context.js';
 import { displayValues } from './display.js';
@@ -110,6 +111,7 @@ async function runAnomaly(flags: AnomalyFlags): Promise<void> {
   const reference = classes ? keepClasses(splits.train, classes) : splits.train;
   if (reference.n === 0) throw new DataError(`the training split of ${splits.source} holds no sample of the normal classes ${names!.join(', ')}; the threshold needs their scores`);
   checkScoreKind(model, flags.score, [reference, splits.test], flags.model);
+  if (model.readsLabels) requireLabels(splits, flags.labels, `anomaly with ${flags.model} (its graph reads the label)`);
 
   const trainScores = checkScores(anomalyScores(model, reference, flags.score), flags, 'training');
   const testScores = checkScores(anomalyScores(model, splits.test, flags.score), flags, 'test');

@@ -5,6 +5,7 @@ import { Command, Option } from 'commander';
 import { compressCodes, decompressCodes, DEFAULT_BITS, MAX_BITS, MIN_BITS } from '../compress/index.js';
 import { ArgumentError } from '../errors.js';
 import type { Autoencoder } from '../models/autoencoder.js';
+import { requireLabels } from './class-labels.js';
 import { addBackendOption, addDataOption, backendFrom, dataFrom, type BackendFlags, type DataFlags } from './context.js';
 import { isImageShape } from './display.js';
 import { addModelOption, modelFrom } from './model-option.js';
@@ -68,12 +69,16 @@ async function runCompress(flags: CompressFlags): Promise<void> {
   const parts = needs.map((s) => splits[s]);
   const n = parts.reduce((a, p) => a + p.n, 0);
   const images = concat(parts.map((p) => p.images), n * model.inputSize, Float32Array);
-  const codes = requireFinite(model.encode(images), model.codeSize, model.kind === 'vae' ? 'z_mean' : 'code', flags.model);
-  const labels = flags.keepLabels ? concat(parts.map((p) => p.labels), n, Uint8Array) : null;
+  // A conditional VAE encodes and decodes with each sample's label: the file must carry them.
+  if (model.readsLabels) requireLabels(splits, flags.labels, `compress with ${flags.model} (its graph reads the label)`);
+  const dataLabels = flags.keepLabels || model.readsLabels ? concat(parts.map((p) => p.labels), n, Uint8Array) : null;
+  const codes = requireFinite(model.encode(images, model.readsLabels ? dataLabels! : undefined), model.codeSize, model.kind === 'vae' ? 'z_mean' : 'code', flags.model);
+  const labels = flags.keepLabels || model.decoderReadsLabels ? dataLabels : null;
   const bytes = compressCodes(model, codes, { bits: flags.bits, labels });
   // The file as decompress will read it: its reconstruction is what the figures measure.
   const back = decompressCodes(model, bytes, { source: flags.out, modelName: flags.model });
-  const figures = measure(model, images, requireFinite(model.decode(back.codes), model.inputSize, 'decoded sample', flags.model), bytes.length, n, flags);
+  const decoded = model.decode(back.codes, model.decoderReadsLabels ? back.labels! : undefined);
+  const figures = measure(model, images, requireFinite(decoded, model.inputSize, 'decoded sample', flags.model), bytes.length, n, flags);
   await writeFileAtomic(flags.out, bytes);
   if (flags.json) {
     process.stdout.write(JSON.stringify(figures) + '\n');
@@ -86,7 +91,7 @@ async function runCompress(flags: CompressFlags): Promise<void> {
       `compressed ${n} ${flags.split === 'all' ? '' : `${flags.split} `}${what} of ${splits.source}: code ${model.codeSize} values at ${flags.bits} bits`,
       `  ${bytes.length} bytes = ${figures.bytes_per_sample.toFixed(2)} bytes per ${what.slice(0, -1)}, ${figures.bits_per_value.toFixed(4)} bits per ${per} (the model, needed to decode, is not counted)`,
       `  reconstruction MSE ${figures.mse.toFixed(6)} (data units: ${figures.mse_data.toPrecision(6)})${figures.psnr === null ? '' : `, PSNR ${figures.psnr.toFixed(2)} dB`}`,
-      `wrote ${flags.out}${labels ? ` (with ${n} labels)` : ''}`,
+      `wrote ${flags.out}${labels ? ` (with ${n} labels${flags.keepLabels ? '' : ': the conditional decoder reads them'})` : ''}`,
     ].join('\n') + '\n',
   );
 }

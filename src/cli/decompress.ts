@@ -7,7 +7,7 @@ import fs from 'node:fs/promises';
 import path from 'node:path';
 import { encode as encodePng } from 'fast-png';
 import { decompressCodes, type DecompressedCodes } from '../compress/index.js';
-import { ArgumentError } from '../errors.js';
+import { ArgumentError, FormatError } from '../errors.js';
 import { DEFAULT_MAX_FILE_BYTES, prepareOutputDirectory, readFileBytes, writeFileAtomic } from '../io/file-node.js';
 import type { Autoencoder } from '../models/autoencoder.js';
 import { addBackendOption, backendFrom, type BackendFlags } from './context.js';
@@ -63,7 +63,11 @@ async function runDecompress(file: string, flags: DecompressFlags): Promise<void
   checkPictureModel(model, format === 'dir' ? 'png' : format, flags.out);
   const d = decompressCodes(model, bytes, { source: file, modelName: flags.model });
   checkOutput(model, format, d, file);
-  const images = requireFinite(model.decode(d.codes), model.inputSize, 'decoded sample', flags.model);
+  // A conditional VAE's decoder reads each sample's class: compress stores them for it.
+  if (model.decoderReadsLabels && !d.labels) {
+    throw new FormatError(`${file} holds no labels, but ${flags.model} is a conditional VAE whose decoder reads each sample's class; it was not written by ae-wasm compress with this model`);
+  }
+  const images = requireFinite(model.decode(d.codes, model.decoderReadsLabels ? d.labels! : undefined), model.inputSize, 'decoded sample', flags.model);
   const message = await write(model, format, flags.out, images, d, file);
   if (flags.json) process.stdout.write(JSON.stringify({ n: d.n, bits: d.bits, code_size: model.codeSize, labels: d.labels !== null, out: flags.out }) + '\n');
   else process.stdout.write(`decoded ${d.n} ${isImageShape(model.inputShape) ? 'images' : 'samples'} (${model.codeSize}-value codes at ${d.bits} bits) from ${file}\n${message}\n`);

@@ -5,7 +5,8 @@
 import { Option, type Command } from 'commander';
 import { RandomPurpose, RandomStream, streamKey } from '../random/streams.js';
 import { checkNoise, corrupt, inputNoiseFor, NOISE_KINDS, recordedNoiseKind, type NoiseKind } from '../train/noise.js';
-import { addDataOption, dataFrom } from './context.js';
+import { addDataOption, dataFrom, type DataFlags } from './context.js';
+import { forwardLabels } from './class-labels.js';
 import { modelCommand, type ModelCommandFlags, type ModelCommandRun } from './model-command.js';
 import { floatArg, intArg } from './options.js';
 import { f32Tensor, writePng, writeTensors } from './output-file.js';
@@ -17,7 +18,7 @@ import { requireFinite } from './numeric.js';
 import type { Dataset } from '../data/dataset.js';
 import type { Autoencoder } from '../models/autoencoder.js';
 
-interface DenoiseFlags extends ModelCommandFlags {
+interface DenoiseFlags extends ModelCommandFlags, Pick<DataFlags, 'labels'> {
   noise?: number;
   noiseKind?: NoiseKind;
   n?: number;
@@ -74,7 +75,8 @@ async function runDenoise({ flags, format, model }: ModelCommandRun<DenoiseFlags
   const labels = ['noisy', 'denoised', 'clean'] as const;
   const title = `${model.training?.preset ?? 'model'}: denoising, ${kind} noise ${level}`;
   if (format === 'png') checkPictureSize((m) => comparisonGridSize(labels, m, size, title), test.n, `--n ${test.n}`);
-  const { noisy, denoised, figures } = denoiseSamples(model, clean, splits.test, { kind, level, seed: flags.seed }, flags.model);
+  const sampleLabels = forwardLabels(model, splits, test, flags.labels, `denoise with ${flags.model}`);
+  const { noisy, denoised, figures } = denoiseSamples(model, clean, splits.test, { kind, level, seed: flags.seed }, flags.model, sampleLabels);
   const defaulted = flags.noise === undefined ? (trained > 0 ? ' (the training noise)' : ` (default: the model was trained without ${kind} noise)`) : '';
   const summary =
     `${kind} noise ${level}${defaulted}: MSE per value vs clean: noisy ${figures.mse_noisy.toFixed(5)}, denoised ${figures.mse_denoised.toFixed(5)}` +
@@ -136,15 +138,17 @@ export interface DenoiseFigures {
  * purpose, the same kernels: a seed means one thing everywhere, independent of batch size
  * and backend; salt and pepper are the min and max of the whole split, 0 and 1 for pixel
  * models), the model's reconstructions of the noisy and the clean samples, and the figures.
+ * `labels`: the samples' classes, for a model whose graph reads them (a conditional VAE).
  */
 export function denoiseSamples(
   model: Autoencoder, clean: Float32Array, split: Dataset, o: { kind: NoiseKind; level: number; seed: number }, file: string,
+  labels?: ArrayLike<number>,
 ): { noisy: Float32Array; denoised: Float32Array; figures: DenoiseFigures } {
   const noise = inputNoiseFor(model, o.kind, o.level, split);
   const stream = new RandomStream(streamKey(o.seed, RandomPurpose.noise));
   const noisy = noise ? corrupt(model.kernels, clean, noise, stream) : Float32Array.from(clean);
-  const denoised = requireFinite(model.reconstruct(noisy), model.inputSize, 'reconstruction', file);
-  const reconstructed = requireFinite(model.reconstruct(clean), model.inputSize, 'reconstruction', file);
+  const denoised = requireFinite(model.reconstruct(noisy, labels), model.inputSize, 'reconstruction', file);
+  const reconstructed = requireFinite(model.reconstruct(clean, labels), model.inputSize, 'reconstruction', file);
   const mse = (a: Float32Array): number => {
     let s = 0;
     for (let i = 0; i < a.length; i++) s += (a[i]! - clean[i]!) ** 2;

@@ -3,7 +3,11 @@
 // the other.
 
 import type { Command } from 'commander';
-import { addDataOption, dataFrom } from './context.js';
+import { ArgumentError } from '../errors.js';
+import type { Autoencoder } from '../models/autoencoder.js';
+import { forwardLabels } from './class-labels.js';
+import { addDataOption, dataFrom, type DataFlags } from './context.js';
+import { addLabelOptions, className, classFrom, classLabels, type LabelFlags } from './label-option.js';
 import { modelCommand, type ModelCommandFlags, type ModelCommandRun } from './model-command.js';
 import { intArg } from './options.js';
 import { f32Tensor, writePng, writeTensors } from './output-file.js';
@@ -13,7 +17,7 @@ import { checkPictureModel, writeSamples } from './sample-output.js';
 import { testIndex } from './test-digits.js';
 import { requireFinite } from './numeric.js';
 
-interface InterpolateFlags extends ModelCommandFlags {
+interface InterpolateFlags extends ModelCommandFlags, LabelFlags, Pick<DataFlags, 'labels'> {
   from: number;
   to: number;
   steps: number;
@@ -31,6 +35,7 @@ export function interpolateCommand(): Command {
       cmd.requiredOption('--to <j>', 'index of the second test digit', intArg(0));
       cmd.option('--steps <k>', 'codes to decode, both ends included (t = 0, 1/(k-1), ..., 1)', intArg(2, 200), 10);
       addDataOption(cmd);
+      addLabelOptions(cmd, 'decode the steps as (default: the class both ends share)');
     },
     out: {
       png: 'the strip (image models)',
@@ -54,14 +59,17 @@ async function runInterpolate({ flags, format, model }: ModelCommandRun<Interpol
   const size = model.inputSize;
   const originals = new Float32Array(2 * size);
   ends.forEach((idx, i) => originals.set(test.images.subarray(idx * size, (idx + 1) * size), i * size));
-  const [a, b] = [0, 1].map((i) => requireFinite(model.encode(originals.subarray(i * size, (i + 1) * size)), model.codeSize, `code of test digit #${ends[i]}`, flags.model)) as [Float32Array, Float32Array];
+  // A conditional VAE encodes each end with its own label and decodes every step as one class.
+  const endLabels = forwardLabels(model, splits, test, flags.labels, `interpolate with ${flags.model}`);
+  const decodeClass = stepClass(flags, model, endLabels ? [endLabels[ends[0]]!, endLabels[ends[1]]!] : null, ends);
+  const [a, b] = [0, 1].map((i) => requireFinite(model.encode(originals.subarray(i * size, (i + 1) * size), endLabels ? [endLabels[ends[i]!]!] : undefined), model.codeSize, `code of test digit #${ends[i]}`, flags.model)) as [Float32Array, Float32Array];
   const cs = model.codeSize;
   const t = Array.from({ length: flags.steps }, (_, i) => i / (flags.steps - 1));
   const codes = new Float32Array(flags.steps * cs);
   t.forEach((ti, i) => {
     for (let j = 0; j < cs; j++) codes[i * cs + j] = (1 - ti) * a[j]! + ti * b[j]!;
   });
-  const images = requireFinite(model.decode(codes), model.inputSize, 'decoded image', flags.model);
+  const images = requireFinite(model.decode(codes, classLabels(decodeClass, flags.steps)), model.inputSize, 'decoded image', flags.model);
   const message =
     format === 'png'
       ? await writePng(
@@ -85,4 +93,16 @@ async function runInterpolate({ flags, format, model }: ModelCommandRun<Interpol
           { producer: 'ae-wasm interpolate', model: flags.model, from: String(ends[0]), to: String(ends[1]), source: splits.source },
         );
   process.stdout.write(message + '\n');
+}
+
+/**
+ * The class a conditional VAE decodes the steps as: --digit / --label, else the class both
+ * ends share (ArgumentError when they differ); null for a model whose decoder reads none.
+ */
+function stepClass(flags: InterpolateFlags, model: Autoencoder, ends: [number, number] | null, at: readonly [number, number]): number | null {
+  const named = classFrom(flags, model, flags.model, 'interpolate', true);
+  if (named !== null || !model.decoderReadsLabels) return named;
+  if (ends && ends[0] === ends[1]) return ends[0];
+  const what = ends ? `test #${at[0]} is a ${className(model, ends[0])} and #${at[1]} a ${className(model, ends[1])}` : 'the ends have no labels';
+  throw new ArgumentError(`interpolate: ${flags.model} is a conditional VAE, which decodes every step as one class, but ${what}; pass --digit D or --label NAME`);
 }

@@ -2,7 +2,7 @@
 // originals over reconstructions, the reconstructions as tensors, or as .csv / .npy numbers.
 
 import { Option, type Command } from 'commander';
-import { AeError, DataError, ShapeError } from '../errors.js';
+import { AeError, ArgumentError, DataError, ShapeError } from '../errors.js';
 import { readFileBytes } from '../io/file-node.js';
 import type { Autoencoder } from '../models/autoencoder.js';
 import { formatShape } from '../nn/tensor.js';
@@ -13,6 +13,7 @@ import { decodeImage, readImageHeader } from '../data/sources/images-node.js';
 import { DEFAULT_DATA_LIMITS } from '../data/sources/types.js';
 import { addDataOption, dataFrom, type DataFlags } from './context.js';
 import { forwardLabels } from './class-labels.js';
+import { addLabelOptions, classFrom, classLabels, type LabelFlags } from './label-option.js';
 import { displayValues, isImageShape } from './display.js';
 import { checkPictureModel, checkSampleOutput, perSampleMse, SAMPLE_OUTPUTS, writeSamples } from './sample-output.js';
 import { modelCommand, type ModelCommandFlags, type ModelCommandRun } from './model-command.js';
@@ -24,7 +25,7 @@ import { requireFinite } from './numeric.js';
 
 const DEFAULT_N = 16;
 
-interface ReconstructFlags extends ModelCommandFlags {
+interface ReconstructFlags extends ModelCommandFlags, LabelFlags {
   data?: string;
   input?: string[];
   n?: number;
@@ -46,6 +47,7 @@ export function reconstructCommand(): Command {
         ).conflicts(['data', 'n']),
       );
       cmd.option('--n <n>', `how many test samples, from the start of the test split (default: ${DEFAULT_N}; all for .csv/.npy)`, intArg(1));
+      addLabelOptions(cmd, 'with --input: reconstruct the pictures as');
     },
     out: {
       png: 'originals over reconstructions (image models)',
@@ -65,13 +67,18 @@ async function runReconstruct({ flags, format, model }: ModelCommandRun<Reconstr
   let origin: string;
   let featureNames: string[] | undefined;
   // A conditional VAE reconstructs test samples with their labels (pictures given with --input have none).
-  let sampleLabels: Uint8Array | undefined;
+  let sampleLabels: ArrayLike<number> | undefined;
   const kind = isImageShape(model.inputShape) ? 'images' : 'samples';
   if (flags.input) {
     originals = await readPictures(flags.input, model);
     n = flags.input.length;
+    // Pictures carry no label: a conditional VAE reads the class the user names for them all.
+    sampleLabels = classLabels(classFrom(flags, model, flags.model, 'reconstruct --input'), n);
     origin = `${n} picture${n === 1 ? '' : 's'} given with --input`;
   } else {
+    if (flags.digit !== undefined || flags.label !== undefined) {
+      throw new ArgumentError(`reconstruct ${flags.digit !== undefined ? '--digit' : '--label'} goes with --input: test samples are reconstructed with their own labels`);
+    }
     const splits = await dataFrom(flags, ['test'], model);
     // A picture shows the first 16; numbers are every test sample unless --n says fewer.
     const test = firstTestDigits(splits, flags.n, format === 'csv' || format === 'npy' ? undefined : DEFAULT_N);

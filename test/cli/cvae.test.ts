@@ -5,6 +5,7 @@
 import { mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { encode as encodePng } from 'fast-png';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { loadBundledSplits } from '../../src/data/bundled.js';
 import { loadSplits } from '../../src/data/load.js';
@@ -165,8 +166,8 @@ describe('commands that run the encoder read the data\'s labels', () => {
       let sq = 0;
       for (let i = 0; i < recon.length; i++) sq += (recon[i]! - test.images[i]!) ** 2;
       expect(metrics['mse']).toBeCloseTo(sq / recon.length, 6);
-    // A Kernels instance where the options go is refused (it once made a broken instance).
-    await expect(loadModel(cvae, kernels as never)).rejects.toThrow(/pass kernels as loadModel\(source, \{ kernels \}\)/);
+      // A Kernels instance where the options go is refused (it once made a broken instance).
+      await expect(loadModel(cvae, kernels as never)).rejects.toThrow(/pass kernels as loadModel\(source, \{ kernels \}\)/);
       expect(metrics['nelbo']).toBeGreaterThan(0);
       // The label matters: the same images with other labels reconstruct differently.
       const other = model.reconstruct(test.images, Uint8Array.from(test.labels, (l) => (l + 1) % 10));
@@ -183,6 +184,86 @@ describe('commands that run the encoder read the data\'s labels', () => {
     } finally {
       model.dispose();
     }
+  });
+});
+
+describe('denoise, anomaly, compress, interpolate and reconstruct --input on a cvae', () => {
+  /** The model and the test split as it reads them; `use` runs with both, then disposes. */
+  async function withModel(use: (model: Autoencoder, test: { images: Float32Array; labels: Uint8Array; n: number }) => Promise<void>): Promise<void> {
+    const model = await loadModel(cvae, { kernels: await createKernels() });
+    try {
+      const splits = await loadSplits({ data: at('data'), preprocessing: model.preprocessing });
+      await use(model, splits.test);
+    } finally {
+      model.dispose();
+    }
+  }
+  const mse = (a: Float32Array, b: Float32Array) => a.reduce((s, v, i) => s + (v - b[i]!) ** 2, 0) / a.length;
+
+  it('denoise and anomaly reconstruct each test sample with its own label', async () => {
+    const dn = await inProcess('denoise', '--model', cvae, '--data', at('data'), '--n', '8', '--json', '--out', at('denoised.safetensors'));
+    expect(dn.stderr).toBe('');
+    const figures = JSON.parse(dn.stdout) as Record<string, number>;
+    const an = await inProcess('anomaly', '--model', cvae, '--data', at('data'), '--json');
+    expect(an.stderr).toBe('');
+    const report = JSON.parse(an.stdout) as Record<string, number>;
+    await withModel(async (model, test) => {
+      const clean = test.images.subarray(0, 8 * model.inputSize);
+      expect(figures['mse_clean']).toBeCloseTo(mse(model.reconstruct(clean, test.labels.subarray(0, 8)), clean), 6);
+      // The mean MSE score over the test split is the mean reconstruction MSE, labels given.
+      expect(report['mean_score']).toBeCloseTo(mse(model.reconstruct(test.images, test.labels), test.images), 5);
+    });
+  });
+
+  it('compress stores the labels the conditional decoder needs; decompress decodes with them', async () => {
+    const c = await inProcess('compress', '--model', cvae, '--data', at('data'), '--out', at('codes.aec'), '--json');
+    expect(c.stderr).toBe('');
+    const figures = JSON.parse(c.stdout) as Record<string, number>;
+    const d = await inProcess('decompress', at('codes.aec'), '--model', cvae, '--out', at('decompressed.safetensors'));
+    expect(d.stderr).toBe('');
+    const { tensors } = decodeSafetensors(new Uint8Array(await readFile(at('decompressed.safetensors'))));
+    await withModel(async (_model, test) => {
+      expect(Array.from(tensors.get('labels')!.data as Uint8Array)).toEqual(Array.from(test.labels));
+      expect(mse(tensors.get('images')!.data as Float32Array, test.images)).toBeCloseTo(figures['mse']!, 6);
+    });
+  });
+
+  it('interpolate decodes every step as the class both ends share, or as --digit; ends of two classes need one', async () => {
+    await withModel(async (model, test) => {
+      const first = test.labels[0]!;
+      const same = test.labels.findIndex((l, i) => i > 0 && l === first);
+      const other = test.labels.findIndex((l) => l !== first);
+      const ok = await inProcess('interpolate', '--model', cvae, '--data', at('data'), '--from', '0', '--to', String(same), '--steps', '3', '--out', at('same.safetensors'));
+      expect(ok.stderr).toBe('');
+      const refused = await inProcess('interpolate', '--model', cvae, '--data', at('data'), '--from', '0', '--to', String(other), '--steps', '3', '--out', at('never.safetensors'));
+      expect(refused.code).toBe(2);
+      expect(refused.stderr).toMatch(new RegExp(`conditional VAE, which decodes every step as one class, but test #0 is a ${first} and #${other} a ${test.labels[other]}; pass --digit D`));
+      const as3 = await inProcess('interpolate', '--model', cvae, '--data', at('data'), '--from', '0', '--to', String(other), '--steps', '3', '--digit', '3', '--out', at('as3.safetensors'));
+      expect(as3.stderr).toBe('');
+      const { tensors } = decodeSafetensors(new Uint8Array(await readFile(at('as3.safetensors'))));
+      const codes = tensors.get('codes')!.data as Float32Array;
+      expect(maxAbsDiff(tensors.get('images')!.data as Float32Array, model.decode(codes, new Int32Array(3).fill(3)))).toBeLessThan(1e-6);
+      // Each end is encoded with its own label.
+      const size = model.inputSize;
+      const end = model.encode(test.images.subarray(other * size, (other + 1) * size), [test.labels[other]!]);
+      expect(maxAbsDiff(codes.subarray(2 * model.codeSize), end)).toBeLessThan(1e-6);
+    });
+  });
+
+  it('reconstruct --input reads the class of the pictures from --digit; test samples keep their own', async () => {
+    await withModel(async (model, test) => {
+      const digit = Uint8Array.from(test.images.subarray(0, model.inputSize), (v) => Math.round(v * 255));
+      await writeFile(at('digit.png'), encodePng({ width: 28, height: 28, data: digit, channels: 1, depth: 8 }));
+    });
+    const runs = await Promise.all(['3', '5'].map((d) => inProcess('reconstruct', '--model', cvae, '--input', at('digit.png'), '--digit', d, '--out', at(`input-${d}.safetensors`))));
+    for (const r of runs) expect(r.stderr).toBe('');
+    const [as3, as5] = [await images(at('input-3.safetensors')), await images(at('input-5.safetensors'))];
+    expect(maxAbsDiff(as3.data, as5.data)).toBeGreaterThan(1e-3);
+    const none = await inProcess('reconstruct', '--model', cvae, '--input', at('digit.png'), '--out', at('never.safetensors'));
+    expect(none.stderr).toMatch(/reconstruct --input: .*model\.safetensors is a conditional VAE: pass --digit D or --label NAME/);
+    const data = await inProcess('reconstruct', '--model', cvae, '--data', at('data'), '--digit', '3', '--out', at('never.safetensors'));
+    expect(data.stderr).toMatch(/reconstruct --digit goes with --input: test samples are reconstructed with their own labels/);
+    await expect(readFile(at('never.safetensors'))).rejects.toThrow();
   });
 });
 
