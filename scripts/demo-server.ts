@@ -3,7 +3,7 @@
 // use SharedArrayBuffer once the thread pool runs in browsers), serves .wasm as application/wasm
 // (needed by streaming compilation), and offers the models under a runs directory:
 //
-//   /                         the built site (scripts/build-demo.ts)
+//   /                         the built site (scripts/build-demo.ts), with the benchmark page at /bench.html
 //   /models.json              [{name, url, bytes}] for each RUNS/<name>/model.safetensors
 //   /runs/<name>/<file>       .safetensors files from RUNS
 
@@ -25,6 +25,7 @@ const MIME: Record<string, string> = {
   '.svg': 'image/svg+xml',
   '.bin': 'application/octet-stream',
   '.safetensors': 'application/octet-stream',
+  '.onnx': 'application/octet-stream',
 };
 
 const ISOLATION = {

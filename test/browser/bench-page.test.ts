@@ -1,0 +1,134 @@
+// The benchmark page (web/bench.html) in a real headless Chromium, on a short configuration:
+// the dense preset, inference at batch 1 and 256 and training at batch 256, three samples
+// after a short warm-up. It must show a finite positive samples/s for ae-wasm and for every
+// peer that started (figures are never compared: a shared machine), list every engine that
+// did not start with its reason, and have checked each peer's output against ae-wasm's
+// before timing it. Skipped, with a notice, where Chromium is not installed.
+
+import { mkdir, rm } from 'node:fs/promises';
+import path from 'node:path';
+import type { Page } from 'playwright-core';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { buildDemo } from '../../scripts/build-demo.js';
+import { startDemoServer, type DemoServer } from '../../scripts/demo-server.js';
+import { HAVE_CHROMIUM, noteMissingChromium, openPage, type OpenedPage } from './chromium.js';
+
+const OUT = path.join(import.meta.dirname, '../../test-output/browser-bench');
+const QUERY = 'bench.html?presets=dense&infer=1,256&train=256&n=3&quick=1&autorun=1';
+/** Every engine the page knows, by the label it shows: each is a column or a "Not timed" line. */
+const LABELS = ['ae-wasm, 1 thread', 'ae-wasm, 2 threads', 'TF.js wasm', 'TF.js webgl', 'TF.js webgpu', 'ONNX Runtime Web wasm'];
+
+noteMissingChromium('browser benchmark page test');
+
+interface Cell {
+  engine: string;
+  samplesPerSec: number | null;
+  reason: string | null;
+}
+interface PageTable {
+  columns: string[];
+  rows: { task: string; batch: number; cells: Cell[] }[];
+  notTimed: string[];
+  agreement: { text: string; agree: boolean }[];
+  facts: Record<string, string>;
+}
+
+describe.skipIf(!HAVE_CHROMIUM)('benchmark page in Chromium', () => {
+  let server: DemoServer;
+  let chromium: OpenedPage;
+  let page: Page;
+  let table: PageTable;
+
+  beforeAll(async () => {
+    await rm(OUT, { recursive: true, force: true });
+    await mkdir(path.join(OUT, 'runs'), { recursive: true });
+    const site = await buildDemo(path.join(OUT, 'site'));
+    server = await startDemoServer({ root: site, runsDir: path.join(OUT, 'runs') });
+    chromium = await openPage(server.url + QUERY);
+    page = chromium.page;
+    await page.waitForSelector('body[data-state="done"], body[data-state="error"]', { timeout: 120_000 });
+    await page.screenshot({ path: path.join(OUT, 'bench.png'), fullPage: true });
+    table = await page.evaluate((): PageTable => {
+      const text = (e: Element) => e.textContent ?? '';
+      const dts = [...document.querySelectorAll('#facts dt')];
+      return {
+        columns: [...document.querySelectorAll('#results thead th')].map(text),
+        rows: [...document.querySelectorAll<HTMLTableRowElement>('#results tbody tr')].map((tr) => ({
+          task: tr.dataset['task']!,
+          batch: Number(tr.dataset['batch']),
+          cells: [...tr.querySelectorAll<HTMLTableCellElement>('td[data-engine]')].map((td) => ({
+            engine: td.dataset['engine']!,
+            samplesPerSec: td.dataset['samplesPerSec'] === undefined ? null : Number(td.dataset['samplesPerSec']),
+            reason: td.dataset['reason'] ?? null,
+          })),
+        })),
+        notTimed: [...document.querySelectorAll('#unavailable li')].map(text),
+        agreement: [...document.querySelectorAll<HTMLElement>('#agreement li')].map((li) => ({ text: text(li), agree: li.dataset['agree'] === 'true' })),
+        facts: Object.fromEntries(dts.map((dt) => [text(dt), text(dt.nextElementSibling!)])),
+      };
+    });
+  }, 180_000);
+
+  afterAll(async () => {
+    await chromium?.close();
+    await server?.close();
+  });
+
+  it('finishes, with one row per case and a column per engine that started', async () => {
+    expect(await page.getAttribute('body', 'data-state'), await page.textContent('#status') ?? '').toBe('done');
+    expect(table.columns.slice(0, 4)).toEqual(['Preset', 'Task', 'Batch', 'ae-wasm, 1 thread']);
+    expect(table.rows.map((r) => `${r.task} ${r.batch}`)).toEqual(['inference 1', 'inference 256', 'training 256']);
+    // The demo server isolates the page, so the threaded engines start.
+    expect(table.columns).toContain('ae-wasm, 2 threads');
+    expect(table.facts['Cross-origin isolated']).toMatch(/^yes/);
+    expect(table.facts['ae-wasm, 1 thread']).toMatch(/^kernels(-relaxed)?\.wasm, 1 thread/);
+  });
+
+  it('shows a finite positive samples/s for ae-wasm and every peer that started, at batch 1 and 256', () => {
+    const engines = table.columns.length - 3;
+    for (const row of table.rows.filter((r) => r.task === 'inference')) {
+      expect(row.cells).toHaveLength(engines);
+      for (const cell of row.cells) {
+        expect(cell.reason, `${cell.engine} at batch ${row.batch}`).toBeNull();
+        expect(cell.samplesPerSec, `${cell.engine} at batch ${row.batch}`).toBeGreaterThan(0);
+        expect(Number.isFinite(cell.samplesPerSec)).toBe(true);
+      }
+    }
+  });
+
+  it('times training where the engine trains, and says why where it does not', () => {
+    const training = table.rows.find((r) => r.task === 'training')!;
+    const cell = (id: string) => training.cells.find((c) => c.engine === id);
+    expect(cell('ae-wasm-1')!.samplesPerSec).toBeGreaterThan(0);
+    expect(cell('tfjs-wasm')!.samplesPerSec).toBeGreaterThan(0);
+    expect(cell('ort-wasm')!.reason).toMatch(/inference only/);
+    for (const c of training.cells) expect(c.samplesPerSec !== null || (c.reason ?? '').length > 10, c.engine).toBe(true);
+    for (const c of training.cells.filter((x) => x.reason)) expect(table.notTimed.some((line) => line.includes(c.reason!))).toBe(true);
+  });
+
+  it('lists every engine that did not start with its reason', () => {
+    for (const label of LABELS) {
+      if (table.columns.includes(label)) continue;
+      const line = table.notTimed.find((l) => l.startsWith(`${label}: `));
+      expect(line, `${label} is neither a column nor listed`).toBeDefined();
+      expect(line!.length).toBeGreaterThan(label.length + 10);
+    }
+  });
+
+  it("checked every peer's output against ae-wasm's before timing it", () => {
+    const peers = table.columns.slice(4);
+    expect(peers.length).toBeGreaterThan(0);
+    for (const batch of [1, 256]) {
+      for (const peer of peers) {
+        const line = table.agreement.find((a) => a.text.startsWith(`dense at batch ${batch}, ${peer}: `));
+        expect(line, `${peer} at batch ${batch}`).toBeDefined();
+        expect(line!.agree, line!.text).toBe(true);
+        expect(line!.text).toMatch(/max \|Δ\| \d\.\de[+-]\d+ against ae-wasm, agrees$/);
+      }
+    }
+  });
+
+  it('logged no console errors and threw no page errors', () => {
+    expect(chromium.problems).toEqual([]);
+  });
+});
