@@ -43,7 +43,9 @@ async function facts(backend: TfjsBackendName): Promise<string> {
   if (backend === 'wasm') {
     const simd = await tf.env().getAsync('WASM_HAS_SIMD_SUPPORT');
     const mt = await tf.env().getAsync('WASM_HAS_MULTITHREAD_SUPPORT');
-    return `${version}, tfjs-backend-wasm${mt ? '-threaded' : ''}${simd ? '-simd' : ''}.wasm, ${getThreadsCount()} thread(s)`;
+    // TF.js' own default thread count (setThreadsCount not called): what a page using it gets.
+    const threads = getThreadsCount();
+    return `${version}, tfjs-backend-wasm${mt ? '-threaded' : ''}${simd ? '-simd' : ''}.wasm, ${threads} thread${threads > 1 ? 's' : ''} (TF.js' default)`;
   }
   if (backend === 'webgl') {
     const gl = document.createElement('canvas').getContext('webgl2') ?? document.createElement('canvas').getContext('webgl');

@@ -3,7 +3,8 @@
 // after a short warm-up. It must show a finite positive samples/s for ae-wasm and for every
 // peer that started (figures are never compared: a shared machine), list every engine that
 // did not start with its reason, and have checked each peer's output against ae-wasm's
-// before timing it. Skipped, with a notice, where Chromium is not installed.
+// before timing it. Served without cross-origin isolation, it runs on one thread and says
+// why the threaded engine did not start. Skipped, with a notice, where Chromium is not installed.
 
 import { mkdir, rm } from 'node:fs/promises';
 import path from 'node:path';
@@ -26,6 +27,8 @@ interface Cell {
   reason: string | null;
 }
 interface PageTable {
+  state: string;
+  status: string;
   columns: string[];
   rows: { task: string; batch: number; cells: Cell[] }[];
   notTimed: string[];
@@ -33,40 +36,51 @@ interface PageTable {
   facts: Record<string, string>;
 }
 
+/** The page's table, lists and facts, once it has finished. */
+async function runPage(page: Page, shot: string): Promise<PageTable> {
+  await page.waitForSelector('body[data-state="done"], body[data-state="error"]', { timeout: 120_000 });
+  await page.screenshot({ path: path.join(OUT, shot), fullPage: true });
+  return page.evaluate((): PageTable => {
+    const text = (e: Element) => e.textContent ?? '';
+    const dts = [...document.querySelectorAll('#facts dt')];
+    return {
+      state: document.body.dataset['state']!,
+      status: text(document.getElementById('status')!),
+      columns: [...document.querySelectorAll('#results thead th')].map(text),
+      rows: [...document.querySelectorAll<HTMLTableRowElement>('#results tbody tr')].map((tr) => ({
+        task: tr.dataset['task']!,
+        batch: Number(tr.dataset['batch']),
+        cells: [...tr.querySelectorAll<HTMLTableCellElement>('td[data-engine]')].map((td) => ({
+          engine: td.dataset['engine']!,
+          samplesPerSec: td.dataset['samplesPerSec'] === undefined ? null : Number(td.dataset['samplesPerSec']),
+          reason: td.dataset['reason'] ?? null,
+        })),
+      })),
+      notTimed: [...document.querySelectorAll('#unavailable li')].map(text),
+      agreement: [...document.querySelectorAll<HTMLElement>('#agreement li')].map((li) => ({ text: text(li), agree: li.dataset['agree'] === 'true' })),
+      facts: Object.fromEntries(dts.map((dt) => [text(dt), text(dt.nextElementSibling!)])),
+    };
+  });
+}
+
+let site: string;
+
+beforeAll(async () => {
+  if (!HAVE_CHROMIUM) return;
+  await rm(OUT, { recursive: true, force: true });
+  await mkdir(path.join(OUT, 'runs'), { recursive: true });
+  site = await buildDemo(path.join(OUT, 'site'));
+}, 120_000);
+
 describe.skipIf(!HAVE_CHROMIUM)('benchmark page in Chromium', () => {
   let server: DemoServer;
   let chromium: OpenedPage;
-  let page: Page;
   let table: PageTable;
 
   beforeAll(async () => {
-    await rm(OUT, { recursive: true, force: true });
-    await mkdir(path.join(OUT, 'runs'), { recursive: true });
-    const site = await buildDemo(path.join(OUT, 'site'));
     server = await startDemoServer({ root: site, runsDir: path.join(OUT, 'runs') });
     chromium = await openPage(server.url + QUERY);
-    page = chromium.page;
-    await page.waitForSelector('body[data-state="done"], body[data-state="error"]', { timeout: 120_000 });
-    await page.screenshot({ path: path.join(OUT, 'bench.png'), fullPage: true });
-    table = await page.evaluate((): PageTable => {
-      const text = (e: Element) => e.textContent ?? '';
-      const dts = [...document.querySelectorAll('#facts dt')];
-      return {
-        columns: [...document.querySelectorAll('#results thead th')].map(text),
-        rows: [...document.querySelectorAll<HTMLTableRowElement>('#results tbody tr')].map((tr) => ({
-          task: tr.dataset['task']!,
-          batch: Number(tr.dataset['batch']),
-          cells: [...tr.querySelectorAll<HTMLTableCellElement>('td[data-engine]')].map((td) => ({
-            engine: td.dataset['engine']!,
-            samplesPerSec: td.dataset['samplesPerSec'] === undefined ? null : Number(td.dataset['samplesPerSec']),
-            reason: td.dataset['reason'] ?? null,
-          })),
-        })),
-        notTimed: [...document.querySelectorAll('#unavailable li')].map(text),
-        agreement: [...document.querySelectorAll<HTMLElement>('#agreement li')].map((li) => ({ text: text(li), agree: li.dataset['agree'] === 'true' })),
-        facts: Object.fromEntries(dts.map((dt) => [text(dt), text(dt.nextElementSibling!)])),
-      };
-    });
+    table = await runPage(chromium.page, 'bench.png');
   }, 180_000);
 
   afterAll(async () => {
@@ -74,8 +88,8 @@ describe.skipIf(!HAVE_CHROMIUM)('benchmark page in Chromium', () => {
     await server?.close();
   });
 
-  it('finishes, with one row per case and a column per engine that started', async () => {
-    expect(await page.getAttribute('body', 'data-state'), await page.textContent('#status') ?? '').toBe('done');
+  it('finishes, with one row per case and a column per engine that started', () => {
+    expect(table.state, table.status).toBe('done');
     expect(table.columns.slice(0, 4)).toEqual(['Preset', 'Task', 'Batch', 'ae-wasm, 1 thread']);
     expect(table.rows.map((r) => `${r.task} ${r.batch}`)).toEqual(['inference 1', 'inference 256', 'training 256']);
     // The demo server isolates the page, so the threaded engines start.
@@ -126,6 +140,38 @@ describe.skipIf(!HAVE_CHROMIUM)('benchmark page in Chromium', () => {
         expect(line!.text).toMatch(/max \|Δ\| \d\.\de[+-]\d+ against ae-wasm, agrees$/);
       }
     }
+  });
+
+  it('logged no console errors and threw no page errors', () => {
+    expect(chromium.problems).toEqual([]);
+  });
+});
+
+describe.skipIf(!HAVE_CHROMIUM)('benchmark page without cross-origin isolation', () => {
+  let server: DemoServer;
+  let chromium: OpenedPage;
+  let table: PageTable;
+
+  beforeAll(async () => {
+    server = await startDemoServer({ root: site, runsDir: path.join(OUT, 'runs'), isolated: false });
+    chromium = await openPage(server.url + 'bench.html?presets=dense&infer=1&train=0&n=2&quick=1&autorun=1');
+    table = await runPage(chromium.page, 'bench-not-isolated.png');
+  }, 180_000);
+
+  afterAll(async () => {
+    await chromium?.close();
+    await server?.close();
+  });
+
+  it('runs on one thread and says why the threaded engine did not start', () => {
+    expect(table.state, table.status).toBe('done');
+    expect(table.facts['Cross-origin isolated']).toMatch(/^no/);
+    expect(table.columns).not.toContain('ae-wasm, 2 threads');
+    expect(table.notTimed).toContain('ae-wasm, 2 threads: this page is not cross-origin isolated (no SharedArrayBuffer): the kernel thread pool cannot start');
+    // TF.js falls back to its single-threaded SIMD build.
+    expect(table.facts['TF.js wasm']).toMatch(/tfjs-backend-wasm-simd\.wasm, 1 thread/);
+    expect(table.rows.map((r) => `${r.task} ${r.batch}`)).toEqual(['inference 1']);
+    for (const cell of table.rows[0]!.cells) expect(cell.samplesPerSec, cell.engine).toBeGreaterThan(0);
   });
 
   it('logged no console errors and threw no page errors', () => {
