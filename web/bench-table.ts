@@ -23,6 +23,8 @@ export class ResultsTable {
   private readonly head = byId('results').querySelector('thead')!;
   private readonly body = byId('results').querySelector('tbody')!;
   private readonly notTimed = byId('unavailable');
+  /** Cases an engine did not run, grouped by engine and reason: one line each, listing the cases. */
+  private readonly skipped = new Map<string, { li: HTMLLIElement; cases: string[] }>();
 
   constructor(private readonly engines: readonly Engine[]) {
     this.head.replaceChildren();
@@ -42,6 +44,18 @@ export class ResultsTable {
     const li = document.createElement('li');
     li.textContent = text;
     this.notTimed.append(li);
+  }
+
+  private skip(label: string, what: string, reason: string): void {
+    const key = `${label}\n${reason}`;
+    let entry = this.skipped.get(key);
+    if (!entry) {
+      entry = { li: document.createElement('li'), cases: [] };
+      this.skipped.set(key, entry);
+      this.notTimed.append(entry.li);
+    }
+    entry.cases.push(what);
+    entry.li.textContent = `${label} (${entry.cases.join('; ')}): ${reason}`;
   }
 
   addRow(preset: string, task: Task, batch: number): Row {
@@ -85,7 +99,7 @@ export class ResultsTable {
         td.dataset['reason'] = reason;
         td.title = reason;
         td.textContent = '—';
-        this.note(`${label(engine)}, ${preset} ${task} at batch ${batch}: ${reason}`);
+        this.skip(label(engine), `${preset} ${task} at batch ${batch}`, reason);
       },
     };
   }

@@ -93,12 +93,22 @@ function fact(term: string, value: string): void {
   byId('facts').append(dt, dd);
 }
 
-function agreementLine(text: string, ok: boolean): void {
+/**
+ * The agreement line of one inference case: each peer's max |peer - ae-wasm| as it is
+ * checked, in a span carrying data-engine, data-max-abs-diff and data-agree.
+ */
+function agreementLine(preset: ModelPreset, batch: number): (engine: Engine, maxAbsDiff: number, ok: boolean) => void {
   const li = document.createElement('li');
-  li.textContent = text;
-  li.dataset['agree'] = String(ok);
-  if (!ok) li.className = 'bad';
+  Object.assign(li.dataset, { preset, batch: String(batch) });
+  li.textContent = `${preset} at batch ${batch}, max |Δ| against ae-wasm: `;
   byId('agreement').append(li);
+  return (engine, maxAbsDiff, ok) => {
+    const span = document.createElement('span');
+    Object.assign(span.dataset, { engine: engine.id, maxAbsDiff: String(maxAbsDiff), agree: String(ok) });
+    span.textContent = `${li.childElementCount ? ' · ' : ''}${engine.label} ${maxAbsDiff.toExponential(1)}${ok ? '' : ` (over ${TOLERANCE}: not timed)`}`;
+    if (!ok) span.className = 'bad';
+    li.append(span);
+  };
 }
 
 /** Every engine this page knows, started or with the reason it cannot start here. */
@@ -132,6 +142,7 @@ async function time(row: Row, engine: Engine, c: Case, batch: number, config: Co
 
 async function inferRow(table: ResultsTable, engines: Engine[], preset: ModelPreset, batch: number, x: Float32Array, config: Config): Promise<void> {
   const row = table.addRow(preset, 'inference', batch);
+  const checked = agreementLine(preset, batch);
   let reference: Float32Array | null = null;
   for (const engine of engines) {
     setState('running', `${preset} · inference at batch ${batch} · ${engine.label}…`);
@@ -145,7 +156,7 @@ async function inferRow(table: ResultsTable, engines: Engine[], preset: ModelPre
         throw new Error('not checked: ae-wasm on one thread gave no reference output');
       } else {
         const a = agreement(reference, c.output, TOLERANCE);
-        agreementLine(`${preset} at batch ${batch}, ${engine.label}: max |Δ| ${a.maxAbsDiff.toExponential(1)} against ae-wasm${a.ok ? ', agrees' : `, disagrees (tolerance ${TOLERANCE}): not timed`}`, a.ok);
+        checked(engine, a.maxAbsDiff, a.ok);
         if (!a.ok) throw new Error(`its output differs from ae-wasm's by up to ${a.maxAbsDiff.toExponential(2)}: not timed`);
       }
       await time(row, engine, c, batch, config);

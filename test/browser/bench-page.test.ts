@@ -4,14 +4,16 @@
 // peer that started (figures are never compared: a shared machine), list every engine that
 // did not start with its reason, and have checked each peer's output against ae-wasm's
 // before timing it. Served without cross-origin isolation, it runs on one thread and says
-// why the threaded engine did not start. Skipped, with a notice, where Chromium is not installed.
+// why the threaded engine did not start; given a TF.js export with altered weights, it times
+// no TF.js case and shows by how much the outputs differ. Skipped, with a notice, where Chromium is not installed.
 
-import { mkdir, rm } from 'node:fs/promises';
+import { mkdir, readFile, rm, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import type { Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { buildDemo } from '../../scripts/build-demo.js';
 import { startDemoServer, type DemoServer } from '../../scripts/demo-server.js';
+import { TFJS_WEIGHTS_FILE } from '../../src/interop/export-tfjs.js';
 import { HAVE_CHROMIUM, noteMissingChromium, openPage, type OpenedPage } from './chromium.js';
 
 const OUT = path.join(import.meta.dirname, '../../test-output/browser-bench');
@@ -32,7 +34,7 @@ interface PageTable {
   columns: string[];
   rows: { task: string; batch: number; cells: Cell[] }[];
   notTimed: string[];
-  agreement: { text: string; agree: boolean }[];
+  agreement: { preset: string; batch: number; engine: string; maxAbsDiff: number; agree: boolean }[];
   facts: Record<string, string>;
 }
 
@@ -57,7 +59,13 @@ async function runPage(page: Page, shot: string): Promise<PageTable> {
         })),
       })),
       notTimed: [...document.querySelectorAll('#unavailable li')].map(text),
-      agreement: [...document.querySelectorAll<HTMLElement>('#agreement li')].map((li) => ({ text: text(li), agree: li.dataset['agree'] === 'true' })),
+      agreement: [...document.querySelectorAll<HTMLElement>('#agreement li span')].map((span) => ({
+        preset: span.parentElement!.dataset['preset']!,
+        batch: Number(span.parentElement!.dataset['batch']),
+        engine: span.dataset['engine']!,
+        maxAbsDiff: Number(span.dataset['maxAbsDiff']),
+        agree: span.dataset['agree'] === 'true',
+      })),
       facts: Object.fromEntries(dts.map((dt) => [text(dt), text(dt.nextElementSibling!)])),
     };
   });
@@ -130,14 +138,15 @@ describe.skipIf(!HAVE_CHROMIUM)('benchmark page in Chromium', () => {
   });
 
   it("checked every peer's output against ae-wasm's before timing it", () => {
-    const peers = table.columns.slice(4);
+    const peers = table.rows[0]!.cells.map((c) => c.engine).filter((e) => e !== 'ae-wasm-1');
     expect(peers.length).toBeGreaterThan(0);
     for (const batch of [1, 256]) {
-      for (const peer of peers) {
-        const line = table.agreement.find((a) => a.text.startsWith(`dense at batch ${batch}, ${peer}: `));
-        expect(line, `${peer} at batch ${batch}`).toBeDefined();
-        expect(line!.agree, line!.text).toBe(true);
-        expect(line!.text).toMatch(/max \|Δ\| \d\.\de[+-]\d+ against ae-wasm, agrees$/);
+      const checked = table.agreement.filter((a) => a.preset === 'dense' && a.batch === batch);
+      expect(checked.map((a) => a.engine)).toEqual(peers);
+      for (const a of checked) {
+        expect(a.agree, `${a.engine} at batch ${batch}: ${a.maxAbsDiff}`).toBe(true);
+        expect(a.maxAbsDiff).toBeGreaterThanOrEqual(0);
+        expect(a.maxAbsDiff).toBeLessThanOrEqual(1e-4);
       }
     }
   });
@@ -147,12 +156,17 @@ describe.skipIf(!HAVE_CHROMIUM)('benchmark page in Chromium', () => {
   });
 });
 
-describe.skipIf(!HAVE_CHROMIUM)('benchmark page without cross-origin isolation', () => {
+describe.skipIf(!HAVE_CHROMIUM)('benchmark page without cross-origin isolation, with a TF.js export that disagrees', () => {
   let server: DemoServer;
   let chromium: OpenedPage;
   let table: PageTable;
 
   beforeAll(async () => {
+    // Every weight of the dense TF.js export moved by 0.01 (the page above ran on the intact ones).
+    const shard = path.join(site, 'bench-models', 'dense', TFJS_WEIGHTS_FILE);
+    const weights = new Float32Array(new Uint8Array(await readFile(shard)).buffer);
+    for (let i = 0; i < weights.length; i++) weights[i]! += 0.01;
+    await writeFile(shard, new Uint8Array(weights.buffer));
     server = await startDemoServer({ root: site, runsDir: path.join(OUT, 'runs'), isolated: false });
     chromium = await openPage(server.url + 'bench.html?presets=dense&infer=1&train=0&n=2&quick=1&autorun=1');
     table = await runPage(chromium.page, 'bench-not-isolated.png');
@@ -171,7 +185,21 @@ describe.skipIf(!HAVE_CHROMIUM)('benchmark page without cross-origin isolation',
     // TF.js falls back to its single-threaded SIMD build.
     expect(table.facts['TF.js wasm']).toMatch(/tfjs-backend-wasm-simd\.wasm, 1 thread/);
     expect(table.rows.map((r) => `${r.task} ${r.batch}`)).toEqual(['inference 1']);
-    for (const cell of table.rows[0]!.cells) expect(cell.samplesPerSec, cell.engine).toBeGreaterThan(0);
+  });
+
+  it('times no case whose output disagrees with ae-wasm, and says by how much', () => {
+    for (const cell of table.rows[0]!.cells) {
+      if (cell.engine.startsWith('tfjs-')) {
+        expect(cell.samplesPerSec, cell.engine).toBeNull();
+        expect(cell.reason, cell.engine).toMatch(/its output differs from ae-wasm's by up to \d\.\d+e[+-]\d+: not timed/);
+      } else {
+        expect(cell.samplesPerSec, cell.engine).toBeGreaterThan(0);
+      }
+    }
+    const tfjs = table.agreement.filter((a) => a.engine.startsWith('tfjs-'));
+    expect(tfjs.length).toBeGreaterThan(0);
+    for (const a of tfjs) expect([a.agree, a.maxAbsDiff > 1e-3]).toEqual([false, true]);
+    expect(table.agreement.find((a) => a.engine === 'ort-wasm')?.agree).toBe(true);
   });
 
   it('logged no console errors and threw no page errors', () => {
