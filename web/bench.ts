@@ -215,6 +215,8 @@ async function run(config: Config): Promise<void> {
     setState('error', reasonOf(err));
   } finally {
     byId<HTMLButtonElement>('run').disabled = false;
+    // Finished runs, for scripts waiting on a second one (the state alone does not change).
+    document.body.dataset['runs'] = String(Number(document.body.dataset['runs'] ?? 0) + 1);
   }
 }
 

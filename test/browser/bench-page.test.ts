@@ -202,6 +202,16 @@ describe.skipIf(!HAVE_CHROMIUM)('benchmark page without cross-origin isolation, 
     expect(table.agreement.find((a) => a.engine === 'ort-wasm')?.agree).toBe(true);
   });
 
+  it('runs again from the Run button, on a fresh table', async () => {
+    await chromium.page.click('#run');
+    await chromium.page.waitForSelector('body[data-runs="2"]', { timeout: 60_000 });
+    const again = await runPage(chromium.page, 'bench-again.png');
+    expect(again.state, again.status).toBe('done');
+    expect(again.rows.map((r) => `${r.task} ${r.batch}`)).toEqual(['inference 1']);
+    expect(again.agreement.length).toBe(table.agreement.length);
+    expect(again.notTimed).toEqual(table.notTimed);
+  });
+
   it('logged no console errors and threw no page errors', () => {
     expect(chromium.problems).toEqual([]);
   });
