@@ -3,7 +3,7 @@
 // use SharedArrayBuffer once the thread pool runs in browsers), serves .wasm as application/wasm
 // (needed by streaming compilation), and offers the models under a runs directory:
 //
-//   /                         the built site (scripts/build-demo.ts)
+//   /                         the built site (scripts/build-demo.ts), with the benchmark page at /bench.html
 //   /models.json              [{name, url, bytes}] for each RUNS/<name>/model.safetensors
 //   /runs/<name>/<file>       .safetensors files from RUNS
 
@@ -25,12 +25,15 @@ const MIME: Record<string, string> = {
   '.svg': 'image/svg+xml',
   '.bin': 'application/octet-stream',
   '.safetensors': 'application/octet-stream',
+  '.onnx': 'application/octet-stream',
 };
 
 const ISOLATION = {
   'Cross-Origin-Opener-Policy': 'same-origin',
   'Cross-Origin-Embedder-Policy': 'require-corp',
   'Cross-Origin-Resource-Policy': 'same-origin',
+};
+const ALWAYS = {
   'X-Content-Type-Options': 'nosniff',
   // Always revalidate: a rebuilt bundle must never meet a stale .wasm from the cache.
   'Cache-Control': 'no-cache',
@@ -44,6 +47,8 @@ export interface DemoServerOptions {
   /** 0 picks a free port. */
   port?: number;
   host?: string;
+  /** false: no COOP / COEP, so pages run as most sites serve them (one thread); tests use it. Default true. */
+  isolated?: boolean;
 }
 
 export interface DemoServer {
@@ -77,9 +82,9 @@ function inside(base: string, urlPath: string): string | null {
   return file === base || file.startsWith(base + path.sep) ? file : null;
 }
 
-async function handle(req: http.IncomingMessage, res: http.ServerResponse, options: DemoServerOptions): Promise<void> {
+async function handle(req: http.IncomingMessage, res: http.ServerResponse, options: DemoServerOptions, headers: Record<string, string>): Promise<void> {
   const send = (status: number, body: string, type = 'text/plain; charset=utf-8') => {
-    res.writeHead(status, { ...ISOLATION, 'Content-Type': type });
+    res.writeHead(status, { ...headers, 'Content-Type': type });
     res.end(req.method === 'HEAD' ? undefined : body);
   };
   if (req.method !== 'GET' && req.method !== 'HEAD') return send(405, 'method not allowed');
@@ -99,7 +104,7 @@ async function handle(req: http.IncomingMessage, res: http.ServerResponse, optio
   const info = file ? await stat(file).catch(() => null) : null;
   if (!file || !info?.isFile()) return send(404, `not found: ${pathname}`);
   res.writeHead(200, {
-    ...ISOLATION,
+    ...headers,
     'Content-Type': MIME[path.extname(file).toLowerCase()] ?? 'application/octet-stream',
     'Content-Length': info.size,
   });
@@ -109,9 +114,10 @@ async function handle(req: http.IncomingMessage, res: http.ServerResponse, optio
 
 export async function startDemoServer(options: DemoServerOptions): Promise<DemoServer> {
   const host = options.host ?? '127.0.0.1';
+  const headers = options.isolated === false ? ALWAYS : { ...ISOLATION, ...ALWAYS };
   const server = http.createServer((req, res) => {
-    handle(req, res, options).catch((err: unknown) => {
-      if (!res.headersSent) res.writeHead(500, { ...ISOLATION, 'Content-Type': 'text/plain' });
+    handle(req, res, options, headers).catch((err: unknown) => {
+      if (!res.headersSent) res.writeHead(500, { ...headers, 'Content-Type': 'text/plain' });
       res.end(String(err));
     });
   });

@@ -60,6 +60,7 @@ const root = await buildDemo();
 const server = await listen(root, runsDir, port);
 const models = await listModels(runsDir);
 console.log(`\nae-wasm demo: ${server.url}  (models: ${models.map((m) => m.name).join(', ')}; Ctrl-C stops)`);
+console.log(`benchmark page: ${server.url}bench.html  (ae-wasm against TF.js and ONNX Runtime Web in your browser)`);
 for (const sig of ['SIGINT', 'SIGTERM'] as const) {
   process.on(sig, () => {
     void server.close().then(() => process.exit(0));

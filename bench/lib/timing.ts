@@ -11,8 +11,9 @@
 // Each sample also records the process's CPU time: on a shared machine a call can be
 // descheduled midway, which inflates wall time but not CPU time, so the CPU-time median
 // estimates what an idle machine would show (other tenants' cache traffic still counts).
-
-import { performance } from 'node:perf_hooks';
+//
+// No Node or DOM import: the browser benchmark page (web/bench*.ts) times with these
+// rules too. There the process CPU clock does not exist and cpuMs is NaN.
 
 export interface WarmupOptions {
   /** Never stop before this many calls ... */
@@ -79,6 +80,23 @@ export interface Measurement {
 
 export const now = (): number => performance.now();
 
+interface CpuUsage {
+  user: number;
+  system: number;
+}
+/** Node's process where it exists (typed here: this file compiles without Node's types too). */
+const proc = (globalThis as { process?: { cpuUsage?: (since?: CpuUsage) => CpuUsage } }).process;
+
+/** Starts a CPU clock: the returned function gives this process's CPU milliseconds (user + system) since, NaN without such a clock. */
+function cpuClock(): () => number {
+  if (!proc?.cpuUsage) return () => Number.NaN;
+  const from = proc.cpuUsage();
+  return () => {
+    const c = proc.cpuUsage!(from);
+    return (c.user + c.system) / 1000;
+  };
+}
+
 /**
  * The warm-up rule, fed one batch of per-call times at a time: returns the result once two
  * consecutive batch medians agree past the floors, or the ceiling is reached; else null.
@@ -117,12 +135,11 @@ export function warmUp(fn: () => void, o: WarmupOptions): WarmupResult {
 
 /** Times `calls` back-to-back calls of `fn`; returns the per-call sample. */
 export function timeCalls(fn: () => void, calls = 1): Sample {
-  const cpu = process.cpuUsage();
+  const cpu = cpuClock();
   const t = now();
   for (let i = 0; i < calls; i++) fn();
   const ms = now() - t;
-  const c = process.cpuUsage(cpu);
-  return { ms: ms / calls, cpuMs: (c.user + c.system) / 1000 / calls };
+  return { ms: ms / calls, cpuMs: cpu() / calls };
 }
 
 /** Warms `fn` up (unless told not to) and times it; see MeasureOptions. */
@@ -153,12 +170,11 @@ function summarizeSamples(samples: readonly Sample[], callsPerSample: number, wa
 
 /** Times `calls` back-to-back awaited calls of `fn`; the per-call sample. */
 async function timeCallsAsync(fn: () => Promise<unknown>, calls: number): Promise<Sample> {
-  const cpu = process.cpuUsage();
+  const cpu = cpuClock();
   const t = now();
   for (let i = 0; i < calls; i++) await fn();
   const ms = now() - t;
-  const c = process.cpuUsage(cpu);
-  return { ms: ms / calls, cpuMs: (c.user + c.system) / 1000 / calls };
+  return { ms: ms / calls, cpuMs: cpu() / calls };
 }
 
 /**

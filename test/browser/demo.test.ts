@@ -17,24 +17,21 @@ import { presetArchitecture } from '../../src/models/presets.js';
 import { trainingRecord } from '../models/model-fixtures.js';
 import { encode as encodePng } from 'fast-png';
 import { smallSplits } from '../train/fixtures.js';
-import { HAVE_CHROMIUM, INSTALL_HINT, launchChromium, type LaunchedBrowser } from './chromium.js';
+import { HAVE_CHROMIUM, noteMissingChromium, openPage, type OpenedPage } from './chromium.js';
 import { trainTestModels, type TestModels } from './models.js';
 import { makeShapeModels } from './shape-models.js';
 
 const OUT = path.join(import.meta.dirname, '../../test-output/browser');
 const TOLERANCE = 1e-5;
 
-if (!HAVE_CHROMIUM) {
-  console.warn(`\n[browser tests skipped] ${INSTALL_HINT}\n`);
-  it.skip(`browser tests: ${INSTALL_HINT}`, () => undefined);
-}
+noteMissingChromium('browser tests');
 
 describe.skipIf(!HAVE_CHROMIUM)('demo page in Chromium', () => {
   let models: TestModels;
   let server: DemoServer;
-  let chromium: LaunchedBrowser;
+  let chromium: OpenedPage;
   let page: Page;
-  const problems: string[] = [];
+  let problems: string[] = [];
 
   beforeAll(async () => {
     await rm(OUT, { recursive: true, force: true });
@@ -42,11 +39,8 @@ describe.skipIf(!HAVE_CHROMIUM)('demo page in Chromium', () => {
     const [site, trained] = await Promise.all([buildDemo(path.join(OUT, 'site')), trainTestModels(path.join(OUT, 'runs'))]);
     models = trained;
     server = await startDemoServer({ root: site, runsDir: models.runsDir });
-    chromium = await launchChromium();
-    page = await chromium.context.newPage();
-    page.on('console', (m) => m.type() === 'error' && problems.push(`console: ${m.text()}`));
-    page.on('pageerror', (e) => problems.push(`page error: ${e.message}`));
-    await page.goto(server.url);
+    chromium = await openPage(server.url);
+    ({ page, problems } = chromium);
     await page.waitForSelector('body[data-state="ready"][data-model="dense"]', { timeout: 20_000 });
   });
 

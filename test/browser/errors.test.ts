@@ -14,15 +14,12 @@ import { JsKernels } from '../../src/kernels/js.js';
 import { createKernels } from '../../src/kernels/node.js';
 import { loadModel } from '../../src/models/node.js';
 import { editRecord, modelFile } from '../models/model-fixtures.js';
-import { HAVE_CHROMIUM, INSTALL_HINT, launchChromium, type LaunchedBrowser } from './chromium.js';
+import { HAVE_CHROMIUM, noteMissingChromium, openPage, type OpenedPage } from './chromium.js';
 import { serveForTests, type TestServer } from './serve.js';
 
 const OUT = path.join(import.meta.dirname, '../../test-output/browser-errors');
 
-if (!HAVE_CHROMIUM) {
-  console.warn(`\n[browser error tests skipped] ${INSTALL_HINT}\n`);
-  it.skip(`browser error tests: ${INSTALL_HINT}`, () => undefined);
-}
+noteMissingChromium('browser error tests');
 
 interface Refusal {
   case: string;
@@ -73,10 +70,10 @@ async function nodeRefusal(name: string, bytes: Uint8Array): Promise<Refusal> {
 
 describe.skipIf(!HAVE_CHROMIUM)('typed errors in Chromium, from the minified bundle', () => {
   let server: TestServer;
-  let chromium: LaunchedBrowser;
+  let chromium: OpenedPage;
   let page: Page;
   const models = badModels();
-  const problems: string[] = [];
+  let problems: string[] = [];
 
   beforeAll(async () => {
     await rm(OUT, { recursive: true, force: true });
@@ -88,12 +85,8 @@ describe.skipIf(!HAVE_CHROMIUM)('typed errors in Chromium, from the minified bun
     for (const [name, bytes] of Object.entries(models)) server.files.set(`/case/${encodeURIComponent(name)}`, bytes);
     server.files.set('/case/good', modelFile(new JsKernels(), 'dense'));
     server.files.set('/transport-worker.js', new TextEncoder().encode(TRANSPORT_WORKER));
-    chromium = await launchChromium();
-    page = await chromium.context.newPage();
-    page.on('console', (m) => m.type() === 'error' && problems.push(`console: ${m.text()}`));
-    page.on('pageerror', (e) => problems.push(`page error: ${e.message}`));
-    page.on('crash', () => problems.push('page crashed'));
-    await page.goto(server.url);
+    chromium = await openPage(server.url);
+    ({ page, problems } = chromium);
   });
 
   afterAll(async () => {

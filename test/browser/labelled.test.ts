@@ -16,7 +16,7 @@ import { encodeModel } from '../../src/models/model-file.js';
 import { presetArchitecture } from '../../src/models/presets.js';
 import { classifierOnReconstruction, labelled } from '../models/graph-fixtures.js';
 import { trainingRecord } from '../models/model-fixtures.js';
-import { HAVE_CHROMIUM, INSTALL_HINT, launchChromium, type LaunchedBrowser } from './chromium.js';
+import { HAVE_CHROMIUM, noteMissingChromium, openPage, type OpenedPage } from './chromium.js';
 import { serveForTests, type TestServer } from './serve.js';
 
 const BUILD = path.join(import.meta.dirname, '../../build');
@@ -93,10 +93,7 @@ describe('browser entry in Node: labelled models', () => {
   });
 });
 
-if (!HAVE_CHROMIUM) {
-  console.warn(`\n[browser labelled-model tests skipped] ${INSTALL_HINT}\n`);
-  it.skip(`browser labelled-model tests: ${INSTALL_HINT}`, () => undefined);
-}
+noteMissingChromium('browser labelled-model tests');
 
 interface PageRun {
   build: string;
@@ -108,9 +105,9 @@ interface PageRun {
 
 describe.skipIf(!HAVE_CHROMIUM)('labelled models in Chromium', () => {
   let server: TestServer;
-  let chromium: LaunchedBrowser;
+  let chromium: OpenedPage;
   let page: Page;
-  const problems: string[] = [];
+  let problems: string[] = [];
 
   beforeAll(async () => {
     await rm(OUT, { recursive: true, force: true });
@@ -120,11 +117,8 @@ describe.skipIf(!HAVE_CHROMIUM)('labelled models in Chromium', () => {
     server = await serveForTests(dir);
     server.files.set('/m/cvae', cvaeBytes);
     server.files.set('/m/clf', clfBytes);
-    chromium = await launchChromium();
-    page = await chromium.context.newPage();
-    page.on('console', (m) => m.type() === 'error' && problems.push(`console: ${m.text()}`));
-    page.on('pageerror', (e) => problems.push(`page error: ${e.message}`));
-    await page.goto(server.url);
+    chromium = await openPage(server.url);
+    ({ page, problems } = chromium);
   });
 
   afterAll(async () => {

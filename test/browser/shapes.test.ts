@@ -11,16 +11,13 @@ import type { Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { buildBrowser } from '../../scripts/build-browser.js';
 import { displayRange, imageToPixels } from '../../src/browser/index.js';
-import { HAVE_CHROMIUM, INSTALL_HINT, launchChromium, type LaunchedBrowser } from './chromium.js';
+import { HAVE_CHROMIUM, noteMissingChromium, openPage, type OpenedPage } from './chromium.js';
 import { serveForTests, type TestServer } from './serve.js';
 import { makeShapeModels, tableRows, type ShapeModel } from './shape-models.js';
 
 const OUT = path.join(import.meta.dirname, '../../test-output/browser-shapes');
 
-if (!HAVE_CHROMIUM) {
-  console.warn(`\n[browser shape tests skipped] ${INSTALL_HINT}\n`);
-  it.skip(`browser shape tests: ${INSTALL_HINT}`, () => undefined);
-}
+noteMissingChromium('browser shape tests');
 
 interface PageRun {
   build: string;
@@ -51,10 +48,10 @@ function expectedDrawing(m: ShapeModel, output: Float32Array): number[] {
 
 describe.skipIf(!HAVE_CHROMIUM)('models of any input shape in Chromium', () => {
   let server: TestServer;
-  let chromium: LaunchedBrowser;
+  let chromium: OpenedPage;
   let page: Page;
   let models: Awaited<ReturnType<typeof makeShapeModels>>;
-  const problems: string[] = [];
+  let problems: string[] = [];
 
   beforeAll(async () => {
     await rm(OUT, { recursive: true, force: true });
@@ -66,11 +63,8 @@ describe.skipIf(!HAVE_CHROMIUM)('models of any input shape in Chromium', () => {
     server.files.set('/m/dense', models.rgbDense.bytes);
     server.files.set('/m/grey', models.grey.bytes);
     server.files.set('/m/table', models.table.bytes);
-    chromium = await launchChromium();
-    page = await chromium.context.newPage();
-    page.on('console', (m) => m.type() === 'error' && problems.push(`console: ${m.text()}`));
-    page.on('pageerror', (e) => problems.push(`page error: ${e.message}`));
-    await page.goto(server.url);
+    chromium = await openPage(server.url);
+    ({ page, problems } = chromium);
   });
 
   afterAll(async () => {
