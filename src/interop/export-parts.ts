@@ -30,7 +30,7 @@ import { walkGraph } from '../models/graph-shapes.js';
 import { isGraphInput, topology, type Topology } from '../models/graph-topology.js';
 import type { Layer } from '../nn/layer.js';
 import { createLayer } from '../nn/registry.js';
-import { formatShape, sameShape, type Shape } from '../nn/tensor.js';
+import { formatShape, sameShape, sizeOf, type Shape } from '../nn/tensor.js';
 
 export const EXPORT_PARTS = ['encoder', 'decoder', 'all', 'classifier'] as const;
 export type ExportPart = (typeof EXPORT_PARTS)[number];
@@ -121,6 +121,8 @@ interface GraphFacts {
   classifier: string | null;
   /** The sampling whose mean is the code (a VAE's), or null. */
   codeSample: { key: string; logVar: string } | null;
+  /** Every value's per-sample shape, from the record's layers (nothing read or allocated). */
+  shapes: Map<string, Shape>;
 }
 
 function graphFacts(model: Autoencoder): GraphFacts {
@@ -129,7 +131,12 @@ function graphFacts(model: Autoencoder): GraphFacts {
   const topo = topology(partNames(arch), g);
   let codeSample: GraphFacts['codeSample'] = null;
   for (const [key, d] of topo.derived) if (d.kind === 'sample' && d.mean === g.code && !codeSample) codeSample = { key, logVar: d.logVar };
-  return { g, topo, classifier: classifierPart(arch.graph), codeSample };
+  const shapes = walkGraph(g, topo, model.inputShape, (p, input) => {
+    let shape = input;
+    arch.parts[p]!.forEach((spec, i) => (shape = createLayer(spec, `${p} layer ${i}`).build(shape)));
+    return shape;
+  }, false);
+  return { g, topo, classifier: classifierPart(arch.graph), codeSample, shapes };
 }
 
 /** The request of `part`, or why the model has no such part. */
@@ -157,6 +164,8 @@ function partRequest(f: GraphFacts, part: ExportPart): Request | string {
       const edge = topo.derived.get(read);
       const code = edge?.kind === 'concat' && edge.sources.length === 2 && edge.sources.includes('label') ? edge.sources.find((s) => s !== 'label')! : read;
       if (isGraphInput(code)) return `its decoder part ${decoder} reads ${code}, not a code`;
+      const codeSize = sizeOf(f.shapes.get(g.code)!);
+      if (sizeOf(f.shapes.get(code)!) !== codeSize) return `its decoder part ${decoder} reads ${formatShape(f.shapes.get(code)!)}, not the code ${g.code} ${formatShape(f.shapes.get(g.code)!)}`;
       const request = { targets: [reconstruction], inputs: new Map([[code, 'code']]) };
       const { graphInputs } = neededValues(topo, request);
       if (graphInputs.has('input')) return `its output ${g.output} reads the input past the decoder's code`;
@@ -179,14 +188,14 @@ function describeModel(model: Autoencoder): string {
   return `${preset ? `preset ${preset}, ` : ''}kind ${model.kind}${parts}`;
 }
 
-/** `part` checked: one of EXPORT_PARTS and, given the model, one it has (an ArgumentError naming the model and its parts). */
-export function checkExportPart(part: unknown, model?: Autoencoder): ExportPart {
-  const known = typeof part === 'string' && (EXPORT_PARTS as readonly string[]).includes(part);
-  const valid = model ? exportParts(model) : [...EXPORT_PARTS];
-  if (known && valid.includes(part as ExportPart)) return part as ExportPart;
-  if (!known || !model) throw new ArgumentError(`export: part must be one of ${valid.join(', ')}, got ${JSON.stringify(part)}`);
-  const why = partRequest(graphFacts(model), part as ExportPart) as string;
-  throw new ArgumentError(`export: the model (${describeModel(model)}) has no part ${part}: ${why}; its parts are ${valid.join(', ')}`);
+/** `part`'s request, checked: one of EXPORT_PARTS that the model has (an ArgumentError naming the model and its parts). */
+function checkedRequest(part: unknown, model: Autoencoder, f: GraphFacts): { part: ExportPart; request: Request } {
+  const requests = new Map(EXPORT_PARTS.map((p) => [p, partRequest(f, p)]));
+  const valid = EXPORT_PARTS.filter((p) => typeof requests.get(p) !== 'string');
+  const request = requests.get(part as ExportPart);
+  if (request === undefined) throw new ArgumentError(`export: part must be one of ${valid.join(', ')}, got ${JSON.stringify(part)}`);
+  if (typeof request !== 'string') return { part: part as ExportPart, request };
+  throw new ArgumentError(`export: the model (${describeModel(model)}) has no part ${String(part)}: ${request}; its parts are ${valid.join(', ')}`);
 }
 
 /** The values the targets depend on, walking back from them to the graph inputs (a sampling reads only its mean). */
@@ -233,17 +242,10 @@ function buildChain(model: Autoencoder, part: PartName, input: string, output: s
 
 /** Which nodes, inputs and outputs an export of `part` has. */
 export function exportPlan(model: Autoencoder, options: ExportOptions = {}): ExportPlan {
-  const part = checkExportPart(options.part ?? 'all', model);
   const f = graphFacts(model);
-  const { g, topo } = f;
-  const request = partRequest(f, part) as Request;
+  const { part, request } = checkedRequest(options.part ?? 'all', model, f);
+  const { g, topo, shapes } = f;
   const { used, graphInputs } = neededValues(topo, request);
-  // Every value's per-sample shape, from the record's layers (nothing read or allocated).
-  const shapes = walkGraph(g, topo, model.inputShape, (p, input) => {
-    let shape = input;
-    model.architecture.parts[p]!.forEach((spec, i) => (shape = createLayer(spec, `${p} layer ${i}`).build(shape)));
-    return shape;
-  }, false);
 
   // Export names: graph inputs and outputs by their role, a part's other output `{part}_output`.
   const names = new Map<string, string>();

@@ -235,4 +235,29 @@ export const GRAPH_CASES: GraphCase[] = [
     reimportRefused: /the model has 0 outputs that are not classifier logits; ae-wasm needs exactly one reconstruction output/,
   },
   { name: 'imported branchy conv graph (Concatenate on channels, softmax classifier)', parts: ['all', 'encoder', 'classifier'], build: importedBranchy },
+  {
+    // A VAE whose decoder reads [z, h] (a skip past the sampling): all and encoder, but no
+    // decoder part (decode has no code-only input), and z = z_mean inside the concatenation.
+    name: 'vae graph, decoder reading [z, encoder output]',
+    parts: ['all', 'encoder'],
+    build: fromArch({
+      kind: 'vae',
+      input_shape: [4, 5, 1],
+      parts: {
+        encoder: [L('Flatten'), L('Dense', { units: 16, activation: 'relu' })],
+        z_mean: [L('Dense', { units: 3 })],
+        z_log_var: [L('Dense', { units: 3 })],
+        decoder: [L('Dense', { units: 16, activation: 'elu' }), L('Dense', { units: 20, activation: 'sigmoid' }), L('Reshape', { target_shape: [4, 5, 1] })],
+      },
+      graph: {
+        inputs: { encoder: 'input', z_mean: 'encoder', z_log_var: 'encoder', decoder: { concat: [{ sample: ['z_mean', 'z_log_var'] }, 'encoder'] } },
+        code: 'z_mean',
+        output: 'decoder',
+        losses: [
+          { kind: 'bce', output: 'decoder', target: 'input', weight: 1, reduction: 'sum' },
+          { kind: 'kl', mean: 'z_mean', log_var: 'z_log_var', weight: 1 },
+        ],
+      },
+    }),
+  },
 ];

@@ -1,8 +1,9 @@
 // ae-wasm export of trained graph-of-parts models from the command line: a cvae and an
 // ae-classifier, trained by the CLI for one epoch on 64 IDX digits, each part to ONNX and to
 // TF.js; the files run in ONNX Runtime and TF.js as the library runs the same model file
-// (decode, encode, reconstruct, predict with labels), and a part the model lacks fails
-// naming the model and its parts, writing nothing.
+// (decode, encode, reconstruct, predict with labels); ae-wasm import reads the TF.js export
+// of `all` back to the same outputs; a part the model lacks fails naming the model and its
+// parts, writing nothing.
 import * as tf from '@tensorflow/tfjs-core';
 import * as tfl from '@tensorflow/tfjs-layers';
 import '@tensorflow/tfjs-backend-cpu';
@@ -21,9 +22,10 @@ import { graphReference, type Feed } from './export-fixtures.js';
 
 let tmp: string;
 const at = (name: string) => join(tmp, name);
-const TRAINED: Record<string, { parts: ('all' | 'encoder' | 'decoder' | 'classifier')[] }> = {
-  cvae: { parts: ['all', 'encoder', 'decoder'] },
-  'ae-classifier': { parts: ['all', 'encoder', 'decoder', 'classifier'] },
+const TRAINED: Record<string, { parts: ('all' | 'encoder' | 'decoder' | 'classifier')[]; importFlags: string[] }> = {
+  cvae: { parts: ['all', 'encoder', 'decoder'], importFlags: [] },
+  // Every part of an ae-classifier export is an output: import is told where the code is.
+  'ae-classifier': { parts: ['all', 'encoder', 'decoder', 'classifier'], importFlags: ['--encoder-output', 'encoder_2'] },
 };
 
 beforeAll(async () => {
@@ -52,7 +54,7 @@ afterAll(async () => {
 const count = (f: Feed) => f.data.length / f.shape.reduce((a, b) => a * b, 1);
 
 describe('ae-wasm export of a trained graph of parts', () => {
-  for (const [preset, { parts }] of Object.entries(TRAINED)) {
+  for (const [preset, { parts, importFlags }] of Object.entries(TRAINED)) {
     it.each(parts)(`${preset} --part %s: ONNX and TF.js files give the library's outputs`, async (part) => {
       const modelFile = at(`${preset}/model.safetensors`);
       const model = await loadModel(modelFile, { kernels: new JsKernels() });
@@ -82,6 +84,18 @@ describe('ae-wasm export of a trained graph of parts', () => {
         order.forEach((name, i) => expect(maxAbsDiff(ys[i]!.dataSync(), ref.outputs[name]!), `tfjs ${name}`).toBeLessThanOrEqual(1e-5));
         tf.dispose([...xs, ...ys]);
         tm.dispose();
+        if (part !== 'all') return;
+        // ae-wasm import reads the export back: the same reconstructions (and probabilities).
+        const back = at(`${preset}-back.safetensors`);
+        r = await inProcess('import', join(dir, 'model.json'), '--out', back, ...importFlags);
+        expect(r.code, r.stderr).toBe(0);
+        const imported = await loadModel(back, { kernels: new JsKernels() });
+        try {
+          expect(maxAbsDiff(imported.reconstruct(ref.feeds[0]!.data, ref.labels), ref.outputs['reconstruction']!)).toBeLessThanOrEqual(1e-6);
+          if (ref.outputs['probabilities']) expect(maxAbsDiff(imported.predict(ref.feeds[0]!.data, ref.labels), ref.outputs['probabilities'])).toBeLessThanOrEqual(1e-6);
+        } finally {
+          imported.dispose();
+        }
       } finally {
         model.dispose();
       }

@@ -260,14 +260,17 @@ describe('a part the model does not have', () => {
     }
   });
 
-  it('a classifier on an encoder and an imported graph without a decoder part have no decoder', async () => {
-    for (const c of GRAPH_CASES.filter((x) => !x.parts.includes('decoder'))) {
-      const model = await c.build(kernels, 1);
-      try {
-        expect(() => exportOnnx(model, { part: 'decoder' })).toThrow(/has no part decoder: its graph names no decoder part; its parts are encoder, all, classifier$/);
-      } finally {
-        model.dispose();
-      }
+  it.each([
+    ['classifier on a conv encoder', /has no part decoder: its graph names no decoder part; its parts are encoder, all, classifier$/],
+    ['imported branchy conv graph', /has no part decoder: its graph names no decoder part; its parts are encoder, all, classifier$/],
+    ['vae graph, decoder reading', /has no part decoder: its decoder part decoder reads \[19\], not the code z_mean \[3\]; its parts are encoder, all$/],
+  ])('%s: no decoder part (decode could not run either)', async (name, message) => {
+    const model = await GRAPH_CASES.find((c) => c.name.startsWith(name))!.build(kernels, 1);
+    try {
+      for (const run of [() => exportOnnx(model, { part: 'decoder' }), () => exportTfjs(model, { part: 'decoder' })]) expect(run).toThrow(message);
+      if (model.chains.has('decoder')) expect(() => model.decode(new Float32Array(model.codeSize))).toThrow(/decode needs a decoder part reading the code/);
+    } finally {
+      model.dispose();
     }
   });
 });
