@@ -1,5 +1,8 @@
 // ae-wasm export: a model as ONNX (one .onnx file) or as a TF.js Layers model (a directory
-// holding model.json and group1-shard1of1.bin), for another runtime to run.
+// holding model.json and group1-shard1of1.bin), for another runtime to run. Graphs of parts
+// (ae-classifier, cvae, imported graphs) export as graphs: the parts each offers and their
+// inputs and outputs are src/interop/export-parts.ts'; a part a model lacks is an
+// ArgumentError naming the model and the parts it has, before anything is written.
 
 import { Command, Option } from 'commander';
 import fs from 'node:fs/promises';
@@ -31,7 +34,12 @@ export function exportCommand(): Command {
   cmd
     .addOption(new Option('--format <format>', 'onnx: one .onnx file; tfjs: a directory with model.json and its weights shard').choices(['onnx', 'tfjs']).makeOptionMandatory())
     .addOption(
-      new Option('--part <part>', 'encoder: input -> code (a VAE: z_mean and z_log_var); decoder: code -> reconstruction; all: input -> reconstruction (a VAE decodes z_mean)')
+      new Option(
+        '--part <part>',
+        'encoder: input -> code (a VAE: z_mean and z_log_var); decoder: code -> reconstruction; all: input -> reconstruction (a VAE decodes z_mean; ' +
+          'with a classifier also its class probabilities); classifier: input -> class probabilities (what predict returns). A model whose pass reads ' +
+          'the label (cvae) takes it as a second input, label, one-hot [N, classes]',
+      )
         .choices([...EXPORT_PARTS])
         .default('all'),
     )

@@ -1,4 +1,5 @@
-// ONNX export (opset 17, IR version 8): the chains an ExportPlan selects as one graph.
+// ONNX export (opset 17, IR version 8): the DAG an ExportPlan selects as one graph — its
+// chains of layers, Concat (axis: the last) and Softmax (a classifier's probabilities).
 //
 // Layout: tensors stay NHWC as in Keras; each conv-family op (Conv, ConvTranspose,
 // MaxPool, Resize, and BatchNormalization on more than two axes) is wrapped in
@@ -31,7 +32,7 @@ import { Dense } from '../nn/layers/dense.js';
 import { MaxPooling2D, UpSampling2D } from '../nn/layers/pooling.js';
 import { Flatten, Reshape } from '../nn/layers/reshape.js';
 import { activationAlpha } from '../nn/activations.js';
-import { exportPlan, type ExportChain, type ExportLayer, type ExportOptions } from './export-parts.js';
+import { exportPlan, type ExportChain, type ExportLayer, type ExportNode, type ExportOptions, type ExportPlan } from './export-parts.js';
 import { encodeOnnxModel, type AttrValue, type OnnxModel, type OnnxNode, type OnnxTensor } from './onnx-proto.js';
 
 export const ONNX_OPSET = 17;
@@ -309,52 +310,69 @@ export interface OnnxGraphInfo {
   cancelledTransposes: number;
 }
 
-/** Chains that run one after another (a linear path) lower as one step list, so transposes cancel across them. */
-function segments(chains: ExportChain[]): ExportChain[][] {
-  const out: ExportChain[][] = [];
-  for (const c of chains) {
+/**
+ * The plan's nodes in runs: chains that run one after another (a linear path) lower as one
+ * step list, so transposes cancel across them; a concatenation or a softmax stands alone.
+ */
+function segments(plan: ExportPlan): ExportNode[][] {
+  const out: ExportNode[][] = [];
+  const readers = (v: string) => plan.nodes.filter((d) => (d.kind === 'concat' ? d.inputs.includes(v) : d.input === v)).length;
+  const outputs = new Set(plan.outputs.map((o) => o.name));
+  for (const c of plan.nodes) {
     const last = out[out.length - 1];
     const prev = last?.[last.length - 1];
-    // Continue a segment only when this chain reads its output and nothing else does.
-    if (last && prev && prev.output === c.input && chains.filter((d) => d.input === c.input).length === 1) last.push(c);
+    // Continue a run only when this chain reads its output, nothing else does, and it is no graph output.
+    if (c.kind === 'chain' && prev?.kind === 'chain' && prev.output === c.input && readers(c.input) === 1 && !outputs.has(prev.output)) last!.push(c);
     else out.push([c]);
   }
   return out;
+}
+
+/** A run of chains, lowered: its layers' steps with Transpose pairs cancelled; returns how many pairs cancelled. */
+function emitChains(g: GraphBuilder, seg: ExportChain[]): number {
+  const all = seg.flatMap((c) => c.layers.flatMap(layerSteps));
+  const { steps, cancelled } = cancelTransposes(all);
+  let x = seg[0]!.input;
+  const output = seg[seg.length - 1]!.output;
+  for (const step of steps) {
+    x = step.kind === 'transpose' ? g.node('Transpose', [x], step.prefix, { perm: { ints: step.perm } }) : step.emit(g, x);
+  }
+  // The run's last value gets the chain's output name (an Identity when no node made it, as for an identity-only chain).
+  const last = g.nodes[g.nodes.length - 1];
+  if (last && last.outputs[0] === x && x !== seg[0]!.input) {
+    last.outputs[0] = output;
+    g.unique(output);
+  } else g.node('Identity', [x], output, undefined, output);
+  return cancelled;
 }
 
 /** The ONNX graph of an export, before encoding (tests read its nodes). */
 export function buildOnnxGraph(model: Autoencoder, options: ExportOptions = {}): OnnxGraphInfo {
   const plan = exportPlan(model, options);
   const g = new GraphBuilder();
-  g.unique(plan.input.name);
+  for (const input of plan.inputs) g.unique(input.name);
   let cancelled = 0;
-  for (const seg of segments(plan.chains)) {
-    const all = seg.flatMap((c) => c.layers.flatMap(layerSteps));
-    const { steps, cancelled: n } = cancelTransposes(all);
-    cancelled += n;
-    let x = seg[0]!.input;
-    const output = seg[seg.length - 1]!.output;
-    for (const step of steps) {
-      x = step.kind === 'transpose' ? g.node('Transpose', [x], step.prefix, { perm: { ints: step.perm } }) : step.emit(g, x);
-    }
-    // The segment's last value gets the chain's output name (an Identity when no node made it, as for an identity-only chain).
-    const last = g.nodes[g.nodes.length - 1];
-    if (last && last.outputs[0] === x && x !== seg[0]!.input) {
-      last.outputs[0] = output;
-      g.unique(output);
-    } else g.node('Identity', [x], output, undefined, output);
+  for (const seg of segments(plan)) {
+    const node = seg[0]!;
+    // Concat and Softmax on the last axis of NHWC / [N, features] tensors (rank counts the batch).
+    if (node.kind === 'concat') g.node('Concat', node.inputs, node.name, { axis: node.shape.length }, node.output);
+    else if (node.kind === 'softmax') g.node('Softmax', [node.input], node.name, { axis: node.shape.length }, node.output);
+    else cancelled += emitChains(g, seg as ExportChain[]);
   }
   const dims = (shape: readonly number[]): (number | string)[] => ['N', ...shape];
+  const label = plan.inputs.find((i) => i.name === 'label');
   const onnx: OnnxModel = {
     irVersion: ONNX_IR_VERSION,
     opset: ONNX_OPSET,
     producerName: 'ae-wasm',
     producerVersion: PRODUCER_VERSION,
-    docString: `ae-wasm ${plan.kind} export, part ${plan.part}: NHWC tensors in the model's own (normalised) space; see metadata ae-wasm.preprocessing`,
+    docString:
+      `ae-wasm ${plan.kind} export, part ${plan.part}: NHWC tensors in the model's own (normalised) space; see metadata ae-wasm.preprocessing` +
+      (label ? `; input label: the class as a one-hot float32 row [N, ${label.shape[0]}]` : ''),
     graphName: `ae_wasm_${plan.part}`,
     nodes: g.nodes,
     initializers: g.initializers,
-    inputs: [{ name: plan.input.name, dims: dims(plan.input.shape) }],
+    inputs: plan.inputs.map((i) => ({ name: i.name, dims: dims(i.shape) })),
     outputs: plan.outputs.map((o) => ({ name: o.name, dims: dims(o.shape) })),
     metadata: plan.metadata,
   };

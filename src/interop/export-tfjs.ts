@@ -1,6 +1,8 @@
-// TF.js Layers export: the chains an ExportPlan selects as one functional model
-// (`class_name: "Model"`, Keras 2 serialisation as tfjs-layers 4.22 writes it), with the
-// weights in one shard in manifest order. Layers keep their Keras class and config; the
+// TF.js Layers export: the DAG an ExportPlan selects as one functional model
+// (`class_name: "Model"`, Keras 2 serialisation as tfjs-layers 4.22 writes it: one
+// InputLayer per graph input in `input_layers`, `inbound_nodes` wiring every layer,
+// Concatenate(axis -1) for a concatenation, Activation("softmax") named `probabilities` for
+// a classifier's), with the weights in one shard in manifest order. Layers keep their Keras class and config; the
 // layer of `{part}.{i}` is named `{part}_{i}` and its weights `{part}_{i}/{param}`, Keras'
 // layout unchanged (TF.js shares it). Differences, where TF.js lacks a name:
 //   activation silu / swish         -> "swish"
@@ -100,22 +102,28 @@ function tfjsLayers(l: ExportLayer, name: string): { class_name: string; config:
 /** A TF.js Layers model (model.json + one weights shard) of `part` of the model. */
 export function exportTfjs(model: Autoencoder, options: ExportOptions = {}): TfjsExport {
   const plan = exportPlan(model, options);
-  const inputName = plan.input.name;
-  const layers: TopologyLayer[] = [
-    {
-      class_name: 'InputLayer',
-      config: { batch_input_shape: [null, ...plan.input.shape], dtype: 'float32', sparse: false, name: inputName },
-      name: inputName,
-      inbound_nodes: [],
-    },
-  ];
+  const layers: TopologyLayer[] = plan.inputs.map((i) => ({
+    class_name: 'InputLayer',
+    config: { batch_input_shape: [null, ...i.shape], dtype: 'float32', sparse: false, name: i.name },
+    name: i.name,
+    inbound_nodes: [],
+  }));
   const weights: TfjsWeightSpec[] = [];
   const data: Float32Array[] = [];
-  // Which TF.js layer produces each chain's output (a chain's input names a graph input or another chain's output).
-  const producer = new Map<string, string>([[inputName, inputName]]);
-  for (const chain of plan.chains) {
-    let prev = producer.get(chain.input)!;
-    for (const l of chain.layers) {
+  // Which TF.js layer produces each node's output (a node reads graph inputs and other nodes' outputs).
+  const producer = new Map<string, string>(plan.inputs.map((i) => [i.name, i.name]));
+  const inbound = (values: string[]) => [values.map((v) => [producer.get(v)!, 0, 0, {}])];
+  for (const node of plan.nodes) {
+    if (node.kind !== 'chain') {
+      // Concatenate along the last axis; a classifier's softmax as an Activation layer (what ae-wasm import reads back as logits + softmax).
+      const [cls, own] = node.kind === 'concat' ? ['Concatenate', { axis: -1 }] : ['Activation', { activation: 'softmax' }];
+      const config = { name: node.name, trainable: true, dtype: 'float32', ...own };
+      layers.push({ class_name: cls, config, name: node.name, inbound_nodes: inbound(node.kind === 'concat' ? node.inputs : [node.input]) });
+      producer.set(node.output, node.name);
+      continue;
+    }
+    let prev = producer.get(node.input)!;
+    for (const l of node.layers) {
       const name = `${l.part}_${l.index}`;
       for (const t of tfjsLayers(l, name)) {
         layers.push({ ...t, inbound_nodes: [[[prev, 0, 0, {}]]] });
@@ -127,14 +135,14 @@ export function exportTfjs(model: Autoencoder, options: ExportOptions = {}): Tfj
         data.push(values);
       }
     }
-    producer.set(chain.output, prev);
+    producer.set(node.output, prev);
   }
   const modelTopology = {
     class_name: 'Model',
     config: {
       name: `ae_wasm_${plan.part}`,
       layers,
-      input_layers: [[inputName, 0, 0]],
+      input_layers: plan.inputs.map((i) => [i.name, 0, 0]),
       output_layers: plan.outputs.map((o) => [producer.get(o.name)!, 0, 0]),
     },
     keras_version: `tfjs-layers ${TFJS_LAYERS_VERSION}`,

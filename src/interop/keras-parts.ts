@@ -20,6 +20,9 @@
 //                                             term; the code is the part ending at
 //                                             --encoder-output, else the sampling's mean, else the
 //                                             narrowest part that is no output.
+//                                             A functional model's second input is the one-hot
+//                                             label (the "label" source, `labels` its width), as
+//                                             ae-wasm export writes a conditional VAE.
 
 import { ArgumentError, ShapeError, UnsupportedError } from '../errors.js';
 import type { Architecture, ModelKind } from '../models/architecture.js';
@@ -28,7 +31,7 @@ import type { LayerSpec } from '../nn/layer.js';
 import { createLayer } from '../nn/registry.js';
 import { formatShape, sameShape, sizeOf, type Shape } from '../nn/tensor.js';
 import { translateLayer, type Translated } from './keras-layers.js';
-import { GRAPH_INPUT, type KerasGraph, type KerasNode } from './keras-topology.js';
+import { GRAPH_INPUT, GRAPH_LABEL, type KerasGraph, type KerasNode } from './keras-topology.js';
 
 export interface PartOptions {
   /** The layer (its Keras name) whose output is the code. */
@@ -66,7 +69,7 @@ export function mapParts(graph: KerasGraph, source: string, options: PartOptions
   const alias = new Map<string, string>();
   const softmaxAt = new Set<string>();
   const resolve = (id: string) => alias.get(id) ?? id;
-  const shapeOf = (id: string): Shape => (id === GRAPH_INPUT ? graph.inputShape : items.get(id)!.shape);
+  const shapeOf = (id: string): Shape => (id === GRAPH_INPUT ? graph.inputShape : id === GRAPH_LABEL ? [graph.labelWidth!] : items.get(id)!.shape);
   for (const node of graph.nodes) {
     const t = translateLayer(node);
     if ('notes' in t) notes.push(...t.notes);
@@ -109,7 +112,7 @@ export function mapParts(graph: KerasGraph, source: string, options: PartOptions
   }
   const outputs = graph.outputs.map(resolve);
   for (const [i, o] of outputs.entries()) {
-    if (o === GRAPH_INPUT || items.get(o)!.t.kind !== 'layer') throw new UnsupportedError(`${source}: output ${i} of the model is not a layer's output (it is the input, a concatenation or a sampling)`);
+    if (o === GRAPH_INPUT || o === GRAPH_LABEL || items.get(o)!.t.kind !== 'layer') throw new UnsupportedError(`${source}: output ${i} of the model is not a layer's output (it is an input, a concatenation or a sampling)`);
   }
   for (const id of softmaxAt) {
     if (!outputs.includes(id)) throw new UnsupportedError(`${items.get(id)!.node.where}: softmax inside the model (not at an output) is not supported`);
@@ -135,7 +138,7 @@ export function mapParts(graph: KerasGraph, source: string, options: PartOptions
     for (const [id, it] of items) {
       if (it.t.kind !== 'layer') continue;
       const p = it.inputs[0]!;
-      const continues = p !== GRAPH_INPUT && items.get(p)!.t.kind === 'layer' && consumers.get(p) === 1 && !outputs.includes(p) && breakAt !== p;
+      const continues = p !== GRAPH_INPUT && p !== GRAPH_LABEL && items.get(p)!.t.kind === 'layer' && consumers.get(p) === 1 && !outputs.includes(p) && breakAt !== p;
       if (continues) {
         chains[partOf.get(p)!]!.push(id);
         partOf.set(id, partOf.get(p)!);
@@ -168,7 +171,7 @@ export function mapParts(graph: KerasGraph, source: string, options: PartOptions
   const loss = options.loss ?? 'mse';
 
   // One chain: encoder / decoder, split as the header says.
-  if (chains.length === 1 && softmaxAt.size === 0) {
+  if (chains.length === 1 && softmaxAt.size === 0 && graph.labelWidth === undefined) {
     const chain = chains[0]!;
     const { at, rule } = chainSplit(chain, items, graph, split);
     if (at >= chain.length - 1) throw new ArgumentError(`--encoder-output ${JSON.stringify(options.encoderOutput)}: is the model's last layer; the decoder needs at least one layer after it`);
@@ -188,6 +191,7 @@ export function mapParts(graph: KerasGraph, source: string, options: PartOptions
   }
   const nameOfLayer = (id: string, at: string): string => {
     if (id === GRAPH_INPUT) return 'input';
+    if (id === GRAPH_LABEL) return 'label';
     const p = partOf.get(id);
     if (p === undefined) throw new UnsupportedError(`${at}: reads a ${items.get(id)!.node.className} directly; concatenations and samplings must feed a layer`);
     return names[p]!;
@@ -248,11 +252,11 @@ export function mapParts(graph: KerasGraph, source: string, options: PartOptions
   }
   const code = names[codePart]!;
   const losses: LossTerm[] = [{ kind: loss, output: reconPart, target: 'input', weight: 1, reduction: kind === 'vae' ? 'sum' : 'mean' }];
-  let labels: number | undefined;
+  let labels = graph.labelWidth;
   for (const o of outputs.filter((x) => softmaxAt.has(x))) {
     const width = shapeOf(o)[shapeOf(o).length - 1]!;
     if (shapeOf(o).length !== 1) throw new UnsupportedError(`${items.get(o)!.node.where}: a classifier output must be one vector per sample, got ${formatShape(shapeOf(o))}`);
-    if (labels !== undefined && labels !== width) throw new UnsupportedError(`${items.get(o)!.node.where}: two classifier outputs of different widths (${labels}, ${width})`);
+    if (labels !== undefined && labels !== width) throw new UnsupportedError(`${items.get(o)!.node.where}: a classifier output of ${width} classes beside ${graph.labelWidth !== undefined ? 'a label input' : 'a classifier output'} of ${labels}`);
     labels = width;
     losses.push({ kind: 'sparse_categorical_crossentropy', output: names[partOf.get(o)!]!, target: 'label', weight: 1 });
   }
@@ -260,7 +264,9 @@ export function mapParts(graph: KerasGraph, source: string, options: PartOptions
     const [m, lv] = sampleOf(s).sample;
     losses.push({ kind: 'kl', mean: m, log_var: lv, weight: 1 });
   }
-  const readers = names.filter((n) => inputs[n] === code);
+  // The decoder reads the code, or [code, label] (a conditional model's decoder).
+  const readsCode = (s: Source) => s === code || (typeof s === 'object' && 'concat' in s && s.concat.length === 2 && s.concat.includes('label') && s.concat.includes(code));
+  const readers = names.filter((n) => readsCode(inputs[n]!));
   const g: GraphRecord = { inputs, code, output: reconPart, losses };
   if (labels !== undefined) g.labels = labels;
   if (readers.length === 1) g.decoder = readers[0]!;

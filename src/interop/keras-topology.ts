@@ -19,6 +19,8 @@ import { isObject, type JsonObject } from './keras-json.js';
 
 /** The graph's input, as a node id. */
 export const GRAPH_INPUT = '<input>';
+/** A functional model's second input, the label as a one-hot row (a conditional model's, as ae-wasm export writes it). */
+export const GRAPH_LABEL = '<label>';
 const MODEL_CLASSES = new Set(['Sequential', 'Functional', 'Model']);
 /** More layers than any limit of ours allows a model to have (parts x layers per part). */
 const MAX_NODES = 4096;
@@ -44,6 +46,8 @@ export interface KerasNode {
 export interface KerasGraph {
   name: string;
   inputShape: number[];
+  /** The label input's width (one-hot classes) when the top model has a second input. */
+  labelWidth?: number;
   /** In a forward (topological) order. */
   nodes: KerasNode[];
   /** Ids of the model's outputs, in output_layers order. */
@@ -70,11 +74,11 @@ export function flattenModel(model: unknown, source: string): KerasGraph {
   const cls = model['class_name'];
   if (typeof cls !== 'string' || !MODEL_CLASSES.has(cls)) throw new UnsupportedError(subclassedMessage(source, String(cls)));
   const nodes: KerasNode[] = [];
-  const state = { nodes, shape: null as number[] | null, nestedTops: new Set<number>(), topCount: 0 };
+  const state: State = { nodes, shape: null, nestedTops: new Set<number>(), topCount: 0 };
   const name = modelName(model, source);
   const outputs = expand(model, null, { where: `${source}: model ${JSON.stringify(name)}`, idPrefix: '', statePrefix: '', top: null }, state);
   if (!state.shape) fail(`${source}: model ${JSON.stringify(name)} declares no input shape (no InputLayer, batch_input_shape, batch_shape or build_config)`);
-  return { name, inputShape: state.shape!, nodes, outputs, nestedTops: state.nestedTops, topCount: state.topCount };
+  return { name, inputShape: state.shape!, ...(state.labelWidth !== undefined ? { labelWidth: state.labelWidth } : {}), nodes, outputs, nestedTops: state.nestedTops, topCount: state.topCount };
 }
 
 /** What a subclassed model (custom class, no layer list) gets: how to rebuild it. */
@@ -98,6 +102,7 @@ function modelName(model: JsonObject, source: string): string {
 interface State {
   nodes: KerasNode[];
   shape: number[] | null;
+  labelWidth?: number;
   nestedTops: Set<number>;
   topCount: number;
 }
@@ -271,7 +276,11 @@ function expandFunctional(cfg: JsonObject, layers: unknown[], input: string | nu
   // What each layer name produces: its node id, a nested model's outputs, an InputLayer the model's input.
   const produced = new Map<string, string[]>();
   const inputsDeclared = tensorList(cfg['input_layers'], 'input_layers', scope.where);
-  if (inputsDeclared.length !== 1) throw new UnsupportedError(`${scope.where}: the model has ${inputsDeclared.length} inputs; ae-wasm models read one input (labels come from the data, not a second input)`);
+  // The top model may have a second input: the label, one-hot [classes] (fed from the data's labels).
+  const labelInput = input === null && inputsDeclared.length === 2 ? inputsDeclared[1]!.name : null;
+  if (inputsDeclared.length !== 1 && labelInput === null) {
+    throw new UnsupportedError(`${scope.where}: the model has ${inputsDeclared.length} inputs; ae-wasm models read one input, and at the top a second one, the label as a one-hot row`);
+  }
   const counts = new Map<string, number>();
   const resolve = (r: { name: string; tensor: number }, at: string): string => {
     const t = produced.get(r.name);
@@ -286,6 +295,13 @@ function expandFunctional(cfg: JsonObject, layers: unknown[], input: string | nu
     if (produced.has(e.name)) fail(`${at}: a second layer named ${JSON.stringify(e.name)}`);
     const top = scope.top ?? (e.cls === 'InputLayer' ? -1 : state.topCount++);
     const statePath = `${scope.statePrefix}layers/${stateName(counts, e.cls)}`;
+    if (e.cls === 'InputLayer' && e.name === labelInput) {
+      const shape = declaredShape(e.config, at) ?? fail(`${at}: no batch_input_shape or batch_shape`);
+      if (shape.length !== 1) throw new UnsupportedError(`${at}: the second input is read as the label, a one-hot row [classes]; it is [${shape.join(', ')}]`);
+      state.labelWidth = shape[0]!;
+      produced.set(e.name, [GRAPH_LABEL]);
+      return;
+    }
     if (e.cls === 'InputLayer') {
       if (e.name !== inputsDeclared[0]!.name) throw new UnsupportedError(`${at}: a second input; ae-wasm models read one input`);
       if (input === null) setShape(state, declaredShape(e.config, at) ?? fail(`${at}: no batch_input_shape or batch_shape`), at);
@@ -305,6 +321,6 @@ function expandFunctional(cfg: JsonObject, layers: unknown[], input: string | nu
     addNode(state, { id, name: e.name, className: e.cls, registeredName: e.registered, config: e.config, inputs, where: at, statePath, top });
     produced.set(e.name, [id]);
   });
-  if (!produced.has(inputsDeclared[0]!.name)) fail(`${scope.where}: input_layers names ${JSON.stringify(inputsDeclared[0]!.name)}, which is no InputLayer of the model`);
+  for (const d of inputsDeclared) if (!produced.has(d.name)) fail(`${scope.where}: input_layers names ${JSON.stringify(d.name)}, which is no InputLayer of the model`);
   return tensorList(cfg['output_layers'], 'output_layers', scope.where).map((r) => resolve(r, `${scope.where} output_layers`));
 }

@@ -2,6 +2,8 @@
 // (non-square, RGB, even kernels, k < stride transposed convs), BatchNormalization after a
 // Conv, the identity layers, and each activation in a small model. Every parameter is
 // random (biases and moving statistics too), so a dropped bias or a swapped kernel axis shows.
+import type * as TF from '@tensorflow/tfjs-core';
+import type * as TFL from '@tensorflow/tfjs-layers';
 import type { Kernels } from '../../src/kernels/kernels.js';
 import { Autoencoder } from '../../src/models/autoencoder.js';
 import type { Architecture } from '../../src/models/architecture.js';
@@ -111,15 +113,151 @@ export function randomModel(kernels: Kernels, arch: Architecture, seed: number):
   return model;
 }
 
-/** n random inputs of a part (values in [0, 1): valid for a sigmoid model's range check) and our outputs for them. */
-export function reference(model: Autoencoder, part: ExportPart, n: number, seed: number): { input: Float32Array; inShape: readonly number[]; outputs: Record<string, Float32Array> } {
-  const inShape = part === 'decoder' ? model.codeShape : model.inputShape;
+/** One graph input of an export: its name, values and per-sample shape. */
+export interface Feed {
+  name: string;
+  data: Float32Array;
+  shape: readonly number[];
+}
+
+/**
+ * n random inputs of a part (values in [0, 1): valid for a sigmoid model's range check; codes
+ * in [-1, 1)), with a random label per sample as a one-hot `label` feed where the pass reads
+ * it, and our outputs for them: reconstruct, encode, decode and predict (the class probabilities).
+ */
+export function graphReference(model: Autoencoder, part: ExportPart, n: number, seed: number): { feeds: Feed[]; labels?: number[]; outputs: Record<string, Float32Array> } {
+  const decoder = part === 'decoder';
+  const inShape = decoder ? model.codeShape : model.inputShape;
   const size = inShape.reduce((a, b) => a * b, 1);
-  const input = Float32Array.from(uniform(n * size, seed, part === 'decoder' ? -1 : 0, 1));
-  if (part === 'all') return { input, inShape, outputs: { reconstruction: model.reconstruct(input) } };
-  if (part === 'decoder') return { input, inShape, outputs: { reconstruction: model.decode(input) } };
-  const { codes, logVar } = model.encodeWithLogVar(input);
-  return { input, inShape, outputs: model.kind === 'vae' ? { z_mean: codes, z_log_var: logVar! } : { code: codes } };
+  const input = Float32Array.from(uniform(n * size, seed, decoder ? -1 : 0, 1));
+  const feeds: Feed[] = [{ name: decoder ? 'code' : 'input', data: input, shape: inShape }];
+  let labels: number[] | undefined;
+  if (decoder ? model.decoderReadsLabels : model.readsLabels) {
+    const k = model.labelCount!;
+    labels = Array.from(uniform(n, seed + 1, 0, k), (v) => Math.min(k - 1, Math.floor(v)));
+    const oneHot = new Float32Array(n * k);
+    labels.forEach((l, i) => (oneHot[i * k + l] = 1));
+    feeds.push({ name: 'label', data: oneHot, shape: [k] });
+  }
+  const outputs: Record<string, Float32Array> = {};
+  const classifier = model.classifier;
+  // A model whose output is its classifier (ae-wasm classify) reconstructs nothing.
+  const reconstructs = classifier === null || model.architecture.graph!.output !== classifier;
+  if (decoder) outputs['reconstruction'] = model.decode(input, labels);
+  else if (part === 'encoder') {
+    const { codes, logVar } = model.encodeWithLogVar(input, labels);
+    Object.assign(outputs, logVar ? { z_mean: codes, z_log_var: logVar } : { code: codes });
+  } else {
+    if (part === 'all' && reconstructs) outputs['reconstruction'] = model.reconstruct(input, labels);
+    if (classifier) outputs['probabilities'] = model.predict(input, labels);
+  }
+  return { feeds, ...(labels ? { labels } : {}), outputs };
+}
+
+/** n random inputs of a chain model's part (one graph input) and our outputs for them. */
+export function reference(model: Autoencoder, part: ExportPart, n: number, seed: number): { input: Float32Array; inShape: readonly number[]; outputs: Record<string, Float32Array> } {
+  const { feeds, outputs } = graphReference(model, part, n, seed);
+  return { input: feeds[0]!.data, inShape: feeds[0]!.shape, outputs };
 }
 
 export const PARTS: ExportPart[] = ['all', 'encoder', 'decoder'];
+
+/** A model with a graph of parts, the parts its export offers, and what re-importing its TF.js export needs. */
+export interface GraphCase {
+  name: string;
+  parts: ExportPart[];
+  build: (kernels: Kernels, seed: number) => Promise<Autoencoder>;
+  /** The layer `ae-wasm import --encoder-output` names to find the code again (every part of the export is an output otherwise). */
+  encoderOutput?: string;
+  /** Why ae-wasm import refuses its TF.js export, when it does (a classifier is no autoencoder). */
+  reimportRefused?: RegExp;
+}
+
+const fromArch = (arch: Architecture) => async (kernels: Kernels, seed: number) => randomModel(kernels, arch, seed);
+
+/**
+ * A graph built in TF.js as the import tests build theirs, every weight random, imported:
+ * a conv trunk, two conv branches concatenated on the channels, a transposed-conv decoder
+ * reading the concatenation, and a softmax classifier on it (logits + softmax once imported).
+ */
+async function importedBranchy(kernels: Kernels, seed: number): Promise<Autoencoder> {
+  const tfl = await import('@tensorflow/tfjs-layers');
+  const tf = await import('@tensorflow/tfjs-core');
+  await import('@tensorflow/tfjs-backend-cpu');
+  const { randomizeWeights } = await import('./import-fixtures.js');
+  const { readTfjsModel } = await import('../../src/interop/tfjs-import.js');
+  const { importKerasModel } = await import('../../src/interop/import-model.js');
+  await tf.setBackend('cpu');
+  const L = tfl.layers;
+  const apply = (layer: TFL.layers.Layer, x: TFL.SymbolicTensor | TFL.SymbolicTensor[]) => layer.apply(x) as TFL.SymbolicTensor;
+  const x = tfl.input({ shape: [6, 10, 2] });
+  const trunk = apply(L.conv2d({ filters: 4, kernelSize: 3, strides: 2, padding: 'same', activation: 'relu', name: 'trunk' }), x);
+  const left = apply(L.conv2d({ filters: 3, kernelSize: [3, 2], padding: 'same', activation: 'tanh', name: 'left' }), trunk);
+  const right = apply(L.conv2d({ filters: 2, kernelSize: 1, padding: 'valid', name: 'right' }), trunk);
+  const both = apply(L.concatenate({ name: 'both' }), [left, right]);
+  const up = apply(L.conv2dTranspose({ filters: 4, kernelSize: 3, strides: 2, padding: 'same', activation: 'relu', name: 'up' }), both);
+  const recon = apply(L.conv2d({ filters: 2, kernelSize: 3, padding: 'same', activation: 'sigmoid', name: 'recon' }), up);
+  const flat = apply(L.flatten({ name: 'flat' }), both);
+  const classes = apply(L.dense({ units: 3, activation: 'softmax', name: 'classes' }), flat);
+  const tm = tfl.model({ inputs: x, outputs: [recon, classes] });
+  randomizeWeights(tm, seed);
+  let json: unknown;
+  let weights = new Uint8Array();
+  await tm.save({
+    save: async (a: TF.io.ModelArtifacts) => {
+      json = { format: 'layers-model', modelTopology: a.modelTopology, weightsManifest: [{ paths: ['group1-shard1of1.bin'], weights: a.weightSpecs }] };
+      weights = new Uint8Array(tf.io.CompositeArrayBuffer.join(a.weightData!));
+      return { modelArtifactsInfo: { dateSaved: new Date(), modelTopologyType: 'JSON' } };
+    },
+  });
+  tm.dispose();
+  const artifacts = await readTfjsModel(new TextEncoder().encode(JSON.stringify(json)), 'branchy/model.json', async () => weights);
+  return importKerasModel(kernels, artifacts, 'branchy/model.json').model;
+}
+
+export const GRAPH_CASES: GraphCase[] = [
+  { name: 'ae-classifier', parts: ['all', 'encoder', 'decoder', 'classifier'], build: fromArch(presetArchitecture('ae-classifier')), encoderOutput: 'encoder_2' },
+  {
+    name: 'ae-classifier 12x20x3, 4 classes',
+    parts: ['all', 'encoder', 'decoder', 'classifier'],
+    build: fromArch(presetArchitecture('ae-classifier', { inputShape: [12, 20, 3], labels: 4 })),
+    encoderOutput: 'encoder_2',
+  },
+  { name: 'cvae', parts: ['all', 'encoder', 'decoder'], build: fromArch(presetArchitecture('cvae')) },
+  { name: 'cvae 12x20x1 latent 3, 5 classes', parts: ['all', 'encoder', 'decoder'], build: fromArch(presetArchitecture('cvae', { inputShape: [12, 20, 1], latent: 3, labels: 5 })) },
+  {
+    name: 'classifier on a conv encoder (ae-wasm classify), hidden layer',
+    parts: ['all', 'encoder', 'classifier'],
+    build: async (kernels, seed) => {
+      const { classifierArchitecture } = await import('../../src/train/classify.js');
+      return randomModel(kernels, classifierArchitecture(presetArchitecture('conv'), 10, 16).architecture, seed);
+    },
+    reimportRefused: /the model has 0 outputs that are not classifier logits; ae-wasm needs exactly one reconstruction output/,
+  },
+  { name: 'imported branchy conv graph (Concatenate on channels, softmax classifier)', parts: ['all', 'encoder', 'classifier'], build: importedBranchy },
+  {
+    // A VAE whose decoder reads [z, h] (a skip past the sampling): all and encoder, but no
+    // decoder part (decode has no code-only input), and z = z_mean inside the concatenation.
+    name: 'vae graph, decoder reading [z, encoder output]',
+    parts: ['all', 'encoder'],
+    build: fromArch({
+      kind: 'vae',
+      input_shape: [4, 5, 1],
+      parts: {
+        encoder: [L('Flatten'), L('Dense', { units: 16, activation: 'relu' })],
+        z_mean: [L('Dense', { units: 3 })],
+        z_log_var: [L('Dense', { units: 3 })],
+        decoder: [L('Dense', { units: 16, activation: 'elu' }), L('Dense', { units: 20, activation: 'sigmoid' }), L('Reshape', { target_shape: [4, 5, 1] })],
+      },
+      graph: {
+        inputs: { encoder: 'input', z_mean: 'encoder', z_log_var: 'encoder', decoder: { concat: [{ sample: ['z_mean', 'z_log_var'] }, 'encoder'] } },
+        code: 'z_mean',
+        output: 'decoder',
+        losses: [
+          { kind: 'bce', output: 'decoder', target: 'input', weight: 1, reduction: 'sum' },
+          { kind: 'kl', mean: 'z_mean', log_var: 'z_log_var', weight: 1 },
+        ],
+      },
+    }),
+  },
+];

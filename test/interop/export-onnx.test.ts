@@ -7,9 +7,6 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { buildOnnxGraph, cancelTransposes, exportOnnx } from '../../src/interop/export-onnx.js';
 import { fitNormalization } from '../../src/data/normalize.js';
 import { presetArchitecture } from '../../src/models/presets.js';
-import { Autoencoder } from '../../src/models/autoencoder.js';
-import { UnsupportedError } from '../../src/errors.js';
-import { exportTfjs } from '../../src/interop/export-tfjs.js';
 import type { Kernels } from '../../src/kernels/kernels.js';
 import { maxAbsDiff, wasmKernels } from '../helpers.js';
 import { CASES, PARTS, randomModel, reference } from './export-fixtures.js';
@@ -146,25 +143,6 @@ describe('the ONNX file', () => {
     // A record edited after loading: the export reads the record, so it meets the stranger.
     (model.architecture.parts.decoder as unknown[]).push({ class_name: 'Softmax', config: {} });
     expect(() => exportOnnx(model)).toThrow(/decoder layer 2: unknown layer class "Softmax"/);
-    model.dispose();
-  });
-});
-
-describe('models export refuses', () => {
-  it('a graph of parts (its edges are not the encoder -> decoder chain), for both formats', async () => {
-    const arch = presetArchitecture('dense', { latent: 4 });
-    const model = new Autoencoder(await wasmKernels(), {
-      ...arch,
-      graph: {
-        inputs: { encoder: 'input', decoder: 'encoder' },
-        code: 'encoder',
-        output: 'decoder',
-        losses: [{ kind: 'mse', output: 'decoder', target: 'input', weight: 2 }],
-      },
-    }).initialize(0);
-    expect(() => exportOnnx(model)).toThrow(UnsupportedError);
-    expect(() => exportOnnx(model)).toThrow(/graph of parts \(encoder, decoder\); export writes the default encoder -> decoder chain only/);
-    expect(() => exportTfjs(model)).toThrow(UnsupportedError);
     model.dispose();
   });
 });
