@@ -4,7 +4,8 @@
 // CPU-time median per pass, GFLOP/s and share of the build's SIMD peak (58 relaxed_madd,
 // 48 mul + add; PERF-NOTES.md). With two builds the last column is B's speed over A's.
 //   npx tsx scripts/conv-timing.mts [--builds a.wasm,b.wasm] [--only conv5] [--rounds 15]
-// A build is a file name under build/ (e.g. before/kernels-relaxed.wasm for a saved copy).
+// A build is a file name under build/: to compare with the kernels before a change, save them
+// first (mkdir -p build/before && cp build/kernels*.wasm build/before/), then rebuild.
 import { RELAXED_BUILD } from '../src/kernels/builds.js';
 import { createKernels } from '../src/kernels/node.js';
 import { conv2dGeometry, conv2dTransposeGeometry } from '../src/kernels/geometry.js';
