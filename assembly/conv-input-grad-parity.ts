@@ -23,22 +23,22 @@ const TAB_CLS = TAB_SEG;
 const TAB_CLASSES = 1024;
 
 /** Taps of a kernel axis of length k that reach outputs of parity class r (stride s). */
-@inline function classTaps(k: i32, s: i32, r: i32): i32 {
+@inline export function classTaps(k: i32, s: i32, r: i32): i32 {
   return r < k ? (k - 1 - r) / s + 1 : 0;
 }
 
 /** Rows of the stacked copies: class row t runs over 0 .. (ih - 1 + pt) / sh. */
-@inline function stackRows(ih: i32, sh: i32, pt: i32): i32 {
+@inline export function stackRows(ih: i32, sh: i32, pt: i32): i32 {
   return (ih - 1 + pt) / sh + 1;
 }
 
 /** Columns of the stacked copies: class column u + the nx - 1 columns before it. */
-@inline function stackCols(iw: i32, kw: i32, sw: i32, pl: i32): i32 {
+@inline export function stackCols(iw: i32, kw: i32, sw: i32, pl: i32): i32 {
   return (iw - 1 + pl) / sw + classTaps(kw, sw, 0);
 }
 
 /** Floats of one image's stacked copies of dy (one per distinct class height). */
-function stackFloats(ih: i32, iw: i32, cout: i32, kh: i32, kw: i32, sh: i32, sw: i32, pt: i32, pl: i32): i32 {
+export function stackFloats(ih: i32, iw: i32, cout: i32, kh: i32, kw: i32, sh: i32, sw: i32, pt: i32, pl: i32): i32 {
   const nyA = classTaps(kh, sh, 0);
   const nyB = classTaps(kh, sh, sh - 1);
   const depth = nyA + (nyB != nyA ? nyB : 0);
@@ -64,7 +64,7 @@ export function inputGradParityFits(ih: i32, iw: i32, cin: i32, cout: i32, kh: i
  * dy[b, t - ny + 1 + jj, uu - nx + 1, co] (zero outside dy), t < rows, uu < cols. A class
  * pixel's taps then read one contiguous run.
  */
-function stackDy(dst: usize, dy: usize, b0: i32, nb: i32, oh: i32, ow: i32, cout: i32, ny: i32, nx: i32, rows: i32, cols: i32): void {
+export function stackDy(dst: usize, dy: usize, b0: i32, nb: i32, oh: i32, ow: i32, cout: i32, ny: i32, nx: i32, rows: i32, cols: i32): void {
   const coutBytes = <usize>cout << 2;
   const entry = <usize>ny * coutBytes;
   const rowBytes = <usize>cols * entry;

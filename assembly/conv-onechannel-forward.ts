@@ -38,7 +38,7 @@ export const DIRECT_MAX_CHANNELS: i32 = ZERO_FLOATS;
  * its arithmetic, so an iteration holds 6 accumulators + 2 kernel vectors + 6 loaded
  * vectors (four pixels would need 18 registers and spill).
  */
-function dotMicro3(ng: i32, nk: i32, offs: usize, w: usize, pTab: usize, out: usize): void {
+export function dotMicro3(ng: i32, nk: i32, offs: usize, w: usize, pTab: usize, out: usize): void {
   for (let g = 0; g < ng; g++) {
     const p0 = load<usize>(pTab), p1 = load<usize>(pTab, 4), p2 = load<usize>(pTab, 8);
     let a0 = f32x4.splat(0), a1 = f32x4.splat(0), a2 = f32x4.splat(0);

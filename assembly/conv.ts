@@ -9,7 +9,9 @@
 //   one channel in or out    conv-onechannel-forward.ts, conv-onechannel-input-grad.ts,
 //                            conv-onechannel-filter-grad.ts (padded blocks, then in place)
 //   forward                  implicit GEMM (conv-forward-implicit.ts)
-//   input gradient           implicit GEMM per output-parity class (conv-input-grad-parity.ts)
+//   input gradient           implicit GEMM per output-parity class (conv-input-grad-parity.ts);
+//                            one input channel: dot products per class pixel
+//                            (conv-onechannel-input-grad-parity.ts)
 //   filter gradient          implicit GEMM over padded images (conv-filter-grad-implicit.ts)
 //   anything else            sgemm over an im2col matrix COL[P, K] (P output pixels,
 //                            K = kh kw cin, columns ordered (ky, kx, ci)), a chunk of
@@ -31,6 +33,7 @@ import {
 } from './conv-onechannel-filter-grad';
 import { convForwardImplicit, forwardImplicitFits } from './conv-forward-implicit';
 import { convInputGradParity, inputGradParityFits } from './conv-input-grad-parity';
+import { convInputGradOneInParity, inputGradOneInParityFits } from './conv-onechannel-input-grad-parity';
 import { convFilterGradImplicit, filterGradImplicitFits } from './conv-filter-grad-implicit';
 
 /** Copies `cin` floats, or zeros them when `src` is 0 (a padding cell). */
@@ -192,6 +195,10 @@ export function conv2dBackwardInput(
   }
   if (cout == 1 && (cin & 3) == 0 && cin <= DIRECT_MAX_CHANNELS) {
     convInputGradOneOut(<usize>dy << 2, <usize>w << 2, <usize>dx << 2, n, ih, iw, cin, oh, ow, kh, kw, sh, sw, pt, pl);
+    return;
+  }
+  if (cin == 1 && inputGradOneInParityFits(n, ih, iw, cout, kh, kw, sh, sw, pt, pl)) {
+    convInputGradOneInParity(<usize>dy << 2, <usize>w << 2, <usize>dx << 2, n, ih, iw, oh, ow, cout, kh, kw, sh, sw, pt, pl);
     return;
   }
   if (inputGradParityFits(ih, iw, cin, cout, kh, kw, sh, sw, pt, pl)) {

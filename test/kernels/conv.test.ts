@@ -89,6 +89,17 @@ const DISPATCH_CASES: ConvCase[] = [
   // Stride 1 input gradient of one output channel with a 2 x 4 kernel and padding only
   // after (pt = 0, pl = 1): the rotated-kernel plane kernel, channels 16 + 8.
   conv('cout 1: 2x4 s1 same, cin 24', 2, [5, 7, 24], 1, [2, 4], [1, 1], 'same'),
+  // One input channel, cout a multiple of 8: the input gradient by parity classes with a
+  // dot product per class pixel (conv-onechannel-input-grad-parity.ts). Odd and
+  // non-square sizes (class pixel counts not a multiple of three: padded last groups),
+  // strides 2 and 3, batch 1, 'valid', padding only after, a kernel smaller than the
+  // stride (classes no tap reaches, written as zeros), and a transposed conv to 1 filter.
+  conv('cin 1 parity: 3x3 s2 same, cout 8, 9x7, batch 1', 1, [9, 7, 1], 8, [3, 3], [2, 2], 'same'),
+  conv('cin 1 parity: 5x3 s3 valid, cout 24', 2, [13, 11, 1], 24, [5, 3], [3, 3], 'valid'),
+  conv('cin 1 parity: 2x2 s2 same (padding only after), cout 16', 1, [6, 9, 1], 16, [2, 2], [2, 2], 'same'),
+  conv('cin 1 parity: 1x1 s2 same (classes without taps), cout 8', 3, [5, 6, 1], 8, [1, 1], [2, 2], 'same'),
+  conv('cin 1 parity: 4x3 strides 2x3 same, cout 8', 2, [7, 10, 1], 8, [4, 3], [2, 3], 'same'),
+  conv('cin 1 parity: transposed 3x3 s2 same, 8 -> 1 filter', 2, [4, 5, 8], 1, [3, 3], [2, 2], 'same', true),
 ];
 
 const CASES: ConvCase[] = [
