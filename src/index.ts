@@ -3,7 +3,7 @@
 //   import { presets, createModel, train, loadModel, saveModel, loadSplits } from 'ae-wasm';
 
 import type { Kernels } from './kernels/kernels.js';
-import { createKernels, defaultThreads, type BackendOptions } from './kernels/node.js';
+import { backendOptions, createKernels, defaultThreads, type BackendOptions } from './kernels/node.js';
 import { Autoencoder } from './models/autoencoder.js';
 import type { Architecture } from './models/architecture.js';
 import { PRESET_NAMES, PRESETS, presetArchitecture, presetDefaults, type PresetOptions } from './models/presets.js';
@@ -98,6 +98,6 @@ export interface CreateModelOptions extends BackendOptions, Omit<PresetOptions, 
 /** A new, initialised model from a preset name or an architecture of your own. */
 export async function createModel(spec: string | Architecture, options: CreateModelOptions = {}): Promise<Autoencoder> {
   const arch = typeof spec === 'string' ? presetArchitecture(spec, { latent: options.latent, inputShape: options.inputShape, output: options.output, labels: options.labels, loss: options.loss, beta: options.beta }) : spec;
-  const kernels = options.kernels ?? (await createKernels({ threads: defaultThreads(), ...options }));
+  const kernels = options.kernels ?? (await createKernels({ threads: defaultThreads(), ...backendOptions(options) }));
   return new Autoencoder(kernels, arch).initialize(options.seed ?? 0);
 }

@@ -5,7 +5,7 @@
 // Node's tests.
 
 import { ArgumentError } from '../errors.js';
-import { BUILD_NAMES, buildOrder, chooseValidBuild, relaxedSimdValidates, requireSimd, type BuildBytes, type BuildName, type ChosenBuild } from '../kernels/builds.js';
+import { BUILD_NAMES, buildInfo, buildNamed, buildOrder, buildRule, chooseValidBuild, relaxedSimdValidates, requireSimd, type BuildBytes, type BuildName, type ChosenBuild } from '../kernels/builds.js';
 import { inlineBuilds } from './inline-builds.js';
 import { fetchBytes } from '../io/source.js';
 
@@ -24,18 +24,38 @@ export interface ChooseOptions {
   deterministic?: boolean;
   /** Pick a threads build (shared memory) instead of a single-threaded one. */
   threaded?: boolean;
+  /** This build and no other (it must validate): wins over the rule. */
+  build?: BuildName;
 }
 
-/** The fastest build this engine validates, from the given source (baseline only when deterministic). */
-export async function chooseBrowserBuild(options: ChooseOptions): Promise<ChosenBuild> {
+/** The chosen build and why (BrowserModel.info.buildReason). */
+export type ReasonedBuild = ChosenBuild & { reason: string };
+
+/**
+ * The build named by `build`, else the fastest this engine validates from the given source
+ * (baseline only when deterministic), with the reason for the choice.
+ */
+export async function chooseBrowserBuild(options: ChooseOptions): Promise<ReasonedBuild> {
   requireSimd();
+  const threaded = options.threaded ?? false;
+  const order = options.build ? [checkNamedBuild(options.build, threaded, options.deterministic)] : buildOrder(threaded, !options.deterministic && relaxedSimdValidates());
   const source = resolveSource(options.wasm);
-  const relaxed = !options.deterministic && relaxedSimdValidates();
-  const order = buildOrder(options.threaded ?? false, relaxed);
   if (!order.some((name) => source.has(name))) {
     throw new ArgumentError(`wasm: no source for ${[...order].reverse().join(' or ')}; the map gives ${[...source.names()].join(', ') || 'nothing'}`);
   }
-  return chooseValidBuild(order, source);
+  const chosen = await chooseValidBuild(order, source);
+  return { ...chosen, reason: options.build ? `asked for (build: ${options.build})` : buildRule(chosen.name, order, options.deterministic) };
+}
+
+/** A build named by the caller, refused when it does not fit the thread count or deterministic mode. */
+function checkNamedBuild(name: string, threaded: boolean, deterministic = false): BuildName {
+  const info = buildInfo(name);
+  if (!info) throw new ArgumentError(`build: unknown build "${name}"; expected one of ${BUILD_NAMES.join(', ')}`);
+  if (info.threads !== threaded) {
+    throw new ArgumentError(`build: ${name} is ${info.threads ? 'a threads build (shared memory)' : 'single-threaded'}, but ${threaded ? 'more than one thread' : 'one thread'} was asked for: name ${buildNamed(info.relaxed, threaded)}`);
+  }
+  if (deterministic && info.relaxed) throw new ArgumentError(`build: deterministic mode needs ${buildNamed(false, threaded)}, not ${name}`);
+  return info.name;
 }
 
 interface Source extends BuildBytes {

@@ -6,7 +6,7 @@ import { summaryRows } from '../models/summary.js';
 import { classifierPart } from '../models/classifier.js';
 import type { ModelInfo } from './model.js';
 
-export type ModelDescription = Omit<ModelInfo, 'build' | 'threads' | 'source'>;
+export type ModelDescription = Omit<ModelInfo, 'build' | 'buildReason' | 'threads' | 'source'>;
 
 /** Everything but the build, threads and source (also sent back by the compute worker). */
 export function describeModel(model: Autoencoder, training: TrainingRecord): ModelDescription {

@@ -5,6 +5,7 @@
 import { createWasmKernels } from '../kernels/wasm.js';
 import { decodeModel } from '../models/model-file.js';
 import { chooseBrowserBuild, type WasmOption } from './builds.js';
+import type { BuildName } from '../kernels/builds.js';
 import { LocalExecutor, type Executor } from './executor.js';
 import { BrowserModel } from './model.js';
 import { ThreadedExecutor } from './threaded-executor.js';
@@ -27,6 +28,11 @@ export interface BrowserLoadOptions {
   wasm?: WasmOption | 'inline';
   /** Use the baseline SIMD build: results bit-identical everywhere (relaxed SIMD's FMA may round differently). */
   deterministic?: boolean;
+  /**
+   * Run this build and no other (e.g. "kernels.wasm"; a threads build for threads > 1);
+   * default: relaxed SIMD wherever the engine validates it. info.buildReason says why.
+   */
+  build?: BuildName;
 }
 
 export async function loadBrowserModel(source: ModelSource, options: BrowserLoadOptions = {}): Promise<BrowserModel> {
@@ -35,7 +41,7 @@ export async function loadBrowserModel(source: ModelSource, options: BrowserLoad
   // Fetch the model and the build together: both are network round trips.
   const [{ bytes, name }, build] = await Promise.all([
     fetchModelSource(source),
-    chooseBrowserBuild({ wasm: options.wasm, deterministic: options.deterministic, threaded }),
+    chooseBrowserBuild({ wasm: options.wasm, deterministic: options.deterministic, threaded, build: options.build }),
   ]);
   let executor: Executor;
   let description: ModelDescription;
@@ -45,11 +51,11 @@ export async function loadBrowserModel(source: ModelSource, options: BrowserLoad
     executor = started.executor;
     description = started.description;
   } else {
-    const kernels = await createWasmKernels(build.bytes as BufferSource, build.name);
+    const kernels = await createWasmKernels(build.bytes as BufferSource, build.name, { reason: build.reason });
     const { model, training } = decodeModel(bytes, kernels, name);
     executor = new LocalExecutor(model);
     description = describeModel(model, training);
   }
-  const info = { ...description, build: build.name, threads: executor.threads, source: name };
+  const info = { ...description, build: build.name, buildReason: build.reason, threads: executor.threads, source: name };
   return new BrowserModel(Object.freeze(info), executor);
 }

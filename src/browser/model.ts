@@ -52,6 +52,8 @@ export interface ModelInfo {
   classifier: string | null;
   /** The WASM build running it, e.g. "kernels-relaxed.wasm". */
   build: string;
+  /** Why that build: asked for, or the rule (relaxed SIMD validates here, deterministic, ...). */
+  buildReason: string;
   threads: number;
   /** Where the model came from (URL or "<bytes>"). */
   source: string;

@@ -19,7 +19,7 @@ import { decodeModel, encodeModel } from '../models/model-file.js';
 import { PRESET_NAMES, presetArchitecture } from '../models/presets.js';
 import { assertFiniteParameters } from '../train/checkpoint.js';
 import { CLASSIFY_DEFAULTS, encoderPartsOf, trainClassifier, type LabelsPerClass } from '../train/classify.js';
-import { addBackendOption, addDataOption, backendFrom, dataFrom, outputMode, type BackendFlags, type DataFlags } from './context.js';
+import { addBackendOption, addDataOption, backendFrom, backendNote, dataFrom, outputMode, type BackendFlags, type DataFlags } from './context.js';
 import { floatArg, intArg } from './options.js';
 import { hasLabels, labelText } from './normal-labels.js';
 import { createReporter } from './progress.js';
@@ -168,7 +168,7 @@ async function classifyTo(flags: ClassifyFlags): Promise<void> {
     reporter.log(
       `classifier on ${choice.encoder ? `the encoder of ${flags.encoder}` : `a fresh ${choice.record['preset'] ?? choice.record['like']} encoder`} ` +
         `(${encoderParts.join(', ')}${architecture.kind === 'vae' ? `; a VAE: the head reads ${code}, the deterministic code` : ''}), ${flags.freeze ? 'frozen' : 'fine-tuned'}, ` +
-        `${flags.labelsPerClass === 'all' ? 'every labelled training image' : `${flags.labelsPerClass} labels per class`} of ${splits.source}, ${flags.backend} backend (${kernels.build})`,
+        `${flags.labelsPerClass === 'all' ? 'every labelled training image' : `${flags.labelsPerClass} labels per class`} of ${splits.source}, ${backendNote(kernels)}`,
     );
     let epochs = 0;
     const result = await trainClassifier(kernels, splits, {

@@ -6,6 +6,7 @@ import { requireImages, requireTrainingAfterValidation, type SplitName } from '.
 import { NORMALIZATION_KINDS, type NormalizationKind } from '../data/normalize.js';
 import { ArgumentError } from '../errors.js';
 import type { Kernels } from '../kernels/kernels.js';
+import { BUILD_NAMES } from '../kernels/builds.js';
 import { checkThreads, createKernels, defaultThreads, maxThreads } from '../kernels/node.js';
 import type { Autoencoder } from '../models/autoencoder.js';
 import { flagName, floatArg, intArg } from './options.js';
@@ -13,6 +14,10 @@ import { flagName, floatArg, intArg } from './options.js';
 export interface BackendFlags {
   backend: 'wasm' | 'js';
   deterministic?: boolean;
+  /** --build: a build file by name (wins over the loader's choice). */
+  build?: string;
+  /** --calibrate: time the relaxed build against its baseline at start and run the faster. */
+  calibrate?: boolean;
   /** Set by --threads (default: every core). */
   threads?: number;
 }
@@ -31,7 +36,16 @@ export function addBackendOption(cmd: Command): Command {
   return cmd
     .addOption(new Option('--backend <name>', 'kernel backend: WASM SIMD or the plain JS baseline').choices(['wasm', 'js']).default('wasm'))
     .option('--deterministic', 'use the baseline SIMD build (no relaxed-SIMD fused multiply-add): results bit-identical on every machine')
+    .addOption(new Option('--build <file>', 'run this kernels build (default: relaxed SIMD wherever the engine validates it, else the baseline)').choices(BUILD_NAMES))
+    .option('--calibrate', 'time a small sgemm on the relaxed build and its baseline at start (a few ms) and run the faster')
     .option('--threads <n>', `kernel threads, at most ${maxThreads()} (twice the cores; results are identical for any count)`, threadsArg, defaultThreads());
+}
+
+/** The backend for a command's first line: "wasm backend (kernels-relaxed.wasm, 2 threads: why that build)". */
+export function backendNote(kernels: Kernels): string {
+  if (kernels.backend === 'js') return `js backend (${kernels.build})`;
+  const threads = (kernels as { threads?: number }).threads ?? 1;
+  return `wasm backend (${kernels.build}, ${threads} thread${threads === 1 ? '' : 's'}${kernels.buildReason ? `: ${kernels.buildReason}` : ''})`;
 }
 
 /** The data flags every command that reads data takes (src/data/load.ts, src/data/sources). */
@@ -101,7 +115,7 @@ function labelColumnOf(value: string): string | number {
 }
 
 export async function backendFrom(flags: BackendFlags): Promise<Kernels> {
-  return createKernels({ backend: flags.backend, deterministic: flags.deterministic, threads: flags.threads });
+  return createKernels({ backend: flags.backend, deterministic: flags.deterministic, threads: flags.threads, build: flags.build, calibrate: flags.calibrate });
 }
 
 const SOURCE_FLAGS = ['testData', 'testSplit', 'labels', 'testLabels', 'labelColumn', 'imageSize', 'channels', 'delimiter'] as const;

@@ -14,7 +14,7 @@ import { classificationReport, type ConfusionMatrix } from '../train/metrics.js'
 import { recordedNoiseKind } from '../train/noise.js';
 import { confusionPng } from '../viz/confusion.js';
 import { forwardLabels, requireLabels } from './class-labels.js';
-import { addBackendOption, addDataOption, backendFrom, dataFrom, type BackendFlags, type DataFlags } from './context.js';
+import { addBackendOption, addDataOption, backendFrom, backendNote, dataFrom, type BackendFlags, type DataFlags } from './context.js';
 import { addModelOption, modelFrom } from './model-option.js';
 import { firstNonFinite, largestValue, OVERFLOW_CAUSE } from './numeric.js';
 import { checkOutputFile } from './output-file.js';
@@ -83,7 +83,7 @@ export function evalCommand(): Command {
       return [LABELS[key], key === 'n' ? String(v) : key === 'nelbo' ? v.toFixed(2) : v.toFixed(6)] as const;
     });
     const w = rows.reduce((m, r) => Math.max(m, r[0].length), 0);
-    process.stdout.write(`${flags.model} on ${splits.source}\n`);
+    process.stdout.write(`${flags.model} on ${splits.source}, ${backendNote(kernels)}\n`);
     for (const [label, value] of rows) process.stdout.write(`  ${label.padEnd(w)}  ${value}\n`);
     if (classes) {
       const perClass = classes.per_class_accuracy.map((a, c) => `${names?.[c] ?? c} ${a === null ? 'n/a' : a.toFixed(3)}`);

@@ -24,7 +24,7 @@ import { inUnitRange } from '../data/storage.js';
 import { parseMemorySize } from '../train/stream-budget.js';
 import type { Architecture } from '../models/architecture.js';
 import { architectureFromJson } from '../models/custom-architecture.js';
-import { addBackendOption, addDataOption, backendFrom, dataFrom, outputMode, type DataFlags } from './context.js';
+import { addBackendOption, addDataOption, backendFrom, backendNote, dataFrom, outputMode, type DataFlags } from './context.js';
 import { isImageShape } from './display.js';
 import { anyInteger, anyNumber, flagName, floatArg, intArg } from './options.js';
 import { lossPng, reconstructionsPng } from './pictures.js';
@@ -383,7 +383,7 @@ async function trainInto(
 
   reporter.log(
     `${run.resume ? `resuming ${run.from} at epoch ${run.resume.epoch}` : 'training'} ${preset} ` +
-      `(${model.params.count.toLocaleString('en-US')} parameters) on ${splits.source}, ${flags.backend} backend (${kernels.build})`,
+      `(${model.params.count.toLocaleString('en-US')} parameters) on ${splits.source}, ${backendNote(kernels)}`,
   );
   // Ctrl-C / SIGTERM: stop after the current step and write a checkpoint; a second signal exits at once.
   const controller = new AbortController();

@@ -57,6 +57,24 @@ export function buildOrder(threaded: boolean, relaxed: boolean): BuildName[] {
   return relaxed ? [buildNamed(true, threaded), base] : [base];
 }
 
+/** Whether `name` is the relaxed build of the family `order` (see buildOrder) offered. */
+function isRelaxedChoice(name: BuildName, order: readonly BuildName[]): boolean {
+  return order.length > 1 && name === order[0];
+}
+
+/**
+ * Why chooseValidBuild's pick is the one to run, in one line (kernels.buildReason,
+ * BrowserModel.info.buildReason, the CLI's first line). The rule: the relaxed build
+ * wherever the engine validates it; paired runs found it never slower (bench/README.md
+ * "Which build").
+ */
+export function buildRule(name: BuildName, order: readonly BuildName[], deterministic = false): string {
+  if (deterministic) return 'deterministic: the baseline SIMD build, bit-identical on every machine';
+  if (isRelaxedChoice(name, order)) return 'relaxed SIMD validates here: the fused multiply-add build, the fastest';
+  if (order.length === 1) return 'this engine does not validate relaxed SIMD: the baseline SIMD build';
+  return `${order[0]} could not be loaded: the baseline SIMD build`;
+}
+
 /** Where a build's bytes come from. */
 export interface BuildBytes {
   has(name: BuildName): boolean;
@@ -98,4 +116,54 @@ export async function chooseValidBuild(order: readonly BuildName[], source: Buil
     }
   }
   throw new UnsupportedError(`${SIMD_HELP}; no build validated (${offered.map((n) => source.where(n)).join(', ')})`);
+}
+
+// ---- calibration: the faster of a relaxed build and its baseline, measured ----------------
+
+/** Paired rounds a calibration takes; each times both builds once (ABBA order). */
+export const CALIBRATION_ROUNDS = 9;
+/** The relaxed build keeps its place unless the baseline is faster by more than this fraction. */
+export const CALIBRATION_MARGIN = 0.05;
+
+export interface Calibration {
+  build: BuildName;
+  /** Median over rounds of (relaxed build's time / baseline's time) in that round. */
+  ratio: number;
+  rounds: number;
+  /** One line for kernels.buildReason and the CLI. */
+  reason: string;
+}
+
+/**
+ * Picks the faster of `relaxed` and `base` from paired timings. `time(name)` times one
+ * call of the same small workload on that build (ms); rounds alternate which goes first
+ * (ABBA), and the median of the per-round ratios decides, so a burst of load from other
+ * processes costs a round, not the choice. The relaxed build wins ties and anything within
+ * `margin`: its fused multiply-add does half the arithmetic, so on a quiet machine it is
+ * never slower, and only a clear, repeated loss switches to the baseline.
+ */
+export function calibrate(relaxed: BuildName, base: BuildName, time: (name: BuildName) => number, rounds = CALIBRATION_ROUNDS, margin = CALIBRATION_MARGIN): Calibration {
+  const ratios: number[] = [];
+  for (let r = 0; r < rounds; r++) {
+    let tr: number;
+    let tb: number;
+    if (r % 2 === 0) {
+      tr = time(relaxed);
+      tb = time(base);
+    } else {
+      tb = time(base);
+      tr = time(relaxed);
+    }
+    ratios.push(tb > 0 ? tr / tb : 1);
+  }
+  ratios.sort((a, b) => a - b);
+  const ratio = ratios[(rounds - 1) >> 1]!;
+  const baseWins = ratio > 1 + margin;
+  const build = baseWins ? base : relaxed;
+  const speedup = baseWins ? ratio : 1 / ratio;
+  const [winner, loser] = baseWins ? [base, relaxed] : [relaxed, base];
+  const reason =
+    `calibrated: ${winner} ran ${speedup.toFixed(2)}x the speed of ${loser} ` +
+    `(median of ${rounds} paired rounds${baseWins ? '' : `; the relaxed build stays unless ${Math.round(margin * 100)}% slower`})`;
+  return { build, ratio, rounds, reason };
 }

@@ -75,5 +75,7 @@ export interface Kernels extends KernelMethods {
   readonly backend: BackendName;
   /** Which build of the module runs (e.g. "kernels.wasm"); "js" or "js-f64" for the baseline. */
   readonly build: string;
+  /** Why the loader chose that build (asked for, the validate rule, a calibration), for reports; unset when unknown. */
+  readonly buildReason?: string;
   readonly heap: Heap;
 }

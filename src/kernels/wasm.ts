@@ -33,6 +33,8 @@ export interface InstantiateOptions {
   memory?: WebAssembly.Memory;
   /** That memory's maximum, in 64 KiB pages. */
   maximumPages?: number;
+  /** Why the loader chose this build (kernels.buildReason). */
+  reason?: string;
 }
 
 /** Checks that an instance exports every manifest kernel and ABI constant; returns them typed. */
@@ -62,7 +64,7 @@ export async function instantiateKernels(module: WebAssembly.Module, build: stri
   const heap = new Heap(new WasmMemoryStorage(memory, options.maximumPages), Math.ceil(ex.heapBase() / 4));
   const scratch = heap.alloc(ex.scratchFloats());
   ex.setScratch(scratch);
-  const kernels = { backend: 'wasm', build, heap, module, exports: ex, constants: abiConstants(ex), sharedMemory: options.memory } as Record<string, unknown>;
+  const kernels = { backend: 'wasm', build, buildReason: options.reason, heap, module, exports: ex, constants: abiConstants(ex), sharedMemory: options.memory } as Record<string, unknown>;
   for (const name of KERNEL_NAMES) kernels[name] = ex[name];
   return kernels as unknown as WasmKernels;
 }

@@ -5,7 +5,7 @@ import { ArgumentError } from '../errors.js';
 import { readFileBytes, writeFileAtomic } from '../io/file-node.js';
 import { fetchBytes, isByteSource, readByteSource, type ModelSource } from '../io/source.js';
 import type { Kernels } from '../kernels/kernels.js';
-import { createKernels, defaultThreads, type BackendOptions } from '../kernels/node.js';
+import { backendOptions, createKernels, defaultThreads, type BackendOptions } from '../kernels/node.js';
 import type { Autoencoder } from './autoencoder.js';
 import { decodeModel, encodeModel, type SaveOptions, type TrainingRecord } from './model-file.js';
 
@@ -32,7 +32,7 @@ export async function loadModel(source: ModelSource, options: LoadOptions = {}):
     throw new ArgumentError('loadModel(source, options): the second argument is an options object; pass kernels as loadModel(source, { kernels })');
   }
   const { bytes, name } = await readModelSource(source);
-  const kernels = options.kernels ?? (await createKernels({ threads: defaultThreads(), ...options }));
+  const kernels = options.kernels ?? (await createKernels({ threads: defaultThreads(), ...backendOptions(options) }));
   return decodeModel(bytes, kernels, name).model;
 }
 

@@ -37,6 +37,7 @@ const WAIT_LIMIT_MS = 120_000;
 export class ThreadedKernels {
   readonly backend = 'wasm' as const;
   readonly build: string;
+  readonly buildReason?: string;
   readonly heap: Heap;
   readonly threads: number;
   /** Jobs split across threads so far (tests check that splitting happens). */
@@ -53,6 +54,7 @@ export class ThreadedKernels {
 
   private constructor(main: WasmKernels, threads: number, control: SharedArrayBuffer) {
     this.build = main.build;
+    this.buildReason = main.buildReason;
     this.heap = main.heap;
     this.threads = threads;
     this.ex = main.exports;
