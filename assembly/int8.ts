@@ -148,5 +148,7 @@ export function int8GemmDot16(m: i32, n: i32, kp: i32, q: i32, xScale: i32, w: i
  * the other builds it is int8GemmDot16.
  */
 export function int8GemmRelaxed(m: i32, n: i32, kp: i32, q: i32, xScale: i32, w: i32, wScale: i32, bias: i32, y: i32): void {
-  int8Gemm<i8>(m, n, kp, q, xScale, w, wScale, bias, y);
+  // A compile-time choice: the baseline builds carry one copy of the gemm, not two.
+  if (ASC_FEATURE_RELAXED_SIMD) int8Gemm<i8>(m, n, kp, q, xScale, w, wScale, bias, y);
+  else int8Gemm<i16>(m, n, kp, q, xScale, w, wScale, bias, y);
 }
