@@ -128,6 +128,22 @@ describe('int8QuantizeRows', () => {
     }
   });
 
+  it('agrees with the spec on rows holding Infinity or NaN (codes 0, scale Infinity or NaN)', () => {
+    const x = uniform(3 * 20, 4, -1, 1);
+    x[3] = Infinity;
+    x[20 + 17] = NaN;
+    x[40 + 19] = -Infinity;
+    const spec = quantize(js, x, 3, 20);
+    expect(Array.from(spec.codes.subarray(0, 96))).toEqual(new Array(96).fill(0));
+    expect(Array.from(spec.scales)).toEqual([Infinity, NaN, Infinity]);
+    for (const [name, k] of wasmBuilds) {
+      if (!k) continue;
+      const got = quantize(k, x, 3, 20);
+      expect(Array.from(got.codes), name).toEqual(Array.from(spec.codes));
+      expect(Array.from(got.scales), name).toEqual(Array.from(spec.scales));
+    }
+  });
+
   it('flags rows without negative codes (relu / sigmoid outputs) as in range for the relaxed gemm', () => {
     const x = uniform(3 * 40, 9, 0, 1);
     x[7] = -1e-6; // rounds to code 0: still in range

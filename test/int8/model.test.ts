@@ -6,7 +6,8 @@ import { describe, expect, it } from 'vitest';
 import { FormatError, ShapeError, UnsupportedError } from '../../src/errors.js';
 import { decodeSafetensors, encodeSafetensors, type TensorEntry } from '../../src/io/safetensors.js';
 import type { Kernels } from '../../src/kernels/kernels.js';
-import type { Autoencoder } from '../../src/models/autoencoder.js';
+import { Autoencoder } from '../../src/models/autoencoder.js';
+import type { Architecture } from '../../src/models/architecture.js';
 import { decodeModel, encodeModel } from '../../src/models/model-file.js';
 import { dequantizeKernel, INT8_SCHEME, quantizationOf, quantizeKernel, quantizeModel } from '../../src/models/quantize.js';
 import { expectBitIdentical, jsKernels, uniform, wasmKernels } from '../helpers.js';
@@ -72,6 +73,28 @@ describe('quantizeModel', () => {
       for (const m of [float, q, again, onJs]) m.dispose();
     });
   }
+
+  it('a Dense layer on the last axis of an image (several rows per sample) quantizes each row, on both backends alike', () => {
+    const arch = {
+      kind: 'autoencoder', input_shape: [4, 6, 3],
+      parts: { encoder: [{ class_name: 'Dense', config: { units: 5, activation: 'relu' } }], decoder: [{ class_name: 'Dense', config: { units: 3, activation: 'sigmoid' } }] },
+    } as Architecture;
+    const x = Float32Array.from(uniform(3 * 72, 8, 0, 1));
+    const codes: Float32Array[] = [];
+    for (const k of [wasm, js]) {
+      const float = new Autoencoder(k, arch).initialize(4);
+      const q = quantizeModel(float);
+      expect(quantizationOf(q)!.layers).toEqual(['encoder.0', 'decoder.0']);
+      const ref = float.encode(x);
+      const got = q.encode(x);
+      expect(got.length).toBe(3 * 4 * 6 * 5);
+      for (let i = 0; i < ref.length; i++) expect(Math.abs(got[i]! - ref[i]!)).toBeLessThan(0.03);
+      codes.push(got);
+      q.dispose();
+      float.dispose();
+    }
+    expectBitIdentical(codes[0]!, codes[1]!, 'WASM vs JS');
+  });
 
   it('keepFloat leaves the named layers in float32 and refuses unknown names', () => {
     const float = load('deep', wasm);
