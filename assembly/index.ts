@@ -23,6 +23,7 @@ export { dropout } from './dropout';
 export { lookupU8 } from './lookup';
 export { softmaxForward, softmaxCrossEntropy, softmaxCrossEntropyForward } from './softmax';
 export { concatForward, concatBackward } from './concat';
+export { int8QuantizeRows, int8GemmDot16, int8GemmRelaxed } from './int8';
 
 // The numbers the TypeScript side must agree on (scratch layout, tile and chunk sizes),
 // as immutable i32 globals: instance.exports.NAME.value.

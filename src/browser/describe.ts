@@ -4,6 +4,7 @@ import type { Autoencoder } from '../models/autoencoder.js';
 import type { TrainingRecord } from '../models/model-file.js';
 import { summaryRows } from '../models/summary.js';
 import { classifierPart } from '../models/classifier.js';
+import { quantizationOf } from '../models/quantize.js';
 import type { ModelInfo } from './model.js';
 
 export type ModelDescription = Omit<ModelInfo, 'build' | 'buildReason' | 'threads' | 'source'>;
@@ -26,5 +27,6 @@ export function describeModel(model: Autoencoder, training: TrainingRecord): Mod
     readsLabels: model.readsLabels,
     decoderReadsLabels: model.decoderReadsLabels,
     classifier: classifierPart(model.architecture.graph),
+    quantization: quantizationOf(model),
   };
 }

@@ -7,6 +7,7 @@
 // normalize / imageToInput on the way in and come back through denormalize / drawImage;
 // encode, decode, reconstruct and sample take and give the model's own values, as in Node.
 
+import type { QuantizationRecord } from '../models/quantize.js';
 import { applyNormalization, invertNormalization, type Normalization } from '../data/normalize.js';
 import type { SampleArray } from '../data/sources/types.js';
 import { ArgumentError, ShapeError } from '../errors.js';
@@ -50,6 +51,8 @@ export interface ModelInfo {
   decoderReadsLabels: boolean;
   /** The part whose softmax predict returns (the one its sparse categorical cross-entropy reads); null: no classifier. */
   classifier: string | null;
+  /** An int8 model's quantization record (README "int8 models"); null for a float model. */
+  quantization: QuantizationRecord | null;
   /** The WASM build running it, e.g. "kernels-relaxed.wasm". */
   build: string;
   /** Why that build: asked for, or the rule (relaxed SIMD validates here, deterministic, ...). */

@@ -20,6 +20,7 @@ import { latentCommand } from './latent.js';
 import { manifoldCommand } from './manifold.js';
 import { pcaCompareCommand } from './pca-compare.js';
 import { predictCommand } from './predict.js';
+import { quantizeCommand } from './quantize.js';
 import { reconstructCommand } from './reconstruct.js';
 import { sampleCommand } from './sample.js';
 import { summaryCommand } from './summary.js';
@@ -56,6 +57,7 @@ export function buildProgram(): Command {
     anomalyCommand(),
     classifyCommand(),
     exportCommand(),
+    quantizeCommand(),
     importCommand(),
   ];
   for (const cmd of commands) {

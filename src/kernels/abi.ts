@@ -342,6 +342,28 @@ export const ABI = {
   concatForward: { args: ['x:ptr', 'y:ptr', 'rows:i32', 'cols:i32', 'yCols:i32', 'col:i32'] },
   /** dx[r, c] = dy[r, col + c]: overwrites (accumulate 0) or accumulates (accumulate 1, for a tensor with several consumers). */
   concatBackward: { args: ['dy:ptr', 'dx:ptr', 'rows:i32', 'cols:i32', 'dyCols:i32', 'col:i32', 'accumulate:i32'] },
+
+  // ---- int8 inference (assembly/int8.ts; README "int8 models") -----------------------------
+  // Byte layouts from an element offset's first byte (its byte address is offset *
+  // heap.bytesPerElement): q [rows, kp] int8 codes, kp a multiple of 16, zero past the
+  // layer's width; w [roundup(n, 4), kp] int8 weights, one row per output channel (Wᵀ),
+  // zero rows past n; wScale and bias hold roundup(n, 4) floats. Sums are exact int32, so
+  // every backend and build gives the same integers; the float epilogue is
+  // f32(f32(acc) f32(xScale[r] wScale[c])) + bias[c]: identical too. Not split (inference
+  // only; the thread pool has no share for byte tensors).
+  /**
+   * Overwrites q and scale[r] = max|x[r, :]| / 127 (0 for a zero row): q[r, c] =
+   * nearest-even(x[r, c] f32(127 / max)), in [-127, 127]. Returns 1 when no code is
+   * negative (int8GemmRelaxed may read them), else 0.
+   */
+  int8QuantizeRows: { args: ['x:ptr', 'rows:i32', 'cols:i32', 'q:ptr', 'kp:i32', 'scale:ptr'], returns: 'f64' },
+  /** Overwrites y[m, n] = f32(Σ_k q[r, k] w[c, k]) xScale[r] wScale[c] + bias[c] (bias < 0: none), with i32x4.dot_i16x8_s. */
+  int8GemmDot16: { args: ['m:i32', 'n:i32', 'kp:i32', 'q:ptr', 'xScale:ptr', 'w:ptr', 'wScale:ptr', 'bias:ptr', 'y:ptr'] },
+  /**
+   * int8GemmDot16 for codes q in [0, 127] only, with relaxed_dot_i8x16_i7x16_add_s in the
+   * relaxed builds (elsewhere it is int8GemmDot16): the same result bit for bit.
+   */
+  int8GemmRelaxed: { args: ['m:i32', 'n:i32', 'kp:i32', 'q:ptr', 'xScale:ptr', 'w:ptr', 'wScale:ptr', 'bias:ptr', 'y:ptr'] },
 } as const satisfies Record<string, KernelSpec>;
 
 export type KernelName = keyof typeof ABI;

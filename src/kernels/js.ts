@@ -718,6 +718,51 @@ export class JsKernels implements Kernels {
     }
   }
 
+  // ---- int8 inference: exact integers, float32 epilogue (abi.ts "int8 inference") -----------
+
+  int8QuantizeRows(x: number, rows: number, cols: number, q: number, kp: number, scale: number): number {
+    const d = this.d;
+    const codes = this.int8View(q, rows * kp);
+    let nonNegative = 1;
+    for (let r = 0; r < rows; r++) {
+      let m = 0;
+      for (let c = 0; c < cols; c++) m = Math.max(m, Math.abs(Math.fround(d[x + r * cols + c]!)));
+      const inv = m > 0 ? Math.fround(127 / m) : 0;
+      d[scale + r] = Math.fround(m / 127);
+      for (let c = 0; c < kp; c++) {
+        const v = c < cols ? roundHalfEven(Math.fround(Math.fround(d[x + r * cols + c]!) * inv)) : 0;
+        if (v < 0) nonNegative = 0;
+        codes[r * kp + c] = v;
+      }
+    }
+    return nonNegative;
+  }
+
+  int8GemmDot16(m: number, n: number, kp: number, q: number, xScale: number, w: number, wScale: number, bias: number, y: number): void {
+    const d = this.d;
+    const codes = this.int8View(q, m * kp);
+    const weights = this.int8View(w, n * kp);
+    for (let r = 0; r < m; r++) {
+      for (let c = 0; c < n; c++) {
+        let acc = 0;
+        for (let k = 0; k < kp; k++) acc = (acc + codes[r * kp + k]! * weights[c * kp + k]!) | 0;
+        let v = Math.fround(Math.fround(acc) * Math.fround(Math.fround(d[xScale + r]!) * Math.fround(d[wScale + c]!)));
+        if (bias >= 0) v = Math.fround(v + Math.fround(d[bias + c]!));
+        d[y + r * n + c] = v;
+      }
+    }
+  }
+
+  int8GemmRelaxed(m: number, n: number, kp: number, q: number, xScale: number, w: number, wScale: number, bias: number, y: number): void {
+    this.int8GemmDot16(m, n, kp, q, xScale, w, wScale, bias, y);
+  }
+
+  /** `count` int8 values from the first byte of element `offset`. */
+  private int8View(offset: number, count: number): Int8Array {
+    const d = this.d;
+    return new Int8Array(d.buffer, d.byteOffset + offset * d.BYTES_PER_ELEMENT, count);
+  }
+
   /** Max of a row; NaN if any element is NaN (as WASM's f32x4.max). */
   private rowMax(row: number, cols: number): number {
     let m = -Infinity;
@@ -739,6 +784,15 @@ export class JsKernels implements Kernels {
       this.d[out + r] = s;
     }
   }
+}
+
+/** Round to nearest, ties to even (WebAssembly's f32.nearest). */
+function roundHalfEven(v: number): number {
+  const f = Math.floor(v);
+  const diff = v - f;
+  if (diff > 0.5) return f + 1;
+  if (diff < 0.5) return f;
+  return f % 2 === 0 ? f : f + 1;
 }
 
 function signOf(v: number): number {

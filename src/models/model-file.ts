@@ -3,7 +3,8 @@
 // and `__metadata__` keys `format`, `architecture` and `training` (JSON strings); a model
 // trained on normalised data adds `__metadata__.preprocessing` and its statistics tensors
 // `preprocessing.{min,max,mean,std}` (src/data/normalize.ts). Files without them load as
-// before, with no preprocessing.
+// before, with no preprocessing. An int8 model adds `__metadata__.quantization` and stores
+// its quantized kernels as I8 with F32 scales (quantize.ts).
 // Pure: no Node imports, so the browser entry loads models with it too.
 
 import { FormatError } from '../errors.js';
@@ -17,6 +18,7 @@ import { checkVaeHeads, validateArchitecture } from './architecture.js';
 import { Autoencoder } from './autoencoder.js';
 import type { ModelLimits } from './limits.js';
 import { planArchitecture, type ModelPlan } from './plan.js';
+import { attachInt8, int8Layers, int8TensorEntries, parseQuantization, quantizationOf } from './quantize.js';
 import { validateTrainingRecord } from './training-record.js';
 
 export const MODEL_FORMAT = 'ae-wasm/1';
@@ -71,8 +73,13 @@ export interface SaveOptions {
 /** Encodes a model (and optionally its optimizer slots) to safetensors bytes. */
 export function encodeModel(model: Autoencoder, training: TrainingRecord | null = model.training, options: SaveOptions = {}): Uint8Array {
   if (!training) throw new FormatError('a model file needs a training record: train the model first or pass one');
-  const tensors: TensorEntry[] = model.params.list.map((p) => ({ name: p.name, dtype: 'F32', shape: p.shape, data: model.params.read(p) }));
+  const int8 = int8Layers(model);
+  const tensors: TensorEntry[] = model.params.list.flatMap((p): TensorEntry[] => {
+    const q = p.name.endsWith('.kernel') ? int8.get(p.name.slice(0, -'.kernel'.length)) : undefined;
+    return q ? int8TensorEntries(q) : [{ name: p.name, dtype: 'F32', shape: p.shape, data: model.params.read(p) }];
+  });
   if (options.optimizerState) {
+    if (int8.size > 0) throw new FormatError('an int8 model has no optimizer state to save: save it without optimizerState');
     for (const p of model.params.list) {
       for (const [slot, off] of p.slots) {
         tensors.push({ name: `optimizer.${p.name}.${slot}`, dtype: 'F32', shape: p.shape, data: model.kernels.heap.read(off, p.size) });
@@ -84,6 +91,8 @@ export function encodeModel(model: Autoencoder, training: TrainingRecord | null 
     architecture: JSON.stringify(model.architecture),
     training: JSON.stringify(training),
   };
+  const quantization = quantizationOf(model);
+  if (quantization) metadata['quantization'] = JSON.stringify(quantization);
   const norm = model.preprocessing;
   if (norm) {
     if (!sameShape(norm.sampleShape, model.inputShape)) {
@@ -133,7 +142,9 @@ export function decodeModel(bytes: Uint8Array, kernels: Kernels, source = '<byte
   // Every tensor is checked against the plan before the model allocates its parameters.
   const text = metadata['preprocessing'];
   const preprocessing = text === undefined ? null : parsePreprocessing(text, tensors, arch.input_shape, source);
-  const slotNames = checkTensors(tensors, plan, source, preprocessing !== null);
+  const qText = metadata['quantization'];
+  const quantized = qText === undefined ? null : parseQuantization(qText, tensors, arch, plan, source);
+  const slotNames = checkTensors(tensors, plan, source, preprocessing !== null, quantized?.names ?? new Set());
   let model: Autoencoder;
   try {
     model = new Autoencoder(kernels, arch, limits);
@@ -141,7 +152,8 @@ export function decodeModel(bytes: Uint8Array, kernels: Kernels, source = '<byte
     throw new FormatError(`${source}: invalid architecture: ${(err as Error).message}`, { cause: err });
   }
   try {
-    for (const p of model.params.list) model.params.write(p, tensors.get(p.name)!.data as Float32Array);
+    for (const p of model.params.list) if (!quantized?.names.has(p.name)) model.params.write(p, tensors.get(p.name)!.data as Float32Array);
+    if (quantized) attachInt8(model, quantized.weights);
     if (slotNames.length > 0) {
       model.params.ensureTraining(slotNames);
       for (const p of model.params.trainable) {
@@ -162,16 +174,22 @@ export function decodeModel(bytes: Uint8Array, kernels: Kernels, source = '<byte
  * names, sorted. `preprocessing.*` tensors are parsePreprocessing's when the file has
  * `__metadata__.preprocessing` (it refuses any that do not belong), else strangers.
  */
-function checkTensors(tensors: Map<string, DecodedTensor>, plan: ModelPlan, source: string, hasPreprocessing: boolean): string[] {
+function checkTensors(tensors: Map<string, DecodedTensor>, plan: ModelPlan, source: string, hasPreprocessing: boolean, int8: ReadonlySet<string>): string[] {
   const expected = new Set(plan.params.map((p) => p.name));
   const trainable = plan.params.filter((p) => p.trainable);
   const withSlots = new Set(trainable.map((p) => p.name));
   const slots = new Set<string>();
+  for (const p of plan.params) {
+    if (!int8.has(p.name) && tensors.get(p.name)?.dtype === 'I8') {
+      throw new FormatError(`${source}: tensor "${p.name}" has dtype I8 but the file has no __metadata__ "quantization" record naming its layer: expected F32 (or an int8 model file written by ae-wasm quantize)`);
+    }
+  }
   for (const [name, t] of tensors) {
-    if (expected.has(name)) continue;
+    if (expected.has(name) || int8.has(name)) continue;
     if (hasPreprocessing && name.startsWith('preprocessing.')) continue;
     const m = /^optimizer\.(.+)\.([A-Za-z_]+)$/.exec(name);
     if (!m || !expected.has(m[1]!)) throw new FormatError(`${source}: tensor "${name}" belongs to no parameter of the architecture`);
+    if (int8.size > 0) throw new FormatError(`${source}: tensor "${name}" is optimizer state, which an int8 model file cannot hold (it runs inference only)`);
     if (!withSlots.has(m[1]!)) throw new FormatError(`${source}: tensor "${name}" is optimizer state of ${m[1]}, which is not trainable`);
     if (t.dtype !== 'F32') throw new FormatError(`${source}: tensor "${name}" has dtype ${t.dtype}, expected F32`);
     slots.add(m[2]!);
@@ -179,6 +197,7 @@ function checkTensors(tensors: Map<string, DecodedTensor>, plan: ModelPlan, sour
   for (const p of plan.params) {
     const t = tensors.get(p.name);
     if (!t) throw new FormatError(`${source}: missing tensor "${p.name}" ${formatShape(p.shape)}`);
+    if (int8.has(p.name)) continue;
     if (t.dtype !== 'F32') throw new FormatError(`${source}: tensor "${p.name}" has dtype ${t.dtype}, expected F32`);
     if (!sameShape(t.shape, p.shape)) {
       throw new FormatError(`${source}: tensor "${p.name}" has shape ${formatShape(t.shape)}, the architecture needs ${formatShape(p.shape)}`);

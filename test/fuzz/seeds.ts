@@ -11,6 +11,8 @@ import { GRAPHS } from '../models/graph-fixtures.js';
 import { encodeNpy } from '../../src/data/sources/npy.js';
 import { compressCodes } from '../../src/compress/index.js';
 import type { Autoencoder } from '../../src/models/autoencoder.js';
+import { decodeModel, encodeModel } from '../../src/models/model-file.js';
+import { quantizeModel } from '../../src/models/quantize.js';
 
 export interface Seed {
   name: string;
@@ -27,8 +29,22 @@ export function modelSeeds(kernels: Kernels): Seed[] {
     // Files that record their preprocessing: metadata JSON and statistics tensors to mutate.
     { name: 'dense model, scale preprocessing', bytes: modelFile(kernels, 'dense', false, { kind: 'scale', scale: 255, sampleShape: shape, labels: ['zero', 'one'] }) },
     { name: 'dense model, standard preprocessing', bytes: modelFile(kernels, 'dense', false, { kind: 'standard', sampleShape: shape, mean: stats(3), std: stats(5) }) },
+    // int8 files (ae-wasm quantize): I8 kernels, F32 scales and the quantization record to mutate.
+    ...['dense', 'deep'].map((preset) => ({ name: `${preset} model, int8`, bytes: int8File(kernels, modelFile(kernels, preset)) })),
     { name: 'linear model, minmax preprocessing', bytes: modelFile(kernels, 'linear', false, { kind: 'minmax', sampleShape: shape, min: stats(1).map((v) => -v), max: stats(2) }) },
   ];
+}
+
+/** The int8 copy of a model file. */
+function int8File(kernels: Kernels, bytes: Uint8Array): Uint8Array {
+  const float = decodeModel(bytes, kernels).model;
+  const q = quantizeModel(float);
+  try {
+    return encodeModel(q);
+  } finally {
+    q.dispose();
+    float.dispose();
+  }
 }
 
 /** Model files whose architecture has a graph (two branches, classifiers, a conditional VAE): its edges and loss terms to mutate. */
