@@ -12,26 +12,22 @@ import { createKernels } from '../../src/kernels/node.js';
 import { decodeModel, encodeModel } from '../../src/models/model-file.js';
 import { quantizationOf, quantizeModel } from '../../src/models/quantize.js';
 import { createModel } from '../../src/index.js';
-import { HAVE_CHROMIUM, INSTALL_HINT, launchChromium, type LaunchedBrowser } from '../browser/chromium.js';
+import { HAVE_CHROMIUM, noteMissingChromium, openPage, type OpenedPage } from '../browser/chromium.js';
 import { serveForTests, type TestServer } from '../browser/serve.js';
 
 const OUT = path.join(import.meta.dirname, '../../test-output/int8-browser');
 const TRAINING = { preset: 'deep', loss: 'mse' as const, optimizer: { name: 'adam' }, noise: 0, l1: 0, beta: 1, seed: 4 };
 
-if (!HAVE_CHROMIUM) {
-  console.warn(`\n[int8 browser tests skipped] ${INSTALL_HINT}\n`);
-  it.skip(`int8 browser tests: ${INSTALL_HINT}`, () => undefined);
-}
+noteMissingChromium('int8 browser tests');
 
 /** Inputs in [0, 1] with some exact zeros (relu-like), so the relaxed path is taken. */
 const images = (n: number): Float32Array => Float32Array.from({ length: n * 784 }, (_, i) => (i % 5 === 0 ? 0 : ((i * 7919) % 1000) / 999));
 
 describe.skipIf(!HAVE_CHROMIUM)('int8 models in Chromium', () => {
   let server: TestServer;
-  let chromium: LaunchedBrowser;
+  let chromium: OpenedPage;
   let page: Page;
   let bytes: Uint8Array;
-  const problems: string[] = [];
 
   beforeAll(async () => {
     await rm(OUT, { recursive: true, force: true });
@@ -45,11 +41,8 @@ describe.skipIf(!HAVE_CHROMIUM)('int8 models in Chromium', () => {
     await buildBrowser(dir);
     server = await serveForTests(dir);
     server.files.set('/m/int8', bytes);
-    chromium = await launchChromium();
-    page = await chromium.context.newPage();
-    page.on('console', (m) => m.type() === 'error' && problems.push(`console: ${m.text()}`));
-    page.on('pageerror', (e) => problems.push(`page error: ${e.message}`));
-    await page.goto(server.url);
+    chromium = await openPage(server.url);
+    page = chromium.page;
   });
 
   afterAll(async () => {
@@ -79,7 +72,7 @@ describe.skipIf(!HAVE_CHROMIUM)('int8 models in Chromium', () => {
       },
       { x: Array.from(x), deterministic, threads },
     );
-    expect(problems).toEqual([]);
+    expect(chromium.problems).toEqual([]);
     expect(got.build).toBe(build);
     const node = decodeModel(bytes, await createKernels({ backend: 'wasm', build: build.replace('-threads', '') }), 'int8').model;
     try {
