@@ -5,9 +5,9 @@
 
 // Constants inside the vector loops are broadcast from this table (v128.load32_splat, one
 // instruction) rather than written as f32x4.splat / v128.const: V8 hoists neither out of a
-// loop and builds each v128.const from two 64-bit immediates (about five instructions), so
-// the 14 constants of exp cost more than its arithmetic (exp over [256, 784]: 304 µs, most
-// of it building constants; scripts/infer-timing.mts).
+// loop and builds each v128.const from two 64-bit immediates (about five instructions).
+// Measured (scripts/infer-timing.mts, [256, 784], medians, shared machine): exp 287-302 µs ->
+// 242-258 µs; sigmoid unchanged within noise (~300-320 µs: its division and exp dominate).
 const EXP_HI: f32 = 89.0;
 const EXP_LO: f32 = -104.0;
 const LOG2E: f32 = 1.44269504088896341;
@@ -56,8 +56,9 @@ const KTAB = memory.data<u32>([
 // float32 result: sigmoid 2.13 ulp, absolute 8.9e-8 (denormal results to 2^-149 included);
 // tanh 1.49 ulp, absolute 8.9e-8; exp 0.95 ulp for |x| <= 87. Plain mul / add only (no madd),
 // so both builds, every thread and the float32 JS spec (src/kernels/vmath-spec.ts) give the
-// same bits. Before this file's cheaper forms (1 / (1 + exp(-x)), 1 - 2 / (exp(2x) + 1)), tanh's
-// error near 0 was absolute only (1 - q cancels) and both cost about 15% more.
+// same bits. The earlier forms (1 / (1 + exp(-x)), 1 - 2 / (exp(2x) + 1)) gave tanh only an absolute
+// error near 0 (1 - q cancels) and sigmoid 0 below x = -88.7; tanh's polynomial branch costs
+// about 15% more than that form did.
 
 // expv: the clamp only keeps the exponent n in [-150, 128]; 2^n is applied as 2^(n>>1) 2^(n-(n>>1)),
 // two normal factors, so results overflow to +Inf above ln(FLT_MAX) ~ 88.72 and underflow
