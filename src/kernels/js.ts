@@ -6,6 +6,7 @@ import { ArgumentError } from '../errors.js';
 import { Act, type Kernels } from './kernels.js';
 import { ArrayStorage, Heap, type HeapArray, type HeapDtype } from './heap.js';
 import { normalAt, uniformAt } from './random.js';
+import { expF32, sigmoidF32, tanhF32 } from './vmath-spec.js';
 
 // Keras clips BCE's p in float32: to [float32(1e-7), float32(1 - 1e-7)] = [1e-7, 1 - 2^-23]
 // (0.99999988, not 0.9999999), and adds float32(1e-7) inside the logs.
@@ -127,15 +128,37 @@ export function erfc(z: number): number {
 }
 
 const sigmoid = (x: number): number => 1 / (1 + Math.exp(-x));
+const fr = Math.fround;
+
+/**
+ * The float32 heap's activation of a float32 v: sigmoid, tanh and exp as the WASM kernels
+ * compute them, operation for operation (vmath-spec.ts); the rest as in float64.
+ */
+function activateF32(v: number, act: number, alpha: number): number {
+  if (act === Act.sigmoid) return sigmoidF32(v);
+  if (act === Act.tanh) return tanhF32(v);
+  if (act === Act.exp) return expF32(v);
+  return activate(v, act, alpha);
+}
+
+/** dy act'(y) on the float32 heap: sigmoid's and tanh's slopes rounded step by step as in WASM. */
+function activationGradF32(y: number, dy: number, act: number, alpha: number): number {
+  if (act === Act.sigmoid) return fr(dy * fr(y * fr(1 - y)));
+  if (act === Act.tanh) return fr(dy * fr(1 - fr(y * y)));
+  return dy * activationSlope(y, act, alpha);
+}
 
 export class JsKernels implements Kernels {
   readonly backend = 'js' as const;
   readonly build: string;
   readonly heap: Heap;
+  /** A float32 heap: sigmoid, tanh and exp follow the WASM kernels' float32 operations. */
+  private readonly f32: boolean;
 
   constructor(dtype: HeapDtype = 'f32') {
     this.heap = new Heap(new ArrayStorage(dtype));
     this.build = dtype === 'f32' ? 'js' : 'js-f64';
+    this.f32 = dtype === 'f32';
   }
 
   private get d(): HeapArray {
@@ -175,15 +198,17 @@ export class JsKernels implements Kernels {
     const d = this.d;
     for (let r = 0; r < rows; r++) {
       for (let j = 0; j < cols; j++) {
-        const v = d[x + r * cols + j]! + (bias < 0 ? 0 : d[bias + j]!);
-        d[y + r * cols + j] = activate(v, act, alpha);
+        // No bias: x itself (adding 0 would turn -0 into +0).
+        const v = bias < 0 ? d[x + r * cols + j]! : d[x + r * cols + j]! + d[bias + j]!;
+        d[y + r * cols + j] = this.f32 ? activateF32(fr(v), act, alpha) : activate(v, act, alpha);
       }
     }
   }
 
   actBackward(y: number, dy: number, dx: number, n: number, act: number, alpha: number): void {
     const d = this.d;
-    for (let i = 0; i < n; i++) d[dx + i] = d[dy + i]! * activationSlope(d[y + i]!, act, alpha);
+    if (this.f32) for (let i = 0; i < n; i++) d[dx + i] = activationGradF32(d[y + i]!, d[dy + i]!, act, alpha);
+    else for (let i = 0; i < n; i++) d[dx + i] = d[dy + i]! * activationSlope(d[y + i]!, act, alpha);
   }
 
   biasBackward(dy: number, db: number, rows: number, cols: number): void {
@@ -225,7 +250,7 @@ export class JsKernels implements Kernels {
 
   exp(a: number, out: number, n: number): void {
     const d = this.d;
-    for (let i = 0; i < n; i++) d[out + i] = Math.exp(d[a + i]!);
+    for (let i = 0; i < n; i++) d[out + i] = this.f32 ? expF32(d[a + i]!) : Math.exp(d[a + i]!);
   }
 
   square(a: number, out: number, n: number): void {

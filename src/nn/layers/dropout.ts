@@ -47,14 +47,21 @@ abstract class DropoutBase extends Layer {
   protected abstract get hw(): number;
   protected abstract get ch(): number;
 
-  // dy shares dx's buffer: backward masks the gradient in place (GaussianNoise's plan).
-  override plan(pl: Planner, x: Tensor, dx: Tensor | null, batch: number): DropoutBuffers {
+  // dy shares dx's buffer: backward masks the gradient in place (GaussianNoise's plan). An
+  // inference plan makes y a view of x: the layer is the identity there, so neither a buffer
+  // nor a copy.
+  override plan(pl: Planner, x: Tensor, dx: Tensor | null, batch: number, training: boolean): DropoutBuffers {
     const shape = [batch, ...this.outShape];
-    return { x, dx, y: pl.tensor(shape), dy: dx ? pl.alias(dx, shape) : null, z: null, key: 0, counter: -1 };
+    const y = training ? pl.tensor(shape) : pl.alias(x, shape);
+    return { x, dx, y, dy: dx ? pl.alias(dx, shape) : null, z: null, key: 0, counter: -1 };
   }
 
   forward(ctx: RunContext, b: DropoutBuffers, n: number): void {
     const kernels = ctx.kernels;
+    if (b.y.offset === b.x.offset) {
+      b.counter = -1;
+      return;
+    }
     if (ctx.training && this.rate > 0) {
       b.key = ctx.noise.key;
       b.counter = ctx.noise.take(n * this.ch);

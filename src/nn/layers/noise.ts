@@ -25,12 +25,14 @@ export class GaussianNoise extends Layer {
     return { stddev: this.stddev };
   }
 
-  override plan(pl: Planner, x: Tensor, dx: Tensor | null, batch: number): LayerBuffers {
+  /** An inference plan makes y a view of x (the identity): no buffer, no copy. */
+  override plan(pl: Planner, x: Tensor, dx: Tensor | null, batch: number, training: boolean): LayerBuffers {
     const shape = [batch, ...this.outShape];
-    return { x, dx, y: pl.tensor(shape), dy: dx ? pl.alias(dx, shape) : null, z: null };
+    return { x, dx, y: training ? pl.tensor(shape) : pl.alias(x, shape), dy: dx ? pl.alias(dx, shape) : null, z: null };
   }
 
   forward(ctx: RunContext, b: LayerBuffers, n: number): void {
+    if (b.y.offset === b.x.offset) return;
     const count = n * sizeOf(this.inShape);
     const kernels = ctx.kernels;
     if (ctx.training && this.stddev > 0) {
