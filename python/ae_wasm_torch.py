@@ -486,23 +486,24 @@ def _offset_divisor(record):
     return 0.0, 1.0
 
 
-def _layout(v, like):
+def _layout(v):
     if np.isscalar(v):
         return v
     v = torch.from_numpy(np.asarray(v, dtype=np.float64))
-    return (v.permute(2, 0, 1) if v.dim() == 3 else v).to(like.dtype)
+    return v.permute(2, 0, 1) if v.dim() == 3 else v
 
 
+# In float64, rounded once to x's dtype, as ae-wasm does: the same float32 values as its normalize.
 def normalize(x, record):
     """Data units -> the model's units: (x - offset) / divisor (x NCHW for images)."""
     offset, divisor = _offset_divisor(record)
-    return (x - _layout(offset, x)) / _layout(divisor, x)
+    return ((x.double() - _layout(offset)) / _layout(divisor)).to(x.dtype)
 
 
 def denormalize(y, record):
     """The model's units -> data units: y divisor + offset."""
     offset, divisor = _offset_divisor(record)
-    return y * _layout(divisor, y) + _layout(offset, y)
+    return (y.double() * _layout(divisor) + _layout(offset)).to(y.dtype)
 
 
 def loss_fn(record):

@@ -20,7 +20,7 @@ import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Dataset } from '../../src/data/dataset.js';
-import { decodeSafetensors } from '../../src/io/safetensors.js';
+import { decodeSafetensors, encodeSafetensors } from '../../src/io/safetensors.js';
 import type { Kernels } from '../../src/kernels/kernels.js';
 import type { Architecture } from '../../src/models/architecture.js';
 import type { Autoencoder } from '../../src/models/autoencoder.js';
@@ -66,7 +66,21 @@ import ae_wasm_torch as aw
 torch.set_num_threads(1)
 jobs = json.load(open(sys.argv[1]))
 for job in jobs:
+    if job.get("error"):
+        try:
+            aw.load(job["model"])
+            msg = "no error"
+        except NotImplementedError as e:
+            msg = "NotImplementedError: " + str(e)
+        open(job["error"], "w").write(msg)
+        continue
     model, record = aw.load(job["model"])
+    if job.get("normalized"):
+        data = torch.from_numpy(np.fromfile(job["input"], dtype="<f4").reshape([job["n"]] + job["shape"])).permute(0, 3, 1, 2)
+        z = aw.normalize(data, record)
+        z.permute(0, 2, 3, 1).contiguous().numpy().astype("<f4").tofile(job["normalized"])
+        aw.denormalize(z, record).permute(0, 2, 3, 1).contiguous().numpy().astype("<f4").tofile(job["denormalized"])
+        continue
     shape = job["shape"]
     x = torch.from_numpy(np.fromfile(job["input"], dtype="<f4").reshape([job["n"]] + shape))
     if len(shape) == 3:
@@ -163,6 +177,9 @@ interface Job {
   roundtrip: string;
   stepped?: string;
   eps?: string;
+  error?: string;
+  normalized?: string;
+  denormalized?: string;
   lr?: number;
 }
 
@@ -194,6 +211,48 @@ describe.skipIf(!PYTHON)('PyTorch (python/ae_wasm_torch.py) continues ae-wasm mo
   const forward: Prepared[] = [];
   const steps: Prepared[] = [];
   const maxima = { forward: 0, step: 0, moved: Infinity };
+  const extra: Job[] = [];
+  let normalizing: { model: Autoencoder; data: Float32Array } | null = null;
+
+  function job(tag: string, bytes: Uint8Array, fields: Partial<Job> = {}): Job {
+    const model = join(dir, `${tag}.safetensors`);
+    writeFileSync(model, bytes);
+    return { name: tag, model, input: '', shape: [], n: N, recon: '', roundtrip: '', ...fields };
+  }
+
+  /** A graph of parts (cvae) and a layer class we do not have: load must refuse them, naming what. */
+  function errorJobs(): Job[] {
+    const cvae = randomModel(kernels, presetArchitecture('cvae', { inputShape: [4, 4, 1], latent: 2, labels: 3 }), 1);
+    const graphBytes = encodeModel(cvae, trainingRecord('bce'));
+    cvae.dispose();
+    const dense = randomModel(kernels, presetArchitecture('dense', { inputShape: [4], latent: 2 }), 2);
+    const { tensors, metadata } = decodeSafetensors(encodeModel(dense, trainingRecord('mse')), 'dense');
+    dense.dispose();
+    const arch = JSON.parse(metadata['architecture']!) as Architecture;
+    arch.parts.decoder.push({ class_name: 'Conv3D', config: { filters: 1 } });
+    const strange = encodeSafetensors(
+      [...tensors].map(([name, t]) => ({ name, dtype: 'F32' as const, shape: t.shape, data: t.data as Float32Array })),
+      { ...metadata, architecture: JSON.stringify(arch) },
+    );
+    return [job('err-graph', graphBytes, { error: join(dir, 'err-graph.txt') }), job('err-conv3d', strange, { error: join(dir, 'err-conv3d.txt') })];
+  }
+
+  /** A model with per-feature 'standard' preprocessing: normalize / denormalize against ours. */
+  function normalizeJob(): Job {
+    const shape = [3, 5, 2];
+    const model = randomModel(kernels, presetArchitecture('dense', { inputShape: shape, latent: 3 }), 4);
+    model.preprocessing = {
+      kind: 'standard',
+      sampleShape: shape,
+      mean: Float32Array.from(uniform(30, 41, -5, 5)),
+      std: Float32Array.from(uniform(30, 42, 0.5, 3)),
+    };
+    const data = Float32Array.from(uniform(N * 30, 43, -10, 10));
+    normalizing = { model, data };
+    const input = join(dir, 'norm.in.f32');
+    writeFileSync(input, new Uint8Array(data.buffer));
+    return job('norm', encodeModel(model, trainingRecord('mse')), { input, shape, normalized: join(dir, 'norm.z.f32'), denormalized: join(dir, 'norm.x.f32') });
+  }
 
   function prepare(name: string, arch: Architecture, seed: number, loss: LossKind, step: boolean, lr = LR): Prepared {
     const tag = `${step ? 'step' : 'fwd'}${forward.length + steps.length}`;
@@ -244,8 +303,9 @@ describe.skipIf(!PYTHON)('PyTorch (python/ae_wasm_torch.py) continues ae-wasm mo
     dir = mkdtempSync(join(tmpdir(), 'ae-torch-'));
     CASES.forEach((c, i) => prepare(c.name, c.arch, 20 + i, 'mse', false));
     STEP_CASES.forEach((c, i) => prepare(c.name, c.arch, 60 + i, c.loss, true, c.lr));
+    extra.push(...errorJobs(), normalizeJob());
     const jobsFile = join(dir, 'jobs.json');
-    writeFileSync(jobsFile, JSON.stringify([...forward, ...steps].map((p) => p.job)));
+    writeFileSync(jobsFile, JSON.stringify([...forward, ...steps].map((p) => p.job).concat(extra)));
     const r = spawnSync(PYTHON!, ['-c', DRIVER, jobsFile, MODULE_DIR], { encoding: 'utf8', timeout: 300_000, maxBuffer: 1 << 24 });
     if (r.status !== 0) throw new Error(`the PyTorch driver failed (status ${r.status}): ${r.stderr}`);
   }, 600_000);
@@ -256,6 +316,7 @@ describe.skipIf(!PYTHON)('PyTorch (python/ae_wasm_torch.py) continues ae-wasm mo
         ` (bound ${TOL}); smallest largest-change of a step ${maxima.moved.toExponential(2)}`,
     );
     for (const p of [...forward, ...steps]) p.model.dispose();
+    normalizing?.model.dispose();
     if (dir && !process.env["AE_WASM_KEEP"]) rmSync(dir, { recursive: true, force: true });
   });
 
@@ -310,6 +371,58 @@ describe.skipIf(!PYTHON)('PyTorch (python/ae_wasm_torch.py) continues ae-wasm mo
       } finally {
         stepped.dispose();
       }
+    }
+  });
+  it('refuses a graph of parts and an unknown layer class with NotImplementedError naming them', () => {
+    expect(readFileSync(join(dir, 'err-graph.txt'), 'utf8')).toMatch(/^NotImplementedError: a model with a graph of parts/);
+    expect(readFileSync(join(dir, 'err-conv3d.txt'), 'utf8')).toBe("NotImplementedError: decoder.2 (Conv3D): layer class 'Conv3D' has no PyTorch mapping in ae_wasm_torch");
+  });
+
+  it('normalize / denormalize apply and undo the file\'s preprocessing as ae-wasm does (NCHW)', () => {
+    const read = (path: string) => {
+      const raw = readFileSync(path);
+      return new Float32Array(raw.buffer.slice(raw.byteOffset, raw.byteOffset + raw.byteLength));
+    };
+    const { model, data } = normalizing!;
+    const z = read(join(dir, 'norm.z.f32'));
+    expect(maxAbsDiff(z, model.normalize(data)), 'normalize: the same float32 values').toBe(0);
+    expect(maxAbsDiff(read(join(dir, 'norm.x.f32')), model.denormalize(z)), 'denormalize: the same float32 values').toBe(0);
+    expect(maxAbsDiff(read(join(dir, 'norm.x.f32')), data), 'denormalize(normalize(x)) = x up to float32 rounding').toBeLessThanOrEqual(1e-5);
+  });
+  it("runs the README's snippet on a conv model: trains, saves, and ae-wasm loads the result", () => {
+    const readme = readFileSync(join(ROOT, 'README.md'), 'utf8');
+    const section = readme.slice(readme.indexOf('### Continuing training in PyTorch'));
+    const snippet = /```python\n([\s\S]*?)```/.exec(section)![1]!;
+    const arch = presetArchitecture('conv', { inputShape: [8, 8, 1] });
+    const model = randomModel(kernels, arch, 9);
+    try {
+      model.preprocessing = { kind: 'scale', scale: 255, sampleShape: [8, 8, 1] };
+      const src = join(dir, 'readme.safetensors');
+      const out = join(dir, 'readme-torch.safetensors');
+      writeFileSync(src, encodeModel(model, trainingRecord('bce')));
+      // images_nchw: 100 random 8x8 images in data units (0..255), as the snippet expects.
+      const code = snippet
+        .replace('"node_modules/ae-wasm/python"', JSON.stringify(MODULE_DIR))
+        .replace('"runs/conv/model.safetensors"', JSON.stringify(src))
+        .replace('"runs/conv/model-torch.safetensors"', JSON.stringify(out))
+        .replace('import ae_wasm_torch as aw\n', 'import ae_wasm_torch as aw\ntorch.manual_seed(0)\nimages_nchw = torch.randint(0, 256, (100, 1, 8, 8)).float()\n');
+      expect(code).not.toContain('runs/conv');
+      const r = spawnSync(PYTHON!, ['-c', code], { encoding: 'utf8', timeout: 300_000 });
+      expect(r.status, r.stderr).toBe(0);
+      const back = decodeModel(readFileSync(out), kernels, out).model;
+      try {
+        expect(back.preprocessing?.kind).toBe('scale');
+        const before = paramsOf(model);
+        let moved = 0;
+        for (const [name, w] of paramsOf(back)) moved = Math.max(moved, maxAbsDiff(w, before.get(name)!));
+        expect(moved, 'the snippet trained: largest change of a weight').toBeGreaterThan(1e-4);
+        const x = Float32Array.from(uniform(2 * 64, 5, 0, 1));
+        expect(back.reconstruct(x).every(Number.isFinite)).toBe(true);
+      } finally {
+        back.dispose();
+      }
+    } finally {
+      model.dispose();
     }
   });
 });
