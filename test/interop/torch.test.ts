@@ -109,8 +109,8 @@ for job in jobs:
 print("ok", len(jobs))
 `;
 
-function trainingRecord(loss: LossKind, lr = LR): TrainingRecord {
-  return { loss, optimizer: { name: 'sgd', learning_rate: lr }, noise: 0, l1: 0, beta: 1, seed: 3 };
+function trainingRecord(loss: LossKind, lr = LR, l1 = 0, beta = 1): TrainingRecord {
+  return { loss, optimizer: { name: 'sgd', learning_rate: lr }, noise: 0, l1, beta, seed: 3 };
 }
 
 function batchOf(shape: readonly number[], seed: number): Dataset {
@@ -131,7 +131,16 @@ function withoutDropout(arch: Architecture): Architecture {
 
 // MSE means over every pixel, so a 28x28 model's step at 0.5 moves its weights by ~1e-4:
 // those cases step at 20, so every step moves some weight by over 100 times the bound.
-const STEP_CASES: { name: string; arch: Architecture; loss: LossKind; lr?: number }[] = [
+interface StepCase {
+  name: string;
+  arch: Architecture;
+  loss: LossKind;
+  lr?: number;
+  l1?: number;
+  beta?: number;
+}
+
+const STEP_CASES: StepCase[] = [
   { name: 'dense, MSE', arch: presetArchitecture('dense'), loss: 'mse', lr: 20 },
   { name: 'dense 6x6x1, BCE', arch: presetArchitecture('dense', { inputShape: [6, 6, 1], latent: 5 }), loss: 'bce' },
   { name: 'deep, MSE', arch: presetArchitecture('deep'), loss: 'mse', lr: 20 },
@@ -140,6 +149,8 @@ const STEP_CASES: { name: string; arch: Architecture; loss: LossKind; lr?: numbe
   { name: 'conv 12x20x3, BCE', arch: presetArchitecture('conv', { inputShape: [12, 20, 3] }), loss: 'bce' },
   { name: 'deep-conv, MSE', arch: presetArchitecture('deep-conv'), loss: 'mse', lr: 20 },
   { name: 'vae 12x20x1 (BCE summed + KL, our eps)', arch: presetArchitecture('vae', { inputShape: [12, 20, 1], latent: 3 }), loss: 'bce' },
+  { name: 'vae 12x20x1, MSE summed + 0.25 KL + l1 0.05 on z_mean', arch: presetArchitecture('vae', { inputShape: [12, 20, 1], latent: 3 }), loss: 'mse', beta: 0.25, l1: 0.05 },
+  { name: 'deep 6x6x1, BCE + l1 0.1 on the code', arch: presetArchitecture('deep', { inputShape: [6, 6, 1], latent: 4 }), loss: 'bce', l1: 0.1 },
   {
     // Odd shapes: stride-2 'same' even kernels, k < s transposed convs, BatchNormalization on an image.
     name: '9x6x2: Conv2D s3, Conv2DTranspose k<s / valid / same, BN on channels, MSE',
@@ -254,7 +265,8 @@ describe.skipIf(!PYTHON)('PyTorch (python/ae_wasm_torch.py) continues ae-wasm mo
     return job('norm', encodeModel(model, trainingRecord('mse')), { input, shape, normalized: join(dir, 'norm.z.f32'), denormalized: join(dir, 'norm.x.f32') });
   }
 
-  function prepare(name: string, arch: Architecture, seed: number, loss: LossKind, step: boolean, lr = LR): Prepared {
+  function prepare(name: string, arch: Architecture, seed: number, loss: LossKind, step: boolean, o: Pick<StepCase, 'lr' | 'l1' | 'beta'> = {}): Prepared {
+    const { lr = LR, l1 = 0, beta = 1 } = o;
     const tag = `${step ? 'step' : 'fwd'}${forward.length + steps.length}`;
     const model = randomModel(kernels, arch, seed);
     const data = batchOf(arch.input_shape, seed + 7);
@@ -262,7 +274,7 @@ describe.skipIf(!PYTHON)('PyTorch (python/ae_wasm_torch.py) continues ae-wasm mo
       // Some files carry preprocessing: `save` must keep it (the module works in model units).
       model.preprocessing = { kind: 'scale', scale: 255, sampleShape: [...arch.input_shape] };
     }
-    const bytes = encodeModel(model, trainingRecord(loss, lr));
+    const bytes = encodeModel(model, trainingRecord(loss, lr, l1, beta));
     const job: Job = {
       name,
       model: join(dir, `${tag}.safetensors`),
@@ -279,7 +291,7 @@ describe.skipIf(!PYTHON)('PyTorch (python/ae_wasm_torch.py) continues ae-wasm mo
       job.stepped = join(dir, `${tag}.stepped.safetensors`);
       job.lr = lr;
       p.before = paramsOf(model);
-      const plan = planStep(model, data, { batch: N, loss, noise: 0, optimizer: new SGD({ learningRate: lr }), noiseStream: new RandomStream(99) });
+      const plan = planStep(model, data, { batch: N, loss, l1, beta, noise: 0, optimizer: new SGD({ learningRate: lr }), noiseStream: new RandomStream(99) });
       try {
         expect(Number.isFinite(trainStep(plan, Uint32Array.from({ length: N }, (_, i) => i), 0, N))).toBe(true);
         if (arch.kind === 'vae') {
@@ -302,7 +314,7 @@ describe.skipIf(!PYTHON)('PyTorch (python/ae_wasm_torch.py) continues ae-wasm mo
     kernels = await wasmKernels();
     dir = mkdtempSync(join(tmpdir(), 'ae-torch-'));
     CASES.forEach((c, i) => prepare(c.name, c.arch, 20 + i, 'mse', false));
-    STEP_CASES.forEach((c, i) => prepare(c.name, c.arch, 60 + i, c.loss, true, c.lr));
+    STEP_CASES.forEach((c, i) => prepare(c.name, c.arch, 60 + i, c.loss, true, c));
     extra.push(...errorJobs(), normalizeJob());
     const jobsFile = join(dir, 'jobs.json');
     writeFileSync(jobsFile, JSON.stringify([...forward, ...steps].map((p) => p.job).concat(extra)));
