@@ -459,7 +459,11 @@ def load(path):
 
 
 def save(model, record, path):
-    """Writes the model's weights in ae-wasm's layout with the record (a plain model file, no optimizer state)."""
+    """Writes the model's weights in ae-wasm's layout with the record: a plain model file.
+
+    A checkpoint's resume state (training.checkpoint: epochs, steps, random streams) is
+    dropped with its optimizer state: it describes the ae-wasm run, not these weights.
+    """
     tensors = model.ae_tensors()
     for name, a in tensors.items():
         if not np.all(np.isfinite(a)):
@@ -467,7 +471,8 @@ def save(model, record, path):
     metadata = {k: v for k, v in record["metadata"].items()}
     metadata["format"] = MODEL_FORMAT
     metadata["architecture"] = json.dumps(record["architecture"], separators=(",", ":"))
-    metadata["training"] = json.dumps(record["training"], separators=(",", ":"))
+    training = {k: v for k, v in record["training"].items() if k != "checkpoint"}
+    metadata["training"] = json.dumps(training, separators=(",", ":"))
     tensors.update(record["preprocessing_tensors"])
     write_safetensors(path, tensors, metadata)
 
