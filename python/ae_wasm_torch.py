@@ -57,7 +57,11 @@ def read_safetensors(path):
         if t["dtype"] not in _DTYPES:
             raise ValueError(f"{path}: tensor {name!r} has dtype {t['dtype']}, expected one of {', '.join(_DTYPES)}")
         begin, end = t["data_offsets"]
-        tensors[name] = np.frombuffer(data[begin:end], dtype=_DTYPES[t["dtype"]]).reshape(t["shape"]).copy()
+        dtype = np.dtype(_DTYPES[t["dtype"]])
+        want = int(np.prod(t["shape"], dtype=np.int64)) * dtype.itemsize
+        if not 0 <= begin <= end <= len(data) or end - begin != want:
+            raise ValueError(f"{path}: tensor {name!r} {t['dtype']} {t['shape']} needs {want} bytes, its data_offsets are [{begin}, {end}] of {len(data)}")
+        tensors[name] = np.frombuffer(data[begin:end], dtype=dtype).reshape(t["shape"]).copy()
     return tensors, metadata
 
 

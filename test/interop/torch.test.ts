@@ -70,8 +70,8 @@ for job in jobs:
         try:
             aw.load(job["model"])
             msg = "no error"
-        except NotImplementedError as e:
-            msg = "NotImplementedError: " + str(e)
+        except (NotImplementedError, ValueError) as e:
+            msg = type(e).__name__ + ": " + str(e)
         open(job["error"], "w").write(msg)
         continue
     model, record = aw.load(job["model"])
@@ -231,7 +231,7 @@ describe.skipIf(!PYTHON)('PyTorch (python/ae_wasm_torch.py) continues ae-wasm mo
     return { name: tag, model, input: '', shape: [], n: N, recon: '', roundtrip: '', ...fields };
   }
 
-  /** A graph of parts (cvae) and a layer class we do not have: load must refuse them, naming what. */
+  /** A graph of parts (cvae), a layer class we do not have, a transposed and a missing kernel: load refuses each, naming what. */
   function errorJobs(): Job[] {
     const cvae = randomModel(kernels, presetArchitecture('cvae', { inputShape: [4, 4, 1], latent: 2, labels: 3 }), 1);
     const graphBytes = encodeModel(cvae, trainingRecord('bce'));
@@ -245,7 +245,18 @@ describe.skipIf(!PYTHON)('PyTorch (python/ae_wasm_torch.py) continues ae-wasm mo
       [...tensors].map(([name, t]) => ({ name, dtype: 'F32' as const, shape: t.shape, data: t.data as Float32Array })),
       { ...metadata, architecture: JSON.stringify(arch) },
     );
-    return [job('err-graph', graphBytes, { error: join(dir, 'err-graph.txt') }), job('err-conv3d', strange, { error: join(dir, 'err-conv3d.txt') })];
+    const entries = [...tensors].map(([name, t]) => ({ name, dtype: 'F32' as const, shape: t.shape, data: t.data as Float32Array }));
+    const wrongShape = encodeSafetensors(
+      entries.map((t) => (t.name === 'decoder.0.kernel' ? { ...t, shape: [t.shape[1]!, t.shape[0]!] } : t)),
+      metadata,
+    );
+    const missing = encodeSafetensors(entries.filter((t) => t.name !== 'encoder.1.bias'), metadata);
+    return [
+      job('err-graph', graphBytes, { error: join(dir, 'err-graph.txt') }),
+      job('err-conv3d', strange, { error: join(dir, 'err-conv3d.txt') }),
+      job('err-shape', wrongShape, { error: join(dir, 'err-shape.txt') }),
+      job('err-missing', missing, { error: join(dir, 'err-missing.txt') }),
+    ];
   }
 
   /** A model with per-feature 'standard' preprocessing: normalize / denormalize against ours. */
@@ -392,9 +403,11 @@ describe.skipIf(!PYTHON)('PyTorch (python/ae_wasm_torch.py) continues ae-wasm mo
       }
     }
   });
-  it('refuses a graph of parts and an unknown layer class with NotImplementedError naming them', () => {
+  it('refuses a graph of parts, an unknown layer class, a wrong shape and a missing tensor, naming them', () => {
     expect(readFileSync(join(dir, 'err-graph.txt'), 'utf8')).toMatch(/^NotImplementedError: a model with a graph of parts/);
     expect(readFileSync(join(dir, 'err-conv3d.txt'), 'utf8')).toBe("NotImplementedError: decoder.2 (Conv3D): layer class 'Conv3D' has no PyTorch mapping in ae_wasm_torch");
+    expect(readFileSync(join(dir, 'err-shape.txt'), 'utf8')).toBe("ValueError: model file: tensor 'decoder.0.kernel' has shape [4, 2], the architecture needs [2, 4]");
+    expect(readFileSync(join(dir, 'err-missing.txt'), 'utf8')).toBe("ValueError: model file: missing tensor 'encoder.1.bias' [2]");
   });
 
   it('normalize / denormalize apply and undo the file\'s preprocessing as ae-wasm does (NCHW)', () => {
