@@ -5,13 +5,16 @@
 //            activation) reconstructs the same random batch in PyTorch (eval mode, NCHW) as
 //            `reconstruct` does (NHWC): max abs difference <= 1e-5 (relative where a value
 //            exceeds 1: the exponential fixture reaches 1e30).
-//   step:    one plain SGD step (learning rate 0.5, or 20 for 28x28 MSE; batch 8) in PyTorch from the same weights
-//            and batch, with `loss_fn(record)`, saved with `save` and loaded by decodeModel,
-//            gives our updated weights (BatchNormalization's moving statistics too) within
-//            1e-5; the step moves some weight by over 100 times that. A VAE step feeds our
-//            eps (read back from the step as (z - mu) / exp(lv / 2)).
+//   step:    one plain SGD step (learning rate 0.5, or 20 for 28x28 MSE; batch 8) in
+//            PyTorch from the same weights and batch, with `loss_fn(record)`, saved with
+//            `save` and loaded by decodeModel, gives our updated weights (BatchNormalization's
+//            moving statistics too) within 1e-5; the step moves some weight by over 100
+//            times that. A VAE step feeds our eps (read back as (z - mu) / exp(lv / 2)).
 //   save:    `save` right after `load` writes back every tensor bit for bit, the records
-//            and the preprocessing unchanged, and decodeModel loads it.
+//            (less a checkpoint's resume state) and the preprocessing, and decodeModel loads it.
+//   also:    refusals naming what, normalize / denormalize against ours, the noise layers
+//            in training mode, and the README's snippet as printed.
+// Set AE_WASM_KEEP=1 to keep the job directory for a look at a failure.
 // Python: $AE_WASM_PYTHON, else the first of python3, /usr/bin/python3 that imports torch.
 import { spawnSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
@@ -75,6 +78,14 @@ for job in jobs:
         open(job["error"], "w").write(msg)
         continue
     model, record = aw.load(job["model"])
+    if job.get("noisy"):
+        # Each encoder layer alone on the same input, in training mode (NHWC out).
+        x = torch.from_numpy(np.fromfile(job["input"], dtype="<f4").reshape([job["n"]] + job["shape"])).permute(0, 3, 1, 2)
+        model.train()
+        torch.manual_seed(1)
+        outs = [m(x).permute(0, 2, 3, 1).contiguous().numpy() for m in model.encoder]
+        np.stack(outs).astype("<f4").tofile(job["noisy"])
+        continue
     if job.get("normalized"):
         data = torch.from_numpy(np.fromfile(job["input"], dtype="<f4").reshape([job["n"]] + job["shape"])).permute(0, 3, 1, 2)
         z = aw.normalize(data, record)
@@ -119,6 +130,7 @@ function batchOf(shape: readonly number[], seed: number): Dataset {
   return { images: Float32Array.from(uniform(N * size, seed, 0.05, 0.95)), labels: new Uint8Array(N), n: N, shape: [...shape] };
 }
 
+const NOISY_SHAPE = [6, 6, 3];
 const L = (class_name: string, config: Record<string, unknown> = {}) => ({ class_name, config });
 
 /** The architecture with every Dropout's rate 0: the two runtimes draw different masks. */
@@ -190,6 +202,7 @@ interface Job {
   eps?: string;
   error?: string;
   normalized?: string;
+  noisy?: string;
   denormalized?: string;
   lr?: number;
 }
@@ -257,6 +270,24 @@ describe.skipIf(!PYTHON)('PyTorch (python/ae_wasm_torch.py) continues ae-wasm mo
       job('err-shape', wrongShape, { error: join(dir, 'err-shape.txt') }),
       job('err-missing', missing, { error: join(dir, 'err-missing.txt') }),
     ];
+  }
+
+  /** SpatialDropout2D, Dropout and GaussianNoise, each run alone in training mode on NOISY_SHAPE inputs of 1. */
+  function noisyJob(): Job {
+    const arch: Architecture = {
+      kind: 'autoencoder',
+      input_shape: NOISY_SHAPE,
+      parts: {
+        encoder: [L('SpatialDropout2D', { rate: 0.5 }), L('Dropout', { rate: 0.25 }), L('GaussianNoise', { stddev: 0.3 })],
+        decoder: [L('Activation', { activation: 'linear' })],
+      },
+    };
+    const model = randomModel(kernels, arch, 3);
+    const bytes = encodeModel(model, trainingRecord('mse'));
+    model.dispose();
+    const input = join(dir, 'noisy.in.f32');
+    writeFileSync(input, new Uint8Array(new Float32Array(N * 108).fill(1).buffer));
+    return job('noisy', bytes, { input, shape: NOISY_SHAPE, noisy: join(dir, 'noisy.out.f32') });
   }
 
   /** A model with per-feature 'standard' preprocessing: normalize / denormalize against ours. */
@@ -329,7 +360,7 @@ describe.skipIf(!PYTHON)('PyTorch (python/ae_wasm_torch.py) continues ae-wasm mo
     dir = mkdtempSync(join(tmpdir(), 'ae-torch-'));
     CASES.forEach((c, i) => prepare(c.name, c.arch, 20 + i, 'mse', false));
     STEP_CASES.forEach((c, i) => prepare(c.name, c.arch, 60 + i, c.loss, true, c));
-    extra.push(...errorJobs(), normalizeJob());
+    extra.push(...errorJobs(), normalizeJob(), noisyJob());
     const jobsFile = join(dir, 'jobs.json');
     writeFileSync(jobsFile, JSON.stringify([...forward, ...steps].map((p) => p.job).concat(extra)));
     const r = spawnSync(PYTHON!, ['-c', DRIVER, jobsFile, MODULE_DIR], { encoding: 'utf8', timeout: 300_000, maxBuffer: 1 << 24 });
@@ -456,5 +487,32 @@ describe.skipIf(!PYTHON)('PyTorch (python/ae_wasm_torch.py) continues ae-wasm mo
     } finally {
       model.dispose();
     }
+  });
+  it('training mode: SpatialDropout2D drops whole channels, Dropout single units (kept ones scaled), GaussianNoise adds its stddev', () => {
+    const raw = readFileSync(join(dir, 'noisy.out.f32'));
+    const out = new Float32Array(raw.buffer.slice(raw.byteOffset, raw.byteOffset + raw.byteLength));
+    const per = N * 108;
+    const [spatial, dropout, noise] = [0, 1, 2].map((k) => out.subarray(k * per, (k + 1) * per));
+    // Every (sample, channel) of the spatial output is all 0 or all 2 = 1 / (1 - 0.5); both occur.
+    const seen = new Set<number>();
+    for (let s = 0; s < N; s++) {
+      for (let c = 0; c < 3; c++) {
+        const values = new Set<number>();
+        for (let p = 0; p < 36; p++) values.add(spatial[s * 108 + p * 3 + c]!);
+        expect([...values].length, `sample ${s} channel ${c}: one value`).toBe(1);
+        seen.add([...values][0]!);
+      }
+    }
+    expect([...seen].sort()).toEqual([0, 2]);
+    // Dropout: each unit 0 or 1 / (1 - 0.25), about a quarter dropped.
+    expect(new Set(dropout)).toEqual(new Set([0, Math.fround(1 / 0.75)]));
+    const dropped = dropout.filter((v) => v === 0).length / per;
+    expect(dropped).toBeGreaterThan(0.15);
+    expect(dropped).toBeLessThan(0.35);
+    // GaussianNoise: 1 + 0.3 N(0, 1), 864 draws: the sample std within 15% of 0.3.
+    const mean = noise.reduce((a, v) => a + v, 0) / per;
+    const std = Math.sqrt(noise.reduce((a, v) => a + (v - mean) ** 2, 0) / per);
+    expect(Math.abs(mean - 1)).toBeLessThan(0.05);
+    expect(Math.abs(std - 0.3)).toBeLessThan(0.045);
   });
 });
