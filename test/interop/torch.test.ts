@@ -492,7 +492,8 @@ describe.skipIf(!PYTHON)('PyTorch (python/ae_wasm_torch.py) continues ae-wasm mo
     const raw = readFileSync(join(dir, 'noisy.out.f32'));
     const out = new Float32Array(raw.buffer.slice(raw.byteOffset, raw.byteOffset + raw.byteLength));
     const per = N * 108;
-    const [spatial, dropout, noise] = [0, 1, 2].map((k) => out.subarray(k * per, (k + 1) * per));
+    const layer = (k: number) => out.subarray(k * per, (k + 1) * per);
+    const [spatial, dropout, noise] = [layer(0), layer(1), layer(2)];
     // Every (sample, channel) of the spatial output is all 0 or all 2 = 1 / (1 - 0.5); both occur.
     const seen = new Set<number>();
     for (let s = 0; s < N; s++) {
