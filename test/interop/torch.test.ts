@@ -17,7 +17,7 @@
 // Set AE_WASM_KEEP=1 to keep the job directory for a look at a failure.
 // Python: $AE_WASM_PYTHON, else the first of python3, /usr/bin/python3 that imports torch.
 import { spawnSync } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -78,6 +78,17 @@ for job in jobs:
         open(job["error"], "w").write(msg)
         continue
     model, record = aw.load(job["model"])
+    if job.get("poison"):
+        # A diverged weight: save must refuse it before writing anything.
+        with torch.no_grad():
+            model.decoder[0][0].weight.view(-1)[3] = float("nan")
+        try:
+            aw.save(model, record, job["poison"] + ".safetensors")
+            msg = "no error"
+        except ValueError as e:
+            msg = "ValueError: " + str(e)
+        open(job["poison"], "w").write(msg)
+        continue
     if job.get("noisy"):
         # Each encoder layer alone on the same input, in training mode (NHWC out).
         x = torch.from_numpy(np.fromfile(job["input"], dtype="<f4").reshape([job["n"]] + job["shape"])).permute(0, 3, 1, 2)
@@ -203,6 +214,7 @@ interface Job {
   error?: string;
   normalized?: string;
   noisy?: string;
+  poison?: string;
   denormalized?: string;
   lr?: number;
 }
@@ -244,21 +256,19 @@ describe.skipIf(!PYTHON)('PyTorch (python/ae_wasm_torch.py) continues ae-wasm mo
     return { name: tag, model, input: '', shape: [], n: N, recon: '', roundtrip: '', ...fields };
   }
 
-  /** A graph of parts (cvae), a layer class we do not have, a transposed and a missing kernel: load refuses each, naming what. */
+  /** A graph of parts (cvae), a layer class we do not have, a transposed kernel, a missing bias: load refuses each; save a NaN. */
   function errorJobs(): Job[] {
     const cvae = randomModel(kernels, presetArchitecture('cvae', { inputShape: [4, 4, 1], latent: 2, labels: 3 }), 1);
     const graphBytes = encodeModel(cvae, trainingRecord('bce'));
     cvae.dispose();
     const dense = randomModel(kernels, presetArchitecture('dense', { inputShape: [4], latent: 2 }), 2);
-    const { tensors, metadata } = decodeSafetensors(encodeModel(dense, trainingRecord('mse')), 'dense');
+    const denseBytes = encodeModel(dense, trainingRecord('mse'));
     dense.dispose();
+    const { tensors, metadata } = decodeSafetensors(denseBytes, 'dense');
     const arch = JSON.parse(metadata['architecture']!) as Architecture;
     arch.parts.decoder.push({ class_name: 'Conv3D', config: { filters: 1 } });
-    const strange = encodeSafetensors(
-      [...tensors].map(([name, t]) => ({ name, dtype: 'F32' as const, shape: t.shape, data: t.data as Float32Array })),
-      { ...metadata, architecture: JSON.stringify(arch) },
-    );
     const entries = [...tensors].map(([name, t]) => ({ name, dtype: 'F32' as const, shape: t.shape, data: t.data as Float32Array }));
+    const strange = encodeSafetensors(entries, { ...metadata, architecture: JSON.stringify(arch) });
     const wrongShape = encodeSafetensors(
       entries.map((t) => (t.name === 'decoder.0.kernel' ? { ...t, shape: [t.shape[1]!, t.shape[0]!] } : t)),
       metadata,
@@ -269,6 +279,7 @@ describe.skipIf(!PYTHON)('PyTorch (python/ae_wasm_torch.py) continues ae-wasm mo
       job('err-conv3d', strange, { error: join(dir, 'err-conv3d.txt') }),
       job('err-shape', wrongShape, { error: join(dir, 'err-shape.txt') }),
       job('err-missing', missing, { error: join(dir, 'err-missing.txt') }),
+      job('err-nan', denseBytes, { poison: join(dir, 'err-nan.txt') }),
     ];
   }
 
@@ -434,11 +445,14 @@ describe.skipIf(!PYTHON)('PyTorch (python/ae_wasm_torch.py) continues ae-wasm mo
       }
     }
   });
-  it('refuses a graph of parts, an unknown layer class, a wrong shape and a missing tensor, naming them', () => {
+  it('refuses a graph of parts, an unknown layer class, a wrong shape, a missing tensor and saving a NaN, naming them', () => {
     expect(readFileSync(join(dir, 'err-graph.txt'), 'utf8')).toMatch(/^NotImplementedError: a model with a graph of parts/);
     expect(readFileSync(join(dir, 'err-conv3d.txt'), 'utf8')).toBe("NotImplementedError: decoder.2 (Conv3D): layer class 'Conv3D' has no PyTorch mapping in ae_wasm_torch");
     expect(readFileSync(join(dir, 'err-shape.txt'), 'utf8')).toBe("ValueError: model file: tensor 'decoder.0.kernel' has shape [4, 2], the architecture needs [2, 4]");
     expect(readFileSync(join(dir, 'err-missing.txt'), 'utf8')).toBe("ValueError: model file: missing tensor 'encoder.1.bias' [2]");
+    // PyTorch's [4, 2] weight at flat index 3 is (1, 1): index 5 of our [2, 4] kernel.
+    expect(readFileSync(join(dir, 'err-nan.txt'), 'utf8')).toBe("ValueError: save: tensor 'decoder.0.kernel' holds a non-finite value at index 5");
+    expect(existsSync(join(dir, 'err-nan.txt.safetensors')), 'no file written').toBe(false);
   });
 
   it('normalize / denormalize apply and undo the file\'s preprocessing as ae-wasm does (NCHW)', () => {
