@@ -27,7 +27,6 @@ import tempfile
 import numpy as np
 import torch
 from torch import nn
-import torch.nn.functional as F
 
 MODEL_FORMAT = "ae-wasm/1"
 _DTYPES = {"F32": "<f4", "F64": "<f8", "F16": "<f2", "I32": "<i4", "I64": "<i8", "U8": "u1", "I8": "i1"}
@@ -138,16 +137,6 @@ def same_pads(size, k, s, padding):
 def _pair(v, default=None):
     v = default if v is None else v
     return [v, v] if isinstance(v, int) else list(v)
-
-
-class ToChannelsLast(nn.Module):
-    def forward(self, x):
-        return x.permute(0, 2, 3, 1)
-
-
-class ToChannelsFirst(nn.Module):
-    def forward(self, x):
-        return x.permute(0, 3, 1, 2)
 
 
 class KerasFlatten(nn.Module):
@@ -328,8 +317,8 @@ def _build_layer(spec, shape, prefix, tensors):
         mods.append(activation(cfg.get("activation"), where=where))
     elif cls == "MaxPooling2D":
         h, w, c = shape
-        (ph, pw) = _pair(cfg.get("pool_size"), 2)
-        (sh, sw) = _pair(cfg.get("strides"), None) if cfg.get("strides") is not None else (ph, pw)
+        ph, pw = _pair(cfg.get("pool_size"), 2)
+        sh, sw = _pair(cfg.get("strides"), [ph, pw])  # Keras: strides default to the pool size
         padding = cfg.get("padding", "valid")
         t, b = same_pads(h, ph, sh, padding)
         l, r = same_pads(w, pw, sw, padding)

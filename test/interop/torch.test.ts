@@ -502,6 +502,7 @@ describe.skipIf(!PYTHON)('PyTorch (python/ae_wasm_torch.py) continues ae-wasm mo
       model.dispose();
     }
   }, 600_000);
+
   it('training mode: SpatialDropout2D drops whole channels, Dropout single units (kept ones scaled), GaussianNoise adds its stddev', () => {
     const raw = readFileSync(join(dir, 'noisy.out.f32'));
     const out = new Float32Array(raw.buffer.slice(raw.byteOffset, raw.byteOffset + raw.byteLength));
