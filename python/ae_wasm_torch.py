@@ -127,6 +127,8 @@ def activation(name, alpha=None, where="activation"):
 
 def same_pads(size, k, s, padding):
     """(before, after) of Keras/TF padding along one axis: SAME puts the odd extra after."""
+    if padding not in ("same", "valid"):
+        raise ValueError(f"padding must be 'same' or 'valid', got {padding!r}")
     if padding == "valid":
         return 0, 0
     out = -(-size // s)
