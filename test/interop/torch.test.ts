@@ -39,6 +39,8 @@ import { CASES, randomModel } from './export-fixtures.js';
 const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '../..');
 const MODULE_DIR = join(ROOT, 'python');
 const TOL = 1e-5;
+// No python/__pycache__ in the checkout from a test run.
+const PY_ENV = { ...process.env, PYTHONDONTWRITEBYTECODE: '1' };
 const LR = 0.5;
 const N = 8;
 
@@ -374,7 +376,7 @@ describe.skipIf(!PYTHON)('PyTorch (python/ae_wasm_torch.py) continues ae-wasm mo
     extra.push(...errorJobs(), normalizeJob(), noisyJob());
     const jobsFile = join(dir, 'jobs.json');
     writeFileSync(jobsFile, JSON.stringify([...forward, ...steps].map((p) => p.job).concat(extra)));
-    const r = spawnSync(PYTHON!, ['-c', DRIVER, jobsFile, MODULE_DIR], { encoding: 'utf8', timeout: 300_000, maxBuffer: 1 << 24 });
+    const r = spawnSync(PYTHON!, ['-c', DRIVER, jobsFile, MODULE_DIR], { env: PY_ENV, encoding: 'utf8', timeout: 300_000, maxBuffer: 1 << 24 });
     if (r.status !== 0) throw new Error(`the PyTorch driver failed (status ${r.status}): ${r.stderr}`);
   }, 600_000);
 
@@ -484,7 +486,7 @@ describe.skipIf(!PYTHON)('PyTorch (python/ae_wasm_torch.py) continues ae-wasm mo
         .replace('"runs/conv/model-torch.safetensors"', JSON.stringify(out))
         .replace('import ae_wasm_torch as aw\n', 'import ae_wasm_torch as aw\ntorch.manual_seed(0)\nimages_nchw = torch.randint(0, 256, (100, 1, 8, 8)).float()\n');
       expect(code).not.toContain('runs/conv');
-      const r = spawnSync(PYTHON!, ['-c', code], { encoding: 'utf8', timeout: 300_000 });
+      const r = spawnSync(PYTHON!, ['-c', code], { env: PY_ENV, encoding: 'utf8', timeout: 300_000 });
       expect(r.status, r.stderr).toBe(0);
       const back = decodeModel(readFileSync(out), kernels, out).model;
       try {
