@@ -1,11 +1,10 @@
 // The CLI's first line names the build it runs on and why (--build, the rule, --calibrate),
 // in process on a tiny IDX data set.
-import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { loadBundledSplits } from '../../src/data/bundled.js';
-import { idxFiles } from './idx-fixture.js';
+import { writeIdxDir } from './idx-fixture.js';
 import { inProcess } from './in-process.js';
 import type { Run } from './run-cli.js';
 
@@ -17,14 +16,7 @@ const firstLine = (r: Run) => r.stdout.split('\n')[0]!;
 beforeAll(async () => {
   tmp = await mkdtemp(join(tmpdir(), 'ae-wasm-build-line-'));
   data = join(tmp, 'data');
-  await mkdir(data);
-  const splits = await loadBundledSplits();
-  const train = idxFiles(splits.train, 64);
-  const test = idxFiles(splits.test, 32);
-  await writeFile(join(data, 'train-images-idx3-ubyte'), train.images);
-  await writeFile(join(data, 'train-labels-idx1-ubyte'), train.labels);
-  await writeFile(join(data, 't10k-images-idx3-ubyte'), test.images);
-  await writeFile(join(data, 't10k-labels-idx1-ubyte'), test.labels);
+  await writeIdxDir(data, 64, 32);
 });
 afterAll(async () => {
   if (tmp) await rm(tmp, { recursive: true, force: true });

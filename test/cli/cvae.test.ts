@@ -2,12 +2,11 @@
 // classes; sample --digit / --label / --grid, manifold --digit and decode --digit give what
 // the library gives with those labels (a grid's row d is exactly sample --digit d); typed
 // errors for a label flag on a model without labels, an unknown class, none on a cvae.
-import { mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { encode as encodePng } from 'fast-png';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { loadBundledSplits } from '../../src/data/bundled.js';
 import { loadSplits } from '../../src/data/load.js';
 import { decodeSafetensors, encodeSafetensors } from '../../src/io/safetensors.js';
 import { createKernels } from '../../src/kernels/node.js';
@@ -18,7 +17,7 @@ import { decodePng } from '../../src/viz/index.js';
 import { trainingRecord } from '../models/model-fixtures.js';
 import { maxAbsDiff } from '../helpers.js';
 import { comparisonGridSize, tiledGridSize } from '../../src/cli/pictures.js';
-import { idxFiles } from './idx-fixture.js';
+import { writeIdxDir } from './idx-fixture.js';
 import { inProcess } from './in-process.js';
 
 let tmp: string;
@@ -37,13 +36,7 @@ async function images(file: string): Promise<{ data: Float32Array; shape: readon
 
 beforeAll(async () => {
   tmp = await mkdtemp(join(tmpdir(), 'ae-wasm-cvae-'));
-  await mkdir(at('data'));
-  const bundled = await loadBundledSplits();
-  for (const [stem, ds] of [['train', bundled.train], ['t10k', bundled.test]] as const) {
-    const { images: x, labels } = idxFiles(ds, 64);
-    await writeFile(at(`data/${stem}-images-idx3-ubyte`), x);
-    await writeFile(at(`data/${stem}-labels-idx1-ubyte`), labels);
-  }
+  await writeIdxDir(at('data'), 64, 64);
   const r = await inProcess('train', '--preset', 'cvae', '--data', at('data'), '--epochs', '1', '--batch', '16', '--out', at('run'), '--quiet');
   expect(r.stderr).toBe('');
   expect(r.code).toBe(0);

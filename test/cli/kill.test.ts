@@ -4,16 +4,15 @@
 // checkpoint file present must decode, the next run must resume from the newest (it is
 // itself killed, or every few kills runs to completion), a committed set must still verify,
 // and after the last run no temp file or run directory may remain.
-import { mkdir, mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises';
+import { mkdtemp, readdir, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { loadBundledSplits } from '../../src/data/bundled.js';
 import { isRunDirectoryName, verifyRunSet } from '../../src/io/run-set-node.js';
 import { JsKernels } from '../../src/kernels/js.js';
 import { decodeModel } from '../../src/models/model-file.js';
 import { RandomStream } from '../../src/random/streams.js';
-import { idxFiles } from './idx-fixture.js';
+import { writeIdxDir } from './idx-fixture.js';
 import { runCli, type Run } from './run-cli.js';
 
 export const KILL_SEED = Number(process.env['AE_KILL_SEED'] ?? 20261206);
@@ -29,14 +28,7 @@ let data: string;
 beforeAll(async () => {
   tmp = await mkdtemp(join(tmpdir(), 'ae-kill-'));
   data = join(tmp, 'data');
-  await mkdir(data);
-  const splits = await loadBundledSplits();
-  const train = idxFiles(splits.train, 64);
-  const test = idxFiles(splits.test, 16);
-  await writeFile(join(data, 'train-images-idx3-ubyte'), train.images);
-  await writeFile(join(data, 'train-labels-idx1-ubyte'), train.labels);
-  await writeFile(join(data, 't10k-images-idx3-ubyte'), test.images);
-  await writeFile(join(data, 't10k-labels-idx1-ubyte'), test.labels);
+  await writeIdxDir(data, 64, 16);
 });
 afterAll(async () => {
   if (tmp) await rm(tmp, { recursive: true, force: true });

@@ -9,7 +9,6 @@ import { mkdir, mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promis
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { loadBundledSplits } from '../../src/data/bundled.js';
 import { DataError } from '../../src/errors.js';
 import { verifyRunSet } from '../../src/io/run-set-node.js';
 import { JsKernels } from '../../src/kernels/js.js';
@@ -17,7 +16,7 @@ import { Autoencoder } from '../../src/models/autoencoder.js';
 import { decodeModel } from '../../src/models/model-file.js';
 import { presetArchitecture } from '../../src/models/presets.js';
 import { assertFiniteParameters } from '../../src/train/checkpoint.js';
-import { idxFiles } from './idx-fixture.js';
+import { writeIdxDir } from './idx-fixture.js';
 import { runCli, type Run } from './run-cli.js';
 
 const show = (r: Run) => `exit ${r.code}\n--- stdout\n${r.stdout}\n--- stderr\n${r.stderr}`;
@@ -26,23 +25,12 @@ let tmp: string;
 let data: string;
 let emptyTest: string;
 
-async function writeData(dir: string, nTrain: number, nTest: number): Promise<void> {
-  const splits = await loadBundledSplits();
-  const train = idxFiles(splits.train, nTrain);
-  const test = idxFiles(splits.test, nTest);
-  await mkdir(dir);
-  await writeFile(join(dir, 'train-images-idx3-ubyte'), train.images);
-  await writeFile(join(dir, 'train-labels-idx1-ubyte'), train.labels);
-  await writeFile(join(dir, 't10k-images-idx3-ubyte'), test.images);
-  await writeFile(join(dir, 't10k-labels-idx1-ubyte'), test.labels);
-}
-
 beforeAll(async () => {
   tmp = await mkdtemp(join(tmpdir(), 'ae-runs-'));
   data = join(tmp, 'data');
   emptyTest = join(tmp, 'empty-test');
-  await writeData(data, 64, 16);
-  await writeData(emptyTest, 64, 0);
+  await writeIdxDir(data, 64, 16);
+  await writeIdxDir(emptyTest, 64, 0);
 });
 afterAll(async () => {
   if (tmp) await rm(tmp, { recursive: true, force: true });
