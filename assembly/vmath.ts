@@ -60,6 +60,25 @@ const KTAB = memory.data<u32>([
 // error near 0 (1 - q cancels) and sigmoid 0 below x = -88.7; tanh's polynomial branch costs
 // about 15% more than that form did.
 
+/** Cephes' polynomial on the reduced argument: 1 + r + r^2 P(r) (expv's and expNegv's). */
+@inline function expPolyv(r: v128): v128 {
+  const z = f32x4.mul(r, r);
+  let y = f32x4.add(f32x4.mul(kv(K_P0), r), kv(K_P1));
+  y = f32x4.add(f32x4.mul(y, r), kv(K_P2));
+  y = f32x4.add(f32x4.mul(y, r), kv(K_P3));
+  y = f32x4.add(f32x4.mul(y, r), kv(K_P4));
+  y = f32x4.add(f32x4.mul(y, r), kv(K_P5));
+  return f32x4.add(f32x4.add(f32x4.mul(y, z), r), kv(K_ONE));
+}
+
+/** y 2^n for integer lanes n in [-150, 128], as two normal factors 2^(n>>1) 2^(n-(n>>1)). */
+@inline function timesPow2v(y: v128, n: v128): v128 {
+  const n1 = i32x4.shr_s(n, 1);
+  const pow1 = i32x4.shl(i32x4.add(n1, kv(K_BIAS)), 23);
+  const pow2 = i32x4.shl(i32x4.add(i32x4.sub(n, n1), kv(K_BIAS)), 23);
+  return f32x4.mul(f32x4.mul(y, pow1), pow2);
+}
+
 // expv: the clamp only keeps the exponent n in [-150, 128]; 2^n is applied as 2^(n>>1) 2^(n-(n>>1)),
 // two normal factors, so results overflow to +Inf above ln(FLT_MAX) ~ 88.72 and underflow
 // gradually (denormals, then 0) below ln(FLT_MIN) ~ -87.34, as exp does in float32. n is read
@@ -69,18 +88,7 @@ const KTAB = memory.data<u32>([
   const fx = f32x4.floor(f32x4.add(f32x4.mul(x, kv(K_LOG2E)), kv(K_HALF)));
   x = f32x4.sub(x, f32x4.mul(fx, kv(K_C1)));
   x = f32x4.sub(x, f32x4.mul(fx, kv(K_C2)));
-  const z = f32x4.mul(x, x);
-  let y = f32x4.add(f32x4.mul(kv(K_P0), x), kv(K_P1));
-  y = f32x4.add(f32x4.mul(y, x), kv(K_P2));
-  y = f32x4.add(f32x4.mul(y, x), kv(K_P3));
-  y = f32x4.add(f32x4.mul(y, x), kv(K_P4));
-  y = f32x4.add(f32x4.mul(y, x), kv(K_P5));
-  y = f32x4.add(f32x4.add(f32x4.mul(y, z), x), kv(K_ONE));
-  const n = i32x4.sub(f32x4.add(fx, kv(K_MAGIC)), kv(K_MAGIC));
-  const n1 = i32x4.shr_s(n, 1);
-  const pow1 = i32x4.shl(i32x4.add(n1, kv(K_BIAS)), 23);
-  const pow2 = i32x4.shl(i32x4.add(i32x4.sub(n, n1), kv(K_BIAS)), 23);
-  return f32x4.mul(f32x4.mul(y, pow1), pow2);
+  return timesPow2v(expPolyv(x), i32x4.sub(f32x4.add(fx, kv(K_MAGIC)), kv(K_MAGIC)));
 }
 
 @inline export function exps(x: f32): f32 {
@@ -116,19 +124,9 @@ const KTAB = memory.data<u32>([
   const fx = f32x4.sub(t, kv(K_MAGIC));
   let r = f32x4.sub(u, f32x4.mul(fx, kv(K_C1)));
   r = f32x4.sub(r, f32x4.mul(fx, kv(K_C2)));
-  const z = f32x4.mul(r, r);
-  let y = f32x4.add(f32x4.mul(kv(K_P0), r), kv(K_P1));
-  y = f32x4.add(f32x4.mul(y, r), kv(K_P2));
-  y = f32x4.add(f32x4.mul(y, r), kv(K_P3));
-  y = f32x4.add(f32x4.mul(y, r), kv(K_P4));
-  y = f32x4.add(f32x4.mul(y, r), kv(K_P5));
-  y = f32x4.add(f32x4.add(f32x4.mul(y, z), r), kv(K_ONE));
+  const y = expPolyv(r);
   if (!denormals) return f32x4.mul(y, i32x4.shl(i32x4.add(t, kv(K_BIAS)), 23));
-  const n = i32x4.sub(t, kv(K_MAGIC));
-  const n1 = i32x4.shr_s(n, 1);
-  const pow1 = i32x4.shl(i32x4.add(n1, kv(K_BIAS)), 23);
-  const pow2 = i32x4.shl(i32x4.add(i32x4.sub(n, n1), kv(K_BIAS)), 23);
-  return f32x4.mul(f32x4.mul(y, pow1), pow2);
+  return timesPow2v(y, i32x4.sub(t, kv(K_MAGIC)));
 }
 
 /**

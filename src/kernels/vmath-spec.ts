@@ -37,6 +37,12 @@ function expPoly(r: number): number {
   return f(f(f(y * z) + r) + 1);
 }
 
+/** timesPow2v: y 2^n as two normal factors 2^(n>>1) 2^(n-(n>>1)), each product rounded. */
+function timesPow2(y: number, n: number): number {
+  const n1 = n >> 1;
+  return f(f(y * 2 ** n1) * 2 ** (n - n1));
+}
+
 /** expv: clamp, n = floor(x log2 e + 1/2), two-step reduction, 2^n as two normal factors. */
 export function expF32(x: number): number {
   x = x < EXP_LO ? EXP_LO : x;
@@ -44,9 +50,7 @@ export function expF32(x: number): number {
   const fx = Math.floor(f(f(x * LOG2E) + 0.5));
   let r = f(x - f(fx * C1));
   r = f(r - f(fx * C2));
-  const y = expPoly(r);
-  const n1 = fx >> 1;
-  return f(f(y * 2 ** n1) * 2 ** (fx - n1));
+  return timesPow2(expPoly(r), fx);
 }
 
 /** expNegv: exp(u), u <= 0 past the cut, n = round-to-nearest-even(u log2 e) (the MAGIC add); 2^n in one or two factors. */
@@ -57,8 +61,7 @@ function expNegF32(u: number, denormals: boolean): number {
   r = f(r - f(fx * C2));
   const y = expPoly(r);
   if (!denormals) return f(y * 2 ** fx);
-  const n1 = fx >> 1;
-  return f(f(y * 2 ** n1) * 2 ** (fx - n1));
+  return timesPow2(y, fx);
 }
 
 /** expNegAbsv: exp(-|x|), 0 past the cut (104 with denormals, else 87.3365); NaN stays NaN. */
