@@ -22,9 +22,19 @@ import { MAX_PANELS, TAB_A, TAB_C, TAB_OUT, TAB_SEG, endTile, flushPartialPanel,
 const TAB_CLS = TAB_SEG;
 const TAB_CLASSES = 1024;
 
+/** How many of 0 .. n-1 are first, first + s, first + 2s, ... (0 when first >= n). */
+@inline export function classCount(n: i32, s: i32, first: i32): i32 {
+  return first < n ? (n - 1 - first) / s + 1 : 0;
+}
+
 /** Taps of a kernel axis of length k that reach outputs of parity class r (stride s). */
 @inline export function classTaps(k: i32, s: i32, r: i32): i32 {
-  return r < k ? (k - 1 - r) / s + 1 : 0;
+  return classCount(k, s, r);
+}
+
+/** The first input coordinate of parity class r along an axis with padding pad before it (stride s). */
+@inline export function classFirst(r: i32, pad: i32, s: i32): i32 {
+  return ((r - pad) % s + s) % s;
 }
 
 /** Rows of the stacked copies: class row t runs over 0 .. (ih - 1 + pt) / sh. */
@@ -199,13 +209,13 @@ export function convInputGradParity(
     if (nyB > 0 && nyB != nyA) stackDy(stackB, dy, b0, nb, oh, ow, cout, nyB, nxMax, rows, cols);
     for (let ry = 0; ry < sh; ry++) {
       const ny = classTaps(kh, sh, ry);
-      const iyFirst = ((ry - pt) % sh + sh) % sh;
-      const cy = iyFirst < ih ? (ih - 1 - iyFirst) / sh + 1 : 0;
+      const iyFirst = classFirst(ry, pt, sh);
+      const cy = classCount(ih, sh, iyFirst);
       const tFirst = (iyFirst + pt - ry) / sh;
       for (let rx = 0; rx < sw; rx++) {
         const nx = classTaps(kw, sw, rx);
-        const ixFirst = ((rx - pl) % sw + sw) % sw;
-        const cx = ixFirst < iw ? (iw - 1 - ixFirst) / sw + 1 : 0;
+        const ixFirst = classFirst(rx, pl, sw);
+        const cx = classCount(iw, sw, ixFirst);
         const uFirst = (ixFirst + pl - rx) / sw;
         if (cy == 0 || cx == 0) continue;
         if (ny == 0 || nx == 0) {

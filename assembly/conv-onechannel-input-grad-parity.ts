@@ -12,7 +12,7 @@
 
 import { KC, NC, TAB_ENTRIES, WORK_FLOATS, dumpPtr, packBPtr, tabPtr, workPtr } from './scratch';
 import { blockImages, zeroBytes } from './conv-copy';
-import { classTaps, stackCols, stackDy, stackFloats, stackRows } from './conv-input-grad-parity';
+import { classCount, classFirst, classTaps, stackCols, stackDy, stackFloats, stackRows } from './conv-input-grad-parity';
 import { dotMicro3 } from './conv-onechannel-forward';
 
 /** Bytes of stacked dy per block: they stay in L2 while the classes run over them. */
@@ -84,13 +84,13 @@ export function convInputGradOneInParity(
     if (nyB > 0 && nyB != nyA) stackDy(stackB, dy, b0, nb, oh, ow, cout, nyB, nxMax, rows, cols);
     for (let ry = 0; ry < sh; ry++) {
       const ny = classTaps(kh, sh, ry);
-      const iyFirst = ((ry - pt) % sh + sh) % sh;
-      const cy = iyFirst < ih ? (ih - 1 - iyFirst) / sh + 1 : 0;
+      const iyFirst = classFirst(ry, pt, sh);
+      const cy = classCount(ih, sh, iyFirst);
       const tFirst = (iyFirst + pt - ry) / sh;
       for (let rx = 0; rx < sw; rx++) {
         const nx = classTaps(kw, sw, rx);
-        const ixFirst = ((rx - pl) % sw + sw) % sw;
-        const cx = ixFirst < iw ? (iw - 1 - ixFirst) / sw + 1 : 0;
+        const ixFirst = classFirst(rx, pl, sw);
+        const cx = classCount(iw, sw, ixFirst);
         const uFirst = (ixFirst + pl - rx) / sw;
         if (cy == 0 || cx == 0) continue;
         const count = nb * cy * cx;
