@@ -97,7 +97,8 @@ export interface CreateModelOptions extends BackendOptions, Omit<PresetOptions, 
 
 /** A new, initialised model from a preset name or an architecture of your own. */
 export async function createModel(spec: string | Architecture, options: CreateModelOptions = {}): Promise<Autoencoder> {
+  const backend = backendOptions(options, 'createModel(spec');
   const arch = typeof spec === 'string' ? presetArchitecture(spec, { latent: options.latent, inputShape: options.inputShape, output: options.output, labels: options.labels, loss: options.loss, beta: options.beta }) : spec;
-  const kernels = options.kernels ?? (await createKernels({ threads: defaultThreads(), ...backendOptions(options) }));
+  const kernels = options.kernels ?? (await createKernels({ threads: defaultThreads(), ...backend }));
   return new Autoencoder(kernels, arch).initialize(options.seed ?? 0);
 }

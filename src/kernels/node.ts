@@ -60,9 +60,14 @@ export interface BackendOptions {
 /** Every key BackendOptions has: createKernels refuses others. */
 export const BACKEND_OPTION_KEYS = ['backend', 'dtype', 'build', 'deterministic', 'threads', 'calibrate'] as const satisfies readonly (keyof BackendOptions)[];
 
-/** The backend options of a larger options object (createModel's, loadModel's), the other keys left out. */
-export function backendOptions(options: object): BackendOptions {
+/**
+ * The backend options of a larger options object (createModel's, loadModel's), the other
+ * keys left out. Refuses, naming `call` ("loadModel(source"), a Kernels instance where the
+ * options go: its keys, spread into createKernels, once made an instance whose heap trapped.
+ */
+export function backendOptions(options: object, call: string): BackendOptions {
   const o = options as Record<string, unknown>;
+  if ('heap' in o) throw new ArgumentError(`${call}, options): the second argument is an options object; pass kernels as ${call}, { kernels })`);
   const out: Record<string, unknown> = {};
   for (const key of BACKEND_OPTION_KEYS) if (o[key] !== undefined) out[key] = o[key];
   return out as BackendOptions;

@@ -1,7 +1,6 @@
 // Node-only model loading and saving: paths, file: and http(s) URLs, or bytes.
 
 import { fileURLToPath } from 'node:url';
-import { ArgumentError } from '../errors.js';
 import { readFileBytes, writeFileAtomic } from '../io/file-node.js';
 import { fetchBytes, isByteSource, readByteSource, type ModelSource } from '../io/source.js';
 import type { Kernels } from '../kernels/kernels.js';
@@ -26,13 +25,9 @@ export async function readModelSource(source: ModelSource): Promise<{ bytes: Uin
 
 /** Loads a model file onto a backend (WASM by default). */
 export async function loadModel(source: ModelSource, options: LoadOptions = {}): Promise<Autoencoder> {
-  // A Kernels instance where the options go (loadModel(file, kernels)) would be spread into
-  // createKernels' options and make a broken instance: refuse it, saying what to write.
-  if (typeof options === 'object' && options !== null && 'heap' in options) {
-    throw new ArgumentError('loadModel(source, options): the second argument is an options object; pass kernels as loadModel(source, { kernels })');
-  }
+  const backend = backendOptions(options, 'loadModel(source');
   const { bytes, name } = await readModelSource(source);
-  const kernels = options.kernels ?? (await createKernels({ threads: defaultThreads(), ...backendOptions(options) }));
+  const kernels = options.kernels ?? (await createKernels({ threads: defaultThreads(), ...backend }));
   return decodeModel(bytes, kernels, name).model;
 }
 

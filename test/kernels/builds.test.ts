@@ -109,7 +109,7 @@ describe('createKernels: the choice and its reason', () => {
   it('createModel passes only the backend options on and reports the build on model.kernels', async () => {
     const model = await createModel('dense', { latent: 8, seed: 3, threads: 1, build: BASELINE_BUILD });
     expect([model.kernels.build, model.kernels.buildReason]).toEqual([BASELINE_BUILD, `asked for (build: ${BASELINE_BUILD})`]);
-    expect(backendOptions({ latent: 8, threads: 1, build: 'x', kernels: {} })).toEqual({ threads: 1, build: 'x' });
+    expect(backendOptions({ latent: 8, threads: 1, build: 'x', kernels: {} }, 'createModel(spec')).toEqual({ threads: 1, build: 'x' });
   });
 });
 
@@ -122,6 +122,10 @@ describe('createKernels refuses what is not its options', () => {
     const k = await createKernels({ build: BASELINE_BUILD });
     await expect(createKernels(k as never)).rejects.toThrow(
       new ArgumentError(`createKernels(options): got a Kernels instance (${BASELINE_BUILD}) where the options go; use it as it is, or pass { kernels } to createModel/loadModel`),
+    );
+    // createModel shares loadModel's guard (backendOptions): the instance is not spread into createKernels.
+    await expect(createModel('dense', k as never)).rejects.toThrow(
+      new ArgumentError('createModel(spec, options): the second argument is an options object; pass kernels as createModel(spec, { kernels })'),
     );
   });
   it('values of the wrong type', async () => {
