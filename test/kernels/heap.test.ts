@@ -1,10 +1,10 @@
-// Heap (src/kernels/heap.ts): 4-element alignment, first-fit reuse with coalescing,
+// Heap (src/kernels/heap.ts): 16-element (cache-line) alignment, first-fit reuse with coalescing,
 // growth that keeps contents and re-makes `data` (the old view of a WebAssembly.Memory is
 // detached), used / peak accounting, and errors: freeing an unknown offset, and HeapError
 // naming the requested and maximum sizes when the storage cannot grow.
 import { describe, expect, it } from 'vitest';
 import { ArgumentError, HeapError } from '../../src/errors.js';
-import { ArrayStorage, Heap, WasmMemoryStorage, type HeapDtype } from '../../src/kernels/heap.js';
+import { ArrayStorage, Heap, HEAP_ALIGN as A, WasmMemoryStorage, type HeapDtype } from '../../src/kernels/heap.js';
 import { wasmKernels } from '../helpers.js';
 
 const PAGE = 65536;
@@ -25,26 +25,30 @@ const HEAPS: [string, () => Heap][] = [
 ];
 
 describe('Heap allocation', () => {
-  it.each(HEAPS)('%s: offsets are 4-aligned and sizes round up to 4 (minimum 4)', (_, make) => {
+  it('aligns to 16 elements: 64 bytes of float32, one cache line', () => {
+    expect(A).toBe(16);
+  });
+
+  it.each(HEAPS)('%s: offsets are 16-aligned and sizes round up to 16 (minimum 16)', (_, make) => {
     const heap = make();
-    for (const n of [0, 1, 2, 3, 4, 5, 7, 8, 9, 13, 100, 1]) {
+    for (const n of [0, 1, 2, 3, 4, 5, 7, 8, 9, 13, 15, 16, 17, 33, 100, 1]) {
       const off = heap.alloc(n);
-      expect(off % 4, `alloc(${n}) at ${off}`).toBe(0);
-      expect(heap.sizeOf(off)).toBe(Math.max(4, Math.ceil(n / 4) * 4));
+      expect(off % A, `alloc(${n}) at ${off}`).toBe(0);
+      expect(heap.sizeOf(off)).toBe(Math.max(A, Math.ceil(n / A) * A));
     }
   });
 
-  it('an unaligned base is rounded up to 4', () => {
-    const heap = arrayHeap('f32', 64, undefined, 5);
-    expect(heap.base).toBe(8);
-    expect(heap.alloc(3)).toBe(8);
-    expect(heap.alloc(1)).toBe(12);
+  it('an unaligned base is rounded up to 16', () => {
+    const heap = arrayHeap('f32', 256, undefined, 5);
+    expect(heap.base).toBe(A);
+    expect(heap.alloc(3)).toBe(A);
+    expect(heap.alloc(1)).toBe(2 * A);
   });
 
   it('the WASM backend lays its heap above the static data, aligned', async () => {
     const kernels = await wasmKernels();
     const off = kernels.heap.alloc(5);
-    expect(off % 4).toBe(0);
+    expect(off % A).toBe(0);
     expect(off).toBeGreaterThanOrEqual(kernels.heap.base);
     kernels.heap.free(off);
   });
@@ -60,7 +64,7 @@ describe('Heap allocation', () => {
     const heap = arrayHeap();
     const a = heap.alloc(8);
     heap.write(a, [1, 2, 3, 4, 5, 6, 7, 8]);
-    heap.alloc(4); // keeps a from being absorbed into the top
+    heap.alloc(1); // keeps a from being absorbed into the top
     heap.free(a);
     const b = heap.allocZeroed(7);
     expect(b).toBe(a);
@@ -69,10 +73,10 @@ describe('Heap allocation', () => {
 });
 
 describe('Heap free, coalescing and reuse', () => {
-  /** Four blocks of 8 elements, then a 4-element fence so frees never touch the top. */
+  /** Four blocks of 2 A elements, then a fence of A so frees never touch the top. */
   function blocks(heap: Heap): [number, number, number, number] {
-    const r = [heap.alloc(8), heap.alloc(8), heap.alloc(8), heap.alloc(8)] as const;
-    heap.alloc(4);
+    const r = [heap.alloc(2 * A), heap.alloc(2 * A), heap.alloc(2 * A), heap.alloc(2 * A)] as const;
+    heap.alloc(A);
     return [...r];
   }
 
@@ -81,7 +85,7 @@ describe('Heap free, coalescing and reuse', () => {
       const heap = arrayHeap();
       const b = blocks(heap);
       for (const i of order) heap.free(b[i]!);
-      expect(heap.alloc(16), `order ${order}`).toBe(b[0]);
+      expect(heap.alloc(4 * A), `order ${order}`).toBe(b[0]);
     }
   });
 
@@ -91,7 +95,7 @@ describe('Heap free, coalescing and reuse', () => {
     heap.free(a);
     heap.free(c);
     heap.free(b);
-    expect(heap.alloc(24)).toBe(a);
+    expect(heap.alloc(6 * A)).toBe(a);
   });
 
   it('first fit splits a larger free block and skips one too small', () => {
@@ -99,12 +103,12 @@ describe('Heap free, coalescing and reuse', () => {
     const [a, , c] = blocks(heap);
     heap.free(a);
     heap.free(c);
-    const big = heap.alloc(12); // neither 8-block fits
+    const big = heap.alloc(3 * A); // neither 2A-block fits
     expect(big).not.toBe(a);
     expect(big).not.toBe(c);
-    expect(heap.alloc(4)).toBe(a);
-    expect(heap.alloc(4)).toBe(a + 4);
-    expect(heap.alloc(8)).toBe(c);
+    expect(heap.alloc(A)).toBe(a);
+    expect(heap.alloc(1)).toBe(a + A);
+    expect(heap.alloc(2 * A)).toBe(c);
   });
 
   it('freeing the top block lowers the top and absorbs a free block below it', () => {
@@ -114,16 +118,16 @@ describe('Heap free, coalescing and reuse', () => {
     const c = heap.alloc(8);
     heap.free(b);
     heap.free(c); // c was the top: the top drops to c, then absorbs b
-    expect(heap.alloc(40)).toBe(b);
+    expect(heap.alloc(5 * A)).toBe(b);
     heap.free(a);
     expect(heap.sizeOf(a)).toBeUndefined();
   });
 
   it('freeing an unknown, interior or already freed offset throws', () => {
     const heap = arrayHeap();
-    const a = heap.alloc(8);
-    heap.alloc(4);
-    expect(() => heap.free(a + 4)).toThrow(ArgumentError);
+    const a = heap.alloc(2 * A);
+    heap.alloc(1);
+    expect(() => heap.free(a + A)).toThrow(ArgumentError);
     expect(() => heap.free(12345)).toThrow(/no block allocated at offset 12345/);
     heap.free(a);
     expect(() => heap.free(a)).toThrow(ArgumentError);
@@ -132,16 +136,16 @@ describe('Heap free, coalescing and reuse', () => {
   it('used and peak count aligned sizes; peak keeps the maximum', () => {
     const heap = arrayHeap();
     expect([heap.used, heap.peak]).toEqual([0, 0]);
-    const a = heap.alloc(5); // 8
-    const b = heap.alloc(1); // 4
-    expect([heap.used, heap.peak]).toEqual([12, 12]);
+    const a = heap.alloc(A + 5); // 2 A
+    const b = heap.alloc(1); // A
+    expect([heap.used, heap.peak]).toEqual([3 * A, 3 * A]);
     heap.free(a);
-    expect([heap.used, heap.peak]).toEqual([4, 12]);
-    const c = heap.alloc(16);
-    expect([heap.used, heap.peak]).toEqual([20, 20]);
+    expect([heap.used, heap.peak]).toEqual([A, 3 * A]);
+    const c = heap.alloc(4 * A);
+    expect([heap.used, heap.peak]).toEqual([5 * A, 5 * A]);
     heap.free(b);
     heap.free(c);
-    expect([heap.used, heap.peak]).toEqual([0, 20]);
+    expect([heap.used, heap.peak]).toEqual([0, 5 * A]);
   });
 });
 
@@ -218,8 +222,8 @@ describe('HeapError when the storage cannot grow', () => {
     heap.alloc(8);
     expectHeapError(heap, 1000, 1024);
     // The failed request changed nothing: the heap still serves what fits.
-    expect(heap.used).toBe(8);
-    expect(heap.alloc(200) % 4).toBe(0);
+    expect(heap.used).toBe(A);
+    expect(heap.alloc(200) % A).toBe(0);
   });
 
   it('ArrayStorage f64: a request above maxBytes', () => {
