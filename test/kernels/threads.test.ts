@@ -97,6 +97,12 @@ describe('kernel thread pool: 1 thread vs 2 threads, bit for bit', () => {
     expectSameBits(r1, r2);
   });
 
+  it('an empty job is posted to the workers and joined (the bench times it as the hand-off)', () => {
+    const jobs = two.jobs;
+    for (let i = 0; i < 50; i++) two.emptyJob();
+    expect(two.jobs).toBe(jobs + 50);
+  });
+
   it('a trap in a worker surfaces as a WorkerError on the caller, and the pool keeps working', () => {
     expect(() => two.trapForTest()).toThrow(WorkerError);
     const [r1, r2] = both([uniform(65536 * 4, 13)], [65536 * 4], (K, [a], [y]) => K.biasActForward(a!, -1, y!, 65536, 4, 1, 0));

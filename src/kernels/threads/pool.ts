@@ -10,8 +10,8 @@ import type { Heap } from '../heap.js';
 import type { Kernels } from '../kernels.js';
 import { argIndex, KERNEL_NAMES, type AbiConstants } from '../abi.js';
 import type { KernelExports, WasmKernels } from '../wasm.js';
-import { CLAIM, claimShare, claimStart, CONTROL_BYTES, controlViews, DONE, ERROR, EXIT, GEN, MAX_SHARES, OP, PARTS, readError, requestThrow, SPIN, type ControlViews } from './protocol.js';
-import { makeRunners, PLANS, product, TRAP_OP, type Runner, type SplitPlan } from './shares.js';
+import { CONTROL_BYTES, nextShare, openShares, controlViews, DONE, ERROR, EXIT, GEN, MAX_SHARES, OP, PARTS, readError, requestThrow, SPIN, type ControlViews } from './protocol.js';
+import { EMPTY_OP, makeRunners, PLANS, product, TRAP_OP, type Runner, type SplitPlan } from './shares.js';
 import { THREADS_MAXIMUM_PAGES } from './memory.js';
 
 export interface WorkerInit {
@@ -108,7 +108,7 @@ export class ThreadedKernels {
     if (this.disposed) throw new WorkerError('the kernel thread pool was disposed');
     const { ctl } = this.v;
     const run = this.runners[op]!;
-    if (parts <= 1) {
+    if (parts <= 1 && callerClaims) {
       run(this.A, 0, 1);
       return;
     }
@@ -117,11 +117,12 @@ export class ThreadedKernels {
     Atomics.store(ctl, OP, op);
     Atomics.store(ctl, PARTS, parts);
     Atomics.store(ctl, DONE, 0);
-    Atomics.store(ctl, CLAIM, claimStart(gen));
+    openShares(this.v.claims, gen, parts);
     Atomics.store(ctl, GEN, gen);
     Atomics.notify(ctl, GEN);
     let own: unknown = null;
-    for (let share = callerClaims ? claimShare(ctl, gen, parts) : -1; share >= 0; share = claimShare(ctl, gen, parts)) {
+    const { claims } = this.v;
+    for (let share = callerClaims ? nextShare(claims, gen, parts, 0, -1) : -1; share >= 0; share = nextShare(claims, gen, parts, 0, share)) {
       try {
         run(this.A, share, parts);
       } catch (err) {
@@ -191,7 +192,7 @@ export class ThreadedKernels {
       const { FILTER_CHUNK, PARTIAL_FLOATS } = this.constants;
       return (a) => (product(a, p.outSize) > PARTIAL_FLOATS ? 1 : this.sharesFor(work(a), p.minWork, Math.ceil(a[p.count]! / FILTER_CHUNK)));
     }
-    return (a) => this.sharesFor(work(a), p.minWork, a[p.count]!);
+    return (a) => this.sharesFor(work(a), p.minWork, Math.ceil(a[p.count]! / p.align));
   }
 
   /**
@@ -219,6 +220,14 @@ export class ThreadedKernels {
       this.partialFloats = floats;
     }
     return this.partials;
+  }
+
+  /**
+   * A job of one share per worker that does nothing, left to the workers: its time is the
+   * pool's hand-off, post to join, with the workers' own latency in it (bench/threads.ts).
+   */
+  emptyJob(): void {
+    this.run(EMPTY_OP, this.threads - 1, false);
   }
 
   /** Test hook: a job whose every share traps, to check that worker errors surface. */

@@ -1,10 +1,14 @@
 // The control block the main thread and the workers share (one SharedArrayBuffer):
-// Int32 slots for the job handshake, the job's arguments as Float64, and room for a
-// worker's error message. The main thread writes a job split into PARTS shares, bumps
-// GEN and notifies; then every thread — the main one included — claims shares from CLAIM
-// until none is left, running each and adding 1 to DONE. A worker the host has not
-// scheduled yet simply claims nothing: the others take its shares, so a busy core slows
-// a job down instead of stalling it. Which thread runs a share never changes its result.
+// Int32 slots for the job handshake, the job's arguments as Float64, a claim slot per
+// share, and room for a worker's error message. The main thread writes a job split into
+// PARTS shares, opens their claim slots, bumps GEN and notifies; then every thread — the
+// main one (index 0) included — claims first the share with its own index, then any share
+// still open, running each and adding 1 to DONE. Thread t thus runs share t of every job
+// whenever it is there in time, so a batch's images, rows or columns stay on the core that
+// wrote them in the previous pass (a cache line written on one core and read on the other
+// costs a transfer each way). A worker the host has not scheduled yet simply claims
+// nothing: the others take its shares, so a busy core slows a job down instead of
+// stalling it. Which thread runs a share never changes its result.
 
 import { WorkerError } from '../../errors.js';
 import { errorRecordText, rebuildError, serializeError, type ErrorRecord } from './error-transport.js';
@@ -17,31 +21,49 @@ export const DONE = 2;
 export const ERROR = 3;
 export const PARTS = 4;
 export const EXIT = 5;
-/** The job's generation (high bits) and the next unclaimed share (low 12 bits). */
-export const CLAIM = 6;
 
-const SHARE_BITS = 12;
 /** Most shares a job may have. */
-export const MAX_SHARES = 1 << SHARE_BITS;
+export const MAX_SHARES = 4096;
 
-/** CLAIM's value when job `gen` starts: no share claimed yet. */
-export function claimStart(gen: number): number {
-  return (gen & 0x7ffff) << SHARE_BITS;
+// A claim slot holds 2 g while share s of job g is open and 2 g + 1 once a thread has it
+// (g: the generation's low 30 bits). A worker that read job g late can only ever claim a
+// slot of job g, never one of a later job whose arguments it has not read.
+const openTag = (gen: number): number => (gen & 0x3fffffff) << 1;
+
+/** Opens the claim slots of job `gen`'s shares (the main thread, before bumping GEN). */
+export function openShares(claims: Int32Array, gen: number, parts: number): void {
+  const tag = openTag(gen);
+  for (let s = 0; s < parts; s++) Atomics.store(claims, s, tag);
 }
 
-/** Claims the next share of job `gen`, or returns -1 when none is left (or the job is over). */
-export function claimShare(ctl: Int32Array, gen: number, parts: number): number {
-  const tag = claimStart(gen);
-  for (;;) {
-    const v = Atomics.load(ctl, CLAIM);
-    if ((v & ~(MAX_SHARES - 1)) !== tag) return -1;
-    const share = v & (MAX_SHARES - 1);
-    if (share >= parts) return -1;
-    if (Atomics.compareExchange(ctl, CLAIM, v, v + 1) === v) return share;
+/** Claims share `share` of job `gen`: true for the one thread that gets it. */
+export function claimShare(claims: Int32Array, gen: number, share: number): boolean {
+  const tag = openTag(gen);
+  return Atomics.compareExchange(claims, share, tag, tag | 1) === tag;
+}
+
+/**
+ * The next share thread `self` runs of job `gen`, after `last` (-1 at the start): its own
+ * share first, then every other share still open, in order; -1 when none is left.
+ */
+export function nextShare(claims: Int32Array, gen: number, parts: number, self: number, last: number): number {
+  let s: number;
+  if (last < 0) {
+    if (self < parts && claimShare(claims, gen, self)) return self;
+    s = 0;
+  } else {
+    s = last === self ? 0 : last + 1;
   }
+  for (; s < parts; s++) if (s !== self && claimShare(claims, gen, s)) return s;
+  return -1;
 }
 
-export const ARGS_OFFSET = 64;
+/**
+ * The claim slots start in the handshake's own cache line (after its 8 Int32 words), so a
+ * job of up to 8 shares is posted, claimed and reported on one line.
+ */
+export const CLAIMS_OFFSET = 32;
+export const ARGS_OFFSET = Math.ceil((CLAIMS_OFFSET + MAX_SHARES * 4) / 64) * 64;
 export const ARGS_COUNT = 24;
 export const ERROR_OFFSET = ARGS_OFFSET + ARGS_COUNT * 8;
 export const ERROR_BYTES = 1024;
@@ -50,14 +72,17 @@ export const REQUEST_OFFSET = ERROR_OFFSET + ERROR_BYTES;
 export const CONTROL_BYTES = REQUEST_OFFSET + ERROR_BYTES;
 
 /**
- * Polls of a flag (about 20-50 us) before sleeping on it: a training step's back-to-back
- * jobs then skip a futex wake-up each. Shares are claimed, not assigned, so a worker
- * that spins on a core the host shares never stalls a job; it only costs some time.
+ * Polls of a flag (about 100 µs here) before sleeping on it: a training step's back-to-back
+ * jobs then skip a futex wake-up each (an empty job's round trip is about 1 µs to a
+ * spinning worker, 140-290 µs to a sleeping one: bench/threads.ts). Shares are claimed, not
+ * assigned, so a worker that spins on a core the host shares never stalls a job; it only
+ * costs some time.
  */
 export const SPIN = 20000;
 
 export interface ControlViews {
   ctl: Int32Array;
+  claims: Int32Array;
   args: Float64Array;
   error: Uint8Array;
   request: Uint8Array;
@@ -65,7 +90,8 @@ export interface ControlViews {
 
 export function controlViews(control: SharedArrayBuffer): ControlViews {
   return {
-    ctl: new Int32Array(control, 0, ARGS_OFFSET / 4),
+    ctl: new Int32Array(control, 0, CLAIMS_OFFSET / 4),
+    claims: new Int32Array(control, CLAIMS_OFFSET, MAX_SHARES),
     args: new Float64Array(control, ARGS_OFFSET, ARGS_COUNT),
     error: new Uint8Array(control, ERROR_OFFSET, ERROR_BYTES),
     request: new Uint8Array(control, REQUEST_OFFSET, ERROR_BYTES),
@@ -143,7 +169,7 @@ export function workerLoop(ex: KernelExports, control: SharedArrayBuffer, index:
     if (Atomics.load(ctl, EXIT) !== 0) return;
     const parts = Atomics.load(ctl, PARTS);
     const run = runners[Atomics.load(ctl, OP)];
-    for (let share = claimShare(ctl, gen, parts); share >= 0; share = claimShare(ctl, gen, parts)) {
+    for (let share = nextShare(v.claims, gen, parts, index, -1); share >= 0; share = nextShare(v.claims, gen, parts, index, share)) {
       try {
         if (!run) throw new WorkerError(`unknown job ${Atomics.load(ctl, OP)}`);
         run(v.args, share, parts);

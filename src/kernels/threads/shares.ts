@@ -17,6 +17,14 @@ export const TRAP_OP = 0;
 /** The most arguments a kernel may take: every call passes this many (wasm ignores extras). */
 export const MAX_ARGS = 16;
 
+/**
+ * Column shares of a gemm's C and shares of an elementwise range start at multiples of 16
+ * floats: a whole number of NR-column panels and, with the heap's 64-byte alignment (and,
+ * for columns, a leading dimension that is a multiple of 16), of cache lines, so two
+ * threads never write one line.
+ */
+export const SHARE_ALIGN = 16;
+
 /** An argument that moves with the share: arg += first unit * product of the `dims` arguments. */
 interface Advance {
   at: number;
@@ -67,7 +75,7 @@ function plan(name: KernelName, op: number): SplitPlan {
       break;
     case 'elements':
       count = at(split.count);
-      align = 4;
+      align = SHARE_ALIGN;
       for (const arg of split.advance) advance.push({ at: at(arg), dims: [] });
       break;
   }
@@ -77,6 +85,8 @@ function plan(name: KernelName, op: number): SplitPlan {
 
 /** Every split kernel's plan, indexed by op code (index 0, the trap op, has none). */
 export const PLANS: readonly SplitPlan[] = SPLIT_KERNELS.map((name, i) => plan(name, i + 1));
+/** A job whose shares do nothing: its time is the pool's hand-off (ThreadedKernels.emptyJob). */
+export const EMPTY_OP = PLANS.length + 1;
 
 /** Product of the arguments at positions `at`. */
 export function product(a: Float64Array, at: readonly number[]): number {
@@ -102,7 +112,7 @@ export function gemmSplitsRows(m: number, n: number, T: number, fewRows: number)
   return m >= n && Math.floor(m / T) > fewRows;
 }
 
-/** sgemm / sgemmBiasAct: rows of C (and of op(A)), or 8-column blocks of C (and of op(B), and the bias). */
+/** sgemm / sgemmBiasAct: rows of C (and of op(A)), or SHARE_ALIGN-column blocks of C (and of op(B), and the bias). */
 function gemmRunner(p: SplitPlan, fn: (...args: number[]) => unknown, c: AbiConstants): Runner {
   const local = new Float64Array(MAX_ARGS);
   const at = (arg: string): number => argIndex(p.name, arg);
@@ -117,7 +127,7 @@ function gemmRunner(p: SplitPlan, fn: (...args: number[]) => unknown, c: AbiCons
       local[A] = a[A]! + (a[ta] ? i0 : i0 * a[lda]!);
       local[C] = a[C]! + i0 * a[ldc]!;
     } else {
-      const j0 = shareStart(a[n]!, t, T, c.NR), j1 = shareStart(a[n]!, t + 1, T, c.NR);
+      const j0 = shareStart(a[n]!, t, T, SHARE_ALIGN), j1 = shareStart(a[n]!, t + 1, T, SHARE_ALIGN);
       if (j1 <= j0) return;
       local[n] = j1 - j0;
       local[B] = a[B]! + (a[tb] ? j0 * a[ldb]! : j0);
@@ -170,6 +180,7 @@ export function makeRunners(ex: KernelExports, constants: AbiConstants): Runner[
     // TRAP_OP: an offset far past the memory's end makes the instance trap (a RuntimeError).
     () => ex.fill(0x7ffffff0, 16, 0),
   ];
+  runners[EMPTY_OP] = () => {};
   for (const p of PLANS) {
     const fn = ex[p.name] as (...args: number[]) => unknown;
     runners[p.op] = p.by === 'gemm' ? gemmRunner(p, fn, constants) : p.by === 'imageChunks' ? chunkRunner(p, fn, constants) : linearRunner(p, fn);
