@@ -59,7 +59,7 @@ export type Split =
       readonly by: 'rows'; readonly rows: string; readonly cols: string; readonly rowTensors: readonly string[];
       readonly perRow: readonly string[]; readonly work: readonly string[]; readonly minWork: number;
     }
-  /** Elements: `count` is split in multiples of 4; every argument in `advance` moves by the share's first element. */
+  /** Elements: `count` is split in multiples of 16 (whole cache lines); every argument in `advance` moves by the share's first element. */
   | { readonly by: 'elements'; readonly count: string; readonly advance: readonly string[]; readonly minWork: number };
 
 export interface KernelSpec {
@@ -73,6 +73,11 @@ export interface KernelSpec {
 const MACS_PER_SHARE = 5e5;
 /** Elements below which an elementwise share costs more than it saves. */
 const ELEMENTS_PER_SHARE = 32768;
+/**
+ * The same for kernels that evaluate a log, exp or division per element (BCE, the fused
+ * sigmoid gradient, Adam; 1-5 ns an element): a batch-32 pass of 25,088 pixels is split.
+ */
+const COSTLY_ELEMENTS_PER_SHARE = ELEMENTS_PER_SHARE / 8;
 
 const CONV = [
   'n:i32', 'ih:i32', 'iw:i32', 'cin:i32', 'oh:i32', 'ow:i32', 'cout:i32',
@@ -224,16 +229,16 @@ export const ABI = {
   /** Overwrites dp = scale * 2 (p - t). */
   mseBackward: { args: ['p:ptr', 't:ptr', 'dp:ptr', 'n:i32', 'scale:f32'], split: elements('n', ['p', 't', 'dp']) },
   /** out[r] = sum over c of -(t log(p + eps) + (1-t) log(1 - p + eps)), p clipped to float32 [1e-7, 1 - 2^-23] as Keras (eps 1e-7). */
-  bceForward: { args: ['p:ptr', 't:ptr', 'out:ptr', 'rows:i32', 'cols:i32'], split: lossRows },
+  bceForward: { args: ['p:ptr', 't:ptr', 'out:ptr', 'rows:i32', 'cols:i32'], split: { ...lossRows, minWork: COSTLY_ELEMENTS_PER_SHARE } },
   /** Overwrites dp = scale * d/dp of the clipped BCE (0 where p is clipped). */
-  bceBackward: { args: ['p:ptr', 't:ptr', 'dp:ptr', 'n:i32', 'scale:f32'], split: elements('n', ['p', 't', 'dp']) },
+  bceBackward: { args: ['p:ptr', 't:ptr', 'dp:ptr', 'n:i32', 'scale:f32'], split: elements('n', ['p', 't', 'dp'], COSTLY_ELEMENTS_PER_SHARE) },
   /** BCE from logits x (stable: max(x,0) - x t + log(1 + exp(-|x|))); out[r] = row sums. */
   bceLogitsForward: {
     args: ['x:ptr', 't:ptr', 'out:ptr', 'rows:i32', 'cols:i32'],
-    split: { ...lossRows, rowTensors: ['x', 't'] },
+    split: { ...lossRows, rowTensors: ['x', 't'], minWork: COSTLY_ELEMENTS_PER_SHARE },
   },
   /** Overwrites dx = scale * (sigmoid(x) - t): the fused sigmoid + BCE gradient. */
-  bceLogitsBackward: { args: ['x:ptr', 't:ptr', 'dx:ptr', 'n:i32', 'scale:f32'], split: elements('n', ['x', 't', 'dx']) },
+  bceLogitsBackward: { args: ['x:ptr', 't:ptr', 'dx:ptr', 'n:i32', 'scale:f32'], split: elements('n', ['x', 't', 'dx'], COSTLY_ELEMENTS_PER_SHARE) },
   /** out[r] = KL(N(mu, exp(lv)) || N(0, 1)) = -0.5 sum (1 + lv - mu² - exp(lv)). */
   klForward: { args: ['mu:ptr', 'lv:ptr', 'out:ptr', 'rows:i32', 'cols:i32'] },
   /** Overwrites dmu = scale mu, dlv = scale 0.5 (exp(lv) - 1). */
@@ -247,7 +252,7 @@ export const ABI = {
   /** tf.keras Adam: m = b1 m + (1-b1) g; v = b2 v + (1-b2) g²; w -= lrT m / (sqrt(v) + eps). */
   adamStep: {
     args: ['w:ptr', 'g:ptr', 'm:ptr', 'v:ptr', 'n:i32', 'lrT:f32', 'beta1:f32', 'beta2:f32', 'eps:f32'],
-    split: elements('n', ['w', 'g', 'm', 'v']),
+    split: elements('n', ['w', 'g', 'm', 'v'], COSTLY_ELEMENTS_PER_SHARE),
   },
   /** Keras SGD: vel = momentum vel - lr g; w += vel (momentum 0: w -= lr g, vel untouched, may be < 0). */
   sgdStep: { args: ['w:ptr', 'g:ptr', 'vel:ptr', 'n:i32', 'lr:f32', 'momentum:f32'] },
