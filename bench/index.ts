@@ -29,7 +29,7 @@ import { inferenceSection, trainingSection, type ReportInfo } from './model-repo
 import { FULL_MODELS, QUICK_MODELS, runModelSuites } from './model-suite.js';
 import { compareWithBaseline, KEEP, loadBaseline } from './regression.js';
 import { RUNTIMES, type RuntimeSelector } from './model-cases.js';
-import { barsSection, barStatus, threadBars } from './threads.js';
+import { barsSection, barStatus, measureHandOff, threadBars } from './threads.js';
 
 const README = fileURLToPath(new URL('./README.md', import.meta.url));
 
@@ -69,7 +69,8 @@ async function main(): Promise<number> {
   const training = trainingSection(models, info);
   const inference = inferenceSection(models, info);
   const bars = threadBars(kernels?.records.filter(isThreadRecord) ?? null, models.records);
-  const threads = barsSection(bars, command, machine);
+  const handOff = only === undefined || only.includes('threads') ? await measureHandOff() : null;
+  const threads = barsSection(bars, command, machine, handOff);
   console.log('\n' + training + '\n\n' + inference + '\n\n' + threads + '\n');
 
   const byName = (suite: string) => models.records.filter((r) => r.suite === suite);
@@ -83,7 +84,7 @@ async function main(): Promise<number> {
       machine, command, totalSeconds: Math.round(totalSeconds), gcExposed,
       kernelSeconds: kernels ? Math.round(kernels.totalSeconds) : null,
       modelSeconds: Math.round(models.totalSeconds),
-      tfjs: tf.version_core, notes: models.notes, firstStepLosses: models.losses,
+      tfjs: tf.version_core, notes: models.notes, firstStepLosses: models.losses, poolHandOff: handOff,
     };
     console.log(`wrote ${await writeResults(names.meta, meta)}`);
   }
