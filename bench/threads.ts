@@ -11,6 +11,7 @@ import type { KernelThreadRecord } from './kernel-report.js';
 import { machineLine, type MachineInfo } from './lib/machine.js';
 import { markdownTable } from './lib/markdown.js';
 import { retry } from './lib/retry.js';
+import { quantile } from './lib/timing.js';
 import type { ModelRecord } from './model-cases.js';
 
 /** The build timed at every thread count. */
@@ -169,7 +170,7 @@ export interface HandOff {
 export async function measureHandOff(): Promise<HandOff> {
   const kernels = (await retry(() => createKernels({ build: THREADS_BUILD, threads: 2 }))) as Kernels & { emptyJob(): void; dispose(): void };
   try {
-    const median = (v: number[]) => v.sort((a, b) => a - b)[v.length >> 1]!;
+    const median = (v: number[]) => quantile(v.sort((a, b) => a - b), 0.5);
     const time = () => {
       const t0 = performance.now();
       kernels.emptyJob();

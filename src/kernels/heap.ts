@@ -17,7 +17,6 @@ export type HeapDtype = 'f32' | 'f64';
  * on multiples of 16 columns) never write the same cache line.
  */
 export const HEAP_ALIGN = 16;
-const ALIGN = HEAP_ALIGN;
 
 /** Where a heap's bytes live and how they grow. */
 export interface HeapStorage {
@@ -151,7 +150,7 @@ export class Heap {
   /** Reserves `n` elements (contents unspecified) and returns their offset. */
   alloc(n: number): number {
     if (!Number.isInteger(n) || n < 0) throw new ArgumentError(`Heap.alloc: size must be a non-negative integer, got ${n}`);
-    const size = Math.max(ALIGN, alignUp(n));
+    const size = Math.max(HEAP_ALIGN, alignUp(n));
     let offset = -1;
     for (let i = 0; i < this.freeList.length; i++) {
       const blk = this.freeList[i]!;
@@ -257,5 +256,5 @@ export class Heap {
 }
 
 function alignUp(n: number): number {
-  return Math.ceil(n / ALIGN) * ALIGN;
+  return Math.ceil(n / HEAP_ALIGN) * HEAP_ALIGN;
 }

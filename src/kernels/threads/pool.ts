@@ -106,7 +106,7 @@ export class ThreadedKernels {
    */
   private run(op: number, parts: number, callerClaims = true): void {
     if (this.disposed) throw new WorkerError('the kernel thread pool was disposed');
-    const { ctl } = this.v;
+    const { ctl, claims } = this.v;
     const run = this.runners[op]!;
     if (parts <= 1 && callerClaims) {
       run(this.A, 0, 1);
@@ -117,11 +117,10 @@ export class ThreadedKernels {
     Atomics.store(ctl, OP, op);
     Atomics.store(ctl, PARTS, parts);
     Atomics.store(ctl, DONE, 0);
-    openShares(this.v.claims, gen, parts);
+    openShares(claims, gen, parts);
     Atomics.store(ctl, GEN, gen);
     Atomics.notify(ctl, GEN);
     let own: unknown = null;
-    const { claims } = this.v;
     for (let share = callerClaims ? nextShare(claims, gen, parts, 0, -1) : -1; share >= 0; share = nextShare(claims, gen, parts, 0, share)) {
       try {
         run(this.A, share, parts);
