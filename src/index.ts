@@ -7,6 +7,7 @@ import { backendOptions, createKernels, defaultThreads, type BackendOptions } fr
 import { Autoencoder } from './models/autoencoder.js';
 import type { Architecture } from './models/architecture.js';
 import { PRESET_NAMES, PRESETS, presetArchitecture, presetDefaults, type PresetOptions } from './models/presets.js';
+import { optionKeys } from './options.js';
 
 export { Autoencoder } from './models/autoencoder.js';
 export { RandomPurpose } from './random/streams.js';
@@ -95,9 +96,11 @@ export interface CreateModelOptions extends BackendOptions, Omit<PresetOptions, 
   kernels?: Kernels;
 }
 
+const CREATE_OWN_KEYS = optionKeys<Omit<CreateModelOptions, keyof BackendOptions>>()('latent', 'inputShape', 'output', 'labels', 'loss', 'beta', 'seed', 'kernels');
+
 /** A new, initialised model from a preset name or an architecture of your own. */
 export async function createModel(spec: string | Architecture, options: CreateModelOptions = {}): Promise<Autoencoder> {
-  const backend = backendOptions(options, 'createModel(spec');
+  const backend = backendOptions(options, 'createModel(spec', CREATE_OWN_KEYS);
   const arch = typeof spec === 'string' ? presetArchitecture(spec, { latent: options.latent, inputShape: options.inputShape, output: options.output, labels: options.labels, loss: options.loss, beta: options.beta }) : spec;
   const kernels = options.kernels ?? (await createKernels({ threads: defaultThreads(), ...backend }));
   return new Autoencoder(kernels, arch).initialize(options.seed ?? 0);

@@ -13,6 +13,7 @@ import { describeModel, type ModelDescription } from './describe.js';
 import type { ModelSource } from '../io/source.js';
 import { fetchModelSource } from './source.js';
 import { resolveThreads } from './threads.js';
+import { checkOptionKeys, optionKeys } from '../options.js';
 
 export interface BrowserLoadOptions {
   /**
@@ -35,7 +36,10 @@ export interface BrowserLoadOptions {
   build?: BuildName;
 }
 
+const BROWSER_LOAD_KEYS = optionKeys<BrowserLoadOptions>()('threads', 'wasm', 'deterministic', 'build');
+
 export async function loadBrowserModel(source: ModelSource, options: BrowserLoadOptions = {}): Promise<BrowserModel> {
+  checkOptionKeys(options, BROWSER_LOAD_KEYS, 'loadModel(source, options)');
   const threads = resolveThreads(options.threads);
   const threaded = threads > 1;
   // Fetch the model and the build together: both are network round trips.

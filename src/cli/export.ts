@@ -13,6 +13,7 @@ import { JsKernels } from '../kernels/js.js';
 import { EXPORT_PARTS, type ExportPart } from '../interop/export-parts.js';
 import { exportOnnx, ONNX_OPSET } from '../interop/export-onnx.js';
 import { exportTfjs, TFJS_WEIGHTS_FILE } from '../interop/export-tfjs.js';
+import { int8Layers } from '../models/quantize.js';
 import { addModelOption, modelFrom } from './model-option.js';
 import { checkOutputFile } from './output-file.js';
 
@@ -65,6 +66,13 @@ export function exportCommand(): Command {
         await writeFileAtomic(path.join(flags.out, TFJS_WEIGHTS_FILE), weights);
         await writeFileAtomic(path.join(flags.out, TFJS_MODEL_FILE), JSON.stringify(modelJson));
         process.stdout.write(`wrote ${path.join(flags.out, TFJS_MODEL_FILE)} and ${TFJS_WEIGHTS_FILE} (TF.js Layers, part ${flags.part}, ${weights.length} bytes of weights)\n`);
+      }
+      const int8 = [...int8Layers(model).keys()];
+      if (int8.length > 0) {
+        process.stdout.write(
+          `note: ${int8.length} int8 layer${int8.length > 1 ? 's' : ''} (${int8.join(', ')}) went out as float32 weights (each int8 code times its channel's scale) ` +
+            `with float32 activations: the export computes what the float model with those weights does, not ae-wasm's int8 arithmetic, so its outputs differ slightly from the int8 model's\n`,
+        );
       }
     } finally {
       model.dispose();

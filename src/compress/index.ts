@@ -3,6 +3,7 @@
 // by its hash (model-hash.ts). Decoding the codes needs the same model's decoder.
 
 import { DataError, ModelMismatchError, ShapeError } from '../errors.js';
+import { checkOptionKeys, optionKeys } from '../options.js';
 import type { Autoencoder } from '../models/autoencoder.js';
 import { decodeAec, encodeAec, type AecLimits } from './aec.js';
 import { hex } from './digest.js';
@@ -23,7 +24,11 @@ export interface CompressOptions {
 }
 
 /** `codes` ([n, ...model.codeShape] flattened; a VAE's z_mean) of `model` as .aec bytes. */
+const COMPRESS_KEYS = optionKeys<CompressOptions>()('bits', 'labels');
+const DECOMPRESS_KEYS = optionKeys<DecompressOptions>()('source', 'modelName', 'limits');
+
 export function compressCodes(model: Autoencoder, codes: Float32Array, options: CompressOptions = {}): Uint8Array {
+  checkOptionKeys(options, COMPRESS_KEYS, 'compress(model, data, options)');
   const bits = options.bits ?? DEFAULT_BITS;
   checkBits(bits, 'compressCodes');
   const k = model.codeSize;
@@ -65,6 +70,7 @@ export interface DecompressOptions {
  * FormatError (aec.ts).
  */
 export function decompressCodes(model: Autoencoder, bytes: Uint8Array, options: DecompressOptions = {}): DecompressedCodes {
+  checkOptionKeys(options, DECOMPRESS_KEYS, 'decompress(model, bytes, options)');
   const source = options.source ?? '<bytes>';
   const mine = modelHash(model);
   const c = decodeAec(bytes, source, options.limits, (h) => {

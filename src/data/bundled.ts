@@ -9,6 +9,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { FormatError } from '../errors.js';
+import { checkOptionKeys, optionKeys } from '../options.js';
 import { readFileBytes } from '../io/file-node.js';
 import { RandomPurpose, RandomStream, streamKey } from '../random/streams.js';
 import type { Dataset, Splits } from './dataset.js';
@@ -116,7 +117,10 @@ async function writeCache(dirs: string[], name: string, bytes: Uint8Array): Prom
 }
 
 /** The digits as 8-bit levels, from the cache when it is valid, else from JSON (then cached). */
+const BUNDLED_KEYS = optionKeys<BundledOptions>()('cacheDirs');
+
 async function loadLevels(options: BundledOptions): Promise<DigitLevels> {
+  checkOptionKeys(options, BUNDLED_KEYS, 'loadBundledDigits(options)');
   const mnist = locateMnist();
   const dirs = cacheDirs(options);
   const name = `mnist-${mnist.version}.bin`;

@@ -8,11 +8,12 @@
 // before it existed: MNIST-style pixels in [0, 1]) is given `legacyPreprocessing`: uint8
 // data scaled by 255, float data taken as it is.
 import { DataError, ShapeError } from '../errors.js';
+import { checkOptionKeys, optionKeys } from '../options.js';
 import { loadBundledStoredSplits } from './bundled.js';
 import { checkLabels, MAX_CLASSES, type Dataset, type Splits } from './dataset.js';
 import { ArrayStore, checkFinite, storeChunks, storedDataset, transformFor, type SampleStore } from './storage.js';
 import { applyNormalization, defaultNormalizationKind, fitNormalization, fitNormalizationChunks, UINT8_SCALE, type Normalization, type NormalizationKind } from './normalize.js';
-import { loadData, type LoadDataOptions } from './sources/load-node.js';
+import { LOAD_DATA_KEYS, loadData, type LoadDataOptions } from './sources/load-node.js';
 import { formatShape, sampleSize, type DataSplit, type LoadedData, type SampleDtype, type SplitOrigin } from './sources/types.js';
 
 export interface LoadSplitsOptions extends LoadDataOptions {
@@ -52,9 +53,13 @@ export function legacyPreprocessing(dtype: SampleDtype, sampleShape: readonly nu
 
 const DIGIT_NAMES = Array.from({ length: 10 }, (_, d) => String(d));
 
+const LOAD_SPLITS_OWN_KEYS = optionKeys<Omit<LoadSplitsOptions, keyof LoadDataOptions>>()('data', 'normalize', 'preprocessing');
+
 export async function loadSplits(options: LoadSplitsOptions = {}): Promise<PreparedSplits> {
+  checkOptionKeys(options, [...LOAD_SPLITS_OWN_KEYS, ...LOAD_DATA_KEYS], 'loadSplits(options)');
   if (options.data === undefined) return bundled(options);
-  const loaded = await loadData(options.data, options);
+  const { data, normalize: _n, preprocessing: _p, ...dataOptions } = options;
+  const loaded = await loadData(data, dataOptions);
   return prepare(loaded, options);
 }
 

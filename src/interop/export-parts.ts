@@ -22,6 +22,7 @@
 
 import { preprocessingMetadata } from '../data/normalize.js';
 import { ArgumentError, ShapeError } from '../errors.js';
+import { checkOptionKeys, optionKeys } from '../options.js';
 import type { Autoencoder } from '../models/autoencoder.js';
 import { architectureGraph, partNames, type PartName } from '../models/architecture.js';
 import { classifierPart } from '../models/classifier.js';
@@ -241,7 +242,10 @@ function buildChain(model: Autoencoder, part: PartName, input: string, output: s
 }
 
 /** Which nodes, inputs and outputs an export of `part` has. */
+const EXPORT_KEYS = optionKeys<ExportOptions>()('part');
+
 export function exportPlan(model: Autoencoder, options: ExportOptions = {}): ExportPlan {
+  checkOptionKeys(options, EXPORT_KEYS, 'export(model, options)');
   const f = graphFacts(model);
   const { part, request } = checkedRequest(options.part ?? 'all', model, f);
   const { g, topo, shapes } = f;

@@ -6,6 +6,7 @@
 // model came from.
 
 import { AeError, FormatError } from '../errors.js';
+import { checkOptionKeys, optionKeys } from '../options.js';
 import type { Kernels } from '../kernels/kernels.js';
 import { Autoencoder } from '../models/autoencoder.js';
 import { checkCustomArchitecture } from '../models/custom-architecture.js';
@@ -51,7 +52,10 @@ function kerasLoss(trainingConfig: unknown): 'mse' | 'bce' | undefined {
 }
 
 /** Builds the ae-wasm model of `artifacts`; `source` names the file in every error. */
+const IMPORT_KEYS = optionKeys<ImportOptions>()('limits', 'encoderOutput', 'kind');
+
 export function importKerasModel(kernels: Kernels, artifacts: KerasArtifacts, source: string, options: ImportOptions = {}): ImportedModel {
+  checkOptionKeys(options, IMPORT_KEYS, 'importKerasModel(kernels, artifacts, source, options)');
   const graph = flattenModel(artifacts.model, source);
   const loss = kerasLoss(artifacts.trainingConfig);
   const mapped = mapParts(graph, source, { ...options, loss });

@@ -5,6 +5,7 @@ import os from 'node:os';
 import { fileURLToPath } from 'node:url';
 import v8 from 'node:v8';
 import { ArgumentError, FileError } from '../errors.js';
+import { checkOptionKeys } from '../options.js';
 import { performance } from 'node:perf_hooks';
 import {
   buildInfo,
@@ -63,11 +64,13 @@ export const BACKEND_OPTION_KEYS = ['backend', 'dtype', 'build', 'deterministic'
 /**
  * The backend options of a larger options object (createModel's, loadModel's), the other
  * keys left out. Refuses, naming `call` ("loadModel(source"), a Kernels instance where the
- * options go: its keys, spread into createKernels, once made an instance whose heap trapped.
+ * options go (its keys, spread into createKernels, once made an instance whose heap
+ * trapped), and any key that is neither a backend option nor one of the call's `own`.
  */
-export function backendOptions(options: object, call: string): BackendOptions {
+export function backendOptions(options: object, call: string, own: readonly string[]): BackendOptions {
   const o = options as Record<string, unknown>;
-  if ('heap' in o) throw new ArgumentError(`${call}, options): the second argument is an options object; pass kernels as ${call}, { kernels })`);
+  if (o !== null && typeof o === 'object' && 'heap' in o) throw new ArgumentError(`${call}, options): the second argument is an options object; pass kernels as ${call}, { kernels })`);
+  checkOptionKeys(options, [...own, ...BACKEND_OPTION_KEYS], `${call}, options)`);
   const out: Record<string, unknown> = {};
   for (const key of BACKEND_OPTION_KEYS) if (o[key] !== undefined) out[key] = o[key];
   return out as BackendOptions;
@@ -85,9 +88,7 @@ function checkBackendOptions(options: unknown): BackendOptions {
   if ('heap' in options && 'backend' in options && 'build' in options) {
     throw new ArgumentError(`createKernels(options): got a Kernels instance (${String((options as { build: unknown }).build)}) where the options go; use it as it is, or pass { kernels } to createModel/loadModel`);
   }
-  for (const key of Object.keys(options)) {
-    if (!(BACKEND_OPTION_KEYS as readonly string[]).includes(key)) throw new ArgumentError(`createKernels(options): unknown option "${key}"; valid options are ${valid}`);
-  }
+  checkOptionKeys(options, BACKEND_OPTION_KEYS, 'createKernels(options)');
   const o = options as BackendOptions;
   if (o.backend !== undefined && o.backend !== 'wasm' && o.backend !== 'js') throw new ArgumentError(`createKernels(options): backend must be "wasm" or "js", got ${JSON.stringify(o.backend)}`);
   if (o.dtype !== undefined && o.dtype !== 'f32' && o.dtype !== 'f64') throw new ArgumentError(`createKernels(options): dtype must be "f32" or "f64", got ${JSON.stringify(o.dtype)}`);

@@ -8,6 +8,7 @@
 // Pure: no Node imports, so the browser entry loads models with it too.
 
 import { FormatError } from '../errors.js';
+import { checkOptionKeys, optionKeys } from '../options.js';
 import { parsePreprocessing, preprocessingMetadata, preprocessingTensors } from '../data/normalize.js';
 import type { Kernels } from '../kernels/kernels.js';
 import { describeDepthExcess, jsonDepthExcess } from '../io/json-depth.js';
@@ -71,7 +72,10 @@ export interface SaveOptions {
 }
 
 /** Encodes a model (and optionally its optimizer slots) to safetensors bytes. */
+const SAVE_KEYS = optionKeys<SaveOptions>()('optimizerState');
+
 export function encodeModel(model: Autoencoder, training: TrainingRecord | null = model.training, options: SaveOptions = {}): Uint8Array {
+  checkOptionKeys(options, SAVE_KEYS, 'encodeModel(model, training, options)');
   if (!training) throw new FormatError('a model file needs a training record: train the model first or pass one');
   const int8 = int8Layers(model);
   const tensors: TensorEntry[] = model.params.list.flatMap((p): TensorEntry[] => {

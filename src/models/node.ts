@@ -7,11 +7,15 @@ import type { Kernels } from '../kernels/kernels.js';
 import { backendOptions, createKernels, defaultThreads, type BackendOptions } from '../kernels/node.js';
 import type { Autoencoder } from './autoencoder.js';
 import { decodeModel, encodeModel, type SaveOptions, type TrainingRecord } from './model-file.js';
+import { checkOptionKeys, optionKeys } from '../options.js';
 
 export interface LoadOptions extends BackendOptions {
   /** Reuse an existing backend instead of creating one. */
   kernels?: Kernels;
 }
+
+const SAVE_MODEL_KEYS = optionKeys<SaveOptions & { training?: TrainingRecord }>()('optimizerState', 'training');
+const LOAD_OWN_KEYS = optionKeys<Omit<LoadOptions, keyof BackendOptions>>()('kernels');
 
 /** Reads the bytes of a model source; `name` is how errors refer to it. */
 export async function readModelSource(source: ModelSource): Promise<{ bytes: Uint8Array; name: string }> {
@@ -25,7 +29,7 @@ export async function readModelSource(source: ModelSource): Promise<{ bytes: Uin
 
 /** Loads a model file onto a backend (WASM by default). */
 export async function loadModel(source: ModelSource, options: LoadOptions = {}): Promise<Autoencoder> {
-  const backend = backendOptions(options, 'loadModel(source');
+  const backend = backendOptions(options, 'loadModel(source', LOAD_OWN_KEYS);
   const { bytes, name } = await readModelSource(source);
   const kernels = options.kernels ?? (await createKernels({ threads: defaultThreads(), ...backend }));
   return decodeModel(bytes, kernels, name).model;
@@ -33,5 +37,6 @@ export async function loadModel(source: ModelSource, options: LoadOptions = {}):
 
 /** Writes a model file atomically (optimizer slots too with `optimizerState`). */
 export async function saveModel(model: Autoencoder, path: string, options: SaveOptions & { training?: TrainingRecord } = {}): Promise<void> {
-  await writeFileAtomic(path, encodeModel(model, options.training ?? model.training, options));
+  checkOptionKeys(options, SAVE_MODEL_KEYS, 'saveModel(model, path, options)');
+  await writeFileAtomic(path, encodeModel(model, options.training ?? model.training, { optimizerState: options.optimizerState }));
 }

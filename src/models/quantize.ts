@@ -10,6 +10,7 @@
 // quantized per row at run time (not stored); biases stay F32.
 
 import { FormatError, ShapeError } from '../errors.js';
+import { checkOptionKeys, optionKeys } from '../options.js';
 import type { DecodedTensor, TensorEntry } from '../io/safetensors.js';
 import { Dense } from '../nn/layers/dense.js';
 import { Int8Dense } from '../nn/layers/dense-int8.js';
@@ -109,7 +110,10 @@ export function attachInt8(model: Autoencoder, weights: ReadonlyMap<string, Int8
  * `keepFloat` quantized (scheme above), everything else (other layers, biases,
  * preprocessing, training record) as it was. The float model is left untouched.
  */
+const QUANTIZE_KEYS = optionKeys<QuantizeOptions>()('keepFloat');
+
 export function quantizeModel(model: Autoencoder, options: QuantizeOptions = {}): Autoencoder {
+  checkOptionKeys(options, QUANTIZE_KEYS, 'quantizeModel(model, options)');
   if (quantizationOf(model)) throw new ShapeError('quantizeModel: this model is already int8');
   const keep = new Set(options.keepFloat ?? []);
   const dense = new Map<string, Dense>();

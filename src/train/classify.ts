@@ -29,6 +29,7 @@ import { classCount, gather } from '../data/dataset.js';
 import type { Normalization } from '../data/normalize.js';
 import { shuffledIndices } from '../data/shuffle.js';
 import { ArgumentError, DataError } from '../errors.js';
+import { checkOptionKeys, optionKeys } from '../options.js';
 import type { Kernels } from '../kernels/kernels.js';
 import { architectureGraph, partNames, type Architecture } from '../models/architecture.js';
 import { Autoencoder } from '../models/autoencoder.js';
@@ -256,7 +257,12 @@ function classesOf(splits: Splits): number {
  * trains it on the labelled subset of splits.train and measures it on splits.test.
  * Everything is checked before the model is built.
  */
+const CLASSIFIER_KEYS = optionKeys<ClassifierOptions>()(
+  'encoder', 'architecture', 'labelsPerClass', 'freeze', 'hidden', 'epochs', 'batchSize', 'learningRate', 'seed', 'preprocessing', 'labelNames', 'callbacks', 'signal',
+);
+
 export async function trainClassifier(kernels: Kernels, splits: Splits, options: ClassifierOptions): Promise<ClassifierResult> {
+  checkOptionKeys(options, CLASSIFIER_KEYS, 'trainClassifier(kernels, splits, options)');
   const source = options.encoder?.architecture ?? options.architecture;
   if (!source) throw new ArgumentError('trainClassifier needs an encoder model, or with encoder null an architecture whose encoder to train from scratch');
   const seed = options.seed ?? CLASSIFY_DEFAULTS.seed;

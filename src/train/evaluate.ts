@@ -12,6 +12,7 @@ import { inUnitRange } from '../data/storage.js';
 import { addInputNoise, inputNoiseFor, type NoiseKind } from './noise.js';
 import { labelData } from './step.js';
 import { StreamData, type BatchData } from './stream.js';
+import { checkOptionKeys, optionKeys } from '../options.js';
 
 export interface Metrics {
   n: number;
@@ -55,7 +56,10 @@ export function evaluate(model: Autoencoder, ds: Dataset, options: EvaluateOptio
 }
 
 /** As evaluate, with the classifier's confusion matrix (rows true class) when the model has one, else null. */
+const EVALUATE_KEYS = optionKeys<EvaluateOptions>()('noise', 'noiseKind', 'seed', 'batch');
+
 export function evaluateWithConfusion(model: Autoencoder, ds: Dataset, options: EvaluateOptions = {}): { metrics: Metrics; confusion: Confusion | null } {
+  checkOptionKeys(options, EVALUATE_KEYS, 'evaluate(model, dataset, options)');
   const kernels = model.kernels;
   const batch = Math.min(options.batch ?? 256, Math.max(ds.n, 1));
   const noise = inputNoiseFor(model, options.noiseKind ?? 'gaussian', options.noise ?? 0, ds);

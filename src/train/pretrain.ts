@@ -17,6 +17,7 @@
 import type { Dataset, Splits } from '../data/dataset.js';
 import { chunkSamples, readSamples, storedDataset } from '../data/storage.js';
 import { ArgumentError } from '../errors.js';
+import { checkOptionKeys, optionKeys } from '../options.js';
 import type { Architecture } from '../models/architecture.js';
 import { Autoencoder } from '../models/autoencoder.js';
 import type { LayerSpec } from '../nn/layer.js';
@@ -143,7 +144,10 @@ export function codesOf(model: Autoencoder, ds: Dataset, chunk = codeChunk(model
  * `model` (its own initialisation is replaced for those layers); returns one report per layer.
  * Train the whole model afterwards to fine-tune it.
  */
+const PRETRAIN_KEYS = optionKeys<PretrainOptions>()('epochs', 'batchSize', 'seed', 'loss', 'noise', 'noiseKind', 'optimizer', 'onLayer');
+
 export async function pretrainGreedy(model: Autoencoder, splits: Splits, options: PretrainOptions = {}): Promise<PretrainLayer[]> {
+  checkOptionKeys(options, PRETRAIN_KEYS, 'pretrainGreedy(model, splits, options)');
   const arch = model.architecture;
   const stack = denseStack(arch, model.inputSize);
   const k = stack.units.length;

@@ -3,6 +3,7 @@
 // (naming the flags), so the command and the library accept exactly the same runs.
 
 import { ArgumentError } from '../errors.js';
+import { checkOptionKeys, optionKeys } from '../options.js';
 import { checkNoise, type NoiseKind } from './noise.js';
 import type { TrainOptions } from './trainer.js';
 
@@ -83,8 +84,15 @@ function check(option: RangedOption, v: number, names: OptionNames): number {
   return v;
 }
 
+/** Every key of TrainOptions: train() refuses others. */
+export const TRAIN_OPTION_KEYS = optionKeys<TrainOptions>()(
+  'epochs', 'batchSize', 'optimizer', 'loss', 'seed', 'noise', 'noiseKind', 'l1', 'beta', 'validationSplit', 'patience', 'clipNorm',
+  'evaluateTest', 'callbacks', 'progressIntervalMs', 'resume', 'resumeSource', 'signal', 'maxMemory', 'dataInHeap',
+);
+
 /** Checks `options` (ArgumentError naming the option by `names`) and fills in the defaults. */
 export function validateTrainOptions(options: TrainOptions, names: OptionNames = LIBRARY_OPTION_NAMES): ResolvedTrainOptions {
+  checkOptionKeys(options, TRAIN_OPTION_KEYS, 'train(model, splits, options)');
   const resolved: ResolvedTrainOptions = {
     ...options,
     epochs: check('epochs', options.epochs ?? TRAIN_DEFAULTS.epochs, names),

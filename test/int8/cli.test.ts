@@ -62,4 +62,16 @@ describe('ae-wasm quantize', () => {
     expect(unknown.stderr).toMatch(/keepFloat names "decoder\.7", which is no Dense layer/);
     expect(fs.existsSync(path.join(dir, 'q3.safetensors'))).toBe(false);
   });
+
+  it('export of an int8 model says its int8 layers went out as float32 weights; a float model gets no such note', async () => {
+    const onnx = path.join(dir, 'int8.onnx');
+    const run = await inProcess('export', '--model', out, '--format', 'onnx', '--out', onnx);
+    expect(run.stderr).toBe('');
+    expect(run.stdout).toMatch(
+      /note: 5 int8 layers \(encoder\.1, encoder\.2, encoder\.3, decoder\.0, decoder\.1\) went out as float32 weights \(each int8 code times its channel's scale\) with float32 activations/,
+    );
+    const plain = await inProcess('export', '--model', input, '--format', 'onnx', '--out', path.join(dir, 'float.onnx'));
+    expect(plain.stderr).toBe('');
+    expect(plain.stdout).not.toMatch(/note:/);
+  });
 });

@@ -109,14 +109,14 @@ describe('createKernels: the choice and its reason', () => {
   it('createModel passes only the backend options on and reports the build on model.kernels', async () => {
     const model = await createModel('dense', { latent: 8, seed: 3, threads: 1, build: BASELINE_BUILD });
     expect([model.kernels.build, model.kernels.buildReason]).toEqual([BASELINE_BUILD, `asked for (build: ${BASELINE_BUILD})`]);
-    expect(backendOptions({ latent: 8, threads: 1, build: 'x', kernels: {} }, 'createModel(spec')).toEqual({ threads: 1, build: 'x' });
+    expect(backendOptions({ latent: 8, threads: 1, build: 'x', kernels: {} }, 'createModel(spec', ['latent', 'kernels'])).toEqual({ threads: 1, build: 'x' });
   });
 });
 
 describe('createKernels refuses what is not its options', () => {
   const valid = 'backend, dtype, build, deterministic, threads, calibrate';
   it('an unknown key, named with the valid ones', async () => {
-    await expect(createKernels({ thread: 2 } as never)).rejects.toThrow(new ArgumentError(`createKernels(options): unknown option "thread"; valid options are ${valid}`));
+    await expect(createKernels({ thread: 2 } as never)).rejects.toThrow(new ArgumentError(`createKernels(options): unknown option "thread"; did you mean "threads"? Valid options: ${valid}`));
   });
   it('a Kernels instance where the options go', async () => {
     const k = await createKernels({ build: BASELINE_BUILD });

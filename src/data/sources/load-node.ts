@@ -15,6 +15,7 @@
 import { stat } from 'node:fs/promises';
 import path from 'node:path';
 import { ArgumentError, DataError, FileError } from '../../errors.js';
+import { checkOptionKeys, optionKeys } from '../../options.js';
 import { readFileBytes } from '../../io/file-node.js';
 import { parseCsv, type CsvOptions } from './csv.js';
 import { hasIdxFiles, loadIdxSource } from './idx-raw-node.js';
@@ -168,7 +169,13 @@ async function loadSource(source: string, format: SourceFormat, options: LoadDat
   }
 }
 
+/** Every key of LoadDataOptions: loadData() refuses others. */
+export const LOAD_DATA_KEYS = optionKeys<LoadDataOptions>()(
+  'format', 'testSource', 'testSplit', 'defaultTestSplit', 'seed', 'labels', 'testLabels', 'diskThreshold', 'limits', 'header', 'labelColumn', 'delimiter', 'imageSize', 'channels',
+);
+
 function checkOptions(options: LoadDataOptions): void {
+  checkOptionKeys(options, LOAD_DATA_KEYS, 'loadData(source, options)');
   const { seed, testSplit } = options;
   if (seed !== undefined && !(Number.isSafeInteger(seed) && seed >= 0)) throw new ArgumentError(`seed must be a non-negative integer, got ${JSON.stringify(seed)}`);
   if (testSplit !== undefined && !(typeof testSplit === 'number' && testSplit > 0 && testSplit < 1)) {

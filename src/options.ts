@@ -1,0 +1,51 @@
+// Options objects are checked against the keys their function reads: a misspelt option
+// (`batch_size`, `epoch`) is an ArgumentError naming it and the nearest valid key, as
+// Keras' fit() refuses an unexpected keyword, never a silent default. The key lists are
+// runtime values made by `optionKeys<T>()`, which the compiler refuses when they miss a
+// key of T, so a new option cannot be forgotten here.
+
+import { ArgumentError } from './errors.js';
+
+type Missing<T, K extends readonly PropertyKey[]> = Exclude<keyof T, K[number]>;
+
+/**
+ * `optionKeys<TrainOptions>()('epochs', 'batchSize', ...)`: the keys of T as a list; a
+ * list without every key of T does not compile (the error names the missing ones).
+ */
+export function optionKeys<T extends object>() {
+  return <const K extends readonly (keyof T & string)[]>(
+    ...keys: K & ([Missing<T, K>] extends [never] ? unknown : { missingKeys: Missing<T, K> })
+  ): readonly string[] => keys;
+}
+
+/** Case, '_' and '-' aside: `batch_size` and `BatchSize` are `batchsize`. */
+const fold = (key: string): string => key.toLowerCase().replace(/[_-]/g, '');
+
+/**
+ * The valid key `key` was most likely meant to be, or null: the same key but for case,
+ * '_' and '-' (`batch_size`: batchSize), else one that the key begins or that begins the
+ * key (`epoch`: epochs, `seeds`: seed), else null.
+ */
+export function nearestKey(key: string, valid: readonly string[]): string | null {
+  const f = fold(key);
+  if (f.length < 3) return null;
+  return valid.find((v) => fold(v) === f) ?? valid.find((v) => fold(v).startsWith(f) || f.startsWith(fold(v))) ?? null;
+}
+
+/**
+ * Refuses `options` unless it is a plain options object (undefined passes: the defaults)
+ * whose own keys are all in `valid`. `call` names the function, as "train(model, splits, options)".
+ */
+export function checkOptionKeys(options: unknown, valid: readonly string[], call: string): void {
+  if (options === undefined) return;
+  if (typeof options !== 'object' || options === null || Array.isArray(options)) {
+    const got = Array.isArray(options) ? 'an array' : options === null ? 'null' : typeof options;
+    throw new ArgumentError(`${call}: options must be an object with keys from ${valid.join(', ')}; got ${got}`);
+  }
+  for (const key of Object.keys(options)) {
+    if (valid.includes(key)) continue;
+    const shown = JSON.stringify(key.length > 64 ? `${key.slice(0, 64)}…` : key);
+    const near = nearestKey(key, valid);
+    throw new ArgumentError(`${call}: unknown option ${shown}${near ? `; did you mean "${near}"?` : '.'} Valid options: ${valid.join(', ')}`);
+  }
+}
