@@ -23,10 +23,10 @@ export interface CompressOptions {
   labels?: Uint8Array | null;
 }
 
-/** `codes` ([n, ...model.codeShape] flattened; a VAE's z_mean) of `model` as .aec bytes. */
 const COMPRESS_KEYS = optionKeys<CompressOptions>()('bits', 'labels');
 const DECOMPRESS_KEYS = optionKeys<DecompressOptions>()('source', 'modelName', 'limits');
 
+/** `codes` ([n, ...model.codeShape] flattened; a VAE's z_mean) of `model` as .aec bytes. */
 export function compressCodes(model: Autoencoder, codes: Float32Array, options: CompressOptions = {}): Uint8Array {
   checkOptionKeys(options, COMPRESS_KEYS, 'compress(model, data, options)');
   const bits = options.bits ?? DEFAULT_BITS;

@@ -116,9 +116,9 @@ async function writeCache(dirs: string[], name: string, bytes: Uint8Array): Prom
   // No writable place: loading still works, it is just cold every time.
 }
 
-/** The digits as 8-bit levels, from the cache when it is valid, else from JSON (then cached). */
 const BUNDLED_KEYS = optionKeys<BundledOptions>()('cacheDirs');
 
+/** The digits as 8-bit levels, from the cache when it is valid, else from JSON (then cached). */
 async function loadLevels(options: BundledOptions): Promise<DigitLevels> {
   checkOptionKeys(options, BUNDLED_KEYS, 'loadBundledDigits(options)');
   const mnist = locateMnist();

@@ -241,9 +241,9 @@ function buildChain(model: Autoencoder, part: PartName, input: string, output: s
   return { kind: 'chain', part, input, output, inShape, outShape: shape, layers };
 }
 
-/** Which nodes, inputs and outputs an export of `part` has. */
 const EXPORT_KEYS = optionKeys<ExportOptions>()('part');
 
+/** Which nodes, inputs and outputs an export of `part` has. */
 export function exportPlan(model: Autoencoder, options: ExportOptions = {}): ExportPlan {
   checkOptionKeys(options, EXPORT_KEYS, 'export(model, options)');
   const f = graphFacts(model);

@@ -51,9 +51,9 @@ function kerasLoss(trainingConfig: unknown): 'mse' | 'bce' | undefined {
   return typeof loss === 'string' && Object.hasOwn(LOSSES, loss) ? LOSSES[loss] : undefined;
 }
 
-/** Builds the ae-wasm model of `artifacts`; `source` names the file in every error. */
 const IMPORT_KEYS = optionKeys<ImportOptions>()('limits', 'encoderOutput', 'kind');
 
+/** Builds the ae-wasm model of `artifacts`; `source` names the file in every error. */
 export function importKerasModel(kernels: Kernels, artifacts: KerasArtifacts, source: string, options: ImportOptions = {}): ImportedModel {
   checkOptionKeys(options, IMPORT_KEYS, 'importKerasModel(kernels, artifacts, source, options)');
   const graph = flattenModel(artifacts.model, source);

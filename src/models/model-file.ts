@@ -71,9 +71,9 @@ export interface SaveOptions {
   optimizerState?: boolean;
 }
 
-/** Encodes a model (and optionally its optimizer slots) to safetensors bytes. */
 const SAVE_KEYS = optionKeys<SaveOptions>()('optimizerState');
 
+/** Encodes a model (and optionally its optimizer slots) to safetensors bytes. */
 export function encodeModel(model: Autoencoder, training: TrainingRecord | null = model.training, options: SaveOptions = {}): Uint8Array {
   checkOptionKeys(options, SAVE_KEYS, 'encodeModel(model, training, options)');
   if (!training) throw new FormatError('a model file needs a training record: train the model first or pass one');

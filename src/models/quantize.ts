@@ -105,13 +105,13 @@ export function attachInt8(model: Autoencoder, weights: ReadonlyMap<string, Int8
   };
 }
 
+const QUANTIZE_KEYS = optionKeys<QuantizeOptions>()('keepFloat');
+
 /**
  * An int8 copy of a float model on the same backend: every Dense layer but those in
  * `keepFloat` quantized (scheme above), everything else (other layers, biases,
  * preprocessing, training record) as it was. The float model is left untouched.
  */
-const QUANTIZE_KEYS = optionKeys<QuantizeOptions>()('keepFloat');
-
 export function quantizeModel(model: Autoencoder, options: QuantizeOptions = {}): Autoencoder {
   checkOptionKeys(options, QUANTIZE_KEYS, 'quantizeModel(model, options)');
   if (quantizationOf(model)) throw new ShapeError('quantizeModel: this model is already int8');

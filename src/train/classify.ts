@@ -252,15 +252,15 @@ function classesOf(splits: Splits): number {
   return classes;
 }
 
+const CLASSIFIER_KEYS = optionKeys<ClassifierOptions>()(
+  'encoder', 'architecture', 'labelsPerClass', 'freeze', 'hidden', 'epochs', 'batchSize', 'learningRate', 'seed', 'preprocessing', 'labelNames', 'callbacks', 'signal',
+);
+
 /**
  * Builds the classifier on `options.encoder` (or a fresh encoder of `options.architecture`),
  * trains it on the labelled subset of splits.train and measures it on splits.test.
  * Everything is checked before the model is built.
  */
-const CLASSIFIER_KEYS = optionKeys<ClassifierOptions>()(
-  'encoder', 'architecture', 'labelsPerClass', 'freeze', 'hidden', 'epochs', 'batchSize', 'learningRate', 'seed', 'preprocessing', 'labelNames', 'callbacks', 'signal',
-);
-
 export async function trainClassifier(kernels: Kernels, splits: Splits, options: ClassifierOptions): Promise<ClassifierResult> {
   checkOptionKeys(options, CLASSIFIER_KEYS, 'trainClassifier(kernels, splits, options)');
   const source = options.encoder?.architecture ?? options.architecture;

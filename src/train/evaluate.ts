@@ -55,9 +55,9 @@ export function evaluate(model: Autoencoder, ds: Dataset, options: EvaluateOptio
   return evaluateWithConfusion(model, ds, options).metrics;
 }
 
-/** As evaluate, with the classifier's confusion matrix (rows true class) when the model has one, else null. */
 const EVALUATE_KEYS = optionKeys<EvaluateOptions>()('noise', 'noiseKind', 'seed', 'batch');
 
+/** As evaluate, with the classifier's confusion matrix (rows true class) when the model has one, else null. */
 export function evaluateWithConfusion(model: Autoencoder, ds: Dataset, options: EvaluateOptions = {}): { metrics: Metrics; confusion: Confusion | null } {
   checkOptionKeys(options, EVALUATE_KEYS, 'evaluate(model, dataset, options)');
   const kernels = model.kernels;

@@ -139,13 +139,13 @@ export function codesOf(model: Autoencoder, ds: Dataset, chunk = codeChunk(model
   return codes;
 }
 
+const PRETRAIN_KEYS = optionKeys<PretrainOptions>()('epochs', 'batchSize', 'seed', 'loss', 'noise', 'noiseKind', 'optimizer', 'onLayer');
+
 /**
  * Pre-trains `model`'s Dense stack layer by layer on `splits` and writes the weights into
  * `model` (its own initialisation is replaced for those layers); returns one report per layer.
  * Train the whole model afterwards to fine-tune it.
  */
-const PRETRAIN_KEYS = optionKeys<PretrainOptions>()('epochs', 'batchSize', 'seed', 'loss', 'noise', 'noiseKind', 'optimizer', 'onLayer');
-
 export async function pretrainGreedy(model: Autoencoder, splits: Splits, options: PretrainOptions = {}): Promise<PretrainLayer[]> {
   checkOptionKeys(options, PRETRAIN_KEYS, 'pretrainGreedy(model, splits, options)');
   const arch = model.architecture;
