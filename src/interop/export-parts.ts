@@ -100,6 +100,8 @@ export interface ExportPlan {
   nodes: ExportNode[];
   /** Metadata every export carries (ONNX metadata_props, TF.js userDefinedMetadata). */
   metadata: Record<string, string>;
+  /** The output name of the node that computes the code, when this export computes it (not the decoder's input). */
+  code?: string;
 }
 
 /** A graph output before naming: the value (a part) it reads, and whether the softmax of it. */
@@ -284,7 +286,9 @@ export function exportPlan(model: Autoencoder, options: ExportOptions = {}): Exp
   for (const t of request.targets) {
     if (t.softmax) nodes.push({ kind: 'softmax', name: t.name, input: nameOf(t.value), output: t.name, shape: [...shapes.get(t.value)!] });
   }
-  return { part, kind: model.kind, inputs, outputs, nodes, metadata: exportMetadata(model, part) };
+  const codeName = names.get(g.code);
+  const code = codeName !== undefined && nodes.some((n) => n.kind === 'chain' && n.output === codeName) ? codeName : undefined;
+  return { part, kind: model.kind, inputs, outputs, nodes, metadata: exportMetadata(model, part), ...(code ? { code } : {}) };
 }
 
 /**

@@ -17,6 +17,7 @@ import { UnsupportedError } from '../errors.js';
 import type { Autoencoder } from '../models/autoencoder.js';
 import { LEAKY_RELU_ACTIVATION_SLOPE } from '../nn/activations.js';
 import { exportPlan, type ExportLayer, type ExportOptions } from './export-parts.js';
+import { TFJS_CODE_METADATA } from './tfjs-import.js';
 
 /** The version of tfjs-layers whose format this writes (and whose loader the tests use). */
 export const TFJS_LAYERS_VERSION = '4.22.0';
@@ -161,7 +162,12 @@ export function exportTfjs(model: Autoencoder, options: ExportOptions = {}): Tfj
       convertedBy: null,
       modelTopology,
       weightsManifest: [{ paths: [TFJS_WEIGHTS_FILE], weights }],
-      userDefinedMetadata: { ...plan.metadata, 'ae-wasm.outputs': JSON.stringify(plan.outputs.map((o) => o.name)) },
+      userDefinedMetadata: {
+        ...plan.metadata,
+        'ae-wasm.outputs': JSON.stringify(plan.outputs.map((o) => o.name)),
+        // The layer whose output is the code: ae-wasm import splits there without --encoder-output.
+        ...(plan.code ? { [TFJS_CODE_METADATA]: producer.get(plan.code)! } : {}),
+      },
     },
     weights: bytes,
   };

@@ -5,7 +5,7 @@
 // weights are written by name (keras-weights.ts) and the training record says where the
 // model came from.
 
-import { AeError, FormatError } from '../errors.js';
+import { AeError, ArgumentError, FormatError } from '../errors.js';
 import { checkOptionKeys, optionKeys } from '../options.js';
 import type { Kernels } from '../kernels/kernels.js';
 import { Autoencoder } from '../models/autoencoder.js';
@@ -17,7 +17,7 @@ import { isObject } from './keras-json.js';
 import { mapParts, type PartOptions } from './keras-parts.js';
 import { flattenModel } from './keras-topology.js';
 import { assignWeights } from './keras-weights.js';
-import type { KerasArtifacts } from './tfjs-import.js';
+import { TFJS_CODE_METADATA, type KerasArtifacts } from './tfjs-import.js';
 
 export interface ImportOptions extends Omit<PartOptions, 'loss'> {
   limits?: Partial<ModelLimits>;
@@ -58,7 +58,19 @@ export function importKerasModel(kernels: Kernels, artifacts: KerasArtifacts, so
   checkOptionKeys(options, IMPORT_KEYS, 'importKerasModel(kernels, artifacts, source, options)');
   const graph = flattenModel(artifacts.model, source);
   const loss = kerasLoss(artifacts.trainingConfig);
-  const mapped = mapParts(graph, source, { ...options, loss });
+  // An ae-wasm export names its code layer; --encoder-output still wins.
+  const fromMetadata = options.encoderOutput === undefined && artifacts.codeLayer !== undefined;
+  const { limits: _limits, ...partOptions } = options;
+  let mapped: ReturnType<typeof mapParts>;
+  try {
+    mapped = mapParts(graph, source, { ...partOptions, ...(fromMetadata ? { encoderOutput: artifacts.codeLayer } : {}), loss });
+  } catch (err) {
+    if (fromMetadata && err instanceof ArgumentError) {
+      throw new FormatError(`${source}: its metadata "${TFJS_CODE_METADATA}" names the code layer ${JSON.stringify(artifacts.codeLayer)}, which cannot be: ${err.message}`, { cause: err });
+    }
+    throw err;
+  }
+  if (fromMetadata) mapped.code.rule = `the export's "${TFJS_CODE_METADATA}" metadata`;
   const { architecture } = checkCustomArchitecture(JSON.parse(JSON.stringify(mapped.architecture)), source, options.limits);
   let model: Autoencoder;
   try {

@@ -1,7 +1,9 @@
 // A flattened Keras graph (keras-topology.ts) onto our architecture record:
 //
 //   one chain input -> ... -> output          encoder / decoder parts, no graph field; split
-//                                             at --encoder-output LAYER, else between the two
+//                                             at --encoder-output LAYER (import-model.ts passes
+//                                             an ae-wasm export's "ae-wasm.code" metadata the same
+//                                             way when no flag names one), else between the two
 //                                             nested models of the TensorFlow tutorial's
 //                                             Sequential([encoder, decoder]), else after the
 //                                             narrowest layer (fewest values per sample, the first

@@ -24,7 +24,13 @@ export interface KerasArtifacts {
   /** Keras' training config (the converter copies it; a .keras file's compile_config): its loss names our reconstruction loss. */
   trainingConfig?: unknown;
   weights: Map<string, WeightEntry>;
+  /** The layer an ae-wasm export says outputs the code (userDefinedMetadata TFJS_CODE_METADATA). */
+  codeLayer?: string;
 }
+
+/** userDefinedMetadata key of an ae-wasm TF.js export: the name of the layer whose output is the code. */
+export const TFJS_CODE_METADATA = 'ae-wasm.code';
+const MAX_LAYER_NAME = 256;
 
 export const MAX_MANIFEST_WEIGHTS = 1 << 16;
 const MAX_GROUPS = 1024;
@@ -86,7 +92,18 @@ export async function readTfjsModel(bytes: Uint8Array, source: string, readShard
       weights.set(w.name, { name: w.name, shape: w.shape, read: () => dequantize(data.subarray(start, start + w.bytes), w) });
     }
   }
-  return { dialect, model, kerasVersion, trainingConfig, weights };
+  const codeLayer = metadataCodeLayer(json['userDefinedMetadata'], source);
+  return { dialect, model, kerasVersion, trainingConfig, weights, ...(codeLayer !== undefined ? { codeLayer } : {}) };
+}
+
+/** TFJS_CODE_METADATA of a userDefinedMetadata object, when there: a layer name (a non-empty string of at most 256 characters). */
+function metadataCodeLayer(meta: unknown, source: string): string | undefined {
+  if (meta === undefined || !isObject(meta) || !Object.hasOwn(meta, TFJS_CODE_METADATA)) return undefined;
+  const name = meta[TFJS_CODE_METADATA];
+  if (typeof name !== 'string' || name.length === 0 || name.length > MAX_LAYER_NAME) {
+    return fail(`${source}: userDefinedMetadata["${TFJS_CODE_METADATA}"] must be a layer name (1 to ${MAX_LAYER_NAME} characters), got ${typeof name === 'string' ? `${name.length} characters` : typeof name}`);
+  }
+  return name;
 }
 
 function topologyDialect(topology: JsonObject, source: string): Omit<KerasArtifacts, 'weights'> {

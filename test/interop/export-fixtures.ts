@@ -167,8 +167,8 @@ export interface GraphCase {
   name: string;
   parts: ExportPart[];
   build: (kernels: Kernels, seed: number) => Promise<Autoencoder>;
-  /** The layer `ae-wasm import --encoder-output` names to find the code again (every part of the export is an output otherwise). */
-  encoderOutput?: string;
+  /** The layer the TF.js export names as the code ("ae-wasm.code"), where import splits without --encoder-output. */
+  codeLayer?: string;
   /** Why ae-wasm import refuses its TF.js export, when it does (a classifier is no autoencoder). */
   reimportRefused?: RegExp;
 }
@@ -216,12 +216,12 @@ async function importedBranchy(kernels: Kernels, seed: number): Promise<Autoenco
 }
 
 export const GRAPH_CASES: GraphCase[] = [
-  { name: 'ae-classifier', parts: ['all', 'encoder', 'decoder', 'classifier'], build: fromArch(presetArchitecture('ae-classifier')), encoderOutput: 'encoder_2' },
+  { name: 'ae-classifier', parts: ['all', 'encoder', 'decoder', 'classifier'], build: fromArch(presetArchitecture('ae-classifier')), codeLayer: 'encoder_2' },
   {
     name: 'ae-classifier 12x20x3, 4 classes',
     parts: ['all', 'encoder', 'decoder', 'classifier'],
     build: fromArch(presetArchitecture('ae-classifier', { inputShape: [12, 20, 3], labels: 4 })),
-    encoderOutput: 'encoder_2',
+    codeLayer: 'encoder_2',
   },
   { name: 'cvae', parts: ['all', 'encoder', 'decoder'], build: fromArch(presetArchitecture('cvae')) },
   { name: 'cvae 12x20x1 latent 3, 5 classes', parts: ['all', 'encoder', 'decoder'], build: fromArch(presetArchitecture('cvae', { inputShape: [12, 20, 1], latent: 3, labels: 5 })) },

@@ -22,10 +22,10 @@ import { graphReference, type Feed } from './export-fixtures.js';
 
 let tmp: string;
 const at = (name: string) => join(tmp, name);
-const TRAINED: Record<string, { parts: ('all' | 'encoder' | 'decoder' | 'classifier')[]; importFlags: string[] }> = {
-  cvae: { parts: ['all', 'encoder', 'decoder'], importFlags: [] },
-  // Every part of an ae-classifier export is an output: import is told where the code is.
-  'ae-classifier': { parts: ['all', 'encoder', 'decoder', 'classifier'], importFlags: ['--encoder-output', 'encoder_2'] },
+// Every part of an ae-classifier export is an output: import finds the code by the export's "ae-wasm.code" metadata.
+const TRAINED: Record<string, { parts: ('all' | 'encoder' | 'decoder' | 'classifier')[]; code: string }> = {
+  cvae: { parts: ['all', 'encoder', 'decoder'], code: 'z_mean_0' },
+  'ae-classifier': { parts: ['all', 'encoder', 'decoder', 'classifier'], code: 'encoder_2' },
 };
 
 beforeAll(async () => {
@@ -54,7 +54,7 @@ afterAll(async () => {
 const count = (f: Feed) => f.data.length / f.shape.reduce((a, b) => a * b, 1);
 
 describe('ae-wasm export of a trained graph of parts', () => {
-  for (const [preset, { parts, importFlags }] of Object.entries(TRAINED)) {
+  for (const [preset, { parts, code }] of Object.entries(TRAINED)) {
     it.each(parts)(`${preset} --part %s: ONNX and TF.js files give the library's outputs`, async (part) => {
       const modelFile = at(`${preset}/model.safetensors`);
       const model = await loadModel(modelFile, { kernels: new JsKernels() });
@@ -87,8 +87,9 @@ describe('ae-wasm export of a trained graph of parts', () => {
         if (part !== 'all') return;
         // ae-wasm import reads the export back: the same reconstructions (and probabilities).
         const back = at(`${preset}-back.safetensors`);
-        r = await inProcess('import', join(dir, 'model.json'), '--out', back, ...importFlags);
+        r = await inProcess('import', join(dir, 'model.json'), '--out', back);
         expect(r.code, r.stderr).toBe(0);
+        expect(r.stdout).toContain(`code ${code} (the export's "ae-wasm.code" metadata)`);
         const imported = await loadModel(back, { kernels: new JsKernels() });
         try {
           expect(maxAbsDiff(imported.reconstruct(ref.feeds[0]!.data, ref.labels), ref.outputs['reconstruction']!)).toBeLessThanOrEqual(1e-6);

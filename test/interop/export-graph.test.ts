@@ -9,7 +9,7 @@ import '@tensorflow/tfjs-backend-cpu';
 import { createHash } from 'node:crypto';
 import * as ort from 'onnxruntime-web';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { ArgumentError } from '../../src/errors.js';
+import { ArgumentError, FormatError } from '../../src/errors.js';
 import { buildOnnxGraph, exportOnnx } from '../../src/interop/export-onnx.js';
 import { exportParts, exportPlan } from '../../src/interop/export-parts.js';
 import { exportTfjs } from '../../src/interop/export-tfjs.js';
@@ -97,18 +97,21 @@ describe('graph-of-parts exports run in ONNX Runtime and TF.js as ae-wasm does',
 
 describe('a graph exported to TF.js re-imports with ae-wasm import', () => {
   GRAPH_CASES.forEach((c, ci) => {
-    const what = c.reimportRefused ? 'is refused, saying why' : `reconstructs and predicts as the original${c.encoderOutput ? ` (--encoder-output ${c.encoderOutput})` : ''}`;
+    const what = c.reimportRefused ? 'is refused, saying why' : `reconstructs and predicts as the original, split at the layer its metadata names${c.codeLayer ? ` (${c.codeLayer})` : ''}`;
     it(`${c.name}: ${what}`, async () => {
       const model = await c.build(kernels, ci + 1);
       try {
         const { modelJson, weights } = exportTfjs(model);
         const artifacts = await readTfjsModel(new TextEncoder().encode(JSON.stringify(modelJson)), 'export/model.json', async () => weights);
-        const options = c.encoderOutput ? { encoderOutput: c.encoderOutput } : {};
+        expect(modelJson.userDefinedMetadata['ae-wasm.code']).toBe(artifacts.codeLayer);
+        if (c.codeLayer) expect(artifacts.codeLayer).toBe(c.codeLayer);
         if (c.reimportRefused) {
-          expect(() => importKerasModel(kernels, artifacts, 'export/model.json', options)).toThrow(c.reimportRefused);
+          expect(() => importKerasModel(kernels, artifacts, 'export/model.json')).toThrow(c.reimportRefused);
           return;
         }
-        const back = importKerasModel(kernels, artifacts, 'export/model.json', options).model;
+        const imported = importKerasModel(kernels, artifacts, 'export/model.json');
+        expect(imported.code).toEqual({ layer: artifacts.codeLayer, rule: 'the export\'s "ae-wasm.code" metadata' });
+        const back = imported.model;
         try {
           const ref = graphReference(model, 'all', 5, 400 + ci);
           const input = ref.feeds[0]!.data;
@@ -130,6 +133,46 @@ describe('a graph exported to TF.js re-imports with ae-wasm import', () => {
         model.dispose();
       }
     });
+  });
+});
+
+describe('the "ae-wasm.code" metadata of a TF.js export', () => {
+  const withCode = async (code: unknown) => {
+    const model = randomModel(kernels, presetArchitecture('ae-classifier', { inputShape: [4, 4, 1], labels: 3 }), 1);
+    try {
+      const { modelJson, weights } = exportTfjs(model);
+      const json = { ...modelJson, userDefinedMetadata: { ...modelJson.userDefinedMetadata, 'ae-wasm.code': code } };
+      return { bytes: new TextEncoder().encode(JSON.stringify(json)), weights };
+    } finally {
+      model.dispose();
+    }
+  };
+  it('--encoder-output wins over it', async () => {
+    const { bytes, weights } = await withCode('encoder_2');
+    const artifacts = await readTfjsModel(bytes, 'm/model.json', async () => weights);
+    const imported = importKerasModel(kernels, artifacts, 'm/model.json', { encoderOutput: 'encoder_1' });
+    try {
+      expect(imported.code).toEqual({ layer: 'encoder_1', rule: '--encoder-output' });
+    } finally {
+      imported.model.dispose();
+    }
+  });
+  it('must be a layer name: another type, an empty or an overlong string is a FormatError naming the key', async () => {
+    for (const [bad, what] of [[3, 'number'], [null, 'object'], ['', '0 characters'], ['x'.repeat(257), '257 characters']] as const) {
+      const { bytes, weights } = await withCode(bad);
+      await expect(readTfjsModel(bytes, 'm/model.json', async () => weights)).rejects.toThrow(
+        new FormatError(`m/model.json: userDefinedMetadata["ae-wasm.code"] must be a layer name (1 to 256 characters), got ${what}`),
+      );
+    }
+  });
+  it('naming a layer that is not there (or the input) is a FormatError naming the metadata', async () => {
+    for (const [name, why] of [['nope', /--encoder-output "nope": no such layer in m\/model.json; its layers are encoder_0, /], ['input', /--encoder-output "input": no such layer/]] as const) {
+      const { bytes, weights } = await withCode(name);
+      const artifacts = await readTfjsModel(bytes, 'm/model.json', async () => weights);
+      expect(() => importKerasModel(kernels, artifacts, 'm/model.json')).toThrow(FormatError);
+      expect(() => importKerasModel(kernels, artifacts, 'm/model.json')).toThrow(new RegExp(`m/model.json: its metadata "ae-wasm.code" names the code layer "${name}", which cannot be: `));
+      expect(() => importKerasModel(kernels, artifacts, 'm/model.json')).toThrow(why);
+    }
   });
 });
 
@@ -211,7 +254,10 @@ describe('the graph export files', () => {
       expect(digest(exportOnnx(conv))).toBe('4b9c838dcb22ba987ea81e1ab2dd2c3a63d856f1f3f895212aec354253623f16');
       expect(digest(exportOnnx(vae, { part: 'encoder' }))).toBe('a8c5748b626c4b24c21195c3b1a9fdf1b9cf233f13ef1976c2fb12b313802d7d');
       const t = exportTfjs(vae, { part: 'encoder' });
-      expect([digest(JSON.stringify(t.modelJson)), digest(t.weights)]).toEqual([
+      // Since then the TF.js metadata names the code layer too (read back by ae-wasm import); all else is unchanged.
+      const { ['ae-wasm.code']: code, ...metadata } = t.modelJson.userDefinedMetadata;
+      expect(code).toBe('z_mean_0');
+      expect([digest(JSON.stringify({ ...t.modelJson, userDefinedMetadata: metadata })), digest(t.weights)]).toEqual([
         '1433b1f21f33b7c3b0ca96f82749fffd6b9794bbf9fb07c6d919fe21e6de6129',
         'f3b250360293143fe39f584c5f0735352650fe40c66da26072a7f18741e6937a',
       ]);
