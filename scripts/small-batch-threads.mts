@@ -9,7 +9,8 @@
 // comes and goes (PERF-NOTES.md); a figure taken while the factor is far below 2 says
 // nothing about the code; nor does one taken while a cache line's round trip between the
 // two cores (last column) is far above its usual figure (the vCPUs then sit far apart).
-import { Worker } from 'node:worker_threads';
+// The SIMD factor is the same test with sgemm on private instances (no shared memory):
+// two cores' worth of vector units when it is near 2.00.
 import { RELAXED_THREADS_BUILD } from '../src/kernels/builds.js';
 import { createKernels } from '../src/kernels/node.js';
 import { loadSplits } from '../src/data/load.js';
@@ -17,48 +18,12 @@ import { subset } from '../src/data/dataset.js';
 import { modelCase, type ModelPreset } from '../bench/model-cases.js';
 import { ourTrainSubject, type TrainSubject } from '../bench/model-ours.js';
 import { busyElsewhere, cpuSnapshot } from '../bench/lib/machine.js';
+import { pingPongNs, simdFactor, twoCoreFactor } from '../bench/lib/host-probes.js';
 
 const presets = (process.argv[2] ?? 'dense,deep,conv,vae').split(',') as ModelPreset[];
 const batch = Number(process.argv[3] ?? 32);
 const rounds = Number(process.argv[4] ?? 9);
 const STEPS = 30;
-
-/** Wall time of a fixed busy loop in `n` workers at once, over one worker's (2.00: two real cores). */
-async function twoCoreFactor(): Promise<number> {
-  const src = 'const { parentPort } = require("node:worker_threads"); parentPort.on("message", () => { let x = 0; for (let i = 0; i < 3e7; i++) x = (x + i * 7) % 1000003; parentPort.postMessage(x); });';
-  const workers = [0, 1].map(() => new Worker(src, { eval: true }));
-  const run = (ws: Worker[]) => {
-    const t0 = performance.now();
-    return Promise.all(ws.map((w) => new Promise((r) => { w.once('message', r); w.postMessage(0); }))).then(() => performance.now() - t0);
-  };
-  await run(workers);
-  const one = await run([workers[0]!]);
-  const two = await run(workers);
-  await Promise.all(workers.map((w) => w.terminate()));
-  return (2 * one) / two;
-}
-
-/**
- * A cache line's round trip between this thread and a worker's core, in ns: the two bounce
- * a counter through shared memory (each waits, spinning, for the other's increment).
- */
-async function pingPongNs(): Promise<number> {
-  const sab = new SharedArrayBuffer(64);
-  const a = new Int32Array(sab);
-  const N = 200_000;
-  const src = `const { workerData: { sab, N } } = require("node:worker_threads"); const a = new Int32Array(sab);
-    for (let i = 1; i <= N; i++) { while (Atomics.load(a, 0) !== 2 * i - 1); Atomics.store(a, 0, 2 * i); }`;
-  const w = new Worker(src, { eval: true, workerData: { sab, N } });
-  await new Promise((r) => w.once('online', r));
-  const t0 = performance.now();
-  for (let i = 1; i <= N; i++) {
-    Atomics.store(a, 0, 2 * i - 1);
-    while (Atomics.load(a, 0) !== 2 * i);
-  }
-  const ns = ((performance.now() - t0) * 1e6) / N;
-  await w.terminate();
-  return ns;
-}
 
 const median = (v: number[]) => v.slice().sort((a, b) => a - b)[v.length >> 1]!;
 function time(s: TrainSubject): number {
@@ -76,9 +41,10 @@ const train = subset(splits.train, 0, 4096);
 const one = await createKernels({ threads: 1, build: RELAXED_THREADS_BUILD });
 const two = (await createKernels({ threads: 2, build: RELAXED_THREADS_BUILD })) as Awaited<ReturnType<typeof createKernels>> & { dispose(): void };
 console.log(`batch ${batch}, ${rounds} interleaved rounds of ${STEPS} steps; ${RELAXED_THREADS_BUILD}`);
-console.log('preset  1 thread µs  2 threads µs  2 vs 1: median (min–max)  busy elsewhere: others, steal  two-core factor  line round trip ns');
+console.log('preset  1 thread µs  2 threads µs  2 vs 1: median (min–max)  busy elsewhere: others, steal  two-core factor  SIMD factor  line round trip ns');
 for (const preset of presets) {
   const factor = await twoCoreFactor();
+  const simd = await simdFactor();
   const pingPong = await pingPongNs();
   const mc = modelCase(preset);
   const s1 = ourTrainSubject(one, mc, batch, train), s2 = ourTrainSubject(two, mc, batch, train);
@@ -95,7 +61,7 @@ for (const preset of presets) {
   const us = (ms: number) => (ms * 1000).toFixed(0);
   console.log(
     `${preset.padEnd(7)} ${us(median(t1)).padStart(11)} ${us(median(t2)).padStart(13)}  ${median(ratio).toFixed(2)}× (${Math.min(...ratio).toFixed(2)}–${Math.max(...ratio).toFixed(2)})`.padEnd(64) +
-      `  ${busy ? `${busy.others.toFixed(2)}, ${busy.steal.toFixed(2)}` : '—'}`.padEnd(34) + `  ${factor.toFixed(2)}`.padEnd(17) + `  ${pingPong.toFixed(0)}`,
+      `  ${busy ? `${busy.others.toFixed(2)}, ${busy.steal.toFixed(2)}` : '—'}`.padEnd(34) + `  ${factor.toFixed(2)}`.padEnd(17) + `  ${simd.toFixed(2)}`.padEnd(13) + `  ${pingPong.toFixed(0)}`,
   );
   s1.dispose();
   s2.dispose();
