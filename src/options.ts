@@ -23,20 +23,23 @@ const fold = (key: string): string => key.toLowerCase().replace(/[_-]/g, '');
 
 /**
  * The valid key `key` was most likely meant to be, or null: the same key but for case,
- * '_' and '-' (`batch_size`: batchSize), else one that the key begins or that begins the
- * key (`epoch`: epochs, `seeds`: seed), else null.
+ * '_' and '-' (`batch_size`: batchSize), else one the key begins (`epoch`: epochs,
+ * `keep`: keepFloat), else one the key is with one character more (`seeds`: seed); not
+ * `noiseType`: noise, whose `noiseKind` it more likely meant.
  */
 export function nearestKey(key: string, valid: readonly string[]): string | null {
   const f = fold(key);
   if (f.length < 3) return null;
-  return valid.find((v) => fold(v) === f) ?? valid.find((v) => fold(v).startsWith(f) || f.startsWith(fold(v))) ?? null;
+  return valid.find((v) => fold(v) === f) ?? valid.find((v) => fold(v).startsWith(f)) ?? valid.find((v) => f.length === fold(v).length + 1 && f.startsWith(fold(v))) ?? null;
 }
 
 /**
  * Refuses `options` unless it is a plain options object (undefined passes: the defaults)
  * whose own keys are all in `valid`. `call` names the function, as "train(model, splits, options)".
+ * `hints`: for keys that belong elsewhere, by folded key (`lr`), the sentence to say instead
+ * of a suggestion, its own punctuation included.
  */
-export function checkOptionKeys(options: unknown, valid: readonly string[], call: string): void {
+export function checkOptionKeys(options: unknown, valid: readonly string[], call: string, hints: Readonly<Record<string, string>> = {}): void {
   if (options === undefined) return;
   if (typeof options !== 'object' || options === null || Array.isArray(options)) {
     const got = Array.isArray(options) ? 'an array' : options === null ? 'null' : typeof options;
@@ -45,7 +48,8 @@ export function checkOptionKeys(options: unknown, valid: readonly string[], call
   for (const key of Object.keys(options)) {
     if (valid.includes(key)) continue;
     const shown = JSON.stringify(key.length > 64 ? `${key.slice(0, 64)}…` : key);
-    const near = nearestKey(key, valid);
-    throw new ArgumentError(`${call}: unknown option ${shown}${near ? `; did you mean "${near}"?` : '.'} Valid options: ${valid.join(', ')}`);
+    const hint = Object.hasOwn(hints, fold(key)) ? hints[fold(key)] : undefined;
+    const near = hint ? null : nearestKey(key, valid);
+    throw new ArgumentError(`${call}: unknown option ${shown}${hint ? `; ${hint}` : near ? `; did you mean "${near}"?` : '.'} Valid options: ${valid.join(', ')}`);
   }
 }

@@ -10,7 +10,7 @@ import path from 'node:path';
 import { ArgumentError, FileError } from '../errors.js';
 import { writeFileAtomic } from '../io/file-node.js';
 import { JsKernels } from '../kernels/js.js';
-import { EXPORT_PARTS, type ExportPart } from '../interop/export-parts.js';
+import { EXPORT_PARTS, exportPlan, type ExportPart } from '../interop/export-parts.js';
 import { exportOnnx, ONNX_OPSET } from '../interop/export-onnx.js';
 import { exportTfjs, TFJS_WEIGHTS_FILE } from '../interop/export-tfjs.js';
 import { int8Layers } from '../models/quantize.js';
@@ -67,7 +67,9 @@ export function exportCommand(): Command {
         await writeFileAtomic(path.join(flags.out, TFJS_MODEL_FILE), JSON.stringify(modelJson));
         process.stdout.write(`wrote ${path.join(flags.out, TFJS_MODEL_FILE)} and ${TFJS_WEIGHTS_FILE} (TF.js Layers, part ${flags.part}, ${weights.length} bytes of weights)\n`);
       }
-      const int8 = [...int8Layers(model).keys()];
+      // The int8 layers this part holds (an encoder export has none of the decoder's).
+      const exported = new Set(exportPlan(model, { part: flags.part }).nodes.flatMap((n) => (n.kind === 'chain' ? n.layers.map((l) => l.name) : [])));
+      const int8 = [...int8Layers(model).keys()].filter((name) => exported.has(name));
       if (int8.length > 0) {
         process.stdout.write(
           `note: ${int8.length} int8 layer${int8.length > 1 ? 's' : ''} (${int8.join(', ')}) went out as float32 weights (each int8 code times its channel's scale) ` +

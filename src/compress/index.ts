@@ -28,7 +28,7 @@ const DECOMPRESS_KEYS = optionKeys<DecompressOptions>()('source', 'modelName', '
 
 /** `codes` ([n, ...model.codeShape] flattened; a VAE's z_mean) of `model` as .aec bytes. */
 export function compressCodes(model: Autoencoder, codes: Float32Array, options: CompressOptions = {}): Uint8Array {
-  checkOptionKeys(options, COMPRESS_KEYS, 'compress(model, data, options)');
+  checkOptionKeys(options, COMPRESS_KEYS, 'compressCodes(model, codes, options)');
   const bits = options.bits ?? DEFAULT_BITS;
   checkBits(bits, 'compressCodes');
   const k = model.codeSize;
@@ -44,6 +44,7 @@ export function compressCodes(model: Autoencoder, codes: Float32Array, options: 
 
 /** Samples in the model's input space ([n, ...inputShape]) encoded, then compressed. */
 export function compressImages(model: Autoencoder, images: Float32Array, options: CompressOptions = {}): Uint8Array {
+  checkOptionKeys(options, COMPRESS_KEYS, 'compressImages(model, images, options)');
   return compressCodes(model, model.encode(images), options);
 }
 
@@ -70,7 +71,7 @@ export interface DecompressOptions {
  * FormatError (aec.ts).
  */
 export function decompressCodes(model: Autoencoder, bytes: Uint8Array, options: DecompressOptions = {}): DecompressedCodes {
-  checkOptionKeys(options, DECOMPRESS_KEYS, 'decompress(model, bytes, options)');
+  checkOptionKeys(options, DECOMPRESS_KEYS, 'decompressCodes(model, bytes, options)');
   const source = options.source ?? '<bytes>';
   const mine = modelHash(model);
   const c = decodeAec(bytes, source, options.limits, (h) => {
@@ -87,6 +88,7 @@ export function decompressCodes(model: Autoencoder, bytes: Uint8Array, options: 
 
 /** decompressCodes, then the model's decoder: the samples in its output space ([n, ...inputShape]). */
 export function decompressImages(model: Autoencoder, bytes: Uint8Array, options: DecompressOptions = {}): DecompressedCodes & { images: Float32Array } {
+  checkOptionKeys(options, DECOMPRESS_KEYS, 'decompressImages(model, bytes, options)');
   const d = decompressCodes(model, bytes, options);
   return { ...d, images: model.decode(d.codes) };
 }

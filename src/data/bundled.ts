@@ -119,8 +119,8 @@ async function writeCache(dirs: string[], name: string, bytes: Uint8Array): Prom
 const BUNDLED_KEYS = optionKeys<BundledOptions>()('cacheDirs');
 
 /** The digits as 8-bit levels, from the cache when it is valid, else from JSON (then cached). */
-async function loadLevels(options: BundledOptions): Promise<DigitLevels> {
-  checkOptionKeys(options, BUNDLED_KEYS, 'loadBundledDigits(options)');
+async function loadLevels(options: BundledOptions, call: string): Promise<DigitLevels> {
+  checkOptionKeys(options, BUNDLED_KEYS, `${call}(options)`);
   const mnist = locateMnist();
   const dirs = cacheDirs(options);
   const name = `mnist-${mnist.version}.bin`;
@@ -151,7 +151,7 @@ function decode(d: DigitLevels, order: ArrayLike<number>): Dataset {
 
 /** All bundled digits in file order (0.json first), each labelled by its file. */
 export async function loadBundledDigits(options: BundledOptions = {}): Promise<Dataset> {
-  const d = await loadLevels(options);
+  const d = await loadLevels(options, 'loadBundledDigits');
   return decode(d, Array.from({ length: d.n }, (_, i) => i));
 }
 
@@ -162,7 +162,7 @@ export function bundledPermutation(n: number): Uint32Array {
 
 /** Train = the first BUNDLED_TRAIN_COUNT digits of the fixed permutation, test = the rest. */
 export async function loadBundledSplits(options: BundledOptions = {}): Promise<Splits> {
-  return bundledSplits(await loadLevels(options), decode);
+  return bundledSplits(await loadLevels(options, 'loadBundledSplits'), decode);
 }
 
 /**
@@ -171,7 +171,7 @@ export async function loadBundledSplits(options: BundledOptions = {}): Promise<S
  * model sees is the one loadBundledSplits gives.
  */
 export async function loadBundledStoredSplits(options: BundledOptions = {}): Promise<Splits> {
-  return bundledSplits(await loadLevels(options), (d, order) => {
+  return bundledSplits(await loadLevels(options, 'loadBundledStoredSplits'), (d, order) => {
     const levels = new Uint8Array(order.length * PIXELS);
     const labels = new Uint8Array(order.length);
     for (let i = 0; i < order.length; i++) {

@@ -347,8 +347,8 @@ function emitChains(g: GraphBuilder, seg: ExportChain[]): number {
 }
 
 /** The ONNX graph of an export, before encoding (tests read its nodes). */
-export function buildOnnxGraph(model: Autoencoder, options: ExportOptions = {}): OnnxGraphInfo {
-  const plan = exportPlan(model, options);
+export function buildOnnxGraph(model: Autoencoder, options: ExportOptions = {}, call = 'buildOnnxGraph(model, options)'): OnnxGraphInfo {
+  const plan = exportPlan(model, options, call);
   const g = new GraphBuilder();
   for (const input of plan.inputs) g.unique(input.name);
   let cancelled = 0;
@@ -381,5 +381,5 @@ export function buildOnnxGraph(model: Autoencoder, options: ExportOptions = {}):
 
 /** An ONNX model (opset 17, IR 8) of `part` of the model: input NHWC [N, ...shape] float32. */
 export function exportOnnx(model: Autoencoder, options: ExportOptions = {}): Uint8Array {
-  return encodeOnnxModel(buildOnnxGraph(model, options).model);
+  return encodeOnnxModel(buildOnnxGraph(model, options, 'exportOnnx(model, options)').model);
 }

@@ -246,8 +246,8 @@ function buildChain(model: Autoencoder, part: PartName, input: string, output: s
 const EXPORT_KEYS = optionKeys<ExportOptions>()('part');
 
 /** Which nodes, inputs and outputs an export of `part` has. */
-export function exportPlan(model: Autoencoder, options: ExportOptions = {}): ExportPlan {
-  checkOptionKeys(options, EXPORT_KEYS, 'export(model, options)');
+export function exportPlan(model: Autoencoder, options: ExportOptions = {}, call = 'exportPlan(model, options)'): ExportPlan {
+  checkOptionKeys(options, EXPORT_KEYS, call);
   const f = graphFacts(model);
   const { part, request } = checkedRequest(options.part ?? 'all', model, f);
   const { g, topo, shapes } = f;

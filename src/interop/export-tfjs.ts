@@ -102,7 +102,7 @@ function tfjsLayers(l: ExportLayer, name: string): { class_name: string; config:
 
 /** A TF.js Layers model (model.json + one weights shard) of `part` of the model. */
 export function exportTfjs(model: Autoencoder, options: ExportOptions = {}): TfjsExport {
-  const plan = exportPlan(model, options);
+  const plan = exportPlan(model, options, 'exportTfjs(model, options)');
   const layers: TopologyLayer[] = plan.inputs.map((i) => ({
     class_name: 'InputLayer',
     config: { batch_input_shape: [null, ...i.shape], dtype: 'float32', sparse: false, name: i.name },

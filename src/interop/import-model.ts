@@ -65,8 +65,10 @@ export function importKerasModel(kernels: Kernels, artifacts: KerasArtifacts, so
   try {
     mapped = mapParts(graph, source, { ...partOptions, ...(fromMetadata ? { encoderOutput: artifacts.codeLayer } : {}), loss });
   } catch (err) {
-    if (fromMetadata && err instanceof ArgumentError) {
-      throw new FormatError(`${source}: its metadata "${TFJS_CODE_METADATA}" names the code layer ${JSON.stringify(artifacts.codeLayer)}, which cannot be: ${err.message}`, { cause: err });
+    // The split's own errors name --encoder-output, which the user did not give: say where the name came from.
+    const splitError = `--encoder-output ${JSON.stringify(artifacts.codeLayer)}: `;
+    if (fromMetadata && err instanceof ArgumentError && err.message.startsWith(splitError)) {
+      throw new FormatError(`${source}: its metadata "${TFJS_CODE_METADATA}" names the code layer ${JSON.stringify(artifacts.codeLayer)}, which cannot be: ${err.message.slice(splitError.length)}`, { cause: err });
     }
     throw err;
   }

@@ -18,6 +18,7 @@ import { formatShape, sameShape, sizeOf, type Shape } from '../nn/tensor.js';
 import type { Architecture } from './architecture.js';
 import { MAX_GRAPH_LABELS } from './graph-record.js';
 import { planArchitecture } from './plan.js';
+import { checkOptionKeys, optionKeys } from '../options.js';
 
 /** The output activation: sigmoid for data in [0, 1], linear for data beyond it (standardised, min-max to another range). */
 export type OutputKind = 'sigmoid' | 'linear';
@@ -347,7 +348,10 @@ export function presetDefaults(name: string, output: OutputKind = 'sigmoid'): Tr
  * ArgumentError for a bad name, latent or output, ShapeError for an input shape the
  * preset cannot give back (naming the nearest sizes that work).
  */
+const PRESET_OPTION_KEYS = optionKeys<PresetOptions>()('latent', 'inputShape', 'output', 'labels', 'loss', 'beta');
+
 export function presetArchitecture(name: string, options: number | PresetOptions = {}): Architecture {
+  if (typeof options !== 'number') checkOptionKeys(options ?? undefined, PRESET_OPTION_KEYS, 'presets.architecture(name, options)');
   const o: PresetOptions = typeof options === 'number' ? { latent: options } : options ?? {};
   const { def } = presetDef(name);
   const shape = checkInputShape(name, def, o.inputShape ?? INPUT_SHAPE);

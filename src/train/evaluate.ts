@@ -51,15 +51,16 @@ export function reconstructs(model: Autoencoder): boolean {
   return model.classifier === null || model.graph().output !== model.classifier;
 }
 
+const EVALUATE_KEYS = optionKeys<EvaluateOptions>()('noise', 'noiseKind', 'seed', 'batch');
+
 export function evaluate(model: Autoencoder, ds: Dataset, options: EvaluateOptions = {}): Metrics {
+  checkOptionKeys(options, EVALUATE_KEYS, 'evaluate(model, dataset, options)');
   return evaluateWithConfusion(model, ds, options).metrics;
 }
 
-const EVALUATE_KEYS = optionKeys<EvaluateOptions>()('noise', 'noiseKind', 'seed', 'batch');
-
 /** As evaluate, with the classifier's confusion matrix (rows true class) when the model has one, else null. */
 export function evaluateWithConfusion(model: Autoencoder, ds: Dataset, options: EvaluateOptions = {}): { metrics: Metrics; confusion: Confusion | null } {
-  checkOptionKeys(options, EVALUATE_KEYS, 'evaluate(model, dataset, options)');
+  checkOptionKeys(options, EVALUATE_KEYS, 'evaluateWithConfusion(model, dataset, options)');
   const kernels = model.kernels;
   const batch = Math.min(options.batch ?? 256, Math.max(ds.n, 1));
   const noise = inputNoiseFor(model, options.noiseKind ?? 'gaussian', options.noise ?? 0, ds);

@@ -2,6 +2,7 @@
 // needs; the model's parameter store reserves them (so nn/ never imports train/).
 
 import { ArgumentError } from '../errors.js';
+import { checkOptionKeys, optionKeys } from '../options.js';
 import type { Kernels } from '../kernels/kernels.js';
 import type { Param } from '../nn/layer.js';
 
@@ -24,6 +25,10 @@ export interface AdamOptions {
   epsilon?: number;
 }
 
+const ADAM_KEYS = optionKeys<AdamOptions>()('learningRate', 'beta1', 'beta2', 'epsilon');
+/** Keras' and PyTorch's short name. */
+const LR_ALIAS = { lr: 'did you mean "learningRate"?' };
+
 export class Adam implements Optimizer {
   readonly name = 'adam' as const;
   readonly slots = ['m', 'v'] as const;
@@ -34,6 +39,7 @@ export class Adam implements Optimizer {
   readonly epsilon: number;
 
   constructor(o: AdamOptions = {}) {
+    checkOptionKeys(o, ADAM_KEYS, 'new Adam(options)', LR_ALIAS);
     this.learningRate = checkRange('learning rate', o.learningRate ?? 1e-3, 0, Infinity, false);
     this.beta1 = checkRange('beta1', o.beta1 ?? 0.9, 0, 1, true);
     this.beta2 = checkRange('beta2', o.beta2 ?? 0.999, 0, 1, true);
@@ -60,6 +66,8 @@ export interface SgdOptions {
   momentum?: number;
 }
 
+const SGD_KEYS = optionKeys<SgdOptions>()('learningRate', 'momentum');
+
 export class SGD implements Optimizer {
   readonly name = 'sgd' as const;
   readonly slots: readonly string[];
@@ -68,6 +76,7 @@ export class SGD implements Optimizer {
   readonly momentum: number;
 
   constructor(o: SgdOptions = {}) {
+    checkOptionKeys(o, SGD_KEYS, 'new SGD(options)', LR_ALIAS);
     this.learningRate = checkRange('learning rate', o.learningRate ?? 0.01, 0, Infinity, false);
     this.momentum = checkRange('momentum', o.momentum ?? 0, 0, 1, true);
     this.slots = this.momentum > 0 ? ['velocity'] : [];
@@ -112,6 +121,7 @@ function checkRange(what: string, v: number, min: number, max: number, includeMi
 }
 
 export function createOptimizer(name: string, o: { learningRate?: number; momentum?: number }): Optimizer {
+  checkOptionKeys(o, SGD_KEYS, 'createOptimizer(name, options)', LR_ALIAS);
   if (name === 'adam') {
     if (o.momentum !== undefined) throw new ArgumentError('momentum goes with the sgd optimizer, not adam');
     return new Adam({ learningRate: o.learningRate });

@@ -18,6 +18,7 @@ import type { Dataset, Splits } from '../data/dataset.js';
 import { chunkSamples, readSamples, storedDataset } from '../data/storage.js';
 import { ArgumentError } from '../errors.js';
 import { checkOptionKeys, optionKeys } from '../options.js';
+import { OPTIMIZER_HINTS } from './train-options.js';
 import type { Architecture } from '../models/architecture.js';
 import { Autoencoder } from '../models/autoencoder.js';
 import type { LayerSpec } from '../nn/layer.js';
@@ -147,7 +148,7 @@ const PRETRAIN_KEYS = optionKeys<PretrainOptions>()('epochs', 'batchSize', 'seed
  * Train the whole model afterwards to fine-tune it.
  */
 export async function pretrainGreedy(model: Autoencoder, splits: Splits, options: PretrainOptions = {}): Promise<PretrainLayer[]> {
-  checkOptionKeys(options, PRETRAIN_KEYS, 'pretrainGreedy(model, splits, options)');
+  checkOptionKeys(options, PRETRAIN_KEYS, 'pretrainGreedy(model, splits, options)', OPTIMIZER_HINTS);
   const arch = model.architecture;
   const stack = denseStack(arch, model.inputSize);
   const k = stack.units.length;

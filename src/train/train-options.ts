@@ -5,7 +5,7 @@
 import { ArgumentError } from '../errors.js';
 import { checkOptionKeys, optionKeys } from '../options.js';
 import { checkNoise, type NoiseKind } from './noise.js';
-import type { TrainOptions } from './trainer.js';
+import type { Callbacks, TrainOptions } from './trainer.js';
 
 export const TRAIN_DEFAULTS = { epochs: 10, batchSize: 32, seed: 0 } as const;
 
@@ -90,9 +90,19 @@ export const TRAIN_OPTION_KEYS = optionKeys<TrainOptions>()(
   'evaluateTest', 'callbacks', 'progressIntervalMs', 'resume', 'resumeSource', 'signal', 'maxMemory', 'dataInHeap',
 );
 
+const CALLBACK_KEYS = optionKeys<Callbacks>()('onTrainBegin', 'onBatchEnd', 'onEpochEnd');
+const TO_OPTIMIZER = 'optimizer settings go in the optimizer: optimizer: new Adam({ learningRate, beta1, beta2, epsilon }) or new SGD({ learningRate, momentum }).';
+/** Keys people carry over from Keras' and PyTorch's optimizers, by folded name. */
+export const OPTIMIZER_HINTS = Object.fromEntries(['lr', 'learningrate', 'beta1', 'beta2', 'epsilon', 'momentum'].map((k) => [k, TO_OPTIMIZER]));
+
 /** Checks `options` (ArgumentError naming the option by `names`) and fills in the defaults. */
 export function validateTrainOptions(options: TrainOptions, names: OptionNames = LIBRARY_OPTION_NAMES): ResolvedTrainOptions {
-  checkOptionKeys(options, TRAIN_OPTION_KEYS, 'train(model, splits, options)');
+  checkOptionKeys(options, TRAIN_OPTION_KEYS, 'train(model, splits, options)', OPTIMIZER_HINTS);
+  const cb: unknown = options.callbacks;
+  // A plain object's keys are all callbacks; a class instance may keep state of its own.
+  if (cb !== null && typeof cb === 'object' && [Object.prototype, null].includes(Object.getPrototypeOf(cb))) {
+    checkOptionKeys(cb, CALLBACK_KEYS, 'train(model, splits, options): callbacks');
+  }
   const resolved: ResolvedTrainOptions = {
     ...options,
     epochs: check('epochs', options.epochs ?? TRAIN_DEFAULTS.epochs, names),

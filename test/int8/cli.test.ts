@@ -70,6 +70,10 @@ describe('ae-wasm quantize', () => {
     expect(run.stdout).toMatch(
       /note: 5 int8 layers \(encoder\.1, encoder\.2, encoder\.3, decoder\.0, decoder\.1\) went out as float32 weights \(each int8 code times its channel's scale\) with float32 activations/,
     );
+    // Only the layers the part holds: the decoder of this model has two int8 layers, in TF.js too.
+    const dec = await inProcess('export', '--model', out, '--format', 'tfjs', '--part', 'decoder', '--out', path.join(dir, 'dec-tfjs'));
+    expect(dec.stderr).toBe('');
+    expect(dec.stdout).toMatch(/note: 2 int8 layers \(decoder\.0, decoder\.1\) went out as float32 weights/);
     const plain = await inProcess('export', '--model', input, '--format', 'onnx', '--out', path.join(dir, 'float.onnx'));
     expect(plain.stderr).toBe('');
     expect(plain.stdout).not.toMatch(/note:/);

@@ -103,6 +103,7 @@ describe('a graph exported to TF.js re-imports with ae-wasm import', () => {
       try {
         const { modelJson, weights } = exportTfjs(model);
         const artifacts = await readTfjsModel(new TextEncoder().encode(JSON.stringify(modelJson)), 'export/model.json', async () => weights);
+        expect(artifacts.codeLayer).toBeDefined();
         expect(modelJson.userDefinedMetadata['ae-wasm.code']).toBe(artifacts.codeLayer);
         if (c.codeLayer) expect(artifacts.codeLayer).toBe(c.codeLayer);
         if (c.reimportRefused) {
@@ -157,6 +158,12 @@ describe('the "ae-wasm.code" metadata of a TF.js export', () => {
       imported.model.dispose();
     }
   });
+  it('errors that are not about the split are not blamed on it (--kind of another model)', async () => {
+    const { bytes, weights } = await withCode('encoder_2');
+    const artifacts = await readTfjsModel(bytes, 'm/model.json', async () => weights);
+    expect(() => importKerasModel(kernels, artifacts, 'm/model.json', { kind: 'vae' })).toThrow(ArgumentError);
+    expect(() => importKerasModel(kernels, artifacts, 'm/model.json', { kind: 'vae' })).toThrow(/^--kind vae: /);
+  });
   it('must be a layer name: another type, an empty or an overlong string is a FormatError naming the key', async () => {
     for (const [bad, what] of [[3, 'number'], [null, 'object'], ['', '0 characters'], ['x'.repeat(257), '257 characters']] as const) {
       const { bytes, weights } = await withCode(bad);
@@ -166,7 +173,7 @@ describe('the "ae-wasm.code" metadata of a TF.js export', () => {
     }
   });
   it('naming a layer that is not there (or the input) is a FormatError naming the metadata', async () => {
-    for (const [name, why] of [['nope', /--encoder-output "nope": no such layer in m\/model.json; its layers are encoder_0, /], ['input', /--encoder-output "input": no such layer/]] as const) {
+    for (const [name, why] of [['nope', /which cannot be: no such layer in m\/model.json; its layers are encoder_0, /], ['input', /which cannot be: no such layer/]] as const) {
       const { bytes, weights } = await withCode(name);
       const artifacts = await readTfjsModel(bytes, 'm/model.json', async () => weights);
       expect(() => importKerasModel(kernels, artifacts, 'm/model.json')).toThrow(FormatError);

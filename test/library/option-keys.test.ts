@@ -6,20 +6,27 @@ import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
+  Adam,
   ArgumentError,
+  compressCodes,
   compressImages,
+  createOptimizer,
+  decompressCodes,
   createKernels,
   createModel,
   decompressImages,
   encodeModel,
   evaluate,
+  evaluateWithConfusion,
   exportOnnx,
   exportTfjs,
   loadBundledSplits,
   loadData,
   loadModel,
   loadSplits,
+  presets,
   pretrainGreedy,
+  SGD,
   saveModel,
   subset,
   train,
@@ -28,6 +35,7 @@ import {
   type Splits,
   type TrainOptions,
 } from '../../src/index.js';
+import { loadBundledDigits } from '../../src/data/bundled.js';
 import { quantizeModel } from '../../src/models/quantize.js';
 import { checkOptionKeys, nearestKey, optionKeys } from '../../src/options.js';
 import { loadBrowserModel } from '../../src/browser/load.js';
@@ -63,6 +71,11 @@ describe('nearestKey', () => {
   it('matches a key that begins another, or that another begins', () => {
     expect(nearestKey('epoch', valid)).toBe('epochs');
     expect(nearestKey('seeds', valid)).toBe('seed');
+  });
+  it('does not take a key one character longer than another for it when the key is longer still', () => {
+    expect(nearestKey('noiseType', ['noise', 'noiseKind'])).toBeNull();
+    expect(nearestKey('batchSize', ['batch'])).toBeNull();
+    expect(nearestKey('parts', ['part'])).toBe('part');
   });
   it('suggests nothing for unrelated or very short keys', () => {
     expect(nearestKey('learningRate', valid)).toBeNull();
@@ -104,9 +117,14 @@ describe('the public API refuses unknown option keys', () => {
     await expect(createModel('dense', { latnet: 8 } as never)).rejects.toThrow(
       unknown('createModel(spec, options)', 'latnet', null, `latent, inputShape, output, labels, loss, beta, seed, kernels, ${BACKEND}`),
     );
-    await expect(createModel('dense', { Seed: 3 } as never)).rejects.toThrow(ArgumentError);
+    await expect(createModel('dense', { Seed: 3 } as never)).rejects.toThrow(
+      unknown('createModel(spec, options)', 'Seed', 'seed', `latent, inputShape, output, labels, loss, beta, seed, kernels, ${BACKEND}`),
+    );
+    expect(() => presets.architecture('dense', { latnt: 4 } as never)).toThrow(unknown('presets.architecture(name, options)', 'latnt', null, 'latent, inputShape, output, labels, loss, beta'));
     const bytes = encodeModel(model);
     await expect(loadModel(bytes, { thread: 1 } as never)).rejects.toThrow(unknown('loadModel(source, options)', 'thread', 'threads', `kernels, ${BACKEND}`));
+    // Before any work: a file that does not exist is not even looked for.
+    await expect(loadModel(path.join(dir, 'no-such.safetensors'), { thread: 1 } as never)).rejects.toThrow(unknown('loadModel(source, options)', 'thread', 'threads', `kernels, ${BACKEND}`));
     await expect(loadBrowserModel(bytes, { thread: 1 } as never)).rejects.toThrow(unknown('loadModel(source, options)', 'thread', 'threads', 'threads, wasm, deterministic, build'));
   });
 
@@ -117,6 +135,35 @@ describe('the public API refuses unknown option keys', () => {
     expect(encodeModel(model)).toEqual(before);
   });
 
+  it('train points optimizer settings to the optimizer, and checks a plain callbacks object', async () => {
+    const toOptimizer = 'optimizer settings go in the optimizer: optimizer: new Adam({ learningRate, beta1, beta2, epsilon }) or new SGD({ learningRate, momentum }).';
+    for (const key of ['lr', 'learning_rate', 'beta_1', 'momentum']) {
+      await expect(train(model, splits, { [key]: 0.5 } as TrainOptions)).rejects.toThrow(
+        new ArgumentError(`train(model, splits, options): unknown option "${key}"; ${toOptimizer} Valid options: ${TRAIN}`),
+      );
+    }
+    await expect(train(model, splits, { callbacks: { onEpochend: () => {} } } as never)).rejects.toThrow(
+      unknown('train(model, splits, options): callbacks', 'onEpochend', 'onEpochEnd', 'onTrainBegin, onBatchEnd, onEpochEnd'),
+    );
+    // A class instance may hold state of its own beside its callbacks.
+    class Counter {
+      epochs = 0;
+      onEpochEnd(): void {
+        this.epochs++;
+      }
+    }
+    const counter = new Counter();
+    await train(model, splits, { epochs: 1, batchSize: 32, callbacks: counter });
+    expect(counter.epochs).toBe(1);
+  });
+
+  it('the optimizers', () => {
+    expect(() => new Adam({ lr: 0.01 } as never)).toThrow(new ArgumentError('new Adam(options): unknown option "lr"; did you mean "learningRate"? Valid options: learningRate, beta1, beta2, epsilon'));
+    expect(() => new Adam({ beta_1: 0.8 } as never)).toThrow(unknown('new Adam(options)', 'beta_1', 'beta1', 'learningRate, beta1, beta2, epsilon'));
+    expect(() => new SGD({ momentun: 0.9 } as never)).toThrow(unknown('new SGD(options)', 'momentun', null, 'learningRate, momentum'));
+    expect(() => createOptimizer('sgd', { learning_rate: 0.1 } as never)).toThrow(unknown('createOptimizer(name, options)', 'learning_rate', 'learningRate', 'learningRate, momentum'));
+  });
+
   it('pretrainGreedy, trainClassifier, evaluate', async () => {
     await expect(pretrainGreedy(model, splits, { epoch: 1 } as never)).rejects.toThrow(
       unknown('pretrainGreedy(model, splits, options)', 'epoch', 'epochs', 'epochs, batchSize, seed, loss, noise, noiseKind, optimizer, onLayer'),
@@ -124,7 +171,8 @@ describe('the public API refuses unknown option keys', () => {
     await expect(trainClassifier(model.kernels, splits, { encoder: model, labels: 10 } as never)).rejects.toThrow(
       unknown('trainClassifier(kernels, splits, options)', 'labels', 'labelsPerClass', 'encoder, architecture, labelsPerClass, freeze, hidden, epochs, batchSize, learningRate, seed, preprocessing, labelNames, callbacks, signal'),
     );
-    expect(() => evaluate(model, splits.test, { batchSize: 8 } as never)).toThrow(unknown('evaluate(model, dataset, options)', 'batchSize', 'batch', 'noise, noiseKind, seed, batch'));
+    expect(() => evaluate(model, splits.test, { batchSize: 8 } as never)).toThrow(unknown('evaluate(model, dataset, options)', 'batchSize', null, 'noise, noiseKind, seed, batch'));
+    expect(() => evaluateWithConfusion(model, splits.test, { Seed: 1 } as never)).toThrow(unknown('evaluateWithConfusion(model, dataset, options)', 'Seed', 'seed', 'noise, noiseKind, seed, batch'));
   });
 
   it('saving, exporting, quantizing, compressing', async () => {
@@ -135,13 +183,18 @@ describe('the public API refuses unknown option keys', () => {
     );
     expect(readFileSync(file, 'utf8')).toBe('a good model');
     expect(() => encodeModel(model, null, { optimizer_state: true } as never)).toThrow(unknown('encodeModel(model, training, options)', 'optimizer_state', 'optimizerState', 'optimizerState'));
-    expect(() => exportOnnx(model, { parts: 'encoder' } as never)).toThrow(unknown('export(model, options)', 'parts', 'part', 'part'));
-    expect(() => exportTfjs(model, { prat: 'encoder' } as never)).toThrow(unknown('export(model, options)', 'prat', null, 'part'));
+    expect(() => exportOnnx(model, { parts: 'encoder' } as never)).toThrow(unknown('exportOnnx(model, options)', 'parts', 'part', 'part'));
+    expect(() => exportTfjs(model, { prat: 'encoder' } as never)).toThrow(unknown('exportTfjs(model, options)', 'prat', null, 'part'));
     expect(() => quantizeModel(model, { keep: ['x'] } as never)).toThrow(unknown('quantizeModel(model, options)', 'keep', 'keepFloat', 'keepFloat'));
     const images = splits.test.images.subarray(0, 2 * 784) as Float32Array;
-    expect(() => compressImages(model, images, { bit: 8 } as never)).toThrow(unknown('compress(model, data, options)', 'bit', 'bits', 'bits, labels'));
+    expect(() => compressImages(model, images, { bit: 8 } as never)).toThrow(unknown('compressImages(model, images, options)', 'bit', 'bits', 'bits, labels'));
+    // Before any work: images of the wrong size still get the option's error, not the shape's.
+    expect(() => compressImages(model, images.subarray(0, 5), { bit: 8 } as never)).toThrow(unknown('compressImages(model, images, options)', 'bit', 'bits', 'bits, labels'));
+    const codes = model.encode(images);
+    expect(() => compressCodes(model, codes, { label: null } as never)).toThrow(unknown('compressCodes(model, codes, options)', 'label', 'labels', 'bits, labels'));
     const aec = compressImages(model, images, { bits: 8 });
-    expect(() => decompressImages(model, aec, { model: 'm' } as never)).toThrow(unknown('decompress(model, bytes, options)', 'model', 'modelName', 'source, modelName, limits'));
+    expect(() => decompressImages(model, aec, { model: 'm' } as never)).toThrow(unknown('decompressImages(model, bytes, options)', 'model', 'modelName', 'source, modelName, limits'));
+    expect(() => decompressCodes(model, aec, { limit: {} } as never)).toThrow(unknown('decompressCodes(model, bytes, options)', 'limit', 'limits', 'source, modelName, limits'));
   });
 
   it('loadData, loadSplits, loadBundledSplits', async () => {
@@ -154,6 +207,7 @@ describe('the public API refuses unknown option keys', () => {
     // loadSplits hands loadData only loadData's keys: its own (data, normalize) are no unknown options there.
     const ok = await loadSplits({ data: csv, normalize: 'none', testSplit: 0.5, seed: 1 });
     expect(ok.train.n + ok.test.n).toBe(4);
-    await expect(loadBundledSplits({ cacheDir: dir } as never)).rejects.toThrow(unknown('loadBundledDigits(options)', 'cacheDir', 'cacheDirs', 'cacheDirs'));
+    await expect(loadBundledSplits({ cacheDir: dir } as never)).rejects.toThrow(unknown('loadBundledSplits(options)', 'cacheDir', 'cacheDirs', 'cacheDirs'));
+    await expect(loadBundledDigits({ cacheDir: dir } as never)).rejects.toThrow(unknown('loadBundledDigits(options)', 'cacheDir', 'cacheDirs', 'cacheDirs'));
   });
 });
