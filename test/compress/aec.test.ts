@@ -163,3 +163,18 @@ describe('.aec damage is a FormatError', () => {
     expect(decodeAec(withPayload(new Uint8Array(73))).quantized.every((q) => q === 0)).toBe(true);
   });
 });
+
+describe('.aec limits are checked as given', () => {
+  const bytes = encodeAec(contents(3, 4, 8));
+  it('a misspelt limit, or one that is no positive integer, is an ArgumentError (never a check that passes)', () => {
+    expect(() => readAecHeader(bytes, 'x.aec', { maxSample: 1 } as never)).toThrow(new ArgumentError('unknown .aec limit "maxSample"; expected maxSamples, maxCodeSize, maxValues'));
+    for (const bad of [NaN, 0, -1, 2.5, Infinity]) {
+      expect(() => readAecHeader(bytes, 'x.aec', { maxSamples: bad })).toThrow(new ArgumentError(`.aec limit maxSamples must be a positive integer, got ${String(bad)}`));
+    }
+    expect(() => readAecHeader(bytes, 'x.aec', { maxValues: '9' } as never)).toThrow(new ArgumentError('.aec limit maxValues must be a positive integer, got "9"'));
+  });
+  it('a limit given holds: 3 samples pass a limit of 3 and fail one of 2', () => {
+    expect(readAecHeader(bytes, 'x.aec', { maxSamples: 3 }).n).toBe(3);
+    expect(() => readAecHeader(bytes, 'x.aec', { maxSamples: 2 })).toThrow(FormatError);
+  });
+});
