@@ -153,14 +153,15 @@ export async function dataFrom(flags: DataFlags, needs: readonly SplitName[] = [
   }
   const recorded = typeof record?.['test_split'] === 'number' ? (record['test_split'] as number) : undefined;
   if (flags.testSplit !== undefined) options.testSplit = flags.testSplit;
-  else if (recorded !== undefined) options.defaultTestSplit = recorded;
+  else if (recorded !== undefined && flags.data !== undefined) options.defaultTestSplit = recorded;
   // A model's split is its training run's: other commands' --seed seeds their own noise.
   const seed = model ? record?.seed : flags.seed;
   if (seed !== undefined && flags.data !== undefined) options.seed = seed;
   if (model) {
     options.preprocessing = model.preprocessing;
     const [h, w, c] = model.inputShape;
-    if (model.inputShape.length === 3 && (c === 1 || c === 3)) {
+    // Image folders are read at the model's size; the bundled digits are 28x28x1 as they are.
+    if (flags.data !== undefined && model.inputShape.length === 3 && (c === 1 || c === 3)) {
       options.imageSize = [h!, w!];
       options.channels = c;
     }

@@ -7,7 +7,7 @@
 // the training split only and applied to both. A model file without preprocessing (written
 // before it existed: MNIST-style pixels in [0, 1]) is given `legacyPreprocessing`: uint8
 // data scaled by 255, float data taken as it is.
-import { DataError, ShapeError } from '../errors.js';
+import { ArgumentError, DataError, ShapeError } from '../errors.js';
 import { checkOptionKeys, optionKeys } from '../options.js';
 import { loadBundledStoredSplits } from './bundled.js';
 import { checkLabels, MAX_CLASSES, type Dataset, type Splits } from './dataset.js';
@@ -57,7 +57,12 @@ const LOAD_SPLITS_OWN_KEYS = optionKeys<Omit<LoadSplitsOptions, keyof LoadDataOp
 
 export async function loadSplits(options: LoadSplitsOptions = {}): Promise<PreparedSplits> {
   checkOptionKeys(options, [...LOAD_SPLITS_OWN_KEYS, ...LOAD_DATA_KEYS], 'loadSplits(options)');
-  if (options.data === undefined) return bundled(options);
+  if (options.data === undefined) {
+    // The bundled digits have their own split and shape: loadData's keys would do nothing.
+    const stray = LOAD_DATA_KEYS.find((k) => (options as Record<string, unknown>)[k] !== undefined);
+    if (stray) throw new ArgumentError(`loadSplits(options): ${stray} goes with data (the bundled digits have their own test split, shape and labels); give data, or leave ${stray} out`);
+    return bundled(options);
+  }
   const { data, normalize: _n, preprocessing: _p, ...dataOptions } = options;
   const loaded = await loadData(data, dataOptions);
   return prepare(loaded, options);

@@ -204,6 +204,13 @@ describe('the public API refuses unknown option keys', () => {
     await expect(loadData(csv, { test_split: 0.5 } as never)).rejects.toThrow(/loadData\(source, options\): unknown option "test_split"; did you mean "testSplit"\?/);
     await expect(loadSplits({ data: csv, Normalize: 'none' } as never)).rejects.toThrow(/loadSplits\(options\): unknown option "Normalize"; did you mean "normalize"\?/);
     await expect(loadSplits({ normalise: 'none' } as never)).rejects.toThrow(/loadSplits\(options\): unknown option "normalise"/);
+    // Without data, loadData's keys would do nothing to the bundled digits: refused, not ignored.
+    for (const [key, value] of [['testSplit', 0.3], ['seed', 4], ['imageSize', [14, 14]], ['format', 'csv']] as const) {
+      await expect(loadSplits({ [key]: value })).rejects.toThrow(
+        new ArgumentError(`loadSplits(options): ${key} goes with data (the bundled digits have their own test split, shape and labels); give data, or leave ${key} out`),
+      );
+    }
+    expect((await loadSplits({ normalize: 'scale', testSplit: undefined })).test.n).toBeGreaterThan(0);
     // loadSplits hands loadData only loadData's keys: its own (data, normalize) are no unknown options there.
     const ok = await loadSplits({ data: csv, normalize: 'none', testSplit: 0.5, seed: 1 });
     expect(ok.train.n + ok.test.n).toBe(4);
