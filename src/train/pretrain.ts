@@ -149,6 +149,9 @@ const PRETRAIN_KEYS = optionKeys<PretrainOptions>()('epochs', 'batchSize', 'seed
  */
 export async function pretrainGreedy(model: Autoencoder, splits: Splits, options: PretrainOptions = {}): Promise<PretrainLayer[]> {
   checkOptionKeys(options, PRETRAIN_KEYS, 'pretrainGreedy(model, splits, options)', OPTIMIZER_HINTS);
+  if (options.optimizer !== undefined && typeof options.optimizer !== 'function') {
+    throw new ArgumentError(`pretrainGreedy(model, splits, options): optimizer must be a function returning a fresh optimizer for each layer, such as () => new Adam(); got ${typeof options.optimizer === 'object' && options.optimizer !== null ? 'an object' : typeof options.optimizer}`);
+  }
   const arch = model.architecture;
   const stack = denseStack(arch, model.inputSize);
   const k = stack.units.length;

@@ -95,9 +95,27 @@ const TO_OPTIMIZER = 'optimizer settings go in the optimizer: optimizer: new Ada
 /** Keys people carry over from Keras' and PyTorch's optimizers, by folded name. */
 export const OPTIMIZER_HINTS = Object.fromEntries(['lr', 'learningrate', 'beta1', 'beta2', 'epsilon', 'momentum'].map((k) => [k, TO_OPTIMIZER]));
 
+/** What a value that should be an Optimizer is, for an error message. */
+function describeValue(v: unknown): string {
+  if (typeof v === 'string') return `the string ${JSON.stringify(v.slice(0, 32))} (Keras' optimizer="adam" is new Adam() here)`;
+  if (typeof v === 'function') return 'a function (pretrainGreedy takes a factory; train takes the optimizer itself)';
+  if (v === null || typeof v !== 'object') return String(v);
+  const keys = Object.keys(v).slice(0, 6).map((k) => k.slice(0, 32));
+  return keys.length ? `an object with keys ${keys.join(', ')}` : 'an empty object';
+}
+
+/** An Adam or SGD (or any object that steps and describes itself as one), else an ArgumentError. */
+export function checkOptimizer(v: unknown, where: string): void {
+  const o = v as Partial<Record<'step' | 'config' | 'slots' | 'learningRate' | 'name', unknown>> | null;
+  const ok = typeof o === 'object' && o !== null && typeof o.step === 'function' && typeof o.config === 'function' && Array.isArray(o.slots) && typeof o.learningRate === 'number' && (o.name === 'adam' || o.name === 'sgd');
+  if (!ok) throw new ArgumentError(`${where} must be an optimizer such as new Adam({ learningRate: 1e-3 }) or new SGD({ learningRate: 0.01, momentum: 0.9 }); got ${describeValue(v)}`);
+}
+
 /** Checks `options` (ArgumentError naming the option by `names`) and fills in the defaults. */
 export function validateTrainOptions(options: TrainOptions, names: OptionNames = LIBRARY_OPTION_NAMES): ResolvedTrainOptions {
   checkOptionKeys(options, TRAIN_OPTION_KEYS, 'train(model, splits, options)', OPTIMIZER_HINTS);
+  // Before anything touches it: a wrong value once had its `iterations` set, then crashed.
+  if (options.optimizer != null) checkOptimizer(options.optimizer, 'train(model, splits, options): optimizer');
   const cb: unknown = options.callbacks;
   // A plain object's keys are all callbacks; a class instance may keep state of its own.
   if (cb !== null && typeof cb === 'object' && [Object.prototype, null].includes(Object.getPrototypeOf(cb))) {

@@ -157,6 +157,19 @@ describe('the public API refuses unknown option keys', () => {
     expect(counter.epochs).toBe(1);
   });
 
+  it('train refuses an optimizer that is none (a string, an options object) before touching it', async () => {
+    const bad = (got: string) =>
+      new ArgumentError(`train(model, splits, options): optimizer must be an optimizer such as new Adam({ learningRate: 1e-3 }) or new SGD({ learningRate: 0.01, momentum: 0.9 }); got ${got}`);
+    await expect(train(model, splits, { optimizer: 'adam' } as never)).rejects.toThrow(bad('the string "adam" (Keras\' optimizer="adam" is new Adam() here)'));
+    const literal = { learningRate: 0.01 };
+    await expect(train(model, splits, { optimizer: literal } as never)).rejects.toThrow(bad('an object with keys learningRate'));
+    expect(literal).toEqual({ learningRate: 0.01 });
+    await expect(train(model, splits, { optimizer: () => new Adam() } as never)).rejects.toThrow(bad('a function (pretrainGreedy takes a factory; train takes the optimizer itself)'));
+    await expect(pretrainGreedy(model, splits, { optimizer: new Adam() } as never)).rejects.toThrow(
+      new ArgumentError('pretrainGreedy(model, splits, options): optimizer must be a function returning a fresh optimizer for each layer, such as () => new Adam(); got an object'),
+    );
+  });
+
   it('the optimizers', () => {
     expect(() => new Adam({ lr: 0.01 } as never)).toThrow(new ArgumentError('new Adam(options): unknown option "lr"; did you mean "learningRate"? Valid options: learningRate, beta1, beta2, epsilon'));
     expect(() => new Adam({ beta_1: 0.8 } as never)).toThrow(unknown('new Adam(options)', 'beta_1', 'beta1', 'learningRate, beta1, beta2, epsilon'));
