@@ -18,6 +18,24 @@ export function optionKeys<T extends object>() {
   ): readonly string[] => keys;
 }
 
+/**
+ * `defaults` with the positive integers of `given` over them (a key set to undefined keeps
+ * its default): the one resolver of the model, data and .aec limits. A key that is no limit,
+ * or a value that is no positive integer, is an ArgumentError naming `what` ("model limit"),
+ * never a check that silently passes (NaN compares false).
+ */
+export function resolvePositiveLimits<T extends { [K in keyof T]: number }>(defaults: Readonly<T>, given: Partial<T>, what: string): T {
+  const out = { ...defaults } as T;
+  for (const key of Object.keys(given) as (keyof T & string)[]) {
+    if (!Object.hasOwn(defaults, key)) throw new ArgumentError(`unknown ${what} ${JSON.stringify(key.slice(0, 64))}; expected ${Object.keys(defaults).join(', ')}`);
+    const v: unknown = given[key];
+    if (v === undefined) continue;
+    if (!Number.isSafeInteger(v) || (v as number) < 1) throw new ArgumentError(`${what} ${key} must be a positive integer, got ${typeof v === 'number' ? String(v) : JSON.stringify(v)}`);
+    out[key] = v as T[keyof T & string];
+  }
+  return out;
+}
+
 /** Case, '_' and '-' aside: `batch_size` and `BatchSize` are `batchsize`. */
 const fold = (key: string): string => key.toLowerCase().replace(/[_-]/g, '');
 

@@ -24,6 +24,7 @@ import { deflateSync, Inflate } from 'fflate';
 import { ArgumentError, FormatError } from '../errors.js';
 import { crc32 } from './digest.js';
 import { checkBits, MAX_BITS, MIN_BITS, packBits, packedBytes, unpackBits, type Ranges } from './quantize.js';
+import { resolvePositiveLimits } from '../options.js';
 
 export const AEC_MAGIC = Uint8Array.of(0x89, 0x41, 0x45, 0x43, 0x0d, 0x0a, 0x1a, 0x0a);
 export const AEC_VERSION = 1;
@@ -42,22 +43,6 @@ export interface AecLimits {
 }
 
 export const DEFAULT_AEC_LIMITS: AecLimits = { maxSamples: 1 << 24, maxCodeSize: 1 << 20, maxValues: 1 << 28 };
-
-/**
- * DEFAULT_AEC_LIMITS with `limits` over them, each a positive integer: a misspelt or
- * non-integer limit is an ArgumentError, never a check that silently passes (NaN compares false).
- */
-export function resolveAecLimits(limits: Partial<AecLimits> = {}): AecLimits {
-  const out = { ...DEFAULT_AEC_LIMITS };
-  for (const key of Object.keys(limits) as (keyof AecLimits)[]) {
-    if (!Object.hasOwn(DEFAULT_AEC_LIMITS, key)) throw new ArgumentError(`unknown .aec limit ${JSON.stringify(key.slice(0, 64))}; expected ${Object.keys(DEFAULT_AEC_LIMITS).join(', ')}`);
-    const v = limits[key];
-    if (v === undefined) continue;
-    if (!Number.isSafeInteger(v) || v < 1) throw new ArgumentError(`.aec limit ${key} must be a positive integer, got ${typeof v === 'number' ? String(v) : JSON.stringify(v)}`);
-    out[key] = v;
-  }
-  return out;
-}
 
 /** What a container holds. `quantized` is dimension-major (quantize.ts), n * codeSize values. */
 export interface AecContents {
@@ -131,7 +116,7 @@ export interface AecHeader {
  * CRC; `source` names the file in every FormatError. Allocates only the ranges (k <= limits).
  */
 export function readAecHeader(bytes: Uint8Array, source = '<bytes>', limits: Partial<AecLimits> = {}): AecHeader {
-  const lim = resolveAecLimits(limits);
+  const lim = resolvePositiveLimits(DEFAULT_AEC_LIMITS, limits, '.aec limit');
   const fail = (msg: string): never => {
     throw new FormatError(`${source}: ${msg}`);
   };

@@ -3,7 +3,7 @@
 // so every size a layer config controls has a cap, and so do the totals. The defaults are
 // far above every preset and ordinary MNIST-scale model; pass your own to go beyond them.
 
-import { ArgumentError } from '../errors.js';
+import { resolvePositiveLimits } from '../options.js';
 
 export interface ModelLimits {
   /** Parts of a graph (architecture.graph; the default wiring has 2 or 4). */
@@ -37,15 +37,5 @@ export const DEFAULT_MODEL_LIMITS: Readonly<ModelLimits> = Object.freeze({
 
 /** The defaults overridden by `limits`, each checked to be a positive integer. */
 export function resolveLimits(limits: Partial<ModelLimits> = {}): ModelLimits {
-  const out = { ...DEFAULT_MODEL_LIMITS };
-  for (const key of Object.keys(limits) as (keyof ModelLimits)[]) {
-    if (!Object.hasOwn(DEFAULT_MODEL_LIMITS, key)) {
-      throw new ArgumentError(`unknown model limit ${JSON.stringify(key)}; expected ${Object.keys(DEFAULT_MODEL_LIMITS).join(', ')}`);
-    }
-    const v = limits[key];
-    if (v === undefined) continue;
-    if (!Number.isSafeInteger(v) || v < 1) throw new ArgumentError(`model limit ${key} must be a positive integer, got ${JSON.stringify(v)}`);
-    out[key] = v;
-  }
-  return out;
+  return resolvePositiveLimits(DEFAULT_MODEL_LIMITS, limits, 'model limit');
 }

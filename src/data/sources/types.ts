@@ -2,7 +2,7 @@
 // stays uint8, float64 stays float64), row-major, sample i at i * prod(sampleShape), with
 // optional integer labels and label names. Normalisation (../normalize.ts) turns this into
 // the Float32 the model sees; nothing here rescales.
-import { ArgumentError } from '../../errors.js';
+import { resolvePositiveLimits } from '../../options.js';
 
 export type SampleDtype = 'uint8' | 'float32' | 'float64';
 export type SampleArray = Uint8Array | Float32Array | Float64Array;
@@ -104,17 +104,7 @@ export const DEFAULT_DATA_LIMITS: Readonly<DataLimits> = Object.freeze({
 
 /** The defaults overridden by `limits`, each checked to be a positive integer. */
 export function resolveDataLimits(limits: Partial<DataLimits> = {}): DataLimits {
-  const out = { ...DEFAULT_DATA_LIMITS };
-  for (const key of Object.keys(limits) as (keyof DataLimits)[]) {
-    if (!Object.hasOwn(DEFAULT_DATA_LIMITS, key)) {
-      throw new ArgumentError(`unknown data limit ${JSON.stringify(key)}; expected ${Object.keys(DEFAULT_DATA_LIMITS).join(', ')}`);
-    }
-    const v = limits[key];
-    if (v === undefined) continue;
-    if (!Number.isSafeInteger(v) || v < 1) throw new ArgumentError(`data limit ${key} must be a positive integer, got ${JSON.stringify(v)}`);
-    out[key] = v;
-  }
-  return out;
+  return resolvePositiveLimits(DEFAULT_DATA_LIMITS, limits, 'data limit');
 }
 
 export const BYTES_PER_VALUE: Readonly<Record<SampleDtype, number>> = { uint8: 1, float32: 4, float64: 8 };
