@@ -15,7 +15,7 @@ type Missing<T, K extends readonly PropertyKey[]> = Exclude<keyof T, K[number]>;
 export function optionKeys<T extends object>() {
   return <const K extends readonly (keyof T & string)[]>(
     ...keys: K & ([Missing<T, K>] extends [never] ? unknown : { missingKeys: Missing<T, K> })
-  ): readonly string[] => keys;
+  ): K => keys;
 }
 
 /**

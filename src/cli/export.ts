@@ -67,9 +67,11 @@ export function exportCommand(): Command {
         await writeFileAtomic(path.join(flags.out, TFJS_MODEL_FILE), JSON.stringify(modelJson));
         process.stdout.write(`wrote ${path.join(flags.out, TFJS_MODEL_FILE)} and ${TFJS_WEIGHTS_FILE} (TF.js Layers, part ${flags.part}, ${weights.length} bytes of weights)\n`);
       }
-      // The int8 layers this part holds (an encoder export has none of the decoder's).
-      const exported = new Set(exportPlan(model, { part: flags.part }).nodes.flatMap((n) => (n.kind === 'chain' ? n.layers.map((l) => l.name) : [])));
-      const int8 = [...int8Layers(model).keys()].filter((name) => exported.has(name));
+      // The int8 layers this part holds (an encoder export has none of the decoder's); a float
+      // model skips the second plan (it reads every weight again).
+      const int8All = [...int8Layers(model).keys()];
+      const exported = int8All.length > 0 ? new Set(exportPlan(model, { part: flags.part }).nodes.flatMap((n) => (n.kind === 'chain' ? n.layers.map((l) => l.name) : []))) : new Set();
+      const int8 = int8All.filter((name) => exported.has(name));
       if (int8.length > 0) {
         process.stdout.write(
           `note: ${int8.length} int8 layer${int8.length > 1 ? 's' : ''} (${int8.join(', ')}) went out as float32 weights (each int8 code times its channel's scale) ` +

@@ -60,10 +60,9 @@ export function importKerasModel(kernels: Kernels, artifacts: KerasArtifacts, so
   const loss = kerasLoss(artifacts.trainingConfig);
   // An ae-wasm export names its code layer; --encoder-output still wins.
   const fromMetadata = options.encoderOutput === undefined && artifacts.codeLayer !== undefined;
-  const { limits: _limits, ...partOptions } = options;
   let mapped: ReturnType<typeof mapParts>;
   try {
-    mapped = mapParts(graph, source, { ...partOptions, ...(fromMetadata ? { encoderOutput: artifacts.codeLayer } : {}), loss });
+    mapped = mapParts(graph, source, { ...options, ...(fromMetadata ? { encoderOutput: artifacts.codeLayer } : {}), loss });
   } catch (err) {
     // The split's own errors name --encoder-output, which the user did not give: say where the name came from.
     const splitError = `--encoder-output ${JSON.stringify(artifacts.codeLayer)}: `;

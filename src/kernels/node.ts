@@ -5,7 +5,7 @@ import os from 'node:os';
 import { fileURLToPath } from 'node:url';
 import v8 from 'node:v8';
 import { ArgumentError, FileError } from '../errors.js';
-import { checkOptionKeys } from '../options.js';
+import { checkOptionKeys, optionKeys } from '../options.js';
 import { performance } from 'node:perf_hooks';
 import {
   buildInfo,
@@ -59,7 +59,7 @@ export interface BackendOptions {
 }
 
 /** Every key BackendOptions has: createKernels refuses others. */
-export const BACKEND_OPTION_KEYS = ['backend', 'dtype', 'build', 'deterministic', 'threads', 'calibrate'] as const satisfies readonly (keyof BackendOptions)[];
+export const BACKEND_OPTION_KEYS = optionKeys<BackendOptions>()('backend', 'dtype', 'build', 'deterministic', 'threads', 'calibrate');
 
 /**
  * The backend options of a larger options object (createModel's, loadModel's), the other

@@ -105,7 +105,7 @@ function describeValue(v: unknown): string {
 }
 
 /** An Adam or SGD (or any object that steps and describes itself as one), else an ArgumentError. */
-export function checkOptimizer(v: unknown, where: string): void {
+function checkOptimizer(v: unknown, where: string): void {
   const o = v as Partial<Record<'step' | 'config' | 'slots' | 'learningRate' | 'name', unknown>> | null;
   const ok = typeof o === 'object' && o !== null && typeof o.step === 'function' && typeof o.config === 'function' && Array.isArray(o.slots) && typeof o.learningRate === 'number' && (o.name === 'adam' || o.name === 'sgd');
   if (!ok) throw new ArgumentError(`${where} must be an optimizer such as new Adam({ learningRate: 1e-3 }) or new SGD({ learningRate: 0.01, momentum: 0.9 }); got ${describeValue(v)}`);
